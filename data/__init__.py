@@ -1,0 +1,1 @@
+"""depotsafe.data: rule sets and sample depots shipped with the package."""

@@ -1,0 +1,92 @@
+"""The ``depotsafe`` command line.
+
+Each command lives in its own module ``depotsafe.commands.<name>`` with two
+functions: ``add_parser(subparsers)`` and ``run(args) -> int``.  Every command
+takes ``--json`` and then prints one JSON object on stdout; errors go to
+stderr with exit status 2 (the contract in DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from depotsafe import __version__
+from depotsafe.errors import DepotsafeError, InputError
+
+#: Command modules under depotsafe.commands, in the order --help lists them.
+COMMANDS: tuple[str, ...] = ("qd", "check", "siting", "blast", "effects", "app")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with status 2 and a one-line message on bad usage."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser with every command that can be imported."""
+    parser = _Parser(
+        prog="depotsafe",
+        description=(
+            "Ammunition stockpile safety calculator (UN IATG). QD tables: "
+            "AASTP-1 (2006) Annex I-A, as adopted by IATG 02.20."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"depotsafe {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"depotsafe.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"depotsafe.commands.{name}":
+                continue  # command not built yet
+            raise
+        command = module.add_parser(sub)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def _clean(value: Any) -> Any:
+    """Make a result JSON-safe: no NaN or infinity ever reaches a script."""
+    if isinstance(value, float) and not math.isfinite(value):
+        msg = f"internal error: non-finite number {value!r} in a result"
+        raise AssertionError(msg)
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def print_json(result: dict[str, Any]) -> None:
+    """Print one JSON object on stdout (strict JSON: no NaN)."""
+    sys.stdout.write(json.dumps(_clean(result), indent=2, allow_nan=False) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args._run(args)
+    except InputError as exc:
+        sys.stderr.write(f"depotsafe {args.command}: error: {exc}\n")
+        return 2
+    except DepotsafeError as exc:
+        sys.stderr.write(f"depotsafe {args.command}: error: {exc}\n")
+        return 2
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""One module per ``depotsafe`` command (see depotsafe.cli)."""

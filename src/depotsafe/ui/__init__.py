@@ -1,0 +1,1 @@
+"""Streamlit widgets and formatting helpers (the only package code importing streamlit)."""
