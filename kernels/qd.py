@@ -5,7 +5,7 @@ NEQ of one munition (HD 1.6) and, for the inverse, the actual distance.  The
 rule tables are arguments, packed as C-contiguous float64 arrays:
 
 ``branches`` (n_branches, 7)
-    form (0 power, 1 logquad), q_lo_kg, q_hi_kg (inf = unbounded), c0, c1, c2, scale
+    form (0 power, 1 logquad, 2 logquad with ceil), q_lo_kg, q_hi_kg (inf = unbounded), c0, c1, c2, scale
 ``functions`` (n_functions, 3)
     first branch, one past the last branch, floor_m
 ``terms`` (n_terms, 5)
@@ -29,6 +29,7 @@ import numba
 import numpy as np
 
 _FORM_POWER = 0.0
+_FORM_LOGQUAD_CEIL = 2.0
 
 
 @numba.njit(cache=True)
@@ -41,7 +42,10 @@ def _branch_value(branches, b, q):
     if form == _FORM_POWER:
         return scale * c0 * q**c1
     u = math.log(q)
-    return scale * (c0 + c1 * u + c2 * u * u)
+    inner = c0 + c1 * u + c2 * u * u
+    if form == _FORM_LOGQUAD_CEIL:
+        inner = math.ceil(inner)
+    return scale * inner
 
 
 @numba.njit(cache=True)
@@ -109,7 +113,16 @@ def _branch_crossing(branches, b, target):
     if branches[b, 0] == _FORM_POWER:
         q = (target / (scale * c0)) ** (1.0 / c1)
         return min(max(q, lo), hi)
-    k = c0 - target / scale
+    threshold = target / scale
+    if branches[b, 0] == _FORM_LOGQUAD_CEIL:
+        # the largest whole n with scale * n <= target
+        n = math.floor(threshold)
+        while scale * (n + 1.0) <= target:
+            n += 1.0
+        while scale * n > target:
+            n -= 1.0
+        threshold = n
+    k = c0 - threshold
     u_lo = math.log(lo)
     if c2 == 0.0:
         if c1 <= 0.0:

@@ -35,7 +35,7 @@ import numpy as np
 
 from depotsafe.errors import InputError, one_of
 from depotsafe.kinds import get_kind, kinds
-from depotsafe.rules import FORM_POWER, RuleSet
+from depotsafe.rules import FORM_LOGQUAD_CEIL, FORM_POWER, RuleSet
 
 FACES = ("front", "side", "rear")
 TRAFFIC = ("heavy", "light")
@@ -311,7 +311,10 @@ def _branch_value(rule_set: RuleSet, b: int, q: float) -> float:
     if a.branch_form[b] == FORM_POWER:
         return float(a.branch_scale[b] * a.branch_c0[b] * q ** a.branch_c1[b])
     u = math.log(q)
-    return float(a.branch_scale[b] * (a.branch_c0[b] + a.branch_c1[b] * u + a.branch_c2[b] * u * u))
+    inner = float(a.branch_c0[b] + a.branch_c1[b] * u + a.branch_c2[b] * u * u)
+    if a.branch_form[b] == FORM_LOGQUAD_CEIL:
+        inner = float(math.ceil(inner))
+    return float(a.branch_scale[b] * inner)
 
 
 def _branch_max(rule_set: RuleSet, b: int, lo: float, hi: float) -> float:
@@ -378,7 +381,17 @@ def _branch_crossing(rule_set: RuleSet, b: int, target: float) -> float:
         q = (target / (scale * c0)) ** (1.0 / c1)
         return min(max(q, lo), hi)
     # logquad: c2 u^2 + c1 u + (c0 - target/scale) = 0, first upward crossing above u_lo.
-    k = c0 - target / scale
+    # With the inner ceil, scale*ceil(p) > target  <=>  p > floor(target/scale).
+    threshold = target / scale
+    if a.branch_form[b] == FORM_LOGQUAD_CEIL:
+        # the largest whole n with scale * n <= target (exact, whatever the division rounds to)
+        n = math.floor(threshold)
+        while scale * (n + 1) <= target:
+            n += 1
+        while scale * n > target:
+            n -= 1
+        threshold = float(n)
+    k = c0 - threshold
     u_lo = math.log(lo)
     if c2 == 0.0:
         if c1 <= 0:
@@ -502,14 +515,15 @@ def pack_rules(rule_set: RuleSet, rules: list[Rule] | tuple[Rule, ...]) -> RuleT
 
 
 def _pair_arrays(table: RuleTable, rule_id: object, *values: object) -> tuple[np.ndarray, ...]:
-    ids = np.ascontiguousarray(rule_id, dtype=np.int64)
+    ids = np.array(rule_id, dtype=np.int64, order="C", ndmin=1)
     if ids.ndim != 1:
         raise ValueError("rule_id must be one-dimensional")
     if ids.size and (ids.min() < 0 or ids.max() >= len(table.rules)):
         raise ValueError("rule_id out of range of the rule table")
     out = [ids]
     for v in values:
-        arr = np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=np.float64), ids.shape), dtype=np.float64)
+        # a fresh writable C array: read-only or strided inputs would compile another signature
+        arr = np.array(np.broadcast_to(np.asarray(v, dtype=np.float64), ids.shape), dtype=np.float64, order="C")
         if not np.all(np.isfinite(arr)):
             raise ValueError("quantities and distances must be finite")
         out.append(arr)

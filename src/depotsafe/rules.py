@@ -30,7 +30,10 @@ from depotsafe.errors import InputError, RuleDataError, one_of
 
 FORM_POWER = 0
 FORM_LOGQUAD = 1
-_FORMS = {"power": FORM_POWER, "logquad": FORM_LOGQUAD}
+#: scale * ceil(c0 + c1 ln Q + c2 ln^2 Q): a multiple of a tabulated (rounded-up) distance,
+#: as AASTP-1 Table 2 prints D3..D6 (= 0.36 or 0.67 x the tabulated D1/D2).
+FORM_LOGQUAD_CEIL = 2
+_FORMS = {"power": FORM_POWER, "logquad": FORM_LOGQUAD, "logquad_ceil": FORM_LOGQUAD_CEIL}
 
 #: Tags a matrix term may carry (data/README.md).  Tags never made active by
 #: a relation ("n", "i") keep their terms out, as decisions 15 and 18 say.
@@ -263,7 +266,7 @@ def _check_branches(func: DistanceFunction) -> None:
             raise RuleDataError(f"{where}: scale must be > 0")
         if b.form == FORM_POWER and not (b.c0 > 0 and b.c1 > 0):
             raise RuleDataError(f"{where}: a power branch needs c0 > 0 and c1 > 0")
-        if b.form == FORM_LOGQUAD and not b.q_lo_kg > 0:
+        if b.form in (FORM_LOGQUAD, FORM_LOGQUAD_CEIL) and not b.q_lo_kg > 0:
             raise RuleDataError(f"{where}: a logquad branch needs q_lo_kg > 0")
         previous_hi = b.q_hi_kg
     if func.branches[0].form == FORM_POWER and func.branches[0].q_lo_kg != 0:
