@@ -17,7 +17,7 @@ from depotsafe.explosives import rules
 from depotsafe.kinds import read_data_csv
 
 # Table 5, AASTP-1 (2006) Part I, page I-2-9: substances. "" = not permitted.
-T5_GROUPS = "A C D G L S".split()
+T5_GROUPS = ["A", "C", "D", "G", "L", "S"]
 T5_ROWS = {
     "A": ["X", "", "", "", "", ""],
     "C": ["", "X1", "X1", "3", "", "X"],
@@ -28,7 +28,7 @@ T5_ROWS = {
 }
 
 # Table 6, AASTP-1 (2006) Part I, page I-2-10: articles.
-T6_GROUPS = "B C D E F G H J K L N S".split()
+T6_GROUPS = ["B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "N", "S"]
 T6_ROWS = {
     "B": ["X", "", "X1", "X1", "X1", "", "", "", "", "", "", "X"],
     "C": ["", "X", "X", "X", "2", "4", "", "", "", "", "X5", "X"],
@@ -82,7 +82,9 @@ def _token(cell) -> str:
     return ("X" if cell.permitted else "") + "".join(str(n) for n in cell.notes)
 
 
-@pytest.mark.parametrize(("number", "groups", "rows"), [(5, T5_GROUPS, T5_ROWS), (6, T6_GROUPS, T6_ROWS)])
+@pytest.mark.parametrize(
+    ("number", "groups", "rows"), [(5, T5_GROUPS, T5_ROWS), (6, T6_GROUPS, T6_ROWS)]
+)
 def test_mixing_table_every_cell(number, groups, rows):
     table = rules().tables[number]
     assert list(table.groups) == groups
@@ -91,7 +93,9 @@ def test_mixing_table_every_cell(number, groups, rows):
             assert _token(table.cells[(a, b)]) == expected, (number, a, b)
 
 
-@pytest.mark.parametrize(("groups", "rows"), [(T5_GROUPS, T5_ROWS), (T6_GROUPS, T6_ROWS)])
+@pytest.mark.parametrize(
+    ("groups", "rows"), [(T5_GROUPS, T5_ROWS), (T6_GROUPS, T6_ROWS)]
+)
 def test_expected_tables_are_symmetric(groups, rows):
     # The source tables are symmetric; so are the loaded ones (rules() checks it).
     for i, a in enumerate(groups):
@@ -111,7 +115,9 @@ def test_table4_every_cell():
         for b, expected in zip(T4_DIVS, T4_ROWS[a], strict=True):
             cell = hd[(a, b)]
             text = " ".join(
-                p for p in (cell.treated_as, f"n{cell.note}" if cell.note else None) if p
+                p
+                for p in (cell.treated_as, f"n{cell.note}" if cell.note else None)
+                if p
             )
             assert text == expected, (a, b)
 
@@ -130,7 +136,16 @@ def test_table4_symmetric_except_the_note3_cells():
 def test_thirteen_groups_and_divisions():
     r = rules()
     assert sorted(r.groups) == sorted("ABCDEFGHJKLNS")
-    assert set(r.divisions) == {"1.1", "1.2", "1.2.1", "1.2.2", "1.3", "1.4", "1.5", "1.6"}
+    assert set(r.divisions) == {
+        "1.1",
+        "1.2",
+        "1.2.1",
+        "1.2.2",
+        "1.3",
+        "1.4",
+        "1.5",
+        "1.6",
+    }
     assert "1.2.3" not in r.divisions  # decision 7
 
 
@@ -167,13 +182,19 @@ def test_note_texts_quoted():
 
 @pytest.mark.parametrize("name", FILES)
 def test_every_file_has_provenance(name):
-    text = resources.files("depotsafe.data").joinpath("classification", name).read_text("utf-8")
+    text = (
+        resources.files("depotsafe.data")
+        .joinpath("classification", name)
+        .read_text("utf-8")
+    )
     header = [ln for ln in text.splitlines() if ln.startswith("#")]
     joined = " ".join(header)
     assert header
     if name == "legal_codes.csv":
         assert "[S]" in joined
     else:
-        assert "AASTP-1" in joined and "2006" in joined and "[P]" in joined
+        assert "AASTP-1" in joined
+        assert "2006" in joined
+        assert "[P]" in joined
         assert "I-" in joined  # a page number
     assert read_data_csv(f"classification/{name}")

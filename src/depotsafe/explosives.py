@@ -43,7 +43,10 @@ FORMS = ("substance", "article")
 
 _SOURCE = "AASTP-1 (2006) Part I"
 _TABLE_OF_FORM = {"substance": 5, "article": 6}
-_TABLE_FILE = {5: "classification/mixing_substances.csv", 6: "classification/mixing_articles.csv"}
+_TABLE_FILE = {
+    5: "classification/mixing_substances.csv",
+    6: "classification/mixing_articles.csv",
+}
 _CELL = re.compile(r"^(X?)([0-9]*)$")
 _HD_CELL = re.compile(r"^(?:(1\.[0-9.]+))?\s*(?:n([0-9]+))?$")
 
@@ -179,7 +182,9 @@ def rules() -> ClassificationRules:
         for r in read_data_csv("classification/hazard_divisions.csv")
     }
     groups = {
-        r["cg"]: Group(cg=r["cg"], hd13_table=r["hd13_table"], description=r["description"])
+        r["cg"]: Group(
+            cg=r["cg"], hd13_table=r["hd13_table"], description=r["description"]
+        )
         for r in read_data_csv("classification/compatibility_groups.csv")
     }
     legal: dict[str, set[str]] = {}
@@ -188,7 +193,8 @@ def rules() -> ClassificationRules:
             raise _bad("legal_codes.csv", f"unknown code {r['hd']}{r['cg']}")
         legal.setdefault(r["hd"], set()).add(r["cg"])
     thresholds = {
-        r["name"]: float(r["value"]) for r in read_data_csv("classification/thresholds.csv")
+        r["name"]: float(r["value"])
+        for r in read_data_csv("classification/thresholds.csv")
     }
     notes: dict[tuple[int, int], Note] = {}
     for r in read_data_csv("classification/mixing_notes.csv"):
@@ -208,9 +214,15 @@ def rules() -> ClassificationRules:
             for k in cell.notes:
                 note = notes.get((t.number, k))
                 if note is None:
-                    raise _bad(_TABLE_FILE[t.number], f"{a}/{b}: note {k} not in mixing_notes.csv")
+                    raise _bad(
+                        _TABLE_FILE[t.number],
+                        f"{a}/{b}: note {k} not in mixing_notes.csv",
+                    )
                 if not cell.permitted and note.effect not in ("condition", "isolate"):
-                    raise _bad(_TABLE_FILE[t.number], f"{a}/{b}: bare note {k} must be a condition or isolate")
+                    raise _bad(
+                        _TABLE_FILE[t.number],
+                        f"{a}/{b}: bare note {k} must be a condition or isolate",
+                    )
     hd_rows = read_data_csv("classification/hd_mixing.csv")
     hd_table: dict[tuple[str, str], HDCell] = {}
     for r in hd_rows:
@@ -219,16 +231,23 @@ def rules() -> ClassificationRules:
                 continue
             m = _HD_CELL.match((token or "").strip())
             if m is None or not (m.group(1) or m.group(2)):
-                raise _bad("hd_mixing.csv", f"row {r['hd']}, column {col}: bad cell {token!r}")
+                raise _bad(
+                    "hd_mixing.csv", f"row {r['hd']}, column {col}: bad cell {token!r}"
+                )
             cell = HDCell(m.group(1), int(m.group(2)) if m.group(2) else None)
             if cell.treated_as is not None and cell.treated_as not in divisions:
                 raise _bad("hd_mixing.csv", f"row {r['hd']}, column {col}: unknown HD")
             if cell.note is not None and (4, cell.note) not in notes:
-                raise _bad("hd_mixing.csv", f"row {r['hd']}, column {col}: unknown note")
+                raise _bad(
+                    "hd_mixing.csv", f"row {r['hd']}, column {col}: unknown note"
+                )
             hd_table[(r["hd"], col)] = cell
     qd_codes = {c for c, d in divisions.items() if d.is_qd_division}
     if {a for a, _ in hd_table} != qd_codes or {b for _, b in hd_table} != qd_codes:
-        raise _bad("hd_mixing.csv", "rows/columns must be the QD divisions of hazard_divisions.csv")
+        raise _bad(
+            "hd_mixing.csv",
+            "rows/columns must be the QD divisions of hazard_divisions.csv",
+        )
     return ClassificationRules(
         divisions=divisions,
         groups=groups,
@@ -287,15 +306,15 @@ def _mass_kg(value: Any, field: str, *, allow_none: bool) -> float | None:
     if value is None:
         if allow_none:
             return None
-        raise InputError(field, value, "a mass is required, e.g. 5000 (kg) or \"5 t\"")
+        raise InputError(field, value, 'a mass is required, e.g. 5000 (kg) or "5 t"')
     if isinstance(value, bool):
-        raise InputError(field, value, "a mass is expected, e.g. 5000 (kg) or \"5 t\"")
+        raise InputError(field, value, 'a mass is expected, e.g. 5000 (kg) or "5 t"')
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, str) or is_quantity(value):
         number = to_si(value, "mass", field)
     else:
-        raise InputError(field, value, "a mass is expected, e.g. 5000 (kg) or \"5 t\"")
+        raise InputError(field, value, 'a mass is expected, e.g. 5000 (kg) or "5 t"')
     if math.isnan(number) or math.isinf(number):
         raise InputError(field, value, "the mass must be a finite number of kg")
     if number <= 0.0:
@@ -370,7 +389,7 @@ def stock_line(
     division = r.divisions.get(hd_s)
     if division is None:
         raise InputError(f"{field}.hd", hd, one_of(r.divisions))
-    cg_s = _text(cg, f"{field}.cg", "the compatibility group (e.g. \"D\")").upper()
+    cg_s = _text(cg, f"{field}.cg", 'the compatibility group (e.g. "D")').upper()
     if cg_s not in r.groups:
         raise InputError(f"{field}.cg", cg, one_of(r.groups))
     allowed = r.legal.get(division.parent, frozenset())
@@ -454,26 +473,53 @@ def parse_stock_entry(entry: Mapping[str, Any], field: str) -> StockLine:
         Anything :func:`stock_line` refuses.
     """
     if not isinstance(entry, Mapping):
-        raise LayoutError(field, entry, 'a stock entry is an object such as {"hd": "1.1", "cg": "D", "neq_kg": 5000}')
+        raise LayoutError(
+            field,
+            entry,
+            'a stock entry is an object such as {"hd": "1.1", "cg": "D", "neq_kg": 5000}',
+        )
     for key in entry:
         if key not in _ENTRY_KEYS:
-            raise LayoutError(f"{field}.{key}", entry[key], "unknown key; allowed keys: " + ", ".join(_ENTRY_KEYS))
+            raise LayoutError(
+                f"{field}.{key}",
+                entry[key],
+                "unknown key; allowed keys: " + ", ".join(_ENTRY_KEYS),
+            )
     for key in ("hd", "cg"):
         if key not in entry:
             raise LayoutError(f"{field}.{key}", None, f"the key {key!r} is required")
 
     def one(kg_key: str, text_key: str, required: bool) -> Any:
         if kg_key in entry and text_key in entry:
-            raise LayoutError(f"{field}.{text_key}", entry[text_key], f"give either {kg_key!r} or {text_key!r}, not both")
+            raise LayoutError(
+                f"{field}.{text_key}",
+                entry[text_key],
+                f"give either {kg_key!r} or {text_key!r}, not both",
+            )
         if kg_key in entry:
             v = entry[kg_key]
             if isinstance(v, bool) or not isinstance(v, int | float):
-                raise LayoutError(f"{field}.{kg_key}", v, f"{kg_key!r} takes a number in kg; use {text_key!r} for text with a unit")
+                raise LayoutError(
+                    f"{field}.{kg_key}",
+                    v,
+                    f"{kg_key!r} takes a number in kg; use {text_key!r} for text with a unit",
+                )
             return v
         if text_key in entry:
-            return entry[text_key]
+            v = entry[text_key]
+            if not isinstance(v, str):
+                raise LayoutError(
+                    f"{field}.{text_key}",
+                    v,
+                    f'{text_key!r} takes text with a unit such as "5 t"; use {kg_key!r} for a number in kg',
+                )
+            return v
         if required:
-            raise LayoutError(f"{field}.{kg_key}", None, f"the NEQ is required: {kg_key!r} (kg) or {text_key!r} (text with a unit)")
+            raise LayoutError(
+                f"{field}.{kg_key}",
+                None,
+                f"the NEQ is required: {kg_key!r} (kg) or {text_key!r} (text with a unit)",
+            )
         return None
 
     neq = one("neq_kg", "neq", True)
@@ -493,9 +539,19 @@ def _revalidate(lines: Sequence[StockLine], name: str) -> list[StockLine]:
     out = []
     for i, line in enumerate(lines):
         if not isinstance(line, StockLine):
-            raise InputError(f"{name}[{i}]", line, "a StockLine (build it with stock_line())")
+            raise InputError(
+                f"{name}[{i}]", line, "a StockLine (build it with stock_line())"
+            )
         out.append(
-            stock_line(line.hd, line.cg, line.neq_kg, line.unit_neq_kg, line.form, line.item, field=f"{name}[{i}]")
+            stock_line(
+                line.hd,
+                line.cg,
+                line.neq_kg,
+                line.unit_neq_kg,
+                line.form,
+                line.item,
+                field=f"{name}[{i}]",
+            )
         )
     return out
 
@@ -586,7 +642,9 @@ class CompatibilityResult:
 def _possible_forms(line: StockLine) -> tuple[str, ...]:
     if line.form is not None:
         return (line.form,)
-    return tuple(f for f in FORMS if line.cg in rules().tables[_TABLE_OF_FORM[f]].groups)
+    return tuple(
+        f for f in FORMS if line.cg in rules().tables[_TABLE_OF_FORM[f]].groups
+    )
 
 
 def _families(lines: Sequence[StockLine], idx: Sequence[int]) -> int:
@@ -665,11 +723,18 @@ def check_compatibility(
             if len(fa) == 1 and fa == fb:
                 tabs = [r.tables[_TABLE_OF_FORM[fa[0]]]]
             else:
-                tabs = [t for t in r.tables.values() if a.cg in t.groups and b.cg in t.groups]
+                tabs = [
+                    t
+                    for t in r.tables.values()
+                    if a.cg in t.groups and b.cg in t.groups
+                ]
             if not tabs:
                 conflicts.append(
                     Conflict(
-                        i, j, a.code, b.code,
+                        i,
+                        j,
+                        a.code,
+                        b.code,
                         f"no mixing table has both CG {a.cg} ({'/'.join(fa)}) and CG {b.cg} "
                         f"({'/'.join(fb)}); mixing is permitted only as Tables 5 and 6 show",
                         f"{_SOURCE} §1.2.3.3 d)",
@@ -682,9 +747,14 @@ def check_compatibility(
                 pair = f"lines {i} and {j} ({a.code}, {b.code})"
                 if not cell.permitted and not cell.notes:
                     conflicts.append(
-                        Conflict(i, j, a.code, b.code,
-                                 f"Table {t.number} ({t.form}s) does not permit mixing CG {a.cg} with CG {b.cg}",
-                                 source)
+                        Conflict(
+                            i,
+                            j,
+                            a.code,
+                            b.code,
+                            f"Table {t.number} ({t.form}s) does not permit mixing CG {a.cg} with CG {b.cg}",
+                            source,
+                        )
                     )
                 for k in cell.notes:
                     note = r.notes[(t.number, k)]
@@ -693,11 +763,16 @@ def check_compatibility(
                         if a.item is not None and a.item == b.item:
                             continue
                         conflicts.append(
-                            Conflict(i, j, a.code, b.code,
-                                     f"CG {note.applies_to} must be stored apart from every other "
-                                     f"{t.form}, including other CG {note.applies_to} ({label}: "
-                                     f"{note.text})",
-                                     f"{source}, note {k}")
+                            Conflict(
+                                i,
+                                j,
+                                a.code,
+                                b.code,
+                                f"CG {note.applies_to} must be stored apart from every other "
+                                f"{t.form}, including other CG {note.applies_to} ({label}: "
+                                f"{note.text})",
+                                f"{source}, note {k}",
+                            )
                         )
                     elif note.effect == "condition":
                         add_condition(f"{pair}: {label}: {note.text}")
@@ -712,14 +787,18 @@ def check_compatibility(
                     elif note.effect == "set_treat_as":
                         pass  # applied to the whole set below
                     else:
-                        raise RuleDataError(f"mixing_notes.csv: unknown effect {note.effect!r}")
+                        raise RuleDataError(
+                            f"mixing_notes.csv: unknown effect {note.effect!r}"
+                        )
 
     for idx, cg in treat.items():
         effective[idx] = cg
     # Table 6 note 6: several 1.6N families.
     families_note = next((n for n in r.notes.values() if n.effect == "families"), None)
     if family_pairs and families_note is not None:
-        n_idx = [i for i, line in enumerate(lines) if line.cg == families_note.applies_to]
+        n_idx = [
+            i for i, line in enumerate(lines) if line.cg == families_note.applies_to
+        ]
         if _families(lines, n_idx) > 1:
             if n_families_compatible:
                 add_condition(
@@ -741,12 +820,16 @@ def check_compatibility(
     if set_note is not None:
         present = {line.cg for line in lines}
         if present == {set_note.applies_to, set_note.treat_as} and all(
-            effective[i] == line.cg for i, line in enumerate(lines) if line.cg == set_note.treat_as
+            effective[i] == line.cg
+            for i, line in enumerate(lines)
+            if line.cg == set_note.treat_as
         ):
             for i, line in enumerate(lines):
                 if line.cg == set_note.applies_to:
                     effective[i] = set_note.treat_as
-            add_condition(f"Table {set_note.table} note {set_note.number}: {set_note.text}")
+            add_condition(
+                f"Table {set_note.table} note {set_note.number}: {set_note.text}"
+            )
     return CompatibilityResult(
         compatible=not conflicts,
         conflicts=conflicts,
@@ -934,22 +1017,30 @@ def mix_divisions(
             n3 = cell.note if cell.note is not None else mirror.note
             if n3 is not None and r.notes[(4, n3)].effect == "hd_n3":
                 if hd16_mix_demonstrated:
-                    note(f"HD 1.6 with {d}: treated as {value}, declared demonstrated by testing or analogy ({_t4_ref('1.6', d)}, note {n3})")
+                    note(
+                        f"HD 1.6 with {d}: treated as {value}, declared demonstrated by testing or analogy ({_t4_ref('1.6', d)}, note {n3})"
+                    )
                 else:
                     n16_roles.add("1.1")
-                    note(f"HD 1.6 with {d}: treated as {value} only if demonstrated by testing or analogy, "
-                         f"if not as 1.1 ({_t4_ref('1.6', d)}, note {n3}); not declared, so also counted as 1.1")
+                    note(
+                        f"HD 1.6 with {d}: treated as {value} only if demonstrated by testing or analogy, "
+                        f"if not as 1.1 ({_t4_ref('1.6', d)}, note {n3}); not declared, so also counted as 1.1"
+                    )
             else:
                 note(f"HD 1.6 with {d}: treated as {value} ({_t4_ref('1.6', d)})")
         if _families(lines, hd16) > 1:
             cell = _t4("1.6", "1.6")
             if cell.note is not None and not hd16_mix_demonstrated:
                 n16_roles.add("1.1")
-                note("HD 1.6 of more than one family (by item name): 1.6 only if demonstrated by testing "
-                     f"or analogy, if not 1.1 ({_t4_ref('1.6', '1.6')}, note {cell.note}); "
-                     "not declared, so also counted as 1.1")
+                note(
+                    "HD 1.6 of more than one family (by item name): 1.6 only if demonstrated by testing "
+                    f"or analogy, if not 1.1 ({_t4_ref('1.6', '1.6')}, note {cell.note}); "
+                    "not declared, so also counted as 1.1"
+                )
             elif cell.note is not None:
-                note(f"HD 1.6 of more than one family: declared demonstrated ({_t4_ref('1.6', '1.6')}, note {cell.note})")
+                note(
+                    f"HD 1.6 of more than one family: declared demonstrated ({_t4_ref('1.6', '1.6')}, note {cell.note})"
+                )
         if not others:
             n16_roles.add("1.6")
         for i in hd16:
@@ -969,7 +1060,9 @@ def mix_divisions(
             combined = _t4(out, s).treated_as
             assert combined is not None
             if combined != out or combined != s:
-                note(f"HD {out} with {s}: aggregated as {combined} ({_t4_ref(out, s)}; {_SOURCE} §1.3.2.5 2)")
+                note(
+                    f"HD {out} with {s}: aggregated as {combined} ({_t4_ref(out, s)}; {_SOURCE} §1.3.2.5 2)"
+                )
             out = combined
         return out
 
@@ -983,59 +1076,146 @@ def mix_divisions(
     if "1.1" in present:
         t = total(main)
         has12, has13 = "1.2" in present, "1.3" in present
-        which = {(False, False): "", (True, False): " 4)", (False, True): " 5)", (True, True): " 7)"}[(has12, has13)]
-        cases.append(QDCase("1.1", t, None, (), f"total NEQ of all divisions but 1.4 as 1.1 ({_SOURCE} §1.2.3, Table 4; {rule_ref}{which})"))
+        which = {
+            (False, False): "",
+            (True, False): " 4)",
+            (False, True): " 5)",
+            (True, True): " 7)",
+        }[(has12, has13)]
+        cases.append(
+            QDCase(
+                "1.1",
+                t,
+                None,
+                (),
+                f"total NEQ of all divisions but 1.4 as 1.1 ({_SOURCE} §1.2.3, Table 4; {rule_ref}{which})",
+            )
+        )
         if has12:
-            cases.append(QDCase(sub_of(in12), t, None, (), f"total NEQ as 1.2, the more hazardous type present ({rule_ref}{which}, 2))"))
+            cases.append(
+                QDCase(
+                    sub_of(in12),
+                    t,
+                    None,
+                    (),
+                    f"total NEQ as 1.2, the more hazardous type present ({rule_ref}{which}, 2))",
+                )
+            )
         if has13:
-            cases.append(QDCase("1.3", t, None, tables13(main), f"total NEQ as 1.3, Table 3A/3B by group ({rule_ref}{which}, 3))"))
+            cases.append(
+                QDCase(
+                    "1.3",
+                    t,
+                    None,
+                    tables13(main),
+                    f"total NEQ as 1.3, Table 3A/3B by group ({rule_ref}{which}, 3))",
+                )
+            )
         if has12 and has13:
-            note(f"1.1 with 1.2 and 1.3: the total taken as 1.1, as 1.2 and as 1.3 ({rule_ref} 7); {_SOURCE} §1.2.3.3 c))")
+            note(
+                f"1.1 with 1.2 and 1.3: the total taken as 1.1, as 1.2 and as 1.3 ({rule_ref} 7); {_SOURCE} §1.2.3.3 c))"
+            )
     else:
         if in12 and in13:
             ref = _t4("1.2.1", "1.3")
             n2 = ref.note
             big = [
-                i for i in in12
+                i
+                for i in in12
                 if sub12.get(i) == "1.2.1"
-                and (lines[i].unit_neq_kg is None or lines[i].unit_neq_kg > r.n2d_unit_neq_kg)
+                and (
+                    lines[i].unit_neq_kg is None
+                    or lines[i].unit_neq_kg > r.n2d_unit_neq_kg
+                )
             ]
-            note(f"1.2 with 1.3: each amount alone, no aggregation ({rule_ref} 6)); unless Table 4 note {n2} applies")
+            note(
+                f"1.2 with 1.3: each amount alone, no aggregation ({rule_ref} 6)); unless Table 4 note {n2} applies"
+            )
             if n2_applies or big:
                 why = (
-                    "declared: one of note 2 a)-c) holds" if n2_applies
+                    "declared: one of note 2 a)-c) holds"
+                    if n2_applies
                     else f"note 2 d): 1.2.1 lines {', '.join(map(str, big))} have an individual NEQ above "
                     f"{r.n2d_unit_neq_kg:g} kg or not given (unknown is taken as above)"
                 )
-                cases.append(QDCase("1.1", total(sorted(set(in12) | set(in13))), None, (),
-                                    f"1.2 with 1.3 aggregated as 1.1 ({_t4_ref('1.2.1', '1.3')}, note {n2}: {why})"))
-                note(f"Table 4 note {n2}: the 1.2 + 1.3 mix is aggregated as 1.1 ({why}); the 1.2 and 1.3 amounts are also taken alone")
+                cases.append(
+                    QDCase(
+                        "1.1",
+                        total(sorted(set(in12) | set(in13))),
+                        None,
+                        (),
+                        f"1.2 with 1.3 aggregated as 1.1 ({_t4_ref('1.2.1', '1.3')}, note {n2}: {why})",
+                    )
+                )
+                note(
+                    f"Table 4 note {n2}: the 1.2 + 1.3 mix is aggregated as 1.1 ({why}); the 1.2 and 1.3 amounts are also taken alone"
+                )
             else:
-                note(f"Table 4 note {n2} a)-c) cannot be known from a stock list (1.2 shaped charges, high-energy "
-                     "propellants, 1.3 at high loading density under heavy confinement): if any holds, the mix "
-                     "must be aggregated as 1.1 (declare it with n2_applies)")
+                note(
+                    f"Table 4 note {n2} a)-c) cannot be known from a stock list (1.2 shaped charges, high-energy "
+                    "propellants, 1.3 at high loading density under heavy confinement): if any holds, the mix "
+                    "must be aggregated as 1.1 (declare it with n2_applies)"
+                )
         if in12:
-            cases.append(QDCase(sub_of(in12), total(in12), None, (), f"HD 1.2 amount ({rule_ref} 2){', 6)' if in13 else ')'}"))
+            cases.append(
+                QDCase(
+                    sub_of(in12),
+                    total(in12),
+                    None,
+                    (),
+                    f"HD 1.2 amount ({rule_ref} 2){', 6)' if in13 else ')'}",
+                )
+            )
         if in13:
-            cases.append(QDCase("1.3", total(in13), None, tables13(in13), f"HD 1.3 amount ({rule_ref} 3){', 6)' if in12 else ')'}"))
+            cases.append(
+                QDCase(
+                    "1.3",
+                    total(in13),
+                    None,
+                    tables13(in13),
+                    f"HD 1.3 amount ({rule_ref} 3){', 6)' if in12 else ')'}",
+                )
+            )
     if hd16:
         unit = max(lines[i].unit_neq_kg or 0.0 for i in hd16)
         alone = present == {"1.6"}
-        cases.append(QDCase(
-            "1.6", total(hd16), unit, (),
-            f"HD 1.6: aggregate NEQ with the largest single-munition NEQ ({_SOURCE} §1.3.8; standards.md section 9 decision 24)"
-            + ("" if alone else "; kept beside the mix as a floor (data/classification/README.md)"),
-        ))
+        cases.append(
+            QDCase(
+                "1.6",
+                total(hd16),
+                unit,
+                (),
+                f"HD 1.6: aggregate NEQ with the largest single-munition NEQ ({_SOURCE} §1.3.8; standards.md section 9 decision 24)"
+                + (
+                    ""
+                    if alone
+                    else "; kept beside the mix as a floor (data/classification/README.md)"
+                ),
+            )
+        )
     hd14 = [i for i, d in enumerate(qd) if d == "1.4"]
     if hd14:
         n1 = _t4("1.4", "1.1").note
-        cases.append(QDCase("1.4", total(hd14), None, (),
-                            f"HD 1.4 is not aggregated with other divisions; its fixed distance applies "
-                            f"({_SOURCE} §1.2.3, Table 4 note {n1}; §1.3.2.5 1); standards.md section 9 decision 23)"))
+        cases.append(
+            QDCase(
+                "1.4",
+                total(hd14),
+                None,
+                (),
+                f"HD 1.4 is not aggregated with other divisions; its fixed distance applies "
+                f"({_SOURCE} §1.2.3, Table 4 note {n1}; §1.3.2.5 1); standards.md section 9 decision 23)",
+            )
+        )
         if main:
-            note(f"HD 1.4 stored with other divisions without aggregating its NEQ (Table 4 note {n1}; {rule_ref} 1))")
-    ranked = [c.division for c in cases if r.divisions[c.division].display_rank is not None]
-    governing = min(ranked, key=lambda d: r.divisions[d].display_rank or 0) if ranked else None
+            note(
+                f"HD 1.4 stored with other divisions without aggregating its NEQ (Table 4 note {n1}; {rule_ref} 1))"
+            )
+    ranked = [
+        c.division for c in cases if r.divisions[c.division].display_rank is not None
+    ]
+    governing = (
+        min(ranked, key=lambda d: r.divisions[d].display_rank or 0) if ranked else None
+    )
     return HDMix(
         neq_by_division=neq_by_division,
         cases=cases,
