@@ -855,3 +855,23 @@ def test_case_totals_consistent(lines):
         )
         assert m.governing_division == "1.1"
     assert (m.governing_division is None) == (not lines)
+
+
+def _load_naive():
+    path = Path(__file__).parent / "reference" / "explosives_naive.py"
+    spec = importlib.util.spec_from_file_location("_explosives_naive", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_NAIVE = _load_naive()
+
+
+@given(lines_st(max_size=7), st.booleans(), st.booleans())
+def test_mix_matches_naive_reference(lines, demonstrated, n2):
+    got = mix_divisions(lines, hd16_mix_demonstrated=demonstrated, n2_applies=n2)
+    expected = _NAIVE.naive_cases(lines, demonstrated=demonstrated, n2_applies=n2)
+    assert case_set(got) == expected
