@@ -554,7 +554,10 @@ def lines_st(draw, min_size=0, max_size=6):
             if hd == "1.2.1" and unit <= 0.71:
                 unit = None
         item = draw(st.sampled_from([None, "a", "b"]))
-        out.append(L(hd, cg, neq, unit, None, item))
+        forms = [None] + [
+            f for f, g in (("substance", T5_GROUPS), ("article", T6_GROUPS)) if cg in g
+        ]
+        out.append(L(hd, cg, neq, unit, draw(st.sampled_from(forms)), item))
     return out
 
 
@@ -573,8 +576,11 @@ def test_compatibility_order_does_not_matter(lines, rnd):
 def test_pair_matches_the_quoted_tables(lines):
     a, b = lines
     res = check_compatibility(lines)
-    tables = [(T5_GROUPS, T5_ROWS), (T6_GROUPS, T6_ROWS)]
-    applicable = [(g, r) for g, r in tables if a.cg in g and b.cg in g]
+    tables = {"substance": (T5_GROUPS, T5_ROWS), "article": (T6_GROUPS, T6_ROWS)}
+    if a.form is not None and a.form == b.form:
+        applicable = [tables[a.form]]  # decision 25: one known form, its table
+    else:
+        applicable = [(g, r) for g, r in tables.values() if a.cg in g and b.cg in g]
     if not applicable:
         expected = False
     else:
