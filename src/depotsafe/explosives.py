@@ -212,13 +212,13 @@ def rules() -> ClassificationRules:
     for t in tables.values():
         for (a, b), cell in t.cells.items():
             for k in cell.notes:
-                note = notes.get((t.number, k))
-                if note is None:
+                found = notes.get((t.number, k))
+                if found is None:
                     raise _bad(
                         _TABLE_FILE[t.number],
                         f"{a}/{b}: note {k} not in mixing_notes.csv",
                     )
-                if not cell.permitted and note.effect not in ("condition", "isolate"):
+                if not cell.permitted and found.effect not in ("condition", "isolate"):
                     raise _bad(
                         _TABLE_FILE[t.number],
                         f"{a}/{b}: bare note {k} must be a condition or isolate",
@@ -234,14 +234,14 @@ def rules() -> ClassificationRules:
                 raise _bad(
                     "hd_mixing.csv", f"row {r['hd']}, column {col}: bad cell {token!r}"
                 )
-            cell = HDCell(m.group(1), int(m.group(2)) if m.group(2) else None)
-            if cell.treated_as is not None and cell.treated_as not in divisions:
+            hd_cell = HDCell(m.group(1), int(m.group(2)) if m.group(2) else None)
+            if hd_cell.treated_as is not None and hd_cell.treated_as not in divisions:
                 raise _bad("hd_mixing.csv", f"row {r['hd']}, column {col}: unknown HD")
-            if cell.note is not None and (4, cell.note) not in notes:
+            if hd_cell.note is not None and (4, hd_cell.note) not in notes:
                 raise _bad(
                     "hd_mixing.csv", f"row {r['hd']}, column {col}: unknown note"
                 )
-            hd_table[(r["hd"], col)] = cell
+            hd_table[(r["hd"], col)] = hd_cell
     qd_codes = {c for c, d in divisions.items() if d.is_qd_division}
     if {a for a, _ in hd_table} != qd_codes or {b for _, b in hd_table} != qd_codes:
         raise _bad(
@@ -895,6 +895,11 @@ class HDMix:
     governing_division: str | None
 
 
+def _above_or_unknown(unit_neq_kg: float | None, limit_kg: float) -> bool:
+    """True when a unit NEQ is unknown or above ``limit_kg`` (conservative)."""
+    return unit_neq_kg is None or unit_neq_kg > limit_kg
+
+
 def _t4(a: str, b: str) -> HDCell:
     return rules().hd_table[(a, b)]
 
@@ -1123,10 +1128,7 @@ def mix_divisions(
                 i
                 for i in in12
                 if sub12.get(i) == "1.2.1"
-                and (
-                    lines[i].unit_neq_kg is None
-                    or lines[i].unit_neq_kg > r.n2d_unit_neq_kg
-                )
+                and _above_or_unknown(lines[i].unit_neq_kg, r.n2d_unit_neq_kg)
             ]
             note(
                 f"1.2 with 1.3: each amount alone, no aggregation ({rule_ref} 6)); unless Table 4 note {n2} applies"
