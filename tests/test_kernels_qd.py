@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-
 from depotsafe.kernels import qd as kq
+
 from depotsafe.qd import (
     max_neq_kg,
     max_neqs,

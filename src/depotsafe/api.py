@@ -147,8 +147,13 @@ def qd_division_and_tables(
     if cg is not None:
         from depotsafe.explosives import stock_line
 
-        # Validates the division/group code (e.g. 1.1H is not a legal code).
-        stock_line(hd, cg, 1.0, unit_neq_kg, field="hd/cg", rule_set=rule_set.name)
+        # Validates the division/group code (e.g. 1.1H is not a legal code) with the
+        # classification data; the NEQ here is a placeholder, only the code is checked.
+        try:
+            stock_line(hd, cg, max(1.0, unit_neq_kg or 0.0), unit_neq_kg, field="x")
+        except InputError as exc:
+            field = {"x.hd": "hd", "x.cg": "cg", "x.unit_neq": "unit-neq"}.get(exc.field, exc.field)
+            raise InputError(field, exc.value, exc.allowed) from None
     division = hd
     if hd == "1.2":
         if unit_neq_kg is None:
