@@ -873,3 +873,241 @@ def buildings_from_table(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, An
             "geometry": {"type": "Polygon", "coordinates": [ring.tolist()]},
         })
     return feats
+
+
+# --------------------------------------------------------------------------- kernel inputs
+
+
+@dataclass(frozen=True)
+class FootprintArrays:
+    """Footprints as boundary segments in flat arrays (kernels/geometry.py).
+
+    Attributes
+    ----------
+    seg_start : int64 array, n_sites + 1
+        Segments of site i are ``seg_start[i] .. seg_start[i + 1] - 1``.
+    x0, y0, x1, y1 : float64 arrays
+        Segment end points [m].
+    part_first : uint8 array
+        1 on the first segment of each ring or line part.
+    is_polygon : uint8 array, n_sites
+        1 for polygon footprints.
+    """
+
+    seg_start: np.ndarray
+    x0: np.ndarray
+    y0: np.ndarray
+    x1: np.ndarray
+    y1: np.ndarray
+    part_first: np.ndarray
+    is_polygon: np.ndarray
+
+    @property
+    def n_sites(self) -> int:
+        """Number of sites."""
+        return int(self.seg_start.shape[0] - 1)
+
+    def args(self) -> tuple[np.ndarray, ...]:
+        """The arrays in kernel argument order (seg_start ... is_polygon)."""
+        return (self.seg_start, self.x0, self.y0, self.x1, self.y1,
+                self.part_first, self.is_polygon)
+
+
+def footprint_arrays(geoms: Sequence[BaseGeometry] | np.ndarray) -> FootprintArrays:
+    """Boundary segments of Polygon, LineString and MultiLineString footprints.
+
+    Vectorised with shapely 2 (rings of polygons in order exterior, holes;
+    parts of multi-lines in order).  Coordinates in local metres [m].
+    """
+    arr = np.asarray(geoms, dtype=object)
+    n = arr.shape[0]
+    tid = shapely.get_type_id(arr)
+    poly = tid == shapely.GeometryType.POLYGON
+    ok = poly | (tid == shapely.GeometryType.LINESTRING) | (
+        tid == shapely.GeometryType.MULTILINESTRING)
+    if not np.all(ok):
+        bad = int(np.flatnonzero(~ok)[0])
+        raise InputError(f"geometry[{bad}]", shapely.get_type_id(arr[bad]),
+                         "Polygon, LineString or MultiLineString footprints only")
+    idx = np.arange(n)
+    rings, ridx = shapely.get_rings(arr[poly], return_index=True)
+    parts, lidx = shapely.get_parts(arr[~poly], return_index=True)
+    comps = np.concatenate([rings, parts])
+    owner = np.concatenate([idx[poly][ridx], idx[~poly][lidx]])
+    order = np.argsort(owner, kind="stable")
+    comps, owner = comps[order], owner[order]
+    coords, cidx = shapely.get_coordinates(comps, return_index=True)
+    same = cidx[:-1] == cidx[1:]
+    k = np.flatnonzero(same)
+    first = np.ones(k.shape[0], dtype=np.uint8)
+    first[1:] = (cidx[k[1:]] != cidx[k[:-1]]).astype(np.uint8)
+    seg_owner = owner[cidx[k]]
+    seg_start = np.searchsorted(seg_owner, np.arange(n + 1), side="left").astype(np.int64)
+    if np.any(np.diff(seg_start) == 0):
+        bad = int(np.flatnonzero(np.diff(seg_start) == 0)[0])
+        raise InputError(f"geometry[{bad}]", "empty", "a footprint with at least one segment")
+    c = np.ascontiguousarray
+    return FootprintArrays(
+        seg_start=seg_start,
+        x0=c(coords[k, 0], dtype=np.float64),
+        y0=c(coords[k, 1], dtype=np.float64),
+        x1=c(coords[k + 1, 0], dtype=np.float64),
+        y1=c(coords[k + 1, 1], dtype=np.float64),
+        part_first=first,
+        is_polygon=poly.astype(np.uint8),
+    )
+
+
+def _index_array(values: Any, n: int, field: str) -> np.ndarray:
+    a = np.asarray(values)
+    if a.ndim != 1 or (a.size and not np.issubdtype(a.dtype, np.integer)):
+        raise InputError(field, values, "a 1-D array of site indices (integers)")
+    a = np.ascontiguousarray(a, dtype=np.int64)
+    if a.size and (a.min() < 0 or a.max() >= n):
+        raise InputError(field, int(a.min() if a.min() < 0 else a.max()),
+                         f"site indices in [0, {n - 1}]")
+    return a
+
+
+def default_cell_m(fp: FootprintArrays, pes: np.ndarray, radius_m: np.ndarray) -> float:
+    """Grid cell edge for `pairs_within_radius` [m].
+
+    About one site per cell on average, but no smaller than a quarter of the
+    median search radius (a query then visits at most ~81 cells), and never
+    more cells than 4 n + 16.
+    """
+    from depotsafe.kernels.geometry import site_bounds
+
+    n = fp.n_sites
+    bx0, by0, bx1, by1 = site_bounds(fp.seg_start, fp.x0, fp.y0, fp.x1, fp.y1)
+    w = float(bx1.max() - bx0.min())
+    h = float(by1.max() - by0.min())
+    cell = math.sqrt(max(w * h, 1.0) / max(n, 1))
+    if pes.size:
+        cell = max(cell, 0.25 * float(np.median(radius_m[pes])))
+    cell = max(cell, 1e-3 * max(w, h, 1.0))
+    while (w / cell + 1) * (h / cell + 1) > 4 * n + 16:
+        cell *= 1.5
+    return cell
+
+
+def pairs_within_radius(
+    fp: FootprintArrays, pes: Any, radius_m: Any, cell_m: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """PES-other site pairs whose exact footprint distance is <= the PES's radius.
+
+    Parameters
+    ----------
+    fp : FootprintArrays
+    pes : array of int
+        Sites acting as PES.
+    radius_m : array of float, one per site
+        Search radius of each site as PES [m]: an upper bound on any distance
+        a rule could require from it.  Finite and >= 0 for every PES.
+    cell_m : float, optional
+        Grid cell edge [m]; `default_cell_m` when not given.
+
+    Returns
+    -------
+    pi, pj, distance_m : arrays
+        Pairs sorted by (order in ``pes``, j); exact distances [m].
+    """
+    from depotsafe.kernels.geometry import pairs_within_radius as kernel
+
+    n = fp.n_sites
+    pes_a = _index_array(pes, n, "pes")
+    r = np.ascontiguousarray(radius_m, dtype=np.float64)
+    if r.shape != (n,):
+        raise InputError("radius_m", f"shape {r.shape}", f"one radius per site ({n})")
+    rp = r[pes_a]
+    if rp.size and not (np.all(np.isfinite(rp)) and rp.min() >= 0):
+        raise InputError("radius_m", float(rp[~(np.isfinite(rp) & (rp >= 0))][0]),
+                         "finite and >= 0 m for every PES")
+    if cell_m is None:
+        cell_m = default_cell_m(fp, pes_a, r)
+    elif not (math.isfinite(cell_m) and cell_m > 0):
+        raise InputError("cell_m", cell_m, "a finite number > 0 m")
+    return kernel(pes_a, r, *fp.args(), float(cell_m))
+
+
+def _bearings(fp: FootprintArrays, bearing_deg: Any, who: np.ndarray, field: str) -> np.ndarray:
+    b = np.ascontiguousarray(bearing_deg, dtype=np.float64)
+    if b.shape != (fp.n_sites,):
+        raise InputError(field, f"shape {b.shape}", f"one bearing per site ({fp.n_sites})")
+    bw = b[who]
+    if bw.size and not (np.all(np.isfinite(bw)) and bw.min() >= 0 and bw.max() < 360):
+        raise InputError(field, "a site without a front bearing",
+                         "a finite front bearing in [0, 360) deg for every earth-covered site used")
+    return b
+
+
+SECTOR_TOL_M = 1e-6
+"""Sectors are closed and grown by this much [m]: a site on a sector line
+touches both sectors and so takes the larger distance."""
+
+
+def sector_masks(
+    fp: FootprintArrays, pes: Any, es: Any, bearing_deg: Any,
+    front_half_angle_deg: Any = 60.0, rear_half_angle_deg: float = 45.0,
+) -> np.ndarray:
+    """Sectors (1 front, 2 side, 4 rear) of earth-covered PES that each ES touches.
+
+    standards.md section 9 decision 13: front lines at 60 deg to the door
+    normal (80 for HD 1.2), rear lines at 45 deg to the rear normal.
+    ``bearing_deg`` holds one bearing per site (NaN where not applicable; only
+    the PES entries are read).  See kernels.geometry.sector_masks.
+    """
+    from depotsafe.kernels.geometry import sector_masks as kernel
+
+    p = _index_array(pes, fp.n_sites, "pes")
+    e = _index_array(es, fp.n_sites, "es")
+    if p.shape != e.shape:
+        raise InputError("es", f"{e.shape[0]} sites", f"as many as pes ({p.shape[0]})")
+    b = _bearings(fp, bearing_deg, p, "bearing_deg")
+    fa = np.ascontiguousarray(np.broadcast_to(np.asarray(front_half_angle_deg, dtype=np.float64),
+                                              p.shape))
+    if fa.size and not (np.all(np.isfinite(fa)) and fa.min() > 0 and fa.max() < 90):
+        raise InputError("front_half_angle_deg", front_half_angle_deg, "in (0, 90) deg")
+    if not (0 < rear_half_angle_deg < 90):
+        raise InputError("rear_half_angle_deg", rear_half_angle_deg, "in (0, 90) deg")
+    return kernel(p, e, *fp.args()[:5], b, fa, float(rear_half_angle_deg), SECTOR_TOL_M)
+
+
+def face_towards(
+    fp: FootprintArrays, es: Any, pes: Any, bearing_deg: Any,
+    front_half_angle_deg: Any = 60.0, rear_half_angle_deg: float = 45.0,
+) -> np.ndarray:
+    """The face(s) an earth-covered ES turns towards each PES (1 front, 2 side, 4 rear).
+
+    The sectors of the ES in which the PES footprint lies: `sector_masks` with
+    the roles swapped.
+    """
+    return sector_masks(fp, es, pes, bearing_deg, front_half_angle_deg, rear_half_angle_deg)
+
+
+def propellant_cone_hits(
+    fp: FootprintArrays, pes: Any, es: Any, bearing_deg: Any, half_angle_deg: float = 30.0
+) -> np.ndarray:
+    """Whether each ES meets the HD 1.3 propellant hazard sector of its PES.
+
+    +-30 deg from the door normal, apex at the centre of the door (AASTP-1
+    section 1.3.6.6a, standards.md section 9 decision 13).  Boolean array.
+    """
+    from depotsafe.kernels.geometry import cone_hits
+
+    p = _index_array(pes, fp.n_sites, "pes")
+    e = _index_array(es, fp.n_sites, "es")
+    if p.shape != e.shape:
+        raise InputError("es", f"{e.shape[0]} sites", f"as many as pes ({p.shape[0]})")
+    b = _bearings(fp, bearing_deg, p, "bearing_deg")
+    if not (0 < half_angle_deg < 90):
+        raise InputError("half_angle_deg", half_angle_deg, "in (0, 90) deg")
+    return cone_hits(p, e, *fp.args()[:5], b, float(half_angle_deg), SECTOR_TOL_M).astype(bool)
+
+
+def depot_arrays(depot: Depot) -> tuple[FootprintArrays, np.ndarray]:
+    """Footprint arrays of a depot and its bearings (NaN where not earth-covered) [deg]."""
+    fp = footprint_arrays([s.geometry for s in depot.sites])
+    b = np.array([np.nan if s.front_bearing_deg is None else s.front_bearing_deg
+                  for s in depot.sites], dtype=np.float64)
+    return fp, b
