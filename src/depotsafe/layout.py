@@ -962,7 +962,7 @@ def _index_array(values: Any, n: int, field: str) -> np.ndarray:
     a = np.asarray(values)
     if a.ndim != 1 or (a.size and not np.issubdtype(a.dtype, np.integer)):
         raise InputError(field, values, "a 1-D array of site indices (integers)")
-    a = np.ascontiguousarray(a, dtype=np.int64)
+    a = np.require(a, dtype=np.int64, requirements=["C", "W"])
     if a.size and (a.min() < 0 or a.max() >= n):
         raise InputError(field, int(a.min() if a.min() < 0 else a.max()),
                          f"site indices in [0, {n - 1}]")
@@ -1016,7 +1016,7 @@ def pairs_within_radius(
 
     n = fp.n_sites
     pes_a = _index_array(pes, n, "pes")
-    r = np.ascontiguousarray(radius_m, dtype=np.float64)
+    r = np.require(radius_m, dtype=np.float64, requirements=["C", "W"])
     if r.shape != (n,):
         raise InputError("radius_m", f"shape {r.shape}", f"one radius per site ({n})")
     rp = r[pes_a]
@@ -1031,7 +1031,7 @@ def pairs_within_radius(
 
 
 def _bearings(fp: FootprintArrays, bearing_deg: Any, who: np.ndarray, field: str) -> np.ndarray:
-    b = np.ascontiguousarray(bearing_deg, dtype=np.float64)
+    b = np.require(bearing_deg, dtype=np.float64, requirements=["C", "W"])
     if b.shape != (fp.n_sites,):
         raise InputError(field, f"shape {b.shape}", f"one bearing per site ({fp.n_sites})")
     bw = b[who]
@@ -1064,8 +1064,8 @@ def sector_masks(
     if p.shape != e.shape:
         raise InputError("es", f"{e.shape[0]} sites", f"as many as pes ({p.shape[0]})")
     b = _bearings(fp, bearing_deg, p, "bearing_deg")
-    fa = np.ascontiguousarray(np.broadcast_to(np.asarray(front_half_angle_deg, dtype=np.float64),
-                                              p.shape))
+    # a writable copy: a read-only view would compile a second signature
+    fa = np.array(np.broadcast_to(np.asarray(front_half_angle_deg, dtype=np.float64), p.shape))
     if fa.size and not (np.all(np.isfinite(fa)) and fa.min() > 0 and fa.max() < 90):
         raise InputError("front_half_angle_deg", front_half_angle_deg, "in (0, 90) deg")
     if not (0 < rear_half_angle_deg < 90):
