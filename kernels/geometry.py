@@ -35,19 +35,26 @@ from numba import njit, prange
 
 
 @njit(cache=True)
-def _point_segment_distance(px, py, ax, ay, bx, by):  # pragma: no cover - compiled
-    """Distance from point P to the closed segment AB [m]."""
+def _point_segment_distance2(px, py, ax, ay, bx, by):  # pragma: no cover - compiled
+    """Squared distance from point P to the closed segment AB [m^2]."""
     dx = bx - ax
     dy = by - ay
     len2 = dx * dx + dy * dy
     if len2 == 0.0:
-        return math.hypot(px - ax, py - ay)
+        ex = px - ax
+        ey = py - ay
+        return ex * ex + ey * ey
     t = ((px - ax) * dx + (py - ay) * dy) / len2
     if t <= 0.0:
-        return math.hypot(px - ax, py - ay)
-    if t >= 1.0:
-        return math.hypot(px - bx, py - by)
-    return math.hypot(px - (ax + t * dx), py - (ay + t * dy))
+        ex = px - ax
+        ey = py - ay
+    elif t >= 1.0:
+        ex = px - bx
+        ey = py - by
+    else:
+        ex = px - (ax + t * dx)
+        ey = py - (ay + t * dy)
+    return ex * ex + ey * ey
 
 
 @njit(cache=True)
@@ -87,14 +94,18 @@ def _segments_intersect(ax, ay, bx, by, cx, cy, dx, dy):  # pragma: no cover - c
 
 
 @njit(cache=True)
-def _segment_segment_distance(ax, ay, bx, by, cx, cy, dx, dy):  # pragma: no cover
-    """Exact distance between the closed segments AB and CD [m]."""
-    if _segments_intersect(ax, ay, bx, by, cx, cy, dx, dy):
+def _segment_segment_distance2(ax, ay, bx, by, cx, cy, dx, dy, may_touch):  # pragma: no cover
+    """Exact squared distance between the closed segments AB and CD [m^2].
+
+    ``may_touch`` is False when the segments' bounding boxes are disjoint (they
+    cannot intersect, so the orientation tests are skipped).
+    """
+    if may_touch and _segments_intersect(ax, ay, bx, by, cx, cy, dx, dy):
         return 0.0
-    d = _point_segment_distance(ax, ay, cx, cy, dx, dy)
-    d = min(d, _point_segment_distance(bx, by, cx, cy, dx, dy))
-    d = min(d, _point_segment_distance(cx, cy, ax, ay, bx, by))
-    d = min(d, _point_segment_distance(dx, dy, ax, ay, bx, by))
+    d = _point_segment_distance2(ax, ay, cx, cy, dx, dy)
+    d = min(d, _point_segment_distance2(bx, by, cx, cy, dx, dy))
+    d = min(d, _point_segment_distance2(cx, cy, ax, ay, bx, by))
+    d = min(d, _point_segment_distance2(dx, dy, ax, ay, bx, by))
     return d
 
 
@@ -114,7 +125,7 @@ def _point_in_site(px, py, i, seg_start, x0, y0, x1, y1):  # pragma: no cover
 
 @njit(cache=True)
 def _pair_distance(i, j, seg_start, x0, y0, x1, y1, part_first, is_polygon):  # pragma: no cover
-    d = math.inf
+    d2 = math.inf  # best squared distance so far
     for a in range(seg_start[i], seg_start[i + 1]):
         ax, ay, bx, by = x0[a], y0[a], x1[a], y1[a]
         amnx = min(ax, bx)
@@ -123,16 +134,18 @@ def _pair_distance(i, j, seg_start, x0, y0, x1, y1, part_first, is_polygon):  # 
         amxy = max(ay, by)
         for b in range(seg_start[j], seg_start[j + 1]):
             cx, cy, ex, ey = x0[b], y0[b], x1[b], y1[b]
-            # cheap lower bound: gap between the segments' bounding boxes
+            # lower bound: gap between the segments' bounding boxes
             gx = max(0.0, max(min(cx, ex) - amxx, amnx - max(cx, ex)))
             gy = max(0.0, max(min(cy, ey) - amxy, amny - max(cy, ey)))
-            if gx >= d or gy >= d:
+            if gx * gx + gy * gy >= d2:
                 continue
-            dd = _segment_segment_distance(ax, ay, bx, by, cx, cy, ex, ey)
-            if dd < d:
-                d = dd
-                if d == 0.0:
+            dd = _segment_segment_distance2(ax, ay, bx, by, cx, cy, ex, ey,
+                                            gx == 0.0 and gy == 0.0)
+            if dd < d2:
+                d2 = dd
+                if d2 == 0.0:
                     return 0.0
+    d = math.sqrt(d2)
     # no boundaries touch: the footprints intersect only if a ring/part of one
     # lies inside the other polygon (each ring or part is connected)
     if is_polygon[i] != 0:
