@@ -562,3 +562,29 @@ def max_neqs(
     out_term = np.empty(ids.shape[0], dtype=np.int64)
     _max_neqs(table.branches, table.functions, table.terms, table.spans, ids, dist, unit, out_kg, out_term)
     return out_kg, out_term
+
+
+def all_relations() -> list[Relation]:
+    """Every relation the kinds allow (faces, barricade, traffic, sparse, evacuable)."""
+    out = []
+    table = kinds()
+    pes_opts = [
+        (k, f)
+        for k, v in table.items()
+        if v.holds_explosives != "no"
+        for f in (FACES if v.earth_covered else (None,))
+    ]
+    es_opts = []
+    for k, v in table.items():
+        for f in FACES if v.earth_covered else (None,):
+            for bar in (False, True) if (v.earth_covered and f == "front") else (False,):
+                if k == "public_traffic_route":
+                    es_opts += [(k, f, bar, t, False, False) for t in TRAFFIC]
+                elif v.holds_explosives == "no":
+                    es_opts += [(k, f, bar, None, s, e) for s in (False, True) for e in (False, True)]
+                else:
+                    es_opts.append((k, f, bar, None, False, False))
+    for pk, pf in pes_opts:
+        for ek, ef, bar, tr, sp, ev in es_opts:
+            out.append(Relation(pk, ek, pf, ef, tr, sp, ev, bar))
+    return out
