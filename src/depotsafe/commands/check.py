@@ -1,0 +1,63 @@
+"""``depotsafe check``: the whole depot, every pair, every licence."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from depotsafe.check import check_depot
+from depotsafe.layout import read_layout
+from depotsafe.report import (
+    arcs_geojson,
+    arcs_kml,
+    human_report,
+    write_atomically,
+    write_json,
+    write_pairs_csv,
+)
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "check",
+        help="check a whole depot layout: every PES-ES pair, licences per HD",
+        description=(
+            "Check every potential explosion site against every exposed site of a depot layout "
+            "(GeoJSON, DESIGN.md format). Exit status 0 compliant, 1 violations, 2 bad input."
+        ),
+    )
+    p.add_argument("layout", help="depot layout (GeoJSON)")
+    p.add_argument("--stock", help="stock CSV (site_id,item,hd,cg,quantity,unit_neq_kg[,form])")
+    p.add_argument("--rule-set", default="iatg", help="rule set name or folder (default iatg)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.add_argument("--out-json", metavar="FILE", help="write the JSON result to FILE")
+    p.add_argument("--pairs-csv", metavar="FILE", help="write every pair as CSV")
+    p.add_argument("--arcs-geojson", metavar="FILE", help="write the QD arcs as GeoJSON")
+    p.add_argument("--arcs-kml", metavar="FILE", help="write the QD arcs as KML")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    depot = read_layout(args.layout, stock_csv=args.stock)
+    result = check_depot(depot, args.rule_set)
+    # Build every output in memory or a temporary file first: a failure leaves no partial file.
+    outputs = []
+    if args.arcs_geojson:
+        doc = arcs_geojson(result)
+        outputs.append((args.arcs_geojson, lambda f, d=doc: json.dump(d, f)))
+    if args.arcs_kml:
+        kml = arcs_kml(result)
+        outputs.append((args.arcs_kml, lambda f, k=kml: f.write(k)))
+    if args.out_json:
+        outputs.append((args.out_json, lambda f: write_json(result, f)))
+    if args.pairs_csv:
+        outputs.append((args.pairs_csv, lambda f: write_pairs_csv(result, f)))
+    for path, write in outputs:
+        write_atomically(path, write)
+    if args.json:
+        write_json(result, sys.stdout)
+    else:
+        print(human_report(result))
+    return 0 if result.compliant else 1
