@@ -127,15 +127,16 @@ def test_distance_hand_cases():
     assert d[5, 6] == 20.0
 
 
+@pytest.mark.parametrize("parallel", [True, False])
 @pytest.mark.parametrize(("seed", "cell"), [(0, None), (1, None), (2, 3.0), (3, 5000.0)])
-def test_pairs_within_radius_equals_brute_force(seed, cell):
+def test_pairs_within_radius_equals_brute_force(seed, cell, parallel):
     rng = np.random.default_rng(seed)
     geoms = random_footprints(rng, 150, spread_m=600.0)
     fp = footprint_arrays(geoms)
     pes = np.sort(rng.choice(150, 70, replace=False))
     radius = rng.uniform(0.0, 250.0, 150)
     radius[pes[0]] = 0.0  # only touching/overlapping sites
-    pi, pj, d = pairs_within_radius(fp, pes, radius, cell_m=cell)
+    pi, pj, d = pairs_within_radius(fp, pes, radius, cell_m=cell, parallel=parallel)
     want = ref.pairs_within_radius(geoms, pes, radius)
     assert list(zip(pi.tolist(), pj.tolist(), strict=True)) == [(a, b) for a, b, _ in want]
     np.testing.assert_allclose(d, [w for *_, w in want], rtol=0, atol=DIST_ATOL_M)
@@ -341,13 +342,16 @@ def test_threads_and_signatures():
     fp = footprint_arrays(geoms)
     radius = np.full(200, 120.0)
     pes = np.arange(200)
-    want = pairs_within_radius(fp, pes, radius)
+    want = pairs_within_radius(fp, pes, radius, parallel=False)
     with ThreadPoolExecutor(4) as ex:
-        results = list(ex.map(lambda _: pairs_within_radius(fp, pes, radius), range(8)))
+        results = list(ex.map(
+            lambda _: pairs_within_radius(fp, pes, radius, parallel=True), range(8)))
     for got in results:
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b)
     # lists and ints in, one compiled signature per kernel
-    pairs_within_radius(fp, [0, 1], list(radius))
+    pairs_within_radius(fp, [0, 1], list(radius), parallel=True)
+    pairs_within_radius(fp, [0, 1], list(radius), parallel=False)
     assert len(kg.pairs_within_radius.signatures) == 1
+    assert len(kg.pairs_within_radius_serial.signatures) == 1
     assert len(kg.sector_masks.signatures) <= 1

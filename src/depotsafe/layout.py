@@ -991,8 +991,14 @@ def default_cell_m(fp: FootprintArrays, pes: np.ndarray, radius_m: np.ndarray) -
     return cell
 
 
+PARALLEL_MIN_PES = 2000
+"""Below this many PES the candidate search runs in one thread (the parallel
+start-up costs more than it saves)."""
+
+
 def pairs_within_radius(
-    fp: FootprintArrays, pes: Any, radius_m: Any, cell_m: float | None = None
+    fp: FootprintArrays, pes: Any, radius_m: Any, cell_m: float | None = None,
+    parallel: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PES-other site pairs whose exact footprint distance is <= the PES's radius.
 
@@ -1006,13 +1012,16 @@ def pairs_within_radius(
         a rule could require from it.  Finite and >= 0 for every PES.
     cell_m : float, optional
         Grid cell edge [m]; `default_cell_m` when not given.
+    parallel : bool, optional
+        Use the parallel kernel; by default when there are at least
+        `PARALLEL_MIN_PES` PES.  Both give the same result.
 
     Returns
     -------
     pi, pj, distance_m : arrays
         Pairs sorted by (order in ``pes``, j); exact distances [m].
     """
-    from depotsafe.kernels.geometry import pairs_within_radius as kernel
+    from depotsafe.kernels import geometry as kg
 
     n = fp.n_sites
     pes_a = _index_array(pes, n, "pes")
@@ -1027,6 +1036,9 @@ def pairs_within_radius(
         cell_m = default_cell_m(fp, pes_a, r)
     elif not (math.isfinite(cell_m) and cell_m > 0):
         raise InputError("cell_m", cell_m, "a finite number > 0 m")
+    if parallel is None:
+        parallel = pes_a.size >= PARALLEL_MIN_PES
+    kernel = kg.pairs_within_radius if parallel else kg.pairs_within_radius_serial
     return kernel(pes_a, r, *fp.args(), float(cell_m))
 
 
