@@ -32,6 +32,11 @@ DIST_ATOL_M = 1e-6  # the brief's tolerance against shapely.distance
 RTOL = 1e-12  # compiled versus interpreted, fastmath off
 
 
+def py(kernel):
+    """The interpreted Python source of a kernel (itself under NUMBA_DISABLE_JIT=1)."""
+    return getattr(kernel, "py_func", kernel)
+
+
 def random_footprints(rng, n, spread_m=1000.0, size_m=30.0):
     """Random star-shaped polygons, polygons with holes, lines and multi-lines."""
     geoms = []
@@ -85,7 +90,7 @@ def test_pair_distance_compiled_equals_interpreted():
     for i in range(20):
         for j in range(20):
             a = kg.pair_distance_m(i, j, *fp.args())
-            b = kg.pair_distance_m.py_func(i, j, *fp.args())
+            b = py(kg.pair_distance_m)(i, j, *fp.args())
             assert a == pytest.approx(b, rel=RTOL, abs=0)
 
 
@@ -150,7 +155,7 @@ def test_pairs_within_radius_interpreted_and_empty():
     pes = np.arange(0, 40, 3, dtype=np.int64)
     radius = np.full(40, 80.0)
     got = pairs_within_radius(fp, pes, radius, cell_m=25.0)
-    slow = kg.pairs_within_radius.py_func(pes, radius, *fp.args(), 25.0)
+    slow = py(kg.pairs_within_radius)(pes, radius, *fp.args(), 25.0)
     for a, b in zip(got, slow, strict=True):
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=0)
     pi, pj, d = pairs_within_radius(fp, np.empty(0, dtype=np.int64), radius)
@@ -287,7 +292,7 @@ def test_sector_kernel_interpreted():
     es = np.array([1, 2], dtype=np.int64)
     fa = np.full(2, 60.0)
     got = kg.sector_masks(pes, es, *fp.args()[:5], b, fa, 45.0, 1e-6)
-    slow = kg.sector_masks.py_func(pes, es, *fp.args()[:5], b, fa, 45.0, 1e-6)
+    slow = py(kg.sector_masks)(pes, es, *fp.args()[:5], b, fa, 45.0, 1e-6)
     assert got.tolist() == slow.tolist() == [3, 2]
 
 
@@ -352,6 +357,8 @@ def test_threads_and_signatures():
     # lists and ints in, one compiled signature per kernel
     pairs_within_radius(fp, [0, 1], list(radius), parallel=True)
     pairs_within_radius(fp, [0, 1], list(radius), parallel=False)
+    if not hasattr(kg.pairs_within_radius, "signatures"):
+        return  # NUMBA_DISABLE_JIT=1
     assert len(kg.pairs_within_radius.signatures) == 1
     assert len(kg.pairs_within_radius_serial.signatures) == 1
     assert len(kg.sector_masks.signatures) <= 1
