@@ -335,6 +335,8 @@ def test_wrapper_errors():
         pairs_within_radius(fp, [5], [1.0, 1.0])
     with pytest.raises(InputError, match=r"cell_m: got 0\.0; a finite number > 0"):
         pairs_within_radius(fp, [0], [1.0, 1.0], cell_m=0.0)
+    with pytest.raises(InputError, match=r"cell_m: got 1e-06; too small for this layout"):
+        pairs_within_radius(fp, [0], [1.0, 1.0], cell_m=1e-6)
     with pytest.raises(InputError, match=r"front_half_angle_deg: got 95.0; in \(0, 90\)"):
         sector_masks(fp, [0], [1], [0.0, np.nan], 95.0)
     with pytest.raises(InputError, match="Polygon, LineString or MultiLineString"):

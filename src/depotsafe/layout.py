@@ -277,10 +277,10 @@ def _geometry_problem(geom: Any, allowed: Sequence[str], geographic: bool) -> st
     """A message for the first problem of a raw GeoJSON geometry, or None."""
     if not isinstance(geom, Mapping):
         return f"geometry: got {geom!r}; a GeoJSON geometry object is required"
-    gtype = geom.get("type")
+    gtype: Any = geom.get("type")
     if gtype not in allowed:
         return f"geometry type: got {gtype!r}; allowed for this kind: {', '.join(allowed)}"
-    coords = geom.get("coordinates")
+    coords: Any = geom.get("coordinates")
     depth = _DEPTH[gtype]
     p = _coords_problem(coords, depth)
     if p:
@@ -829,7 +829,7 @@ def buildings_from_table(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, An
             raise InputError(f"{where} kind", kind, "allowed: " + ", ".join(allkinds))
         vals = {}
         for key in ("length_m", "width_m", "bearing_deg"):
-            v = row.get(key)
+            v: Any = row.get(key)
             if not _is_number(v) or not math.isfinite(v):
                 raise InputError(f"{where} {key}", v, "a finite number is required")
             vals[key] = float(v)
@@ -838,6 +838,8 @@ def buildings_from_table(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, An
                 f"{where} length_m/width_m", (vals["length_m"], vals["width_m"]),
                 "both must be > 0 m",
             )
+        a: Any
+        b: Any
         if "x_m" in row or "y_m" in row:
             mode, a, b = "local", row.get("x_m"), row.get("y_m")
         else:
@@ -991,6 +993,9 @@ def default_cell_m(fp: FootprintArrays, pes: np.ndarray, radius_m: np.ndarray) -
     return cell
 
 
+MAX_GRID_CELLS = 1_000_000
+"""Cap on the grid cells (beyond 4 per site) a caller-chosen cell_m may create."""
+
 PARALLEL_MIN_PES = 2000
 """Below this many PES the candidate search runs in one thread (the parallel
 start-up costs more than it saves)."""
@@ -1036,6 +1041,16 @@ def pairs_within_radius(
         cell_m = default_cell_m(fp, pes_a, r)
     elif not (math.isfinite(cell_m) and cell_m > 0):
         raise InputError("cell_m", cell_m, "a finite number > 0 m")
+    else:
+        from depotsafe.kernels.geometry import site_bounds
+
+        bx0, by0, bx1, by1 = site_bounds(*fp.args()[:5])
+        ncell = ((float(bx1.max() - bx0.min()) / cell_m + 1)
+                 * (float(by1.max() - by0.min()) / cell_m + 1))
+        if ncell > MAX_GRID_CELLS + 4 * n:
+            raise InputError("cell_m", cell_m,
+                             f"too small for this layout: {ncell:.3g} grid cells, at most "
+                             f"{MAX_GRID_CELLS + 4 * n} allowed")
     if parallel is None:
         parallel = pes_a.size >= PARALLEL_MIN_PES
     kernel = kg.pairs_within_radius if parallel else kg.pairs_within_radius_serial
