@@ -318,7 +318,7 @@ VALIDATION_CASES = [
     (_mutate(2, geometry={"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]}),
      r"ring 0 has 3 positions; at least 4 are required"),
     (_mutate(1, geometry={"type": "LineString", "coordinates": [[0, 0], [float("nan"), 1]]}),
-     r"feature 'rd': geometry: position \[0, 0\]|position \[nan, 1\] is not finite"),
+     r"feature 'rd': geometry: position \[nan, 1\] is not finite"),
     (_mutate(0, front_bearing_deg=_DELETE),
      r"feature 'ig': front_bearing_deg: missing; required for igloo_7bar"),
     (_mutate(0, front_bearing_deg=360.0),

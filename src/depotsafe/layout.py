@@ -137,7 +137,9 @@ class Depot:
         PROJ string of the local transverse Mercator projection (empty for
         local-metres layouts, which are used as they are).
     input_sha256 : str
-        SHA-256 over the raw bytes of the layout file and the stock file.
+        SHA-256 over the raw bytes of the layout file followed by those of the
+        stock file (for a layout given as a dict: its canonical JSON, sorted
+        keys, no spaces).
     """
 
     sites: tuple[Site, ...]
