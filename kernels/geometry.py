@@ -1,0 +1,581 @@
+"""Geometry kernels of the whole-depot check: footprint distances, candidate
+pairs within a search radius, and sectors of earth-covered magazines.
+
+Footprints as segments
+----------------------
+Every site's footprint is given by its boundary segments in four flat float64
+arrays ``x0, y0, x1, y1`` [m] (local metres, x east, y north).  The segments of
+site ``i`` are ``seg_start[i] .. seg_start[i + 1] - 1`` (int64 offsets, length
+n_sites + 1).  Polygon footprints list every ring (exterior and holes); line
+footprints list every part.  ``part_first[k]`` is 1 for the first segment of a
+ring or part (its start vertex represents that ring or part in containment
+tests), 0 otherwise.  ``is_polygon[i]`` is 1 when the footprint of site i is a
+polygon (its interior belongs to it), 0 for lines.
+
+Distances are exact nearest-point distances between the closed footprints
+(AASTP-1 section 1.3.2.2): the minimum over segment pairs of the exact
+segment-segment distance, or 0 when the footprints intersect or one polygon
+contains the other.  Checked against ``shapely.distance`` in
+tests/reference/geometry_naive.py.
+
+All kernels: fastmath off (the outputs feed compliance decisions), no
+globals, thread-safe (no shared mutable state; parallel kernels write disjoint
+slices of their outputs).  Inputs are not validated here; the wrappers in
+depotsafe.layout do that.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+# --------------------------------------------------------------------------- primitives
+
+
+@njit(cache=True)
+def _point_segment_distance2(px, py, ax, ay, bx, by):  # pragma: no cover - compiled
+    """Squared distance from point P to the closed segment AB [m^2]."""
+    dx = bx - ax
+    dy = by - ay
+    len2 = dx * dx + dy * dy
+    if len2 == 0.0:
+        ex = px - ax
+        ey = py - ay
+        return ex * ex + ey * ey
+    t = ((px - ax) * dx + (py - ay) * dy) / len2
+    if t <= 0.0:
+        ex = px - ax
+        ey = py - ay
+    elif t >= 1.0:
+        ex = px - bx
+        ey = py - by
+    else:
+        ex = px - (ax + t * dx)
+        ey = py - (ay + t * dy)
+    return ex * ex + ey * ey
+
+
+@njit(cache=True)
+def _orient(ax, ay, bx, by, cx, cy):  # pragma: no cover - compiled
+    """Sign of the cross product (B - A) x (C - A): 1, 0 or -1."""
+    v = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+    if v > 0.0:
+        return 1
+    if v < 0.0:
+        return -1
+    return 0
+
+
+@njit(cache=True)
+def _on_segment(ax, ay, bx, by, px, py):  # pragma: no cover - compiled
+    """P collinear with AB lies within AB's bounding box."""
+    return (min(ax, bx) <= px <= max(ax, bx)) and (min(ay, by) <= py <= max(ay, by))
+
+
+@njit(cache=True)
+def _segments_intersect(ax, ay, bx, by, cx, cy, dx, dy):  # pragma: no cover - compiled
+    """The closed segments AB and CD share a point."""
+    o1 = _orient(ax, ay, bx, by, cx, cy)
+    o2 = _orient(ax, ay, bx, by, dx, dy)
+    o3 = _orient(cx, cy, dx, dy, ax, ay)
+    o4 = _orient(cx, cy, dx, dy, bx, by)
+    if o1 * o2 < 0 and o3 * o4 < 0:
+        return True
+    # touching or collinear: an end point lies on the other segment
+    if o1 == 0 and _on_segment(ax, ay, bx, by, cx, cy):
+        return True
+    if o2 == 0 and _on_segment(ax, ay, bx, by, dx, dy):
+        return True
+    if o3 == 0 and _on_segment(cx, cy, dx, dy, ax, ay):
+        return True
+    return o4 == 0 and _on_segment(cx, cy, dx, dy, bx, by)
+
+
+@njit(cache=True)
+def _segment_segment_distance2(ax, ay, bx, by, cx, cy, dx, dy, may_touch):  # pragma: no cover
+    """Exact squared distance between the closed segments AB and CD [m^2].
+
+    ``may_touch`` is False when the segments' bounding boxes are disjoint (they
+    cannot intersect, so the orientation tests are skipped).
+    """
+    if may_touch and _segments_intersect(ax, ay, bx, by, cx, cy, dx, dy):
+        return 0.0
+    d = _point_segment_distance2(ax, ay, cx, cy, dx, dy)
+    d = min(d, _point_segment_distance2(bx, by, cx, cy, dx, dy))
+    d = min(d, _point_segment_distance2(cx, cy, ax, ay, bx, by))
+    d = min(d, _point_segment_distance2(dx, dy, ax, ay, bx, by))
+    return d
+
+
+@njit(cache=True)
+def _point_in_site(px, py, i, seg_start, x0, y0, x1, y1):  # pragma: no cover
+    """Even-odd (crossing number) test of P against all rings of polygon site i."""
+    inside = False
+    for k in range(seg_start[i], seg_start[i + 1]):
+        ya = y0[k]
+        yb = y1[k]
+        if (ya > py) != (yb > py):
+            xc = x0[k] + (py - ya) * (x1[k] - x0[k]) / (yb - ya)
+            if px < xc:
+                inside = not inside
+    return inside
+
+
+@njit(cache=True)
+def _pair_distance(i, j, seg_start, x0, y0, x1, y1, part_first, is_polygon):  # pragma: no cover
+    d2 = math.inf  # best squared distance so far
+    for a in range(seg_start[i], seg_start[i + 1]):
+        ax, ay, bx, by = x0[a], y0[a], x1[a], y1[a]
+        amnx = min(ax, bx)
+        amxx = max(ax, bx)
+        amny = min(ay, by)
+        amxy = max(ay, by)
+        for b in range(seg_start[j], seg_start[j + 1]):
+            cx, cy, ex, ey = x0[b], y0[b], x1[b], y1[b]
+            # lower bound: gap between the segments' bounding boxes
+            gx = max(0.0, max(min(cx, ex) - amxx, amnx - max(cx, ex)))
+            gy = max(0.0, max(min(cy, ey) - amxy, amny - max(cy, ey)))
+            if gx * gx + gy * gy >= d2:
+                continue
+            dd = _segment_segment_distance2(ax, ay, bx, by, cx, cy, ex, ey,
+                                            gx == 0.0 and gy == 0.0)
+            if dd < d2:
+                d2 = dd
+                if d2 == 0.0:
+                    return 0.0
+    d = math.sqrt(d2)
+    # no boundaries touch: the footprints intersect only if a ring/part of one
+    # lies inside the other polygon (each ring or part is connected)
+    if is_polygon[i] != 0:
+        for b in range(seg_start[j], seg_start[j + 1]):
+            if part_first[b] != 0 and _point_in_site(
+                x0[b], y0[b], i, seg_start, x0, y0, x1, y1
+            ):
+                return 0.0
+    if is_polygon[j] != 0:
+        for a in range(seg_start[i], seg_start[i + 1]):
+            if part_first[a] != 0 and _point_in_site(
+                x0[a], y0[a], j, seg_start, x0, y0, x1, y1
+            ):
+                return 0.0
+    return d
+
+
+# --------------------------------------------------------------------------- distances
+
+
+@njit(cache=True)
+def pair_distance_m(i, j, seg_start, x0, y0, x1, y1, part_first, is_polygon):
+    """Exact nearest-point distance between the footprints of sites i and j [m].
+
+    0 when they intersect or one polygon contains the other.  O(s_i * s_j) in
+    the numbers of segments.  Reference: ``geometry_naive.pair_distance``
+    (shapely.distance).
+    """
+    return _pair_distance(i, j, seg_start, x0, y0, x1, y1, part_first, is_polygon)
+
+
+@njit(cache=True, parallel=True)
+def pair_distances_m(pi, pj, seg_start, x0, y0, x1, y1, part_first, is_polygon):
+    """`pair_distance_m` over arrays of pairs (int64 pi, pj) -> float64 [m]."""
+    n = pi.shape[0]
+    out = np.empty(n, dtype=np.float64)
+    for k in prange(n):
+        out[k] = _pair_distance(
+            pi[k], pj[k], seg_start, x0, y0, x1, y1, part_first, is_polygon
+        )
+    return out
+
+
+@njit(cache=True)
+def site_bounds(seg_start, x0, y0, x1, y1):
+    """Bounding boxes (xmin, ymin, xmax, ymax) of every site [m]."""
+    n = seg_start.shape[0] - 1
+    bxmin = np.empty(n)
+    bymin = np.empty(n)
+    bxmax = np.empty(n)
+    bymax = np.empty(n)
+    for i in range(n):
+        a = math.inf
+        b = math.inf
+        c = -math.inf
+        d = -math.inf
+        for k in range(seg_start[i], seg_start[i + 1]):
+            a = min(a, x0[k], x1[k])
+            b = min(b, y0[k], y1[k])
+            c = max(c, x0[k], x1[k])
+            d = max(d, y0[k], y1[k])
+        bxmin[i] = a
+        bymin[i] = b
+        bxmax[i] = c
+        bymax[i] = d
+    return bxmin, bymin, bxmax, bymax
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+@njit(cache=True)
+def _cell_of(v, g0, cell, nmax):  # pragma: no cover - compiled
+    c = math.floor((v - g0) / cell)
+    if c < 0:
+        return 0
+    if c > nmax - 1:
+        return nmax - 1
+    return c
+
+
+@njit(cache=True)
+def _build_grid(bxmin, bymin, bxmax, bymax, gx0, gy0, cell, nx, ny):  # pragma: no cover
+    """Uniform grid: every site is listed in each cell its bounding box overlaps."""
+    n = bxmin.shape[0]
+    counts = np.zeros(nx * ny + 1, dtype=np.int64)
+    for i in range(n):
+        ix0 = _cell_of(bxmin[i], gx0, cell, nx)
+        ix1 = _cell_of(bxmax[i], gx0, cell, nx)
+        iy0 = _cell_of(bymin[i], gy0, cell, ny)
+        iy1 = _cell_of(bymax[i], gy0, cell, ny)
+        for iy in range(iy0, iy1 + 1):
+            for ix in range(ix0, ix1 + 1):
+                counts[iy * nx + ix + 1] += 1
+    start = np.cumsum(counts)
+    fill = start[:-1].copy()
+    items = np.empty(start[-1], dtype=np.int64)
+    for i in range(n):
+        ix0 = _cell_of(bxmin[i], gx0, cell, nx)
+        ix1 = _cell_of(bxmax[i], gx0, cell, nx)
+        iy0 = _cell_of(bymin[i], gy0, cell, ny)
+        iy1 = _cell_of(bymax[i], gy0, cell, ny)
+        for iy in range(iy0, iy1 + 1):
+            for ix in range(ix0, ix1 + 1):
+                c = iy * nx + ix
+                items[fill[c]] = i
+                fill[c] += 1
+    return start, items
+
+
+@njit(cache=True)
+def _query(p, r, bxmin, bymin, bxmax, bymax, start, items, gx0, gy0, cell, nx, ny,
+           out, pos):  # pragma: no cover - compiled
+    """Sites j != p whose bounding box is within r of p's; written to out[pos:]
+    when out is long enough (count-only otherwise).  Returns the count."""
+    qx0 = bxmin[p] - r
+    qy0 = bymin[p] - r
+    qx1 = bxmax[p] + r
+    qy1 = bymax[p] + r
+    cx0 = _cell_of(qx0, gx0, cell, nx)
+    cx1 = _cell_of(qx1, gx0, cell, nx)
+    cy0 = _cell_of(qy0, gy0, cell, ny)
+    cy1 = _cell_of(qy1, gy0, cell, ny)
+    r2 = r * r
+    cnt = 0
+    write = out.shape[0] > 0
+    for iy in range(cy0, cy1 + 1):
+        for ix in range(cx0, cx1 + 1):
+            c = iy * nx + ix
+            for t in range(start[c], start[c + 1]):
+                j = items[t]
+                if j == p:
+                    continue
+                # report j once: in the first cell where it meets the query box
+                if max(_cell_of(bxmin[j], gx0, cell, nx), cx0) != ix:
+                    continue
+                if max(_cell_of(bymin[j], gy0, cell, ny), cy0) != iy:
+                    continue
+                gx = max(0.0, max(bxmin[j] - bxmax[p], bxmin[p] - bxmax[j]))
+                gy = max(0.0, max(bymin[j] - bymax[p], bymin[p] - bymax[j]))
+                if gx * gx + gy * gy <= r2:
+                    if write:
+                        out[pos + cnt] = j
+                    cnt += 1
+    return cnt
+
+
+@njit(cache=True, parallel=True)
+def pairs_within_radius(pes, radius_m, seg_start, x0, y0, x1, y1, part_first,
+                        is_polygon, cell_m):
+    """All pairs (PES i, other site j) whose exact distance is <= radius_m[i].
+
+    Parameters
+    ----------
+    pes : int64 array
+        Indices of the sites acting as PES (each searched against every other site).
+    radius_m : float64 array, one per site
+        Search radius of each site as a PES [m] (finite, >= 0).
+    seg_start, x0, y0, x1, y1, part_first, is_polygon
+        Footprints as segments (module docstring).
+    cell_m : float
+        Edge of the uniform grid's cells [m] (> 0).
+
+    Returns
+    -------
+    pi, pj : int64 arrays
+        Site indices of the pairs, sorted by (position of i in ``pes``, j).
+    distance_m : float64 array
+        Exact nearest-point distance of each pair [m].
+
+    Notes
+    -----
+    A uniform grid over the sites' bounding boxes finds, per PES, the sites
+    whose bounding box lies within its radius (each reported once, from the
+    first grid cell it shares with the query box); the exact distance then
+    decides.  Two passes (count, then fill) over the PES in parallel, each
+    writing its own slice; cost ~ n_sites + the candidates found, no O(n^2).
+    Reference: ``geometry_naive.pairs_within_radius`` (brute force).
+    """
+    n = seg_start.shape[0] - 1
+    npes = pes.shape[0]
+    empty_i = np.empty(0, dtype=np.int64)
+    if n == 0 or npes == 0:
+        return empty_i, empty_i.copy(), np.empty(0, dtype=np.float64)
+    bxmin, bymin, bxmax, bymax = site_bounds(seg_start, x0, y0, x1, y1)
+    gx0 = bxmin.min()
+    gy0 = bymin.min()
+    nx = math.floor((bxmax.max() - gx0) / cell_m) + 1
+    ny = math.floor((bymax.max() - gy0) / cell_m) + 1
+    start, items = _build_grid(bxmin, bymin, bxmax, bymax, gx0, gy0, cell_m, nx, ny)
+
+    counts = np.zeros(npes + 1, dtype=np.int64)
+    for k in prange(npes):
+        counts[k + 1] = _query(pes[k], radius_m[pes[k]], bxmin, bymin, bxmax, bymax,
+                               start, items, gx0, gy0, cell_m, nx, ny, empty_i, 0)
+    offs = np.cumsum(counts)
+    cand = np.empty(offs[-1], dtype=np.int64)
+    dist = np.empty(offs[-1], dtype=np.float64)
+    for k in prange(npes):
+        p = pes[k]
+        a = offs[k]
+        b = offs[k + 1]
+        _query(p, radius_m[p], bxmin, bymin, bxmax, bymax, start, items,
+               gx0, gy0, cell_m, nx, ny, cand, a)
+        cand[a:b] = np.sort(cand[a:b])
+        for t in range(a, b):
+            dist[t] = _pair_distance(p, cand[t], seg_start, x0, y0, x1, y1,
+                                     part_first, is_polygon)
+    # compact: keep exact distance <= radius (serial, keeps the order)
+    m = 0
+    for k in range(npes):
+        r = radius_m[pes[k]]
+        for t in range(offs[k], offs[k + 1]):
+            if dist[t] <= r:
+                m += 1
+    pi = np.empty(m, dtype=np.int64)
+    pj = np.empty(m, dtype=np.int64)
+    pd = np.empty(m, dtype=np.float64)
+    m = 0
+    for k in range(npes):
+        r = radius_m[pes[k]]
+        for t in range(offs[k], offs[k + 1]):
+            if dist[t] <= r:
+                pi[m] = pes[k]
+                pj[m] = cand[t]
+                pd[m] = dist[t]
+                m += 1
+    return pi, pj, pd
+
+
+# --------------------------------------------------------------------------- sectors
+
+FRONT = 1
+SIDE = 2
+REAR = 4
+
+
+@njit(cache=True)
+def _frame(p, seg_start, x0, y0, x1, y1, bearing_rad):  # pragma: no cover
+    """Origin and oriented extent of site p in the (u, v) frame of its bearing.
+
+    u runs along the door normal (sin b, cos b), v to its right (cos b, -sin b).
+    """
+    ox = x0[seg_start[p]]
+    oy = y0[seg_start[p]]
+    sb = math.sin(bearing_rad)
+    cb = math.cos(bearing_rad)
+    umin = math.inf
+    umax = -math.inf
+    vmin = math.inf
+    vmax = -math.inf
+    for k in range(seg_start[p], seg_start[p + 1]):
+        for e in range(2):
+            if e == 0:
+                dx = x0[k] - ox
+                dy = y0[k] - oy
+            else:
+                dx = x1[k] - ox
+                dy = y1[k] - oy
+            u = dx * sb + dy * cb
+            v = dx * cb - dy * sb
+            umin = min(umin, u)
+            umax = max(umax, u)
+            vmin = min(vmin, v)
+            vmax = max(vmax, v)
+    return ox, oy, sb, cb, umin, umax, vmin, vmax
+
+
+@njit(cache=True)
+def _wedge_h(u, v, uf, vlo, vhi, ca, sa, k):  # pragma: no cover - compiled
+    """Signed half-plane functions of a wedge opening along +u (<= 0 inside).
+
+    The wedge: beyond the face u = uf, between lines from the face corners
+    (uf, vlo) and (uf, vhi) at angle a to the +u axis, widening outward.
+    """
+    if k == 0:
+        return uf - u
+    if k == 1:
+        return (v - vhi) * ca - (u - uf) * sa
+    return (vlo - v) * ca - (u - uf) * sa
+
+
+@njit(cache=True)
+def _segment_meets_wedge(ua, va, ub, vb, uf, vlo, vhi, ca, sa, tol):  # pragma: no cover
+    """The segment meets the closed wedge grown by tol (Liang-Barsky clipping)."""
+    t0 = 0.0
+    t1 = 1.0
+    for k in range(3):
+        ha = _wedge_h(ua, va, uf, vlo, vhi, ca, sa, k) - tol
+        hb = _wedge_h(ub, vb, uf, vlo, vhi, ca, sa, k) - tol
+        dh = hb - ha
+        if dh == 0.0:
+            if ha > 0.0:
+                return False
+        else:
+            t = -ha / dh
+            if dh > 0.0:
+                t1 = min(t1, t)
+            else:
+                t0 = max(t0, t)
+            if t0 > t1:
+                return False
+    return True
+
+
+@njit(cache=True)
+def _strictly_inside_wedge(u, v, uf, vlo, vhi, ca, sa, tol):  # pragma: no cover
+    for k in range(3):  # noqa: SIM110 - numba cannot compile all(generator)
+        if _wedge_h(u, v, uf, vlo, vhi, ca, sa, k) >= -tol:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _sector_mask(p, e, seg_start, x0, y0, x1, y1, bearing_rad, front_half_rad,
+                 rear_half_rad, tol):  # pragma: no cover - compiled
+    ox, oy, sb, cb, umin, umax, vmin, vmax = _frame(p, seg_start, x0, y0, x1, y1,
+                                                    bearing_rad)
+    cf = math.cos(front_half_rad)
+    sf = math.sin(front_half_rad)
+    cr = math.cos(rear_half_rad)
+    sr = math.sin(rear_half_rad)
+    mask = 0
+    for k in range(seg_start[e], seg_start[e + 1]):
+        dxa = x0[k] - ox
+        dya = y0[k] - oy
+        dxb = x1[k] - ox
+        dyb = y1[k] - oy
+        ua = dxa * sb + dya * cb
+        va = dxa * cb - dya * sb
+        ub = dxb * sb + dyb * cb
+        vb = dxb * cb - dyb * sb
+        # front wedge opens along +u from u = umax; the rear wedge along -u from
+        # u = umin, i.e. along +u' with u' = -u (the v range is symmetric in use)
+        inf_ = _strictly_inside_wedge(ua, va, umax, vmin, vmax, cf, sf, tol) and \
+            _strictly_inside_wedge(ub, vb, umax, vmin, vmax, cf, sf, tol)
+        inr = _strictly_inside_wedge(-ua, va, -umin, vmin, vmax, cr, sr, tol) and \
+            _strictly_inside_wedge(-ub, vb, -umin, vmin, vmax, cr, sr, tol)
+        if not inf_ and not inr:
+            mask |= 2
+        if (mask & 1) == 0 and _segment_meets_wedge(ua, va, ub, vb, umax, vmin, vmax,
+                                                    cf, sf, tol):
+            mask |= 1
+        if (mask & 4) == 0 and _segment_meets_wedge(-ua, va, -ub, vb, -umin, vmin,
+                                                    vmax, cr, sr, tol):
+            mask |= 4
+        if mask == 7:
+            break
+    return mask
+
+
+@njit(cache=True, parallel=True)
+def sector_masks(pes, es, seg_start, x0, y0, x1, y1, bearing_deg,
+                 front_half_angle_deg, rear_half_angle_deg, tol_m):
+    """Sectors of earth-covered PES ``pes[k]`` that the footprint of ``es[k]`` touches.
+
+    Parameters
+    ----------
+    pes, es : int64 arrays
+        Pairs of site indices; every ``pes[k]`` has a front bearing.
+    seg_start, x0, y0, x1, y1
+        Footprints as segments (module docstring) [m].
+    bearing_deg : float64 array, one per site
+        Front bearing on the local grid [deg] (read only for ``pes`` sites).
+    front_half_angle_deg : float64 array, one per pair
+        Angle of the front sector's lines to the door normal [deg] (60 for
+        HD 1.1, 80 for HD 1.2; < 90).
+    rear_half_angle_deg : float
+        Angle of the rear sector's lines to the rear normal [deg] (45).
+    tol_m : float
+        The sectors are closed and grown by this much [m], so a site lying on
+        a sector line touches both sectors (and takes the larger distance).
+
+    Returns
+    -------
+    int64 array
+        Bit mask per pair: 1 front, 2 side, 4 rear.
+
+    Notes
+    -----
+    Frame: u along the door normal (sin b, cos b) with b the bearing, v
+    across it; the PES extent in that frame is [umin, umax] x [vmin, vmax]
+    and the front face is at umax.  Front sector: beyond the front face,
+    between lines from the front corners at the front half-angle to the
+    normal, widening outward; rear sector likewise behind umin; side: the
+    rest.  A footprint meets a convex unbounded sector iff one of its boundary
+    segments does (a bounded polygon cannot contain an unbounded sector), so
+    only segments are clipped (Liang-Barsky).  Side is touched unless every
+    segment lies strictly inside the front or strictly inside the rear sector.
+    Reference: ``geometry_naive.sector_mask`` (shapely polygons).
+    """
+    n = pes.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    rr = math.radians(rear_half_angle_deg)
+    for k in prange(n):
+        p = pes[k]
+        out[k] = _sector_mask(p, es[k], seg_start, x0, y0, x1, y1,
+                              math.radians(bearing_deg[p]),
+                              math.radians(front_half_angle_deg[k]), rr, tol_m)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def cone_hits(pes, es, seg_start, x0, y0, x1, y1, bearing_deg, half_angle_deg, tol_m):
+    """Whether ``es[k]`` meets the cone from the centre of the door of ``pes[k]``.
+
+    The HD 1.3 propellant hazard sector (AASTP-1 section 1.3.6.6a): +-half_angle_deg
+    (30) from the door normal, apex at the centre of the front face, grown by
+    tol_m [m].  Returns a uint8 array (1 = meets).  Reference:
+    ``geometry_naive.cone_hit``.
+    """
+    n = pes.shape[0]
+    out = np.zeros(n, dtype=np.uint8)
+    for k in prange(n):
+        p = pes[k]
+        e = es[k]
+        ox, oy, sb, cb, _umin, umax, vmin, vmax = _frame(
+            p, seg_start, x0, y0, x1, y1, math.radians(bearing_deg[p]))
+        vc = 0.5 * (vmin + vmax)
+        ha = math.radians(half_angle_deg)
+        ca = math.cos(ha)
+        sa = math.sin(ha)
+        for t in range(seg_start[e], seg_start[e + 1]):
+            dxa = x0[t] - ox
+            dya = y0[t] - oy
+            dxb = x1[t] - ox
+            dyb = y1[t] - oy
+            if _segment_meets_wedge(dxa * sb + dya * cb, dxa * cb - dya * sb,
+                                    dxb * sb + dyb * cb, dxb * cb - dyb * sb,
+                                    umax, vc, vc, ca, sa, tol_m):
+                out[k] = 1
+                break
+    return out

@@ -1,0 +1,1113 @@
+"""Depot layouts: read a GeoJSON layout (and optional stock CSV) into a `Depot`.
+
+The layout file
+---------------
+A GeoJSON FeatureCollection (DESIGN.md "The depot layout file").  Each feature
+carries the properties ``id``, ``kind`` and, as the kind needs them,
+``front_bearing_deg``, ``door_barricade``, ``traffic``, ``persons``, ``sparse``,
+``evacuable`` and ``stock``.
+
+Coordinate reference systems
+----------------------------
+* No ``crs`` member: coordinates are WGS84 longitude/latitude (RFC 7946).
+* A legacy ``crs`` member as GIS tools write it names another CRS, e.g.
+  ``{"type": "name", "properties": {"name": "EPSG:32633"}}`` or
+  ``"urn:ogc:def:crs:EPSG::32633"``.  Coordinates are taken in (x, y) =
+  (easting, northing) or (longitude, latitude) order, as GeoJSON does.
+* **Local metres (training layouts).**  A layout drawn in plain local metres
+  must say so explicitly with
+  ``"crs": {"type": "name", "properties": {"name": "depotsafe:local-metres"}}``.
+  Its coordinates are then used as they are: x east, y north, in metres, on a
+  flat plane.  Plain numbers are never guessed to be metres.
+
+Whatever the source CRS, every footprint is transformed with pyproj to a
+transverse Mercator projection centred on the depot (``lon_0``/``lat_0`` = the
+centre of the layout's bounding box in longitude/latitude, scale factor 1,
+WGS84 ellipsoid, false easting and northing 0) before anything is measured
+(standards.md section 9 decision 12).  Web Mercator (EPSG:3857) is transformed
+like any other CRS; its units are never taken as metres on the ground.
+
+Front bearings (``front_bearing_deg``) are degrees clockwise from grid north
+of the source CRS (from true north for longitude/latitude input).  They are
+converted to the grid of the depot's transverse Mercator projection by
+transforming a short segment along the bearing, so the grid convergence
+between the two projections is accounted for.  ``Site.front_bearing_deg``
+is always on the depot grid.
+
+Stock
+-----
+Inline ``stock`` lists are kept as raw dicts (another module validates hazard
+division, compatibility group and NEQ).  A stock CSV has the header
+``site_id,item,hd,cg,quantity,unit_neq_kg`` (optionally ``form``); ``quantity``
+is an NEQ with its unit (``"5 t"``, ``"800 kg"``).  A column ``quantity_kg``
+may be given instead, holding plain numbers in kilograms.  Each CSV row
+becomes a dict ``{"item", "hd", "cg", "neq" or "neq_kg", "unit_neq_kg",
+"form", "source"}`` in the inline format.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyproj
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from depotsafe.errors import InputError, LayoutError
+from depotsafe.kinds import kinds
+
+LOCAL_METRES = "depotsafe:local-metres"
+"""The ``crs`` name that declares a layout drawn in plain local metres."""
+
+_WGS84_NAME = "OGC:CRS84"
+_BOOL_PROPS = ("door_barricade", "sparse", "evacuable")
+_TRAFFIC = ("heavy", "light")
+_BEARING_STEP_M = 10.0  # length of the segment used to carry a bearing across CRSs
+
+
+@dataclass(frozen=True)
+class Site:
+    """One site of a depot, in the depot's local transverse Mercator metres.
+
+    Attributes
+    ----------
+    id : str
+        Unique identifier.
+    name : str
+        Display name (the id when none is given).
+    kind : str
+        A kind of data/kinds.csv.
+    geometry : shapely geometry
+        Footprint in local metres (x east, y north) [m].
+    front_bearing_deg : float or None
+        Outward normal of the door face, degrees clockwise from grid north of
+        the depot grid [deg]; None for kinds that are not earth-covered.
+    door_barricade : bool
+        The door has a barricade.
+    traffic : str or None
+        ``"heavy"`` (default) or ``"light"`` for public traffic routes; None
+        otherwise.
+    persons : float
+        People present [-].
+    sparse : bool
+        Sparsely populated area (inhabited buildings).
+    evacuable : bool
+        People within the HD 1.2 distance can be evacuated or sheltered.
+    stock_entries : tuple of dict
+        Raw stock lines (inline or from the stock CSV).
+    properties : dict
+        The feature's raw properties.
+    """
+
+    id: str
+    name: str
+    kind: str
+    geometry: BaseGeometry
+    front_bearing_deg: float | None = None
+    door_barricade: bool = False
+    traffic: str | None = None
+    persons: float = 0.0
+    sparse: bool = False
+    evacuable: bool = False
+    stock_entries: tuple[dict[str, Any], ...] = ()
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Depot:
+    """A depot layout in local transverse Mercator metres.
+
+    Attributes
+    ----------
+    sites : tuple of Site
+        The sites in file order.
+    crs_name : str
+        The CRS of the source file (``"OGC:CRS84"`` for plain GeoJSON,
+        ``"depotsafe:local-metres"`` for local layouts).
+    projection : str
+        PROJ string of the local transverse Mercator projection (empty for
+        local-metres layouts, which are used as they are).
+    input_sha256 : str
+        SHA-256 over the raw bytes of the layout file and the stock file.
+    """
+
+    sites: tuple[Site, ...]
+    crs_name: str
+    projection: str
+    input_sha256: str
+    _to_wgs84: pyproj.Transformer | None = field(default=None, repr=False, compare=False)
+    _to_source: pyproj.Transformer | None = field(default=None, repr=False, compare=False)
+    _index: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def is_local(self) -> bool:
+        """True for a layout drawn in plain local metres."""
+        return self.crs_name == LOCAL_METRES
+
+    def site(self, site_id: str) -> Site:
+        """The site with this id (InputError listing a few ids if unknown)."""
+        try:
+            return self.sites[self._index[site_id]]
+        except KeyError:
+            some = ", ".join(list(self._index)[:10])
+            raise InputError("site", site_id, f"not in the layout (ids include {some})") from None
+
+    def to_lonlat(self, x_m: Any, y_m: Any) -> tuple[Any, Any]:
+        """Local metres to WGS84 longitude/latitude [deg].
+
+        Raises InputError for a local-metres layout, which has no place on earth.
+        """
+        if self._to_wgs84 is None:
+            raise InputError(
+                "crs", self.crs_name, "a local-metres layout has no longitude/latitude"
+            )
+        return self._to_wgs84.transform(x_m, y_m)
+
+
+class _Problems:
+    """Collects validation problems and raises them together as one LayoutError."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.items: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(f"{where}: {message}" if where else message)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            n = len(self.items)
+            head = f"{n} problem{'s' if n > 1 else ''} in the layout:"
+            err = LayoutError("layout", self.source, head + "\n  - " + "\n  - ".join(self.items))
+            err.problems = tuple(self.items)  # type: ignore[attr-defined]
+            raise err
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _read_bytes(source: str | Path | Mapping[str, Any]) -> tuple[bytes, str]:
+    if isinstance(source, Mapping):
+        raw = json.dumps(source, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        return raw, "<dict>"
+    path = Path(source)
+    try:
+        return path.read_bytes(), str(path)
+    except OSError as exc:
+        raise LayoutError("layout", str(path), f"cannot be read ({exc.strerror})") from None
+
+
+def _parse_crs(doc: Mapping[str, Any], problems: _Problems) -> tuple[str, pyproj.CRS | None]:
+    """The CRS name and pyproj CRS (None for local metres) of a FeatureCollection."""
+    crs = doc.get("crs")
+    if crs is None:
+        return _WGS84_NAME, pyproj.CRS.from_user_input(_WGS84_NAME)
+    name = None
+    if isinstance(crs, Mapping) and crs.get("type") == "name":
+        props = crs.get("properties")
+        if isinstance(props, Mapping):
+            name = props.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.add(
+            "crs",
+            f"got {crs!r}; expected "
+            '{"type": "name", "properties": {"name": "EPSG:<code>"}} '
+            f'or the name "{LOCAL_METRES}" for a layout in plain local metres',
+        )
+        return "", None
+    if name == LOCAL_METRES:
+        return name, None
+    try:
+        parsed = pyproj.CRS.from_user_input(name)
+    except pyproj.exceptions.CRSError:
+        problems.add(
+            "crs",
+            f"got {name!r}; not a CRS pyproj knows (write e.g. 'EPSG:32633', "
+            f"or '{LOCAL_METRES}' for a layout in plain local metres)",
+        )
+        return "", None
+    if not (parsed.is_geographic or parsed.is_projected):
+        problems.add("crs", f"got {name!r}; a geographic or projected 2-D CRS is required")
+        return "", None
+    return name, parsed
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def _coords_problem(coords: Any, depth: int) -> str | None:
+    """Check the nesting of GeoJSON coordinates: depth 1 = position list."""
+    if not isinstance(coords, list):
+        return "coordinates must be a list"
+    if depth == 0:
+        if len(coords) < 2 or not all(_is_number(c) for c in coords[:2]):
+            return f"position {coords!r} is not [x, y]"
+        if not all(math.isfinite(c) for c in coords[:2]):
+            return f"position {coords!r} is not finite"
+        return None
+    for c in coords:
+        p = _coords_problem(c, depth - 1)
+        if p:
+            return p
+    return None
+
+
+_DEPTH = {"Point": 0, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
+
+
+def _iter_positions(coords: Any, depth: int) -> Iterable[list[float]]:
+    if depth == 0:
+        yield coords
+    else:
+        for c in coords:
+            yield from _iter_positions(c, depth - 1)
+
+
+def _geometry_problem(geom: Any, allowed: Sequence[str], geographic: bool) -> str | None:
+    """A message for the first problem of a raw GeoJSON geometry, or None."""
+    if not isinstance(geom, Mapping):
+        return f"geometry: got {geom!r}; a GeoJSON geometry object is required"
+    gtype = geom.get("type")
+    if gtype not in allowed:
+        return f"geometry type: got {gtype!r}; allowed for this kind: {', '.join(allowed)}"
+    coords = geom.get("coordinates")
+    depth = _DEPTH[gtype]
+    p = _coords_problem(coords, depth)
+    if p:
+        return "geometry: " + p
+    if geographic:
+        for pos in _iter_positions(coords, depth):
+            lon, lat = pos[0], pos[1]
+            if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+                return (
+                    f"geometry: position [{lon}, {lat}] out of range; longitude must be "
+                    "in [-180, 180] and latitude in [-90, 90] (RFC 7946 order is "
+                    "[longitude, latitude])"
+                )
+    if gtype in ("LineString",) and len(coords) < 2:
+        return "geometry: a LineString needs at least 2 positions"
+    if gtype == "MultiLineString":
+        if not coords:
+            return "geometry: a MultiLineString needs at least one part"
+        if any(len(part) < 2 for part in coords):
+            return "geometry: every part of a MultiLineString needs at least 2 positions"
+    if gtype == "Polygon":
+        if not coords:
+            return "geometry: a Polygon needs an exterior ring"
+        for k, ring in enumerate(coords):
+            if len(ring) < 4:
+                return f"geometry: ring {k} has {len(ring)} positions; at least 4 are required"
+            if list(ring[0][:2]) != list(ring[-1][:2]):
+                return (
+                    f"geometry: ring {k} is not closed (first position {ring[0]!r}, "
+                    f"last {ring[-1]!r}); repeat the first position at the end"
+                )
+    return None
+
+
+def _transform_geoms(
+    geoms: list[BaseGeometry], fn: Callable[[np.ndarray, np.ndarray], tuple[Any, Any]]
+) -> list[BaseGeometry]:
+    """Apply a coordinate function to all geometries at once (vectorised)."""
+    if not geoms:
+        return []
+    arr = np.asarray(geoms, dtype=object)
+    coords = shapely.get_coordinates(arr)
+    x, y = fn(coords[:, 0], coords[:, 1])
+    out = shapely.set_coordinates(
+        shapely.transform(arr, lambda c: c),  # copies, so the inputs stay intact
+        np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)]),
+    )
+    return list(out)
+
+
+def _bearing_of(dx: float, dy: float) -> float:
+    b = math.degrees(math.atan2(dx, dy)) % 360.0
+    return 0.0 if b >= 360.0 else b
+
+
+def _tm_proj(lon0: float, lat0: float) -> str:
+    return (
+        f"+proj=tmerc +lat_0={lat0:.10f} +lon_0={lon0:.10f} +k=1 +x_0=0 +y_0=0 "
+        "+ellps=WGS84 +units=m +no_defs"
+    )
+
+
+# --------------------------------------------------------------------------- stock CSV
+
+
+def _read_stock_csv(
+    path: str | Path,
+    sites_by_id: Mapping[str, str],
+    problems: _Problems,
+) -> tuple[dict[str, list[dict[str, Any]]], bytes]:
+    """Parse a stock CSV into raw stock dicts by site id."""
+    from depotsafe.units import to_si
+
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise LayoutError("stock", str(p), f"cannot be read ({exc.strerror})") from None
+    name = p.name
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problems.add(f"stock file {name}", "not UTF-8 text")
+        return {}, raw
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        problems.add(f"stock file {name}", "empty; expected a header line "
+                     "site_id,item,hd,cg,quantity,unit_neq_kg[,form]")
+        return {}, raw
+    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    qcol = "quantity" if "quantity" in header else "quantity_kg" if "quantity_kg" in header else None
+    missing = [c for c in ("site_id", "hd", "cg") if c not in header]
+    if qcol is None:
+        missing.append("quantity (or quantity_kg)")
+    if missing:
+        problems.add(
+            f"stock file {name}",
+            f"header {header!r} lacks {', '.join(missing)}; expected "
+            "site_id,item,hd,cg,quantity,unit_neq_kg[,form]",
+        )
+        return {}, raw
+    out: dict[str, list[dict[str, Any]]] = {}
+    for rowno, row in enumerate(reader, start=2):
+        where = f"stock file {name} row {rowno}"
+        sid = (row.get("site_id") or "").strip()
+        if sid not in sites_by_id:
+            problems.add(where, f"site_id {sid!r} is not a site of the layout")
+            continue
+        kind = sites_by_id[sid]
+        if kinds()[kind].holds_explosives == "no":
+            problems.add(where, f"site {sid!r} is a {kind}, which holds no explosives")
+            continue
+        entry: dict[str, Any] = {
+            "hd": (row.get("hd") or "").strip(),
+            "cg": (row.get("cg") or "").strip(),
+            "source": f"{name} row {rowno}",
+        }
+        item = (row.get("item") or "").strip()
+        if item:
+            entry["item"] = item
+        q = (row.get(qcol) or "").strip()
+        if qcol == "quantity":
+            try:
+                float(q)
+            except ValueError:
+                try:
+                    to_si(q, "mass", f"{where} quantity")
+                except InputError as exc:
+                    problems.add(where, f"quantity: got {q!r}; {exc.allowed}")
+                    continue
+                entry["neq"] = q
+            else:
+                problems.add(
+                    where,
+                    f"quantity: got {q!r}, a mass without a unit; write e.g. '{q} kg' "
+                    "or '{q} t', or name the column quantity_kg".replace("{q}", q),
+                )
+                continue
+        else:
+            try:
+                v = float(q)
+            except ValueError:
+                problems.add(where, f"quantity_kg: got {q!r}; a number of kilograms is required")
+                continue
+            if not math.isfinite(v):
+                problems.add(where, f"quantity_kg: got {q!r}; a finite number is required")
+                continue
+            entry["neq_kg"] = v
+        u = (row.get("unit_neq_kg") or "").strip()
+        if u:
+            try:
+                uv = float(u)
+            except ValueError:
+                problems.add(where, f"unit_neq_kg: got {u!r}; a number of kilograms is required")
+                continue
+            if not math.isfinite(uv):
+                problems.add(where, f"unit_neq_kg: got {u!r}; a finite number is required")
+                continue
+            entry["unit_neq_kg"] = uv
+        form = (row.get("form") or "").strip()
+        if form:
+            entry["form"] = form
+        out.setdefault(sid, []).append(entry)
+    return out, raw
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_layout(
+    source: str | Path | Mapping[str, Any], stock_csv: str | Path | None = None
+) -> Depot:
+    """Read a depot layout (GeoJSON) and optionally a stock CSV.
+
+    Parameters
+    ----------
+    source : path or dict
+        A GeoJSON file or an already parsed FeatureCollection.
+    stock_csv : path, optional
+        Stock list, joined to the layout by ``site_id``.
+
+    Returns
+    -------
+    Depot
+        Sites in local transverse Mercator metres.
+
+    Raises
+    ------
+    LayoutError
+        Listing every problem found, one line each, naming the feature id (or
+        its index when it has none).
+    """
+    raw, src_name = _read_bytes(source)
+    if isinstance(source, Mapping):
+        doc: Any = source
+    else:
+        if not raw.strip():
+            raise LayoutError("layout", src_name, "the file is empty; a GeoJSON "
+                              "FeatureCollection is required")
+        try:
+            doc = json.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise LayoutError("layout", src_name, f"not JSON ({exc})") from None
+    if not isinstance(doc, Mapping) or doc.get("type") != "FeatureCollection":
+        got = doc.get("type") if isinstance(doc, Mapping) else type(doc).__name__
+        raise LayoutError(
+            "layout", src_name, f"type is {got!r}; a GeoJSON FeatureCollection is required"
+        )
+    feats = doc.get("features")
+    if not isinstance(feats, list) or not feats:
+        raise LayoutError("layout", src_name, "the FeatureCollection has no features")
+
+    problems = _Problems(src_name)
+    crs_name, crs = _parse_crs(doc, problems)
+    geographic = crs is not None and crs.is_geographic
+    allkinds = kinds()
+    seen: dict[str, int] = {}
+    parsed: list[dict[str, Any]] = []
+
+    for idx, feat in enumerate(feats):
+        where = f"feature {idx}"
+        if not isinstance(feat, Mapping) or feat.get("type") != "Feature":
+            problems.add(where, "not a GeoJSON Feature")
+            continue
+        props = feat.get("properties")
+        if props is None:
+            props = {}
+        if not isinstance(props, Mapping):
+            problems.add(where, "properties must be an object")
+            continue
+        sid = props.get("id", feat.get("id"))
+        if isinstance(sid, int) and not isinstance(sid, bool) and "id" not in props:
+            sid = str(sid)
+        if sid is None or (isinstance(sid, str) and not sid.strip()):
+            problems.add(where, "id: missing; every feature needs a unique string id")
+            sid = None
+        elif not isinstance(sid, str):
+            problems.add(where, f"id: got {sid!r}; a string is required")
+            sid = None
+        else:
+            where = f"feature {sid!r}"
+            if sid in seen:
+                problems.add(where, f"id: duplicate (features {seen[sid]} and {idx})")
+            else:
+                seen[sid] = idx
+        kind = props.get("kind")
+        if kind not in allkinds:
+            problems.add(where, f"kind: got {kind!r}; allowed: {', '.join(allkinds)}")
+            continue
+        k = allkinds[kind]
+        gp = _geometry_problem(feat.get("geometry"), k.geometry_types, geographic)
+        geom = None
+        if gp:
+            problems.add(where, gp)
+        else:
+            try:
+                geom = shapely.geometry.shape(feat["geometry"])
+            except Exception as exc:  # shapely raises several types on bad input
+                problems.add(where, f"geometry: cannot be built ({exc})")
+            else:
+                reason = shapely.is_valid_reason(geom)
+                if reason != "Valid Geometry":
+                    problems.add(where, f"geometry: invalid ({reason})")
+                    geom = None
+        # front bearing
+        bearing = props.get("front_bearing_deg")
+        if k.earth_covered:
+            if bearing is None:
+                problems.add(
+                    where,
+                    f"front_bearing_deg: missing; required for {kind} (compass bearing "
+                    "of the door's outward normal, degrees clockwise from grid north, in [0, 360))",
+                )
+            elif not _is_number(bearing) or not math.isfinite(bearing) or not 0 <= bearing < 360:
+                problems.add(
+                    where,
+                    f"front_bearing_deg: got {bearing!r}; a finite number in [0, 360) is required",
+                )
+                bearing = None
+        elif bearing is not None:
+            problems.add(
+                where,
+                f"front_bearing_deg: given for {kind}; only earth-covered kinds have a front",
+            )
+            bearing = None
+        traffic = props.get("traffic")
+        if kind == "public_traffic_route":
+            if traffic is None:
+                traffic = "heavy"
+            elif traffic not in _TRAFFIC:
+                problems.add(where, f"traffic: got {traffic!r}; allowed: heavy, light")
+        elif traffic is not None:
+            problems.add(
+                where, f"traffic: given for {kind}; only public_traffic_route has traffic"
+            )
+            traffic = None
+        flags = {}
+        for b in _BOOL_PROPS:
+            v = props.get(b, False)
+            if not isinstance(v, bool):
+                problems.add(where, f"{b}: got {v!r}; true or false is required")
+            flags[b] = bool(v) if isinstance(v, bool) else False
+        persons = props.get("persons", 0)
+        if not _is_number(persons) or not math.isfinite(persons) or persons < 0:
+            problems.add(where, f"persons: got {persons!r}; a finite number >= 0 is required")
+            persons = 0
+        stock = props.get("stock")
+        entries: list[dict[str, Any]] = []
+        if stock is not None:
+            if not isinstance(stock, list) or not all(isinstance(e, Mapping) for e in stock):
+                problems.add(where, "stock: must be a list of objects like "
+                             '{"hd": "1.1", "cg": "D", "neq": "5 t"}')
+            elif stock and k.holds_explosives == "no":
+                problems.add(where, f"stock: given for {kind}, which holds no explosives")
+            else:
+                entries = [dict(e) for e in stock]
+        name = props.get("name", sid)
+        parsed.append(
+            {
+                "id": sid,
+                "name": str(name) if name is not None else str(sid),
+                "kind": kind,
+                "geom": geom,
+                "bearing": None if bearing is None else float(bearing),
+                "traffic": traffic,
+                "persons": float(persons),
+                "flags": flags,
+                "stock": entries,
+                "props": dict(props),
+            }
+        )
+    problems.raise_if_any()
+
+    stock_raw = b""
+    if stock_csv is not None:
+        by_id = {p["id"]: p["kind"] for p in parsed}
+        csv_stock, stock_raw = _read_stock_csv(stock_csv, by_id, problems)
+        for p in parsed:
+            extra = csv_stock.get(p["id"])
+            if extra:
+                if p["stock"]:
+                    problems.add(
+                        f"feature {p['id']!r}",
+                        "stock given both inline and in the stock file; give it in one place",
+                    )
+                p["stock"] = extra
+        problems.raise_if_any()
+
+    geoms = [p["geom"] for p in parsed]
+    to_wgs84 = to_source = None
+    projection = ""
+    if crs is None:  # local metres: used as they are
+        bearings = [p["bearing"] for p in parsed]
+    else:
+        to_ll = pyproj.Transformer.from_crs(crs, _WGS84_NAME, always_xy=True)
+        coords = shapely.get_coordinates(np.asarray(geoms, dtype=object))
+        if geographic:
+            lon, lat = coords[:, 0], coords[:, 1]
+        else:
+            lon, lat = to_ll.transform(coords[:, 0], coords[:, 1], errcheck=False)
+            lon, lat = np.asarray(lon), np.asarray(lat)
+            if not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
+                raise LayoutError(
+                    "layout", src_name,
+                    f"some coordinates cannot be transformed from {crs_name} to "
+                    "longitude/latitude (outside the CRS's area of use?)",
+                )
+        lon0 = 0.5 * (float(np.min(lon)) + float(np.max(lon)))
+        lat0 = 0.5 * (float(np.min(lat)) + float(np.max(lat)))
+        projection = _tm_proj(lon0, lat0)
+        tm = pyproj.CRS.from_proj4(projection)
+        fwd = pyproj.Transformer.from_crs(crs, tm, always_xy=True)
+        to_wgs84 = pyproj.Transformer.from_crs(tm, _WGS84_NAME, always_xy=True)
+        to_source = pyproj.Transformer.from_crs(tm, crs, always_xy=True)
+        geoms = _transform_geoms(geoms, fwd.transform)
+        bearings = []
+        geod = pyproj.Geod(ellps="WGS84")
+        for p in parsed:
+            b = p["bearing"]
+            if b is None:
+                bearings.append(None)
+                continue
+            c = p["geom"].centroid
+            if geographic:
+                lon1, lat1, _ = geod.fwd(c.x, c.y, b, _BEARING_STEP_M)
+                (xa, xb), (ya, yb) = fwd.transform([c.x, lon1], [c.y, lat1])
+            else:
+                br = math.radians(b)
+                x1 = c.x + _BEARING_STEP_M * math.sin(br)
+                y1 = c.y + _BEARING_STEP_M * math.cos(br)
+                (xa, xb), (ya, yb) = fwd.transform([c.x, x1], [c.y, y1])
+            bearings.append(_bearing_of(xb - xa, yb - ya))
+
+    sites = []
+    for p, g, b in zip(parsed, geoms, bearings, strict=True):
+        sites.append(
+            Site(
+                id=p["id"],
+                name=p["name"],
+                kind=p["kind"],
+                geometry=g,
+                front_bearing_deg=b,
+                door_barricade=p["flags"]["door_barricade"],
+                traffic=p["traffic"],
+                persons=p["persons"],
+                sparse=p["flags"]["sparse"],
+                evacuable=p["flags"]["evacuable"],
+                stock_entries=tuple(p["stock"]),
+                properties=p["props"],
+            )
+        )
+    sha = hashlib.sha256(raw + stock_raw).hexdigest()
+    return Depot(
+        sites=tuple(sites),
+        crs_name=crs_name,
+        projection=projection,
+        input_sha256=sha,
+        _to_wgs84=to_wgs84,
+        _to_source=to_source,
+        _index={s.id: i for i, s in enumerate(sites)},
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def layout_to_geojson(depot: Depot) -> dict[str, Any]:
+    """Write a depot back as a GeoJSON FeatureCollection.
+
+    Coordinates are WGS84 longitude/latitude (RFC 7946, no ``crs`` member),
+    or local metres with the local-metres ``crs`` member for local layouts.
+    Front bearings are written from true north (local layouts: grid north).
+    Stock entries read from a CSV are written inline.
+    """
+    geoms = [s.geometry for s in depot.sites]
+    bearings: list[float | None] = [s.front_bearing_deg for s in depot.sites]
+    if not depot.is_local:
+        assert depot._to_wgs84 is not None
+        geod = pyproj.Geod(ellps="WGS84")
+        out_b: list[float | None] = []
+        for s, b in zip(depot.sites, bearings, strict=True):
+            if b is None:
+                out_b.append(None)
+                continue
+            c = s.geometry.centroid
+            br = math.radians(b)
+            (la, lb), (pa, pb) = depot._to_wgs84.transform(
+                [c.x, c.x + _BEARING_STEP_M * math.sin(br)],
+                [c.y, c.y + _BEARING_STEP_M * math.cos(br)],
+            )
+            az, _, _ = geod.inv(la, pa, lb, pb)
+            out_b.append(az % 360.0)
+        bearings = out_b
+        geoms = _transform_geoms(geoms, depot._to_wgs84.transform)
+    features = []
+    for s, g, b in zip(depot.sites, geoms, bearings, strict=True):
+        props = dict(s.properties)
+        props["id"] = s.id
+        if b is not None:
+            props["front_bearing_deg"] = float(b) if b < 360.0 else 0.0
+        if s.stock_entries:
+            props["stock"] = [
+                {k: v for k, v in e.items() if k != "source"} for e in s.stock_entries
+            ]
+        features.append(
+            {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(g)}
+        )
+    fc: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if depot.is_local:
+        fc["crs"] = {"type": "name", "properties": {"name": LOCAL_METRES}}
+    return json.loads(json.dumps(fc))  # plain lists, not tuples
+
+
+# --------------------------------------------------------------------------- site plans
+
+
+def rectangle_coords(
+    cx_m: Any, cy_m: Any, length_m: Any, width_m: Any, bearing_deg: Any
+) -> np.ndarray:
+    """Corners of rectangular footprints, vectorised.
+
+    The length runs along the door normal (the bearing), the width across it;
+    the front face (the door) is the short side at +length/2 along the bearing.
+
+    Parameters
+    ----------
+    cx_m, cy_m : array_like
+        Centres, x east and y north [m].
+    length_m, width_m : array_like
+        Extent along and across the bearing [m].
+    bearing_deg : array_like
+        Bearing of the door's outward normal, clockwise from grid north [deg].
+
+    Returns
+    -------
+    ndarray, shape (n, 5, 2)
+        Closed rings, counter-clockwise, starting at the front-left corner.
+    """
+    cx, cy, ln, wd, b = np.broadcast_arrays(
+        *(np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in
+          (cx_m, cy_m, length_m, width_m, bearing_deg))
+    )
+    br = np.radians(b)
+    ux, uy = np.sin(br), np.cos(br)  # along the door normal
+    vx, vy = uy, -ux  # to the right of it
+    hu, hv = 0.5 * ln, 0.5 * wd
+    # (u, v) of the ring corners: front-left, rear-left, rear-right, front-right
+    cu = np.array([1.0, -1.0, -1.0, 1.0, 1.0])
+    cv = np.array([-1.0, -1.0, 1.0, 1.0, -1.0])
+    x = cx[:, None] + (cu[None, :] * hu[:, None]) * ux[:, None] + (cv[None, :] * hv[:, None]) * vx[:, None]
+    y = cy[:, None] + (cu[None, :] * hu[:, None]) * uy[:, None] + (cv[None, :] * hv[:, None]) * vy[:, None]
+    return np.stack([x, y], axis=-1)
+
+
+def buildings_from_table(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rectangular building features from a site-plan table.
+
+    Each row has ``id``, ``kind``, a centre (``x_m``, ``y_m`` in local metres,
+    or ``lon``, ``lat`` in WGS84 degrees), ``length_m``, ``width_m`` and
+    ``bearing_deg``.  The footprint is a rectangle whose **length runs along
+    the door normal** (for an igloo the door is on a short end) and whose front
+    face (the door) points along ``bearing_deg`` (clockwise from north).
+    Earth-covered kinds get ``front_bearing_deg`` = ``bearing_deg``.  Other
+    keys of the row (``name``, ``stock``, ``door_barricade``...) are copied to
+    the properties.
+
+    Rows with lon/lat are laid out in a transverse Mercator projection centred
+    on each building and returned in lon/lat; rows with x_m/y_m are returned in
+    local metres (wrap them in a FeatureCollection with the local-metres
+    ``crs`` member).  All rows must use the same kind of centre.
+
+    Returns
+    -------
+    list of dict
+        GeoJSON Features.
+    """
+    feats = []
+    modes = set()
+    allkinds = kinds()
+    for n, row in enumerate(rows):
+        where = f"row {n} ({row.get('id', '?')!r})"
+        kind = row.get("kind")
+        if kind not in allkinds:
+            raise InputError(f"{where} kind", kind, "allowed: " + ", ".join(allkinds))
+        vals = {}
+        for key in ("length_m", "width_m", "bearing_deg"):
+            v = row.get(key)
+            if not _is_number(v) or not math.isfinite(v):
+                raise InputError(f"{where} {key}", v, "a finite number is required")
+            vals[key] = float(v)
+        if vals["length_m"] <= 0 or vals["width_m"] <= 0:
+            raise InputError(
+                f"{where} length_m/width_m", (vals["length_m"], vals["width_m"]),
+                "both must be > 0 m",
+            )
+        if "x_m" in row or "y_m" in row:
+            mode, a, b = "local", row.get("x_m"), row.get("y_m")
+        else:
+            mode, a, b = "lonlat", row.get("lon"), row.get("lat")
+        if not (_is_number(a) and _is_number(b) and math.isfinite(a) and math.isfinite(b)):
+            raise InputError(f"{where} centre", (a, b),
+                             "x_m and y_m [m], or lon and lat [deg], finite numbers")
+        modes.add(mode)
+        if len(modes) > 1:
+            raise InputError(f"{where} centre", mode,
+                             "all rows must give x_m/y_m, or all lon/lat, not a mix")
+        bearing = vals["bearing_deg"] % 360.0
+        if mode == "local":
+            ring = rectangle_coords(a, b, vals["length_m"], vals["width_m"], bearing)[0]
+        else:
+            if not (-180 <= a <= 180 and -90 <= b <= 90):
+                raise InputError(f"{where} lon/lat", (a, b),
+                                 "longitude in [-180, 180], latitude in [-90, 90]")
+            local = rectangle_coords(0.0, 0.0, vals["length_m"], vals["width_m"], bearing)[0]
+            tr = pyproj.Transformer.from_crs(
+                pyproj.CRS.from_proj4(_tm_proj(a, b)), _WGS84_NAME, always_xy=True
+            )
+            lo, la = tr.transform(local[:, 0], local[:, 1])
+            ring = np.column_stack([lo, la])
+            ring[-1] = ring[0]
+        props = {k: v for k, v in row.items()
+                 if k not in ("x_m", "y_m", "lon", "lat", "length_m", "width_m", "bearing_deg")}
+        if allkinds[kind].earth_covered:
+            props["front_bearing_deg"] = bearing
+        feats.append({
+            "type": "Feature",
+            "properties": props,
+            "geometry": {"type": "Polygon", "coordinates": [ring.tolist()]},
+        })
+    return feats
+
+
+# --------------------------------------------------------------------------- kernel inputs
+
+
+@dataclass(frozen=True)
+class FootprintArrays:
+    """Footprints as boundary segments in flat arrays (kernels/geometry.py).
+
+    Attributes
+    ----------
+    seg_start : int64 array, n_sites + 1
+        Segments of site i are ``seg_start[i] .. seg_start[i + 1] - 1``.
+    x0, y0, x1, y1 : float64 arrays
+        Segment end points [m].
+    part_first : uint8 array
+        1 on the first segment of each ring or line part.
+    is_polygon : uint8 array, n_sites
+        1 for polygon footprints.
+    """
+
+    seg_start: np.ndarray
+    x0: np.ndarray
+    y0: np.ndarray
+    x1: np.ndarray
+    y1: np.ndarray
+    part_first: np.ndarray
+    is_polygon: np.ndarray
+
+    @property
+    def n_sites(self) -> int:
+        """Number of sites."""
+        return int(self.seg_start.shape[0] - 1)
+
+    def args(self) -> tuple[np.ndarray, ...]:
+        """The arrays in kernel argument order (seg_start ... is_polygon)."""
+        return (self.seg_start, self.x0, self.y0, self.x1, self.y1,
+                self.part_first, self.is_polygon)
+
+
+def footprint_arrays(geoms: Sequence[BaseGeometry] | np.ndarray) -> FootprintArrays:
+    """Boundary segments of Polygon, LineString and MultiLineString footprints.
+
+    Vectorised with shapely 2 (rings of polygons in order exterior, holes;
+    parts of multi-lines in order).  Coordinates in local metres [m].
+    """
+    arr = np.asarray(geoms, dtype=object)
+    n = arr.shape[0]
+    tid = shapely.get_type_id(arr)
+    poly = tid == shapely.GeometryType.POLYGON
+    ok = poly | (tid == shapely.GeometryType.LINESTRING) | (
+        tid == shapely.GeometryType.MULTILINESTRING)
+    if not np.all(ok):
+        bad = int(np.flatnonzero(~ok)[0])
+        raise InputError(f"geometry[{bad}]", shapely.get_type_id(arr[bad]),
+                         "Polygon, LineString or MultiLineString footprints only")
+    idx = np.arange(n)
+    rings, ridx = shapely.get_rings(arr[poly], return_index=True)
+    parts, lidx = shapely.get_parts(arr[~poly], return_index=True)
+    comps = np.concatenate([rings, parts])
+    owner = np.concatenate([idx[poly][ridx], idx[~poly][lidx]])
+    order = np.argsort(owner, kind="stable")
+    comps, owner = comps[order], owner[order]
+    coords, cidx = shapely.get_coordinates(comps, return_index=True)
+    same = cidx[:-1] == cidx[1:]
+    k = np.flatnonzero(same)
+    first = np.ones(k.shape[0], dtype=np.uint8)
+    first[1:] = (cidx[k[1:]] != cidx[k[:-1]]).astype(np.uint8)
+    seg_owner = owner[cidx[k]]
+    seg_start = np.searchsorted(seg_owner, np.arange(n + 1), side="left").astype(np.int64)
+    if np.any(np.diff(seg_start) == 0):
+        bad = int(np.flatnonzero(np.diff(seg_start) == 0)[0])
+        raise InputError(f"geometry[{bad}]", "empty", "a footprint with at least one segment")
+    c = np.ascontiguousarray
+    return FootprintArrays(
+        seg_start=seg_start,
+        x0=c(coords[k, 0], dtype=np.float64),
+        y0=c(coords[k, 1], dtype=np.float64),
+        x1=c(coords[k + 1, 0], dtype=np.float64),
+        y1=c(coords[k + 1, 1], dtype=np.float64),
+        part_first=first,
+        is_polygon=poly.astype(np.uint8),
+    )
+
+
+def _index_array(values: Any, n: int, field: str) -> np.ndarray:
+    a = np.asarray(values)
+    if a.ndim != 1 or (a.size and not np.issubdtype(a.dtype, np.integer)):
+        raise InputError(field, values, "a 1-D array of site indices (integers)")
+    a = np.require(a, dtype=np.int64, requirements=["C", "W"])
+    if a.size and (a.min() < 0 or a.max() >= n):
+        raise InputError(field, int(a.min() if a.min() < 0 else a.max()),
+                         f"site indices in [0, {n - 1}]")
+    return a
+
+
+def default_cell_m(fp: FootprintArrays, pes: np.ndarray, radius_m: np.ndarray) -> float:
+    """Grid cell edge for `pairs_within_radius` [m].
+
+    About one site per cell on average, but no smaller than a quarter of the
+    median search radius (a query then visits at most ~81 cells), and never
+    more cells than 4 n + 16.
+    """
+    from depotsafe.kernels.geometry import site_bounds
+
+    n = fp.n_sites
+    bx0, by0, bx1, by1 = site_bounds(fp.seg_start, fp.x0, fp.y0, fp.x1, fp.y1)
+    w = float(bx1.max() - bx0.min())
+    h = float(by1.max() - by0.min())
+    cell = math.sqrt(max(w * h, 1.0) / max(n, 1))
+    if pes.size:
+        cell = max(cell, 0.25 * float(np.median(radius_m[pes])))
+    cell = max(cell, 1e-3 * max(w, h, 1.0))
+    while (w / cell + 1) * (h / cell + 1) > 4 * n + 16:
+        cell *= 1.5
+    return cell
+
+
+def pairs_within_radius(
+    fp: FootprintArrays, pes: Any, radius_m: Any, cell_m: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """PES-other site pairs whose exact footprint distance is <= the PES's radius.
+
+    Parameters
+    ----------
+    fp : FootprintArrays
+    pes : array of int
+        Sites acting as PES.
+    radius_m : array of float, one per site
+        Search radius of each site as PES [m]: an upper bound on any distance
+        a rule could require from it.  Finite and >= 0 for every PES.
+    cell_m : float, optional
+        Grid cell edge [m]; `default_cell_m` when not given.
+
+    Returns
+    -------
+    pi, pj, distance_m : arrays
+        Pairs sorted by (order in ``pes``, j); exact distances [m].
+    """
+    from depotsafe.kernels.geometry import pairs_within_radius as kernel
+
+    n = fp.n_sites
+    pes_a = _index_array(pes, n, "pes")
+    r = np.require(radius_m, dtype=np.float64, requirements=["C", "W"])
+    if r.shape != (n,):
+        raise InputError("radius_m", f"shape {r.shape}", f"one radius per site ({n})")
+    rp = r[pes_a]
+    if rp.size and not (np.all(np.isfinite(rp)) and rp.min() >= 0):
+        raise InputError("radius_m", float(rp[~(np.isfinite(rp) & (rp >= 0))][0]),
+                         "finite and >= 0 m for every PES")
+    if cell_m is None:
+        cell_m = default_cell_m(fp, pes_a, r)
+    elif not (math.isfinite(cell_m) and cell_m > 0):
+        raise InputError("cell_m", cell_m, "a finite number > 0 m")
+    return kernel(pes_a, r, *fp.args(), float(cell_m))
+
+
+def _bearings(fp: FootprintArrays, bearing_deg: Any, who: np.ndarray, field: str) -> np.ndarray:
+    b = np.require(bearing_deg, dtype=np.float64, requirements=["C", "W"])
+    if b.shape != (fp.n_sites,):
+        raise InputError(field, f"shape {b.shape}", f"one bearing per site ({fp.n_sites})")
+    bw = b[who]
+    if bw.size and not (np.all(np.isfinite(bw)) and bw.min() >= 0 and bw.max() < 360):
+        raise InputError(field, "a site without a front bearing",
+                         "a finite front bearing in [0, 360) deg for every earth-covered site used")
+    return b
+
+
+SECTOR_TOL_M = 1e-6
+"""Sectors are closed and grown by this much [m]: a site on a sector line
+touches both sectors and so takes the larger distance."""
+
+
+def sector_masks(
+    fp: FootprintArrays, pes: Any, es: Any, bearing_deg: Any,
+    front_half_angle_deg: Any = 60.0, rear_half_angle_deg: float = 45.0,
+) -> np.ndarray:
+    """Sectors (1 front, 2 side, 4 rear) of earth-covered PES that each ES touches.
+
+    standards.md section 9 decision 13: front lines at 60 deg to the door
+    normal (80 for HD 1.2), rear lines at 45 deg to the rear normal.
+    ``bearing_deg`` holds one bearing per site (NaN where not applicable; only
+    the PES entries are read).  See kernels.geometry.sector_masks.
+    """
+    from depotsafe.kernels.geometry import sector_masks as kernel
+
+    p = _index_array(pes, fp.n_sites, "pes")
+    e = _index_array(es, fp.n_sites, "es")
+    if p.shape != e.shape:
+        raise InputError("es", f"{e.shape[0]} sites", f"as many as pes ({p.shape[0]})")
+    b = _bearings(fp, bearing_deg, p, "bearing_deg")
+    # a writable copy: a read-only view would compile a second signature
+    fa = np.array(np.broadcast_to(np.asarray(front_half_angle_deg, dtype=np.float64), p.shape))
+    if fa.size and not (np.all(np.isfinite(fa)) and fa.min() > 0 and fa.max() < 90):
+        raise InputError("front_half_angle_deg", front_half_angle_deg, "in (0, 90) deg")
+    if not (0 < rear_half_angle_deg < 90):
+        raise InputError("rear_half_angle_deg", rear_half_angle_deg, "in (0, 90) deg")
+    return kernel(p, e, *fp.args()[:5], b, fa, float(rear_half_angle_deg), SECTOR_TOL_M)
+
+
+def face_towards(
+    fp: FootprintArrays, es: Any, pes: Any, bearing_deg: Any,
+    front_half_angle_deg: Any = 60.0, rear_half_angle_deg: float = 45.0,
+) -> np.ndarray:
+    """The face(s) an earth-covered ES turns towards each PES (1 front, 2 side, 4 rear).
+
+    The sectors of the ES in which the PES footprint lies: `sector_masks` with
+    the roles swapped.
+    """
+    return sector_masks(fp, es, pes, bearing_deg, front_half_angle_deg, rear_half_angle_deg)
+
+
+def propellant_cone_hits(
+    fp: FootprintArrays, pes: Any, es: Any, bearing_deg: Any, half_angle_deg: float = 30.0
+) -> np.ndarray:
+    """Whether each ES meets the HD 1.3 propellant hazard sector of its PES.
+
+    +-30 deg from the door normal, apex at the centre of the door (AASTP-1
+    section 1.3.6.6a, standards.md section 9 decision 13).  Boolean array.
+    """
+    from depotsafe.kernels.geometry import cone_hits
+
+    p = _index_array(pes, fp.n_sites, "pes")
+    e = _index_array(es, fp.n_sites, "es")
+    if p.shape != e.shape:
+        raise InputError("es", f"{e.shape[0]} sites", f"as many as pes ({p.shape[0]})")
+    b = _bearings(fp, bearing_deg, p, "bearing_deg")
+    if not (0 < half_angle_deg < 90):
+        raise InputError("half_angle_deg", half_angle_deg, "in (0, 90) deg")
+    return cone_hits(p, e, *fp.args()[:5], b, float(half_angle_deg), SECTOR_TOL_M).astype(bool)
+
+
+def depot_arrays(depot: Depot) -> tuple[FootprintArrays, np.ndarray]:
+    """Footprint arrays of a depot and its bearings (NaN where not earth-covered) [deg]."""
+    fp = footprint_arrays([s.geometry for s in depot.sites])
+    b = np.array([np.nan if s.front_bearing_deg is None else s.front_bearing_deg
+                  for s in depot.sites], dtype=np.float64)
+    return fp, b
