@@ -88,16 +88,17 @@ def test_site_table() -> None:
     pes = box(0, 0, 20, 10)
     sites = [("house", box(520, 0, 530, 10), 4.0), ("store", box(60, 0, 70, 10), 0.0),
              ("far", Point(20_000, 0), 1.0)]
-    rows = zones.site_table(pes, 10_000.0, sites, pes_kind="igloo_7bar")
+    frag = hazards.hd11_fragment_zone(10_000.0, "igloo_7bar")
+    rows = zones.site_table(pes, 10_000.0, sites, hazard_zones=[frag])
     house = rows[0]
     assert house["distance_m"] == pytest.approx(500.0)
     assert house["incident_overpressure_kpa"] == pytest.approx(5.055, rel=1e-3)
     assert house["zone"] == "L5"
-    assert house["in_fragment_zone"] is False or house["distance_m"] >= 400.0
+    assert house["in_hazard_zones"] == []  # 500 m > 400 m
     store = rows[1]
     assert store["zone"] in ("L70", "L180")
     assert store["injury_probability"]["eardrum_rupture"] > 0.9
-    assert store["in_fragment_zone"] is True
+    assert store["in_hazard_zones"] == ["fragment HD 1.1"]
     far = rows[2]
     assert far["incident_overpressure_kpa"] is None
     assert far["status"]["incident_overpressure"] == "above_fit_range"

@@ -110,8 +110,7 @@ def site_table(
     neq_kg: float,
     sites: Iterable[tuple[str, BaseGeometry, float]],
     explosive: str = "TNT",
-    pes_kind: str | None = None,
-    sparse: bool = False,
+    hazard_zones: Sequence[hazards.HazardZone] = (),
 ) -> list[dict[str, Any]]:
     """Effects at every exposed site: distance, blast, zone, injury, fragments.
 
@@ -123,18 +122,25 @@ def site_table(
         Blast NEQ [kg] of ``explosive``.
     sites : iterable of (id, geometry, persons)
         Exposed sites.
-    pes_kind : str, optional
-        Kind of the exploding site, for the HD 1.1 fragment zone.
+    hazard_zones : sequence of HazardZone
+        Fragment and thermal zones of the event (depotsafe.effects.hazards);
+        each row lists those the site lies in (distance < radius).
 
     Returns
     -------
     list of dict
         One row per site; quantities outside their fit are None with a status.
     """
-    frag = hazards.hd11_fragment_zone(neq_kg, pes_kind, sparse) if pes_kind else None
     rows = []
     for site_id, geom, persons in sites:
         d = float(shapely.distance(event_footprint, geom))
+        in_zones = [f"{z.kind} HD {z.hd}" for z in hazard_zones if d < z.radius_m]
+        if neq_kg <= 0:
+            rows.append({"id": site_id, "distance_m": d, "persons": persons,
+                         "incident_overpressure_kpa": None, "incident_impulse_kpa_ms": None,
+                         "reflected_overpressure_kpa": None, "status": {}, "zone": "no blast event",
+                         "zone_name": None, "injury_probability": None, "in_hazard_zones": in_zones})
+            continue
         res = blast_parameters(neq_kg, d, explosive)
         p = res.values["incident_overpressure"]
         i = res.values["incident_impulse"]
@@ -157,6 +163,6 @@ def site_table(
             "zone": zone,
             "zone_name": lv.name if lv is not None else None,
             "injury_probability": injury,
-            "in_fragment_zone": None if frag is None else d < frag.radius_m,
+            "in_hazard_zones": in_zones,
         })
     return rows
