@@ -117,7 +117,7 @@ def blast_field(
         _k.blast_field_max(
             x, y[j0:j1], ex, ey, lw_p, lw_i,
             fp.z_min, fp.z_max, fp.coef, TO_SI["incident_overpressure"],
-            fi.z_min, fi.z_max, fi.coef, TO_SI["incident_impulse"],
+            fi.z_min, fi.z_max, fi.coef, fi.z_nonincreasing_from, TO_SI["incident_impulse"],
             out_p[j0:j1], out_i[j0:j1], out_sp[j0:j1], out_si[j0:j1],
         )
     return BlastField(

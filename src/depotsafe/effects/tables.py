@@ -105,6 +105,10 @@ class Fit:
     z_min: NDArray[np.float64]
     z_max: NDArray[np.float64]
     coef: NDArray[np.float64]
+    #: Smallest segment start from which the fit never rises with Z (steps
+    #: included), checked on 2001 points per segment; +inf if none.  The grid
+    #: kernel prunes events with it (kernels/blast.py).
+    z_nonincreasing_from: float = math.inf
 
     @property
     def n_segments(self) -> int:
@@ -133,6 +137,21 @@ def _log_poly(coef: NDArray[np.float64], u: float) -> float:
     for k in range(N_COEF - 1, -1, -1):
         acc = acc * u + float(coef[k])
     return acc
+
+
+def _nonincreasing_from(fit: Fit) -> float:
+    """Smallest z_min[s] from which the sampled fit never increases."""
+    start = math.inf
+    prev_last = -math.inf
+    for s in range(fit.n_segments - 1, -1, -1):
+        u = np.linspace(math.log(fit.z_min[s]), math.log(fit.z_max[s]), 2001)
+        vals = np.array([_log_poly(fit.segment(s), float(x)) for x in u])
+        # within the segment falling, and not below the next segment's start
+        if np.any(np.diff(vals) > 0) or vals[-1] < prev_last:
+            break
+        start = float(fit.z_min[s])
+        prev_last = vals[0]
+    return start
 
 
 def _check_fit(name: str, fit: Fit) -> None:
@@ -177,7 +196,7 @@ def kb_fits(system: str = "metric") -> dict[str, Fit]:
             coef=_readonly(coef),
         )
         _check_fit(name, fit)
-        fits[q] = fit
+        fits[q] = Fit(fit.quantity, fit.z_min, fit.z_max, fit.coef, _nonincreasing_from(fit))
     return fits
 
 
