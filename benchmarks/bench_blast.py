@@ -4,6 +4,8 @@
 
 Side by side, each in its own subprocess (peak RSS measured there):
   numba    depotsafe.effects.fields.blast_field (kernels/blast.py, prange over rows)
+  numba-noprune  the same kernel without the per-chunk event pruning (what the
+           pruning buys; the numpy version does not prune either)
   numpy    a numpy-vectorised version (per event over row tiles, same status rules)
   package  the kingery-bulmash PyPI package called per point-event, on a random
            sample of point-events, time scaled to the full grid
@@ -36,13 +38,13 @@ def scenario(n: int, n_events: int):
     return x, y, ex, ey, neq
 
 
-def run_numba(n: int, n_events: int) -> dict:
+def run_numba(n: int, n_events: int, prune: bool = True) -> dict:
     from depotsafe.effects.fields import blast_field
 
     x, y, ex, ey, neq = scenario(n, n_events)
-    blast_field(x[:8], y[:8], ex, ey, neq)  # compile / load cache
+    blast_field(x[:8], y[:8], ex, ey, neq, prune=prune)  # compile / load cache
     t = time.perf_counter()
-    f = blast_field(x, y, ex, ey, neq)
+    f = blast_field(x, y, ex, ey, neq, prune=prune)
     dt = time.perf_counter() - t
     return {"seconds": dt, "checksum": float(f.overpressure_pa.sum())}
 
@@ -119,6 +121,8 @@ def run_package(n: int, n_events: int, sample: int) -> dict:
 def child(method: str, n: int, n_events: int, sample: int) -> None:
     if method == "numba":
         out = run_numba(n, n_events)
+    elif method == "numba-noprune":
+        out = run_numba(n, n_events, prune=False)
     elif method == "numpy":
         out = run_numpy(n, n_events)
     else:
@@ -132,14 +136,14 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000, help="grid points per side")
     ap.add_argument("--events", type=int, default=100)
     ap.add_argument("--sample", type=int, default=20000, help="point-events for the package")
-    ap.add_argument("--child", choices=["numba", "numpy", "package"])
+    ap.add_argument("--child", choices=["numba", "numba-noprune", "numpy", "package"])
     args = ap.parse_args()
     if args.child:
         child(args.child, args.n, args.events, args.sample)
         return
     evals = args.n * args.n * args.events
     results = {}
-    for method in ("numba", "numpy", "package"):
+    for method in ("numba", "numba-noprune", "numpy", "package"):
         proc = subprocess.run(
             [sys.executable, __file__, "--child", method, "--n", str(args.n),
              "--events", str(args.events), "--sample", str(args.sample)],
@@ -157,12 +161,12 @@ def main() -> None:
         threads = 0
     print(f"grid {args.n} x {args.n}, {args.events} events = {evals:.3g} point-event evaluations; "
           f"{os.cpu_count()} CPUs, numba threads {threads}")
-    print(f"{'method':8s} {'time [s]':>10s} {'Meval/s':>10s} {'peak RSS [MB]':>14s} {'numba faster by':>16s}")
+    print(f"{'method':13s} {'time [s]':>10s} {'Meval/s':>10s} {'peak RSS [MB]':>14s} {'numba faster by':>16s}")
     base = results.get("numba", {}).get("seconds")
     for method, r in results.items():
         ratio = f"{r['seconds'] / base:.1f}x" if base else "-"
         note = " (scaled from a sample)" if method == "package" else ""
-        print(f"{method:8s} {r['seconds']:10.2f} {evals / r['seconds'] / 1e6:10.1f} "
+        print(f"{method:13s} {r['seconds']:10.2f} {evals / r['seconds'] / 1e6:10.1f} "
               f"{r['peak_rss_mb']:14.0f} {ratio:>16s}{note}")
     if "numba" in results and "numpy" in results:
         a, c = results["numba"]["checksum"], results["numpy"]["checksum"]
