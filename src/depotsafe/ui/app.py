@@ -1,0 +1,84 @@
+"""The app: page set-up, language switch, navigation, one-time kernel warm-up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import streamlit as st
+
+from depotsafe import __version__
+from depotsafe.ui import state
+from depotsafe.ui.common import KEEP, _, keep_widget_state
+from depotsafe.ui.i18n import LANGUAGES
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> dict[str, float]:
+    """Compile (or load from the disk cache) every kernel once per server.
+
+    Runs the engine on the bundled sample depot, which calls each kernel the
+    app uses with the argument types it will use, so no user waits on the
+    compiler.
+    """
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    from depotsafe.ui import model
+
+    try:
+        from depotsafe.check import check_depot
+
+        fc, rows = model.split_stock(__import__("json").loads(model.sample_layout_bytes()))
+        check_depot(model.build_depot(fc, rows))
+    except ImportError:  # pragma: no cover - engine pieces missing
+        pass
+    timings["check"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    try:
+        import numpy as np
+
+        from depotsafe.effects.fields import blast_field  # type: ignore[attr-defined]
+
+        blast_field(np.array([0.0]), np.array([0.0]), np.array([1000.0]), np.array([10.0]), np.array([10.0]))
+    except (ImportError, TypeError, ValueError):
+        pass
+    timings["effects"] = time.perf_counter() - t1
+    return timings
+
+
+def _pages() -> dict[str, tuple[Callable[[], str], Callable[[], None]]]:
+    from depotsafe.ui import (
+        page_calculator,
+        page_compliance,
+        page_depot,
+        page_effects,
+        page_siting,
+    )
+
+    return {
+        "depot": (lambda: _("Depot"), page_depot.render),
+        "compliance": (lambda: _("Compliance"), page_compliance.render),
+        "effects": (lambda: _("Effects"), page_effects.render),
+        "siting": (lambda: _("Siting"), page_siting.render),
+        "calculator": (lambda: _("Calculator"), page_calculator.render),
+    }
+
+
+def main() -> None:
+    """Run one pass of the app script."""
+    st.set_page_config(page_title="depotsafe", page_icon="🛡️", layout="wide")
+    keep_widget_state()
+    with st.spinner("depotsafe…"):
+        warm_up()
+    state.init()
+    pages = _pages()
+    with st.sidebar:
+        st.selectbox("Language / Langue", list(LANGUAGES), format_func=LANGUAGES.__getitem__, key=f"{KEEP}lang")
+        st.title("depotsafe")
+        st.caption(_("Ammunition depot safety (UN IATG 02.20, 01.80)"))
+        page = st.radio(_("Page"), list(pages), format_func=lambda p: pages[p][0](), key=f"{KEEP}page")
+        st.divider()
+        st.caption(_("Quantity-distances: AASTP-1 (2006) Annex I-A as adopted by IATG 02.20. "
+                     "Effects: IATG 01.80. depotsafe {v}.").format(v=__version__))
+        st.caption(_("Depot: {label}").format(label=st.session_state.get("layout_label", "")))
+    pages[page][1]()
