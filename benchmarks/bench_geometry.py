@@ -15,7 +15,8 @@ engine's search radius).
   vectorised ``shapely.distance`` on the pairs found.
 
 Each configuration runs in its own subprocess so that its peak RSS (VmHWM)
-is its own; the kernels are compiled (or loaded from cache) and warmed on a
+is its own (the table also gives RSS and peak RSS just before the timed runs,
+i.e. after reading the synthetic depot, so the increment is visible); the kernels are compiled (or loaded from cache) and warmed on a
 small depot before anything is timed.  The best of ``--repeat`` runs is
 reported.  The pair sets and distances of the two methods are compared.
 """
@@ -61,11 +62,15 @@ def _inputs(n: int):
     return geoms, pes, radius
 
 
-def run_kernel(geoms, pes, radius):
+def run_kernel(geoms, pes, radius, parallel=None):
     from depotsafe.layout import footprint_arrays, pairs_within_radius
 
     fp = footprint_arrays(geoms)
-    return pairs_within_radius(fp, pes, radius)
+    return pairs_within_radius(fp, pes, radius, parallel=parallel)
+
+
+def run_kernel_serial(geoms, pes, radius):
+    return run_kernel(geoms, pes, radius, parallel=False)
 
 
 def run_shapely(geoms, pes, radius):
@@ -84,18 +89,25 @@ def run_shapely(geoms, pes, radius):
 def one(n: int, method: str, repeat: int) -> dict:
     """One configuration in this process."""
     g0, p0, r0 = _inputs(200)  # warm-up: compile or load the kernels
-    run_kernel(g0, p0, r0)
+    run_kernel(g0, p0, r0, parallel=True)
+    run_kernel(g0, p0, r0, parallel=False)
     run_shapely(g0, p0, r0)
     geoms, pes, radius = _inputs(n)
     rss_before = _vm("VmRSS")
-    fn = run_kernel if method == "kernel" else run_shapely
+    hwm_before = _vm("VmHWM")  # peak so far: building the synthetic depot
+    fn = {"kernel": run_kernel, "serial": run_kernel_serial, "shapely": run_shapely}[method]
+    from depotsafe.layout import footprint_arrays
+
+    t = time.perf_counter()
+    footprint_arrays(geoms)
+    arrays_s = time.perf_counter() - t
     best = float("inf")
     for _ in range(repeat):
         t = time.perf_counter()
         pi, pj, d = fn(geoms, pes, radius)
         best = min(best, time.perf_counter() - t)
-    out = {"n": n, "method": method, "seconds": best, "pairs": int(pi.size),
-           "pes": int(pes.size), "rss_before_mib": rss_before, "peak_rss_mib": _vm("VmHWM")}
+    out = {"n": n, "method": method, "seconds": best, "arrays_seconds": arrays_s, "pairs": int(pi.size),
+           "pes": int(pes.size), "rss_before_mib": rss_before, "hwm_before_mib": hwm_before, "peak_rss_mib": _vm("VmHWM")}
     np.savez(f"/tmp/bench_geometry_{n}_{method}.npz", pi=pi, pj=pj, d=d)
     return out
 
@@ -112,29 +124,33 @@ def main() -> int:
     rows = []
     for n in args.sizes:
         res = {}
-        for method in ("kernel", "shapely"):
+        for method in ("kernel", "serial", "shapely"):
             p = subprocess.run(
                 [sys.executable, __file__, "--one", str(n), method, "--repeat", str(args.repeat)],
                 capture_output=True, text=True, check=True, env=os.environ.copy())
             res[method] = json.loads(p.stdout.strip().splitlines()[-1])
         k = np.load(f"/tmp/bench_geometry_{n}_kernel.npz")
         s = np.load(f"/tmp/bench_geometry_{n}_shapely.npz")
-        same = bool(np.array_equal(k["pi"], s["pi"]) and np.array_equal(k["pj"], s["pj"]))
+        k1 = np.load(f"/tmp/bench_geometry_{n}_serial.npz")
+        same = bool(np.array_equal(k["pi"], s["pi"]) and np.array_equal(k["pj"], s["pj"])
+                    and np.array_equal(k["pi"], k1["pi"]) and np.array_equal(k["pj"], k1["pj"]))
         maxdiff = float(np.max(np.abs(k["d"] - s["d"]))) if same and k["d"].size else float("nan")
         rows.append((n, res, same, maxdiff))
     import numba
 
     print(f"numba {numba.__version__}, threads {numba.get_num_threads()}, "
           f"layer {os.environ.get('NUMBA_THREADING_LAYER', 'default')}, cpus {os.cpu_count()}\n")
-    print("| sites | PES | pairs | kernel [s] | shapely [s] | speed-up | same pairs | "
-          "max abs diff [m] | peak RSS kernel / shapely [MiB] (before: kernel / shapely) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| sites | PES | pairs | kernel [s] | of which arrays [s] | kernel 1 thread [s] | "
+          "shapely [s] | speed-up (default / 1 thread) | same pairs | max abs diff [m] | "
+          "peak RSS kernel / 1 thread / shapely [MiB] | RSS / peak before [MiB] |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n, res, same, maxdiff in rows:
-        k, s = res["kernel"], res["shapely"]
+        k, k1, s = res["kernel"], res["serial"], res["shapely"]
         print(f"| {n:,} | {k['pes']:,} | {k['pairs']:,} | {k['seconds']:.4f} | "
-              f"{s['seconds']:.4f} | {s['seconds'] / k['seconds']:.1f}x | {same} | "
-              f"{maxdiff:.1e} | {k['peak_rss_mib']:.0f} / {s['peak_rss_mib']:.0f} "
-              f"({k['rss_before_mib']:.0f} / {s['rss_before_mib']:.0f}) |")
+              f"{k['arrays_seconds']:.4f} | {k1['seconds']:.4f} | {s['seconds']:.4f} | "
+              f"{s['seconds'] / k['seconds']:.1f}x / {s['seconds'] / k1['seconds']:.1f}x | "
+              f"{same} | {maxdiff:.1e} | {k['peak_rss_mib']:.0f} / {k1['peak_rss_mib']:.0f} / "
+              f"{s['peak_rss_mib']:.0f} | {k['rss_before_mib']:.0f} / {k['hwm_before_mib']:.0f} |")
     return 0 if all(r[2] for r in rows) else 1
 
 

@@ -94,22 +94,6 @@ def _segments_intersect(ax, ay, bx, by, cx, cy, dx, dy):  # pragma: no cover - c
 
 
 @njit(cache=True)
-def _segment_segment_distance2(ax, ay, bx, by, cx, cy, dx, dy, may_touch):  # pragma: no cover
-    """Exact squared distance between the closed segments AB and CD [m^2].
-
-    ``may_touch`` is False when the segments' bounding boxes are disjoint (they
-    cannot intersect, so the orientation tests are skipped).
-    """
-    if may_touch and _segments_intersect(ax, ay, bx, by, cx, cy, dx, dy):
-        return 0.0
-    d = _point_segment_distance2(ax, ay, cx, cy, dx, dy)
-    d = min(d, _point_segment_distance2(bx, by, cx, cy, dx, dy))
-    d = min(d, _point_segment_distance2(cx, cy, ax, ay, bx, by))
-    d = min(d, _point_segment_distance2(dx, dy, ax, ay, bx, by))
-    return d
-
-
-@njit(cache=True)
 def _point_in_site(px, py, i, seg_start, x0, y0, x1, y1):  # pragma: no cover
     """Even-odd (crossing number) test of P against all rings of polygon site i."""
     inside = False
@@ -125,26 +109,41 @@ def _point_in_site(px, py, i, seg_start, x0, y0, x1, y1):  # pragma: no cover
 
 @njit(cache=True)
 def _pair_distance(i, j, seg_start, x0, y0, x1, y1, part_first, is_polygon):  # pragma: no cover
+    # The distance between two polylines that do not intersect is the least
+    # distance from a vertex of one to a segment of the other.  Each segment
+    # pair (a, b) contributes the start vertex of each against the other
+    # segment, and its end vertex when it ends an open line part (ring ends
+    # repeat their start).  Segment pairs whose bounding boxes overlap are
+    # first tested for intersection (distance 0).
     d2 = math.inf  # best squared distance so far
-    for a in range(seg_start[i], seg_start[i + 1]):
+    ei = seg_start[i + 1]
+    ej = seg_start[j + 1]
+    open_i = is_polygon[i] == 0
+    open_j = is_polygon[j] == 0
+    for a in range(seg_start[i], ei):
         ax, ay, bx, by = x0[a], y0[a], x1[a], y1[a]
         amnx = min(ax, bx)
         amxx = max(ax, bx)
         amny = min(ay, by)
         amxy = max(ay, by)
-        for b in range(seg_start[j], seg_start[j + 1]):
+        a_last = open_i and (a + 1 == ei or part_first[a + 1] != 0)
+        for b in range(seg_start[j], ej):
             cx, cy, ex, ey = x0[b], y0[b], x1[b], y1[b]
             # lower bound: gap between the segments' bounding boxes
             gx = max(0.0, max(min(cx, ex) - amxx, amnx - max(cx, ex)))
             gy = max(0.0, max(min(cy, ey) - amxy, amny - max(cy, ey)))
             if gx * gx + gy * gy >= d2:
                 continue
-            dd = _segment_segment_distance2(ax, ay, bx, by, cx, cy, ex, ey,
-                                            gx == 0.0 and gy == 0.0)
-            if dd < d2:
-                d2 = dd
-                if d2 == 0.0:
-                    return 0.0
+            if gx == 0.0 and gy == 0.0 and _segments_intersect(
+                    ax, ay, bx, by, cx, cy, ex, ey):
+                return 0.0
+            dd = min(_point_segment_distance2(ax, ay, cx, cy, ex, ey),
+                     _point_segment_distance2(cx, cy, ax, ay, bx, by))
+            if a_last:
+                dd = min(dd, _point_segment_distance2(bx, by, cx, cy, ex, ey))
+            if open_j and (b + 1 == ej or part_first[b + 1] != 0):
+                dd = min(dd, _point_segment_distance2(ex, ey, ax, ay, bx, by))
+            d2 = min(d2, dd)
     d = math.sqrt(d2)
     # no boundaries touch: the footprints intersect only if a ring/part of one
     # lies inside the other polygon (each ring or part is connected)
@@ -293,6 +292,58 @@ def _query(p, r, bxmin, bymin, bxmax, bymax, start, items, gx0, gy0, cell, nx, n
     return cnt
 
 
+@njit(cache=True)
+def _grid_setup(seg_start, x0, y0, x1, y1, cell_m):  # pragma: no cover - compiled
+    bxmin, bymin, bxmax, bymax = site_bounds(seg_start, x0, y0, x1, y1)
+    gx0 = bxmin.min()
+    gy0 = bymin.min()
+    nx = math.floor((bxmax.max() - gx0) / cell_m) + 1
+    ny = math.floor((bymax.max() - gy0) / cell_m) + 1
+    start, items = _build_grid(bxmin, bymin, bxmax, bymax, gx0, gy0, cell_m, nx, ny)
+    return bxmin, bymin, bxmax, bymax, gx0, gy0, nx, ny, start, items
+
+
+@njit(cache=True)
+def _fill_one(k, pes, radius_m, offs, cand, dist, bxmin, bymin, bxmax, bymax, start,
+              items, gx0, gy0, cell_m, nx, ny, seg_start, x0, y0, x1, y1, part_first,
+              is_polygon):  # pragma: no cover - compiled
+    """Candidates of PES k into cand[offs[k]:offs[k+1]], sorted, with distances."""
+    p = pes[k]
+    a = offs[k]
+    b = offs[k + 1]
+    _query(p, radius_m[p], bxmin, bymin, bxmax, bymax, start, items,
+           gx0, gy0, cell_m, nx, ny, cand, a)
+    cand[a:b] = np.sort(cand[a:b])
+    for t in range(a, b):
+        dist[t] = _pair_distance(p, cand[t], seg_start, x0, y0, x1, y1,
+                                 part_first, is_polygon)
+
+
+@njit(cache=True)
+def _compact(pes, radius_m, offs, cand, dist):  # pragma: no cover - compiled
+    """Keep the candidates whose exact distance is <= the radius (order kept)."""
+    npes = pes.shape[0]
+    m = 0
+    for k in range(npes):
+        r = radius_m[pes[k]]
+        for t in range(offs[k], offs[k + 1]):
+            if dist[t] <= r:
+                m += 1
+    pi = np.empty(m, dtype=np.int64)
+    pj = np.empty(m, dtype=np.int64)
+    pd = np.empty(m, dtype=np.float64)
+    m = 0
+    for k in range(npes):
+        r = radius_m[pes[k]]
+        for t in range(offs[k], offs[k + 1]):
+            if dist[t] <= r:
+                pi[m] = pes[k]
+                pj[m] = cand[t]
+                pd[m] = dist[t]
+                m += 1
+    return pi, pj, pd
+
+
 @njit(cache=True, parallel=True)
 def pairs_within_radius(pes, radius_m, seg_start, x0, y0, x1, y1, part_first,
                         is_polygon, cell_m):
@@ -322,21 +373,16 @@ def pairs_within_radius(pes, radius_m, seg_start, x0, y0, x1, y1, part_first,
     whose bounding box lies within its radius (each reported once, from the
     first grid cell it shares with the query box); the exact distance then
     decides.  Two passes (count, then fill) over the PES in parallel, each
-    writing its own slice; cost ~ n_sites + the candidates found, no O(n^2).
+    writing its own slice (``pairs_within_radius_serial``: the same in one
+    thread, for small inputs or busy machines); cost ~ n_sites + the candidates found, no O(n^2).
     Reference: ``geometry_naive.pairs_within_radius`` (brute force).
     """
-    n = seg_start.shape[0] - 1
     npes = pes.shape[0]
     empty_i = np.empty(0, dtype=np.int64)
-    if n == 0 or npes == 0:
+    if seg_start.shape[0] < 2 or npes == 0:
         return empty_i, empty_i.copy(), np.empty(0, dtype=np.float64)
-    bxmin, bymin, bxmax, bymax = site_bounds(seg_start, x0, y0, x1, y1)
-    gx0 = bxmin.min()
-    gy0 = bymin.min()
-    nx = math.floor((bxmax.max() - gx0) / cell_m) + 1
-    ny = math.floor((bymax.max() - gy0) / cell_m) + 1
-    start, items = _build_grid(bxmin, bymin, bxmax, bymax, gx0, gy0, cell_m, nx, ny)
-
+    bxmin, bymin, bxmax, bymax, gx0, gy0, nx, ny, start, items = _grid_setup(
+        seg_start, x0, y0, x1, y1, cell_m)
     counts = np.zeros(npes + 1, dtype=np.int64)
     for k in prange(npes):
         counts[k + 1] = _query(pes[k], radius_m[pes[k]], bxmin, bymin, bxmax, bymax,
@@ -345,35 +391,34 @@ def pairs_within_radius(pes, radius_m, seg_start, x0, y0, x1, y1, part_first,
     cand = np.empty(offs[-1], dtype=np.int64)
     dist = np.empty(offs[-1], dtype=np.float64)
     for k in prange(npes):
-        p = pes[k]
-        a = offs[k]
-        b = offs[k + 1]
-        _query(p, radius_m[p], bxmin, bymin, bxmax, bymax, start, items,
-               gx0, gy0, cell_m, nx, ny, cand, a)
-        cand[a:b] = np.sort(cand[a:b])
-        for t in range(a, b):
-            dist[t] = _pair_distance(p, cand[t], seg_start, x0, y0, x1, y1,
-                                     part_first, is_polygon)
-    # compact: keep exact distance <= radius (serial, keeps the order)
-    m = 0
+        _fill_one(k, pes, radius_m, offs, cand, dist, bxmin, bymin, bxmax, bymax,
+                  start, items, gx0, gy0, cell_m, nx, ny, seg_start, x0, y0, x1, y1,
+                  part_first, is_polygon)
+    return _compact(pes, radius_m, offs, cand, dist)
+
+
+@njit(cache=True)
+def pairs_within_radius_serial(pes, radius_m, seg_start, x0, y0, x1, y1, part_first,
+                               is_polygon, cell_m):
+    """`pairs_within_radius` in one thread (same arguments, same results)."""
+    npes = pes.shape[0]
+    empty_i = np.empty(0, dtype=np.int64)
+    if seg_start.shape[0] < 2 or npes == 0:
+        return empty_i, empty_i.copy(), np.empty(0, dtype=np.float64)
+    bxmin, bymin, bxmax, bymax, gx0, gy0, nx, ny, start, items = _grid_setup(
+        seg_start, x0, y0, x1, y1, cell_m)
+    counts = np.zeros(npes + 1, dtype=np.int64)
     for k in range(npes):
-        r = radius_m[pes[k]]
-        for t in range(offs[k], offs[k + 1]):
-            if dist[t] <= r:
-                m += 1
-    pi = np.empty(m, dtype=np.int64)
-    pj = np.empty(m, dtype=np.int64)
-    pd = np.empty(m, dtype=np.float64)
-    m = 0
+        counts[k + 1] = _query(pes[k], radius_m[pes[k]], bxmin, bymin, bxmax, bymax,
+                               start, items, gx0, gy0, cell_m, nx, ny, empty_i, 0)
+    offs = np.cumsum(counts)
+    cand = np.empty(offs[-1], dtype=np.int64)
+    dist = np.empty(offs[-1], dtype=np.float64)
     for k in range(npes):
-        r = radius_m[pes[k]]
-        for t in range(offs[k], offs[k + 1]):
-            if dist[t] <= r:
-                pi[m] = pes[k]
-                pj[m] = cand[t]
-                pd[m] = dist[t]
-                m += 1
-    return pi, pj, pd
+        _fill_one(k, pes, radius_m, offs, cand, dist, bxmin, bymin, bxmax, bymax,
+                  start, items, gx0, gy0, cell_m, nx, ny, seg_start, x0, y0, x1, y1,
+                  part_first, is_polygon)
+    return _compact(pes, radius_m, offs, cand, dist)
 
 
 # --------------------------------------------------------------------------- sectors

@@ -32,6 +32,11 @@ DIST_ATOL_M = 1e-6  # the brief's tolerance against shapely.distance
 RTOL = 1e-12  # compiled versus interpreted, fastmath off
 
 
+def py(kernel):
+    """The interpreted Python source of a kernel (itself under NUMBA_DISABLE_JIT=1)."""
+    return getattr(kernel, "py_func", kernel)
+
+
 def random_footprints(rng, n, spread_m=1000.0, size_m=30.0):
     """Random star-shaped polygons, polygons with holes, lines and multi-lines."""
     geoms = []
@@ -85,7 +90,7 @@ def test_pair_distance_compiled_equals_interpreted():
     for i in range(20):
         for j in range(20):
             a = kg.pair_distance_m(i, j, *fp.args())
-            b = kg.pair_distance_m.py_func(i, j, *fp.args())
+            b = py(kg.pair_distance_m)(i, j, *fp.args())
             assert a == pytest.approx(b, rel=RTOL, abs=0)
 
 
@@ -127,15 +132,16 @@ def test_distance_hand_cases():
     assert d[5, 6] == 20.0
 
 
+@pytest.mark.parametrize("parallel", [True, False])
 @pytest.mark.parametrize(("seed", "cell"), [(0, None), (1, None), (2, 3.0), (3, 5000.0)])
-def test_pairs_within_radius_equals_brute_force(seed, cell):
+def test_pairs_within_radius_equals_brute_force(seed, cell, parallel):
     rng = np.random.default_rng(seed)
     geoms = random_footprints(rng, 150, spread_m=600.0)
     fp = footprint_arrays(geoms)
     pes = np.sort(rng.choice(150, 70, replace=False))
     radius = rng.uniform(0.0, 250.0, 150)
     radius[pes[0]] = 0.0  # only touching/overlapping sites
-    pi, pj, d = pairs_within_radius(fp, pes, radius, cell_m=cell)
+    pi, pj, d = pairs_within_radius(fp, pes, radius, cell_m=cell, parallel=parallel)
     want = ref.pairs_within_radius(geoms, pes, radius)
     assert list(zip(pi.tolist(), pj.tolist(), strict=True)) == [(a, b) for a, b, _ in want]
     np.testing.assert_allclose(d, [w for *_, w in want], rtol=0, atol=DIST_ATOL_M)
@@ -149,7 +155,7 @@ def test_pairs_within_radius_interpreted_and_empty():
     pes = np.arange(0, 40, 3, dtype=np.int64)
     radius = np.full(40, 80.0)
     got = pairs_within_radius(fp, pes, radius, cell_m=25.0)
-    slow = kg.pairs_within_radius.py_func(pes, radius, *fp.args(), 25.0)
+    slow = py(kg.pairs_within_radius)(pes, radius, *fp.args(), 25.0)
     for a, b in zip(got, slow, strict=True):
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=0)
     pi, pj, d = pairs_within_radius(fp, np.empty(0, dtype=np.int64), radius)
@@ -286,7 +292,7 @@ def test_sector_kernel_interpreted():
     es = np.array([1, 2], dtype=np.int64)
     fa = np.full(2, 60.0)
     got = kg.sector_masks(pes, es, *fp.args()[:5], b, fa, 45.0, 1e-6)
-    slow = kg.sector_masks.py_func(pes, es, *fp.args()[:5], b, fa, 45.0, 1e-6)
+    slow = py(kg.sector_masks)(pes, es, *fp.args()[:5], b, fa, 45.0, 1e-6)
     assert got.tolist() == slow.tolist() == [3, 2]
 
 
@@ -329,6 +335,8 @@ def test_wrapper_errors():
         pairs_within_radius(fp, [5], [1.0, 1.0])
     with pytest.raises(InputError, match=r"cell_m: got 0\.0; a finite number > 0"):
         pairs_within_radius(fp, [0], [1.0, 1.0], cell_m=0.0)
+    with pytest.raises(InputError, match=r"cell_m: got 1e-06; too small for this layout"):
+        pairs_within_radius(fp, [0], [1.0, 1.0], cell_m=1e-6)
     with pytest.raises(InputError, match=r"front_half_angle_deg: got 95.0; in \(0, 90\)"):
         sector_masks(fp, [0], [1], [0.0, np.nan], 95.0)
     with pytest.raises(InputError, match="Polygon, LineString or MultiLineString"):
@@ -341,13 +349,18 @@ def test_threads_and_signatures():
     fp = footprint_arrays(geoms)
     radius = np.full(200, 120.0)
     pes = np.arange(200)
-    want = pairs_within_radius(fp, pes, radius)
+    want = pairs_within_radius(fp, pes, radius, parallel=False)
     with ThreadPoolExecutor(4) as ex:
-        results = list(ex.map(lambda _: pairs_within_radius(fp, pes, radius), range(8)))
+        results = list(ex.map(
+            lambda _: pairs_within_radius(fp, pes, radius, parallel=True), range(8)))
     for got in results:
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b)
     # lists and ints in, one compiled signature per kernel
-    pairs_within_radius(fp, [0, 1], list(radius))
+    pairs_within_radius(fp, [0, 1], list(radius), parallel=True)
+    pairs_within_radius(fp, [0, 1], list(radius), parallel=False)
+    if not hasattr(kg.pairs_within_radius, "signatures"):
+        return  # NUMBA_DISABLE_JIT=1
     assert len(kg.pairs_within_radius.signatures) == 1
+    assert len(kg.pairs_within_radius_serial.signatures) == 1
     assert len(kg.sector_masks.signatures) <= 1

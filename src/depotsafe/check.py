@@ -658,8 +658,10 @@ def _licences_and_verdicts(
             need = 0.0
             for lab, c, u in lic_cases[a]:
                 q = limit[a][lab]
-                need = max(need, diameter if not math.isfinite(q) else
-                           float(search_radius_m(rs, c, np.array([max(q, u, 1e-3)]))[0]))
+                if not math.isfinite(q) or max(q, u) >= _Q_GRID[-1]:
+                    need = diameter  # no bound from the envelope: search the whole depot
+                    break
+                need = max(need, float(search_radius_m(rs, c, np.array([max(q, u, 1e-3)]))[0]))
             need = min(need, diameter)
             if need > searched[a] + 1e-9:
                 radius[a] = need

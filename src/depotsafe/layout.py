@@ -137,7 +137,9 @@ class Depot:
         PROJ string of the local transverse Mercator projection (empty for
         local-metres layouts, which are used as they are).
     input_sha256 : str
-        SHA-256 over the raw bytes of the layout file and the stock file.
+        SHA-256 over the raw bytes of the layout file followed by those of the
+        stock file (for a layout given as a dict: its canonical JSON, sorted
+        keys, no spaces).
     """
 
     sites: tuple[Site, ...]
@@ -277,10 +279,10 @@ def _geometry_problem(geom: Any, allowed: Sequence[str], geographic: bool) -> st
     """A message for the first problem of a raw GeoJSON geometry, or None."""
     if not isinstance(geom, Mapping):
         return f"geometry: got {geom!r}; a GeoJSON geometry object is required"
-    gtype = geom.get("type")
+    gtype: Any = geom.get("type")
     if gtype not in allowed:
         return f"geometry type: got {gtype!r}; allowed for this kind: {', '.join(allowed)}"
-    coords = geom.get("coordinates")
+    coords: Any = geom.get("coordinates")
     depth = _DEPTH[gtype]
     p = _coords_problem(coords, depth)
     if p:
@@ -829,7 +831,7 @@ def buildings_from_table(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, An
             raise InputError(f"{where} kind", kind, "allowed: " + ", ".join(allkinds))
         vals = {}
         for key in ("length_m", "width_m", "bearing_deg"):
-            v = row.get(key)
+            v: Any = row.get(key)
             if not _is_number(v) or not math.isfinite(v):
                 raise InputError(f"{where} {key}", v, "a finite number is required")
             vals[key] = float(v)
@@ -838,6 +840,8 @@ def buildings_from_table(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, An
                 f"{where} length_m/width_m", (vals["length_m"], vals["width_m"]),
                 "both must be > 0 m",
             )
+        a: Any
+        b: Any
         if "x_m" in row or "y_m" in row:
             mode, a, b = "local", row.get("x_m"), row.get("y_m")
         else:
@@ -991,8 +995,17 @@ def default_cell_m(fp: FootprintArrays, pes: np.ndarray, radius_m: np.ndarray) -
     return cell
 
 
+MAX_GRID_CELLS = 1_000_000
+"""Cap on the grid cells (beyond 4 per site) a caller-chosen cell_m may create."""
+
+PARALLEL_MIN_PES = 2000
+"""Below this many PES the candidate search runs in one thread (the parallel
+start-up costs more than it saves)."""
+
+
 def pairs_within_radius(
-    fp: FootprintArrays, pes: Any, radius_m: Any, cell_m: float | None = None
+    fp: FootprintArrays, pes: Any, radius_m: Any, cell_m: float | None = None,
+    parallel: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PES-other site pairs whose exact footprint distance is <= the PES's radius.
 
@@ -1006,13 +1019,16 @@ def pairs_within_radius(
         a rule could require from it.  Finite and >= 0 for every PES.
     cell_m : float, optional
         Grid cell edge [m]; `default_cell_m` when not given.
+    parallel : bool, optional
+        Use the parallel kernel; by default when there are at least
+        `PARALLEL_MIN_PES` PES.  Both give the same result.
 
     Returns
     -------
     pi, pj, distance_m : arrays
         Pairs sorted by (order in ``pes``, j); exact distances [m].
     """
-    from depotsafe.kernels.geometry import pairs_within_radius as kernel
+    from depotsafe.kernels import geometry as kg
 
     n = fp.n_sites
     pes_a = _index_array(pes, n, "pes")
@@ -1027,6 +1043,19 @@ def pairs_within_radius(
         cell_m = default_cell_m(fp, pes_a, r)
     elif not (math.isfinite(cell_m) and cell_m > 0):
         raise InputError("cell_m", cell_m, "a finite number > 0 m")
+    else:
+        from depotsafe.kernels.geometry import site_bounds
+
+        bx0, by0, bx1, by1 = site_bounds(*fp.args()[:5])
+        ncell = ((float(bx1.max() - bx0.min()) / cell_m + 1)
+                 * (float(by1.max() - by0.min()) / cell_m + 1))
+        if ncell > MAX_GRID_CELLS + 4 * n:
+            raise InputError("cell_m", cell_m,
+                             f"too small for this layout: {ncell:.3g} grid cells, at most "
+                             f"{MAX_GRID_CELLS + 4 * n} allowed")
+    if parallel is None:
+        parallel = pes_a.size >= PARALLEL_MIN_PES
+    kernel = kg.pairs_within_radius if parallel else kg.pairs_within_radius_serial
     return kernel(pes_a, r, *fp.args(), float(cell_m))
 
 

@@ -119,12 +119,12 @@ def synthetic_depot(n_sites: int, seed: int = 0) -> dict[str, Any]:
     kinds: list[str] = []
     cols: list[list[np.ndarray]] = [[], [], [], [], []]
     block_of: list[np.ndarray] = []
-    for blk in range(n_blocks):
-        k, x, y, ln, wd, b = _block_template(rng, blk % 10 == 3, blk % 4 == 1)
+    for bi in range(n_blocks):
+        k, x, y, ln, wd, b = _block_template(rng, bi % 10 == 3, bi % 4 == 1)
         kinds.extend(k)
         for c, v in zip(cols, (x, y, ln, wd, b), strict=True):
             c.append(v)
-        block_of.append(np.full(len(k), blk))
+        block_of.append(np.full(len(k), bi))
     x, y, ln, wd, b = (np.concatenate(c) for c in cols)
     blk = np.concatenate(block_of)
     theta = rng.uniform(0.0, 360.0, n_blocks)  # compass rotation of each block

@@ -72,11 +72,7 @@ def sector_mask(pes_geom, es_geom, bearing_deg, front_half_angle_deg=60.0,
     m = 0
     if shapely.distance(front, es_geom) <= tol_m:
         m |= 1
-    # side is the closure of the complement of front and rear: touched unless
-    # the footprint lies inside front or rear, away from their edges by tol_m
-    inside_f = front.contains(es_geom) and front.exterior.distance(es_geom) > tol_m
-    inside_r = rear.contains(es_geom) and rear.exterior.distance(es_geom) > tol_m
-    if not (inside_f or inside_r):
+    if shapely.distance(side, es_geom) <= tol_m:
         m |= 2
     if shapely.distance(rear, es_geom) <= tol_m:
         m |= 4
