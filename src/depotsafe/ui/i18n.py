@@ -132,3 +132,16 @@ def po_quote(text: str) -> str:
     """A PO string literal for ``text``."""
     out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     return f'"{out}"'
+
+
+def missing_stubs(lang: str) -> str:
+    """PO entries (empty msgstr) for every app message ``lang`` lacks."""
+    have = catalog(lang)
+    return "".join(f"\nmsgid {po_quote(m)}\nmsgstr \"\"\n" for m in source_messages() if m not in have)
+
+
+if __name__ == "__main__":  # pragma: no cover - maintenance helper
+    import sys
+
+    # python -m depotsafe.ui.i18n fr >> .../fr/LC_MESSAGES/depotsafe.po, then translate
+    sys.stdout.write(missing_stubs(sys.argv[1] if len(sys.argv) > 1 else "fr"))

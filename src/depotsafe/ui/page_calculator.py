@@ -56,7 +56,7 @@ def _pair() -> None:
     neq = c1.number_input(_("NEQ"), min_value=0.0, value=10.0, key=f"{KEEP}calc_neq")
     neq_unit = c2.selectbox(_("unit"), MASS_UNITS, index=1, key=f"{KEEP}calc_neq_unit")
     dist = c3.number_input(_("Distance"), min_value=0.0, value=400.0, key=f"{KEEP}calc_dist")
-    dist_unit = c4.selectbox(_("unit "), LENGTH_UNITS, key=f"{KEEP}calc_dist_unit")
+    dist_unit = c4.selectbox(_("unit"), LENGTH_UNITS, key=f"{KEEP}calc_dist_unit")
     from depotsafe.api import quantity_limit, required_distance
 
     kw: dict[str, Any] = {"pes_face": pes_face, "es_face": es_face, "traffic": traffic, "cg": cg or None,
@@ -102,9 +102,9 @@ def _blast() -> None:
         return
     c1, c2, c3, c4 = st.columns(4)
     neq = c1.number_input(_("Charge NEQ"), min_value=0.0, value=10.0, key=f"{KEEP}blast_neq")
-    neq_unit = c2.selectbox(_("unit  "), MASS_UNITS, index=1, key=f"{KEEP}blast_neq_unit")
-    dist = c3.number_input(_("Distance "), min_value=0.0, value=500.0, key=f"{KEEP}blast_dist")
-    dist_unit = c4.selectbox(_("unit   "), LENGTH_UNITS, key=f"{KEEP}blast_dist_unit")
+    neq_unit = c2.selectbox(_("unit"), MASS_UNITS, index=1, key=f"{KEEP}blast_neq_unit")
+    dist = c3.number_input(_("Distance"), min_value=0.0, value=500.0, key=f"{KEEP}blast_dist")
+    dist_unit = c4.selectbox(_("unit"), LENGTH_UNITS, key=f"{KEEP}blast_dist_unit")
     c1, c2, c3 = st.columns(3)
     names = list(explosives())
     explosive = c1.selectbox(_("Explosive"), names, index=names.index("TNT") if "TNT" in names else 0,

@@ -28,6 +28,17 @@ def _load_section() -> None:
             assert up_layout is not None
             _load(up_layout.getvalue(), up_layout.name,
                   None if up_stock is None else up_stock.getvalue(), "" if up_stock is None else up_stock.name)
+        c1, c2 = st.columns([1, 2])
+        n_sites = c1.number_input(_("Sites"), min_value=10, max_value=20_000, value=1000, step=100,
+                                  key=f"{KEEP}synthetic_n")
+        c2.caption(_("A synthetic depot for training and for trying the app at scale (local metres, "
+                     "with deliberate violations)."))
+        if c2.button(_("Generate a synthetic depot"), key="load_synthetic"):
+            from depotsafe.synthetic import synthetic_depot
+
+            fc, rows = model.split_stock(synthetic_depot(int(n_sites), seed=1))
+            state.set_depot(fc, rows, _("synthetic depot ({n} sites)").format(n=int(n_sites)))
+            st.session_state["load_message"] = ("ok", _("Generated a synthetic depot of {n} sites.").format(n=int(n_sites)))
         pasted = st.text_area(_("…or paste a GeoJSON layout"), key=f"{KEEP}pasted", height=100)
         if st.button(_("Load the pasted layout"), key="load_pasted"):
             _load(pasted.encode("utf-8"), "pasted.geojson", None, "")

@@ -1,0 +1,82 @@
+"""The app as its users use it: a real browser against ``streamlit run``.
+
+Opens the app, runs the compliance check on the sample depot, reads the
+number of violations off the page, switches to Effects for a storehouse and
+sees the zones table.  Screenshots and the click-to-result time go to
+test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def _idle(page) -> None:
+    page.wait_for_selector(IDLE, timeout=120_000)
+
+
+def _goto_page(page, name: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
+    _idle(page)
+
+
+def test_check_then_effects(page, app_url: str, artifacts: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(app_url)
+    _idle(page)
+    expect(page.get_by_role("heading", name="Depot", exact=True)).to_be_visible(timeout=60_000)
+    page.screenshot(path=str(artifacts / "01-depot.png"), full_page=True)
+
+    _goto_page(page, "Compliance")
+    button = page.get_by_role("button", name="Run the compliance check")
+    expect(button).to_be_visible()
+    t0 = time.perf_counter()
+    button.click()
+    metric = page.get_by_test_id("stMetric").filter(has_text="Violations")
+    expect(metric).to_be_visible(timeout=120_000)
+    elapsed = time.perf_counter() - t0
+    _idle(page)
+    value = metric.get_by_test_id("stMetricValue").inner_text()
+    violations = int(re.sub(r"\D", "", value))
+    assert violations > 0  # the sample depot is built with violations (data/samples/README.md)
+    expect(page.get_by_text("The depot does not comply.")).to_be_visible()
+    page.screenshot(path=str(artifacts / "02-compliance.png"), full_page=True)
+
+    _goto_page(page, "Effects")
+    expect(page.get_by_role("heading", name="Zones", exact=True)).to_be_visible(timeout=60_000)
+    zones = page.get_by_test_id("stDataFrame").first
+    expect(zones).to_be_visible()
+    page.screenshot(path=str(artifacts / "03-effects.png"), full_page=True)
+
+    (artifacts / "browser-timing.json").write_text(
+        json.dumps({"sample_depot_click_to_result_s": elapsed, "violations": violations}, indent=1)
+    )
+
+
+def test_bad_upload_keeps_the_depot(page, app_url: str, artifacts: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(app_url)
+    _idle(page)
+    page.get_by_text("Load a depot").click()
+    bad = tmp_path / "broken.geojson"
+    bad.write_text("{ this is not json")
+    page.get_by_test_id("stFileUploader").first.locator("input[type=file]").set_input_files(str(bad))
+    _idle(page)
+    page.get_by_role("button", name="Load the uploaded files").click()
+    _idle(page)
+    expect(page.get_by_text("The file was not loaded")).to_be_visible()
+    expect(page.get_by_text("not JSON")).to_be_visible()
+    expect(page.get_by_text("sample_depot.geojson: 20 sites")).to_be_visible()
+    page.screenshot(path=str(artifacts / "04-bad-upload.png"), full_page=True)
