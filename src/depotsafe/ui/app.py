@@ -76,7 +76,8 @@ def main() -> None:
         st.selectbox("Language / Langue", list(LANGUAGES), format_func=LANGUAGES.__getitem__, key=f"{KEEP}lang")
         st.title("depotsafe")
         st.caption(_("Ammunition depot safety (UN IATG 02.20, 01.80)"))
-        page = st.radio(_("Page"), list(pages), format_func=lambda p: pages[p][0](), key=f"{KEEP}page")
+        labels = {p: title() for p, (title, _render) in pages.items()}
+        page = st.radio(_("Page"), list(pages), format_func=labels.__getitem__, key=f"{KEEP}page")
         st.divider()
         st.caption(_("Quantity-distances: AASTP-1 (2006) Annex I-A as adopted by IATG 02.20. "
                      "Effects: IATG 01.80. depotsafe {v}.").format(v=__version__))

@@ -295,7 +295,7 @@ def siteplan_rows(depot: Any) -> tuple[list[dict[str, Any]], list[str]]:
             "x_m": None, "y_m": None, "lon": None, "lat": None,
             "length_m": round(length, 3), "width_m": round(width, 3),
             "orientation_deg": round(orient, 3),
-            "door_bearing_deg": None if door is None else round(door, 3),
+            "door_bearing_deg": None if door is None else round(door, 3) % 360.0,
             "persons": site.persons,
         }
         if depot.is_local:

@@ -132,7 +132,7 @@ def render() -> None:
     pairs = chk["pairs"]
     pes_ids = sorted({p["pes"] for p in pairs})
     arcs_of = st.selectbox(_("Also draw every arc of"), ["", *pes_ids], key=f"{KEEP}arcs_of",
-                           format_func=lambda v: v or _("(violated arcs only)"))
+                           format_func={"": _("(violated arcs only)"), **{i: i for i in pes_ids}}.__getitem__)
     basemap = st.toggle(_("Basemap (needs internet)"), key=f"{KEEP}basemap_check", value=False,
                         disabled=depot.is_local)
     bad_sites = {p["pes"] for p in pairs if not p["compliant"]} | {p["es"] for p in pairs if not p["compliant"]}
