@@ -111,7 +111,8 @@ def test_huge_layout_is_refused_with_a_message(at: AppTest, monkeypatch: pytest.
     at.button(key="load_pasted").click().run()
     assert not at.exception
     errors = "\n".join(e.value for e in at.error)
-    assert "layout file" in errors and "at most" in errors
+    assert "layout file" in errors
+    assert "at most" in errors
     assert "sample_depot.geojson: 20 sites" in _texts(at)
 
 
@@ -150,7 +151,7 @@ def test_upload_with_stock_csv_gives_rows() -> None:
 
 def test_stock_row_for_unknown_site_and_unitless_quantity() -> None:
     fc, _rows = model.split_stock(json.loads(model.sample_layout_bytes()))
-    with pytest.raises(model.InputError, match="stock row 1 site_id.*'NOPE'"):
+    with pytest.raises(model.InputError, match=r"stock row 1 site_id.*'NOPE'"):
         model.merge_stock(fc, [{"site_id": "NOPE", "hd": "1.1", "cg": "D", "quantity": "5 t"}])
     with pytest.raises(model.InputError, match="'5 kg' or '5 t'"):
         model.merge_stock(fc, [{"site_id": "A1", "hd": "1.1", "cg": "D", "quantity": "5"}])
@@ -186,7 +187,8 @@ def test_siteplan_in_local_metres_and_errors() -> None:
     m1 = depot.site("M1")
     assert m1.front_bearing_deg == 90
     minx, miny, maxx, maxy = m1.geometry.bounds
-    assert math.isclose(maxx - minx, 20, abs_tol=1e-6) and math.isclose(maxy - miny, 8, abs_tol=1e-6)
+    assert math.isclose(maxx - minx, 20, abs_tol=1e-6)
+    assert math.isclose(maxy - miny, 8, abs_tol=1e-6)
     with pytest.raises(model.InputError, match="both x_m and y_m"):
         model.layout_from_siteplan([{"id": "Q", "kind": "workshop", "x_m": 1, "length_m": 5, "width_m": 5,
                                      "orientation_deg": 0}])
@@ -329,7 +331,7 @@ def test_french(at: AppTest) -> None:
     at.sidebar.selectbox(key="k_lang").set_value("fr").run()
     assert not at.exception
     assert at.sidebar.radio(key="k_page").options == ["Dépôt", "Conformité", "Effets", "Implantation", "Calculateur"]
-    assert [h.value for h in at.header][0] == "Dépôt"
+    assert next(h.value for h in at.header) == "Dépôt"
     # (AppTest maps radio values through the app's format_func outside the
     # session, in English: set the page through the session state instead)
     at.session_state["k_page"] = "compliance"

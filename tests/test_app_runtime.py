@@ -26,12 +26,13 @@ def test_kernel_hash_changes_with_any_kernel_file(monkeypatch: pytest.MonkeyPatc
     import importlib.util
 
     real = importlib.util.find_spec("depotsafe.kernels")
-    assert real is not None and real.submodule_search_locations
+    assert real is not None
+    assert real.submodule_search_locations
     for p in Path(next(iter(real.submodule_search_locations))).glob("*.py"):
         (tmp_path / p.name).write_bytes(p.read_bytes())
 
     class Spec:
-        submodule_search_locations = [str(tmp_path)]
+        submodule_search_locations = (str(tmp_path),)
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: Spec())
     before = runtime.kernel_source_hash()
@@ -47,7 +48,8 @@ def test_configure_keeps_an_explicit_cache(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.delenv("NUMBA_CACHE_DIR")
     monkeypatch.setenv("DEPOTSAFE_CACHE_DIR", str(tmp_path / "base"))
     path = runtime.configure_numba_cache()
-    assert Path(path).is_dir() and Path(path).parent == tmp_path / "base" / "numba"
+    assert Path(path).is_dir()
+    assert Path(path).parent == tmp_path / "base" / "numba"
     import os
 
     assert os.environ["NUMBA_CACHE_DIR"] == path
@@ -57,7 +59,8 @@ def test_app_command_runs_the_packaged_script(capsys: pytest.CaptureFixture[str]
     assert main(["app", "--port", "8765", "--headless", "--json"]) == 0
     cmd = json.loads(capsys.readouterr().out)["command"]
     script = Path(cmd[cmd.index("run") + 1])
-    assert script.name == "streamlit_app.py" and script.is_file()
+    assert script.name == "streamlit_app.py"
+    assert script.is_file()
     assert cmd[cmd.index("--server.port") + 1] == "8765"
     assert cmd[cmd.index("--server.address") + 1] == "localhost"
     assert cmd[cmd.index("--server.headless") + 1] == "true"
