@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 import time
 from collections.abc import Callable
 
@@ -28,21 +31,13 @@ def warm_up() -> dict[str, float]:
     try:
         from depotsafe.check import check_depot
 
-        fc, rows = model.split_stock(__import__("json").loads(model.sample_layout_bytes()))
+        fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
         check_depot(model.build_depot(fc, rows))
     except ImportError:  # pragma: no cover - engine pieces missing
         pass
     timings["check"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    try:
-        import numpy as np
-
-        from depotsafe.effects.fields import blast_field  # type: ignore[attr-defined]
-
-        blast_field(np.array([0.0]), np.array([0.0]), np.array([1000.0]), np.array([10.0]), np.array([10.0]))
-    except (ImportError, TypeError, ValueError):
-        pass
-    timings["effects"] = time.perf_counter() - t1
+    sys.stderr.write(f"depotsafe app: kernels ready in {timings['check']:.2f} s "
+                     f"(Numba cache {os.environ.get('NUMBA_CACHE_DIR', 'in memory')})\n")
     return timings
 
 
