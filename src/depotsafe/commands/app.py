@@ -35,6 +35,7 @@ def streamlit_command(args: argparse.Namespace) -> list[str]:
         "--server.headless", "true" if args.headless else "false",
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
+        "--client.toolbarMode", "minimal",
     ]
 
 
