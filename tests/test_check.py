@@ -72,10 +72,16 @@ def test_sample_compliant_pairs_worked_by_hand(sample):
     assert p["relation"]["pes_face"] == "side"
     assert p["required_distance_m"] == pytest.approx(0.5 * cbrt(10000), rel=1e-12)
     assert p["compliant"]
-    # Workshop WS1 (200 kg) -> office OFF: column e row 20, D13 floored at 400 m (built-up area).
-    p = pair(sample, "WS1", "OFF")
-    assert p["required_distance_m"] == pytest.approx(400.0)
+    # B1 (5 t HD 1.1) rear -> workshop WS1: column a row 18, D10 (>= 270 m) = 270 m
+    # (8.0 x 5000^(1/3) = 136.8 m) against 281.5 m.
+    p = pair(sample, "B1", "WS1")
+    assert p["relation"]["pes_face"] == "rear"
+    assert p["required_distance_m"] == pytest.approx(270.0)
     assert p["compliant"]
+    # Workshop WS1 (200 kg) -> office OFF, 484 m: nothing could require that much of an
+    # inhabited building at 200 kg (400 m: the D13 floor and the built-up area minimum), so the pair is not listed (DESIGN.md: pairs closer than the largest
+    # distance any rule could require between them).
+    assert not [p for p in sample.iter_pairs() if p["pes"] == "WS1" and p["es"] == "OFF"]
 
 
 def test_sample_licences_worked_by_hand(sample):
@@ -84,7 +90,8 @@ def test_sample_licences_worked_by_hand(sample):
     assert sites["A1"]["licence_limit_kg"]["1.1"] == 0.0
     assert sites["A1"]["limiting_es"]["1.1"] == "H1"
     # B1: the licence is limited by H1 in front of it: (d / 22.2)^3 if that is above 4,591 kg.
-    d = pair(sample, "B1", "H1")["distance_m"]
+    depot = sample.depot
+    d = float(depot.site("B1").geometry.distance(depot.site("H1").geometry))
     assert sites["B1"]["limiting_es"]["1.1"] == "H1"
     assert sites["B1"]["licence_limit_kg"]["1.1"] == pytest.approx((d / 22.2) ** 3, rel=1e-9)
     # HD 1.4 is limited only by its 25 m: unlimited where every ES is farther.
@@ -113,15 +120,20 @@ def _stack(fid, x, y, neq_kg, size=10.0):
 
 def test_aggregation_chain():
     # Five 5 t barricaded stacks, 10 m footprints, 30 m gaps: each is closer to the next than
-    # D7 = 2.4 x 5000^(1/3) = 41.0 m, so the chain is one site (decision 14); a sixth stack
-    # 400 m away stays on its own.
-    feats = [_stack(f"S{k}", 40.0 * k, 0.0, 5000.0) for k in range(5)] + [_stack("FAR", 600.0, 0.0, 5000.0)]
+    # D7 = 2.4 x 5000^(1/3) = 41.0 m, so the chain is one site (decision 14).  A sixth stack
+    # 90 m beyond the last stays on its own: even the aggregated 30 t would need only
+    # D7 = 2.4 x 30000^(1/3) = 74.7 m.
+    feats = [_stack(f"S{k}", 40.0 * k, 0.0, 5000.0) for k in range(5)] + [_stack("FAR", 260.0, 0.0, 5000.0)]
     depot = read_layout(_local({"type": "FeatureCollection", "features": feats}))
     result = check_depot(depot)
     assert [sorted(g) for g in result.groups] == [["S0", "S1", "S2", "S3", "S4"]]
-    # the aggregated 25 t counts for every outward distance: S4 -> FAR needs D7 at 25 t
-    p = pair(result, "S4", "FAR")
+    # The aggregated 25 t counts for every outward distance: S0 -> S2 (70 m apart) needs
+    # D7 at 25 t = 70.2 m, so it fails although 70 m is far more than D7 at 5 t.
+    p = pair(result, "S0", "S2")
     assert p["required_distance_m"] == pytest.approx(2.4 * cbrt(25000.0), rel=1e-12)
+    assert p["distance_m"] == pytest.approx(70.0)
+    assert not p["compliant"]
+    assert p["relation"]["aggregated"] is True
 
 
 def _transform(fc, angle_deg, dx, dy, seed):

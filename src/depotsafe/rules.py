@@ -185,6 +185,7 @@ class RuleSet:
     division_tables: tuple[DivisionTable, ...]
     sha256: str
     table_ranges: dict[str, tuple[float, float]]
+    licence_ceiling_kg: float
     arrays: FunctionArrays = field(repr=False)
 
     def provenance(self) -> dict[str, str]:
@@ -439,6 +440,7 @@ def load_folder(folder: Traversable) -> RuleSet:
         es_rows=es_rows,
         division_tables=division_tables,
         sha256=digest.hexdigest(),
+        licence_ceiling_kg=float(meta.get("licence_ceiling_kg", 1.0e7)),
         table_ranges={
             str(k): (float(v[0]), float(v[1])) for k, v in meta.get("table_ranges", {}).items()
         },
