@@ -142,17 +142,22 @@ def test_click_to_result_on_a_synthetic_depot(page, app_url: str, artifacts: Pat
     page.get_by_role("button", name="Generate a synthetic depot").click()
     _idle(page)
     expect(page.get_by_text(f"Generated a synthetic depot of {n} sites.")).to_be_visible(timeout=120_000)
+    expect(page.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible(timeout=120_000)
     _goto_page(page, "Compliance")
-    t0 = time.perf_counter()
-    page.get_by_role("button", name="Run the compliance check").click()
-    metric = page.get_by_test_id("stMetric").filter(has_text="Violations")
-    expect(metric).to_be_visible(timeout=600_000)
-    elapsed = time.perf_counter() - t0
-    _idle(page)
+    timings = []
+    for _ in range(2):  # the first check of a new depot, then the same again
+        t0 = time.perf_counter()
+        page.get_by_role("button", name="Run the compliance check").click()
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=10_000)
+        metric = page.get_by_test_id("stMetric").filter(has_text="Violations")
+        expect(metric).to_be_visible(timeout=600_000)
+        elapsed = time.perf_counter() - t0
+        _idle(page)
+        engine_s = float(page.get_by_test_id("stMetric").filter(has_text="Check time")
+                         .get_by_test_id("stMetricValue").inner_text().split()[0])
+        timings.append({"click_to_result_s": elapsed, "engine_check_s": engine_s})
     violations = int(re.sub(r"\D", "", metric.get_by_test_id("stMetricValue").inner_text()))
-    engine_s = float(page.get_by_test_id("stMetric").filter(has_text="Check time")
-                     .get_by_test_id("stMetricValue").inner_text().split()[0])
     page.screenshot(path=str(artifacts / f"06-synthetic-{n}.png"))
     (artifacts / f"browser-timing-synthetic-{n}.json").write_text(json.dumps(
-        {"sites": n, "click_to_result_s": elapsed, "engine_check_s": engine_s, "violations": violations}, indent=1))
+        {"sites": n, "runs": timings, "violations": violations}, indent=1))
     assert violations > 0  # the synthetic depot has deliberate violations

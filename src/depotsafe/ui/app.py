@@ -33,6 +33,12 @@ def warm_up() -> dict[str, float]:
 
         fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
         check_depot(model.build_depot(fc, rows))
+        # a larger depot takes paths the 20-site sample does not (aggregation
+        # chains, wider searches): compile those too
+        from depotsafe.synthetic import synthetic_depot
+
+        fc, rows = model.split_stock(synthetic_depot(300, seed=0))
+        check_depot(model.build_depot(fc, rows))
     except ImportError:  # pragma: no cover - engine pieces missing
         pass
     timings["check"] = time.perf_counter() - t0

@@ -96,6 +96,7 @@ def catalog(lang: str) -> dict[str, str]:
     return parse_po(catalog_text(lang))
 
 
+@cache
 def translator(lang: str) -> POTranslations:
     """The translations object of ``lang`` (unknown languages fall back to English)."""
     return POTranslations(catalog(lang if lang in LANGUAGES else DEFAULT_LANGUAGE))

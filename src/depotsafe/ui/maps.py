@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -135,36 +136,45 @@ def depot_figure(
     scatter = go.Scattermap if use_map else (go.Scattergl if large else go.Scatter)
 
     def add(xs: list, ys: list, **kw: Any) -> None:
+        # numpy arrays (NaN = gap) pass plotly's validation fast; lists do not
+        xs = np.array(xs, dtype=np.float64)
+        ys = np.array(ys, dtype=np.float64)
+        for key in ("text", "hovertext"):
+            if isinstance(kw.get(key), list):
+                kw[key] = np.array(kw[key], dtype=object)
         if use_map:
             fig.add_trace(go.Scattermap(lon=xs, lat=ys, **kw))
         else:
             fig.add_trace(scatter(x=xs, y=ys, **kw))
 
-    # overlays first: zones and arcs lie under the footprints
+    # overlays first: zones and arcs lie under the footprints; overlays that
+    # look alike share one trace (one legend entry, per-point hover)
+    merged: dict[tuple[Any, ...], tuple[list, list, list]] = {}
     for ov in overlays:
+        key = (ov.group or ov.name, ov.name, ov.colour, ov.dash, ov.width, ov.fill)
         xs, ys = _xy([ov.geometry], tf)
         if not xs:
             continue
+        mx, my, mt = merged.setdefault(key, ([], [], []))
+        mx.extend(xs)
+        my.extend(ys)
+        mt.extend([ov.hover or ov.name] * len(xs))
+    seen: set[str] = set()
+    for (group, name, colour, dash, width, fill), (xs, ys, texts) in merged.items():
         kw: dict[str, Any] = {
             "mode": "lines",
-            "name": ov.name,
-            "legendgroup": ov.group or ov.name,
-            "showlegend": True,
-            "line": {"color": ov.colour, "width": ov.width} | ({} if use_map or large else {"dash": ov.dash}),
+            "name": name,
+            "legendgroup": group,
+            "showlegend": group not in seen,
+            "line": {"color": colour, "width": width} | ({} if use_map or large else {"dash": dash}),
             "hoverinfo": "text",
-            "text": ov.hover or ov.name,
-            "hoveron": "points+fills" if ov.fill and not (use_map or large) else None,
+            "text": texts,
         }
-        if ov.fill and not large:
+        seen.add(group)
+        if fill and not large:
             kw["fill"] = "toself"
-            kw["fillcolor"] = _with_alpha(ov.colour, 0.10)
-        add(xs, ys, **{k: v for k, v in kw.items() if v is not None})
-    # merge legend entries of overlays of one group
-    seen: set[str] = set()
-    for trace in fig.data:
-        g = trace.legendgroup
-        trace.showlegend = g not in seen
-        seen.add(g)
+            kw["fillcolor"] = _with_alpha(colour, 0.10)
+        add(xs, ys, **kw)
 
     by_kind: dict[str, list[Any]] = {}
     for site in depot.sites:

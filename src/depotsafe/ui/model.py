@@ -88,6 +88,14 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def _plain_kg(value: Any) -> float | None:
+    """The number of a text "<number> kg" (so that plain kilograms skip the unit parser)."""
+    text = str(value).strip()
+    if not text.endswith(" kg"):
+        return None
+    return _text_number(text[:-3])
+
+
 def entries_to_rows(site_id: str, entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Stock entries of one site (layout format) as stock-table rows."""
     rows = []
@@ -124,13 +132,21 @@ def row_to_entry(row: Mapping[str, Any], where: str) -> dict[str, Any]:
         raise InputError(
             f"{where} quantity", quantity, f"a mass with its unit, e.g. '{quantity} kg' or '{quantity} t'"
         )
-    entry["neq"] = str(quantity).strip()
+    kg = _plain_kg(quantity)
+    if kg is not None:
+        entry["neq_kg"] = kg
+    else:
+        entry["neq"] = str(quantity).strip()
     unit = row.get("unit_neq")
     if not _blank(unit):
         number = _text_number(unit)
         if number is not None:
             raise InputError(f"{where} unit NEQ", unit, f"a mass with its unit, e.g. '{unit} kg'")
-        entry["unit_neq"] = str(unit).strip()
+        kg = _plain_kg(unit)
+        if kg is not None:
+            entry["unit_neq_kg"] = kg
+        else:
+            entry["unit_neq"] = str(unit).strip()
     for key in ("item", "form"):
         value = row.get(key)
         if not _blank(value):
