@@ -38,7 +38,17 @@ def warm_up() -> dict[str, float]:
         from depotsafe.synthetic import synthetic_depot
 
         fc, rows = model.split_stock(synthetic_depot(300, seed=0))
-        check_depot(model.build_depot(fc, rows))
+        depot = model.build_depot(fc, rows)
+        check_depot(depot)
+        # depots of thousands of storehouses search pairs with the parallel
+        # kernel (depotsafe.layout.PARALLEL_MIN_PES): compile it on a small one
+        import numpy as np
+
+        from depotsafe.layout import depot_arrays, pairs_within_radius
+
+        fp, _bearings = depot_arrays(depot)
+        pes = np.arange(len(depot.sites), dtype=np.int64)
+        pairs_within_radius(fp, pes, np.full(pes.size, 100.0), parallel=True)
     except ImportError:  # pragma: no cover - engine pieces missing
         pass
     timings["check"] = time.perf_counter() - t0
