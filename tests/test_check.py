@@ -269,3 +269,14 @@ def test_cli_check_bad_input_exit_2_and_no_partial_file(tmp_path, capsys, mutate
     assert re.search(message, err), err
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [f]
+
+
+def test_check_from_several_threads_gives_the_same_answer():
+    from concurrent.futures import ThreadPoolExecutor
+
+    depot = read_layout(SAMPLE)
+    ref = _summary(check_depot(depot))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: _summary(check_depot(depot)), range(6)))
+    for r in results:
+        assert r == ref

@@ -107,12 +107,24 @@ class _Cases:
         return i
 
     def add_owner(self, cases: Sequence[tuple[CaseType, float, float]]) -> int:
+        self._arrays = None
         for ct, q, u in cases:
             self.ctype.append(self.type_id(ct))
             self.q.append(q)
             self.u.append(u)
         self.start.append(len(self.ctype))
         return len(self.start) - 2
+
+    @classmethod
+    def from_lists(cls, owners: Sequence[Sequence[tuple[CaseType, float, float]]]) -> _Cases:
+        """Cases of many owners at once."""
+        out = cls()
+        flat = [c for own in owners for c in own]
+        out.ctype = [out.type_id(ct) for ct, _q, _u in flat]
+        out.q = [q for _ct, q, _u in flat]
+        out.u = [u for _ct, _q, u in flat]
+        out.start = np.concatenate([[0], np.cumsum([len(o) for o in owners], dtype=np.int64)]).tolist()
+        return out
 
     @classmethod
     def one_each(cls, ct: CaseType, q: np.ndarray, u: np.ndarray) -> _Cases:
@@ -123,15 +135,20 @@ class _Cases:
         out.ctype = [0] * q.size
         out.q = np.asarray(q, dtype=np.float64).tolist()
         out.u = np.asarray(u, dtype=np.float64).tolist()
+        out._arrays = None
         return out
 
+    _arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        return (
-            np.asarray(self.start, dtype=np.int64),
-            np.asarray(self.ctype, dtype=np.int64),
-            np.asarray(self.q, dtype=np.float64),
-            np.asarray(self.u, dtype=np.float64),
-        )
+        if self._arrays is None:
+            self._arrays = (
+                np.asarray(self.start, dtype=np.int64),
+                np.asarray(self.ctype, dtype=np.int64),
+                np.asarray(self.q, dtype=np.float64),
+                np.asarray(self.u, dtype=np.float64),
+            )
+        return self._arrays
 
 
 @dataclass
@@ -439,7 +456,13 @@ class _UnionFind:
         return True
 
     def roots(self, idx: np.ndarray) -> np.ndarray:
-        return np.array([self.find(int(a)) for a in idx], dtype=np.int64)
+        p = self.parent
+        while True:  # full path compression, vectorised
+            pp = p[p]
+            if np.array_equal(pp, p):
+                break
+            p[:] = pp
+        return p[idx].astype(np.int64)
 
 
 # ------------------------------------------------------------------ relations
@@ -535,7 +558,13 @@ def _expand(
     n_pk = len(rel.kind_names)
     n_ea = len(rel.es_attr_list)
     key = (((ct * n_pk + pk_row) * 8 + pm_row) * n_ea + ea_row) * 8 + em_row
-    uniq, inv = np.unique(key, return_inverse=True)
+    # distinct keys without sorting: the key space is small (a few hundred thousand codes)
+    n_codes = len(cases.types) * n_pk * 8 * n_ea * 8
+    present = np.zeros(n_codes, dtype=np.int64)
+    present[key] = 1
+    uniq = np.flatnonzero(present)
+    compact = np.cumsum(present) - 1
+    inv = compact[key]
     lists = []
     for k in uniq.tolist():
         e_m = k % 8
@@ -563,21 +592,28 @@ def _expand(
 
 
 def _first_per_key(keys: np.ndarray, values: np.ndarray, largest: bool) -> tuple[np.ndarray, np.ndarray]:
-    """For each distinct key: the row with the largest (or smallest) value."""
+    """For each distinct key: the row with the largest (or smallest) value (first row on ties)."""
+    from depotsafe.kernels.reduce import group_arg_extreme
+
     if keys.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    order = np.lexsort(((-values if largest else values), keys))
-    k = keys[order]
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = k[1:] != k[:-1]
-    return k[first], order[first]
+    n_keys = int(keys.max()) + 1
+    best = group_arg_extreme(
+        np.ascontiguousarray(keys, dtype=np.int64), np.ascontiguousarray(values, dtype=np.float64), n_keys, largest
+    )
+    present = np.flatnonzero(best >= 0)
+    return present, best[present]
 
 
 # ------------------------------------------------------------------ the check
 
 
 def check_depot(
-    depot: Depot, rule_set: str | RuleSet = "iatg", progress: Callable[[float, str], None] | None = None
+    depot: Depot,
+    rule_set: str | RuleSet = "iatg",
+    progress: Callable[[float, str], None] | None = None,
+    *,
+    licences: bool = True,
 ) -> CheckResult:
     """Check every PES–ES pair of a depot and the licence of every storehouse.
 
@@ -588,6 +624,10 @@ def check_depot(
     rule_set : str or RuleSet
     progress : callable, optional
         ``progress(fraction, message)``, for a progress bar.
+    licences : bool
+        Also compute the explosives limit licence of every storehouse for every
+        hazard division (each in isolation).  Without them, the sites' licence
+        fields are empty; pairs, verdicts and headroom are the same.
 
     Returns
     -------
@@ -617,20 +657,21 @@ def check_depot(
     def group_cases() -> tuple[_Cases, np.ndarray]:
         """Cases of every group; owner index of every site (-1 if not a PES)."""
         roots = uf.roots(pes_idx)
-        cases = _Cases()
-        owner_of_root: dict[int, int] = {}
+        uniq_roots, inverse = np.unique(roots, return_inverse=True)
         members: dict[int, list[int]] = {}
         for i, r in zip(pes_idx.tolist(), roots.tolist(), strict=True):
             members.setdefault(r, []).append(i)
-        for r, mem in members.items():
-            key = tuple(mem)
+        owners = []
+        for r in uniq_roots.tolist():
+            key = tuple(members[r])
             group = case_cache.get(key)
             if group is None:
-                group = _cases_of(rs, [ln for m in mem for ln in stock[m].lines])
+                group = _cases_of(rs, [ln for m in key for ln in stock[m].lines])
                 case_cache[key] = group
-            owner_of_root[r] = cases.add_owner(group)
+            owners.append(group)
+        cases = _Cases.from_lists(owners)
         owner = np.full(n_sites, -1, dtype=np.int64)
-        owner[pes_idx] = [owner_of_root[r] for r in roots.tolist()]
+        owner[pes_idx] = inverse
         return cases, owner
 
     def evaluate(pi: np.ndarray, pj: np.ndarray, owner: np.ndarray, cases: _Cases) -> tuple[np.ndarray, ...]:
@@ -717,7 +758,7 @@ def check_depot(
     tick(0.6, "licences")
     lim_rows = max_neqs(rel.table, rid, dist[row_pair], ru)[0] if rid.size else np.zeros(0)
     sites_out = _sites(depot, rs, rel, stock, fp, bearings, pes_idx, owner, cases, pi, pj, dist, required,
-                       row_pair, row_case, lim_rows, groups_map, roots)
+                       row_pair, row_case, lim_rows, groups_map, roots, licences)
     tick(1.0, "done")
     return CheckResult(
         depot=depot, rule_set=rs, pair_pes=pi, pair_es=pj, pair_distance_m=dist, pair_required_m=required,
@@ -728,26 +769,23 @@ def check_depot(
 
 def _licence_owners(rs: RuleSet, stock: dict[int, SiteStock], pes_idx: np.ndarray) -> tuple[_Cases, list[list[str]]]:
     """One owner per PES: a case per licence division (q is a placeholder)."""
-    cases = _Cases()
     labels = []
+    owners = []
+    types = {div: CaseType(div, ("3A", "3B") if div == "1.3" else ()) for div in LICENCE_DIVISIONS}
+    plain = [div for div in LICENCE_DIVISIONS if div in rs.divisions and div != "1.6"]
     for i in pes_idx.tolist():
         unit16 = max((ln.unit_neq_kg or 0.0 for ln in stock[i].lines if ln.hd == "1.6"), default=0.0)
-        own, lab = [], []
-        for div in LICENCE_DIVISIONS:
-            if div not in rs.divisions or (div == "1.6" and unit16 <= 0):
-                continue
-            own.append((CaseType(div, ("3A", "3B") if div == "1.3" else ()), 1.0, unit16))
-            lab.append(div)
-        cases.add_owner(own)
+        lab = plain + (["1.6"] if unit16 > 0 and "1.6" in rs.divisions else [])
+        owners.append([(types[d], 1.0, unit16) for d in lab])
         labels.append(lab)
-    return cases, labels
+    return _Cases.from_lists(owners), labels
 
 
 def _sites(
     depot: Depot, rs: RuleSet, rel: _Relations, stock: dict[int, SiteStock], fp: Any, bearings: np.ndarray,
     pes_idx: np.ndarray, owner: np.ndarray, cases: _Cases, pi: np.ndarray, pj: np.ndarray, dist: np.ndarray,
     required: np.ndarray, row_pair: np.ndarray, row_case: np.ndarray, lim_rows: np.ndarray,
-    groups_map: dict[int, list[int]], roots: np.ndarray,
+    groups_map: dict[int, list[int]], roots: np.ndarray, with_licences: bool = True,
 ) -> list[dict[str, Any]]:
     n_sites = len(depot.sites)
     ids = [s.id for s in depot.sites]
@@ -760,6 +798,8 @@ def _sites(
     # as the envelope says an ES of each kind could still limit more, up to the licence
     # ceiling of the rule set.
     lic, labels = _licence_owners(rs, stock, pes_idx)
+    if not with_licences:
+        lic, labels = _Cases.from_lists([[] for _ in range(n_pes)]), [[] for _ in range(n_pes)]
     lstart, lctype, _lq, lu = lic.arrays()
     n_lic = lctype.size
     limit = np.full(n_lic, np.inf)

@@ -189,6 +189,29 @@ def _table_1_like(table, pes, pes_face, es, es_face, barricade, traffic, sparse,
     return best
 
 
+def _table4(pes, pes_face, es, es_face, barricade, traffic, q):
+    """Table 4 (HD 1.6N, unit NEQ 1000 kg) as printed: the largest alternative (n never)."""
+    col = ECM_COL[pes_face] if pes in EC else PES_COL[pes]
+    if es == "earth_covered" and es_face == "front":
+        rows = ["9", "10"] if barricade else ["9", "10", "11"]
+    else:
+        rows = ES_ROWS[(es, es_face if es in EC else None)]
+    scale = 2.0 if es == "vulnerable_building" else 1.0
+    best = 0.0
+    for row in rows:
+        printed = CELLS[("4", row, col)]
+        if row == "20":  # "D4 > 174m": remark 1, D4 = 6.4 Q^(1/3) >= 60 m, and not less than 174 m
+            best = max(best, scale * max(174.0, 60.0, 6.4 * _cbrt(q)))
+            continue
+        for kind, value, _minimum, notes in alternatives(printed):
+            if "n" in notes or kind != "fix":
+                continue
+            if row == "19" and ("k" in notes) != (traffic == "light"):
+                continue
+            best = max(best, scale * value)
+    return best
+
+
 def required_m(division, pes, pes_face, es, es_face=None, *, q, unit_q=None, traffic=None,
                sparse=False, evacuable=False, barricade=False, hd13=("3A", "3B")):
     """Required distance [m], computed the slow obvious way."""
@@ -206,6 +229,7 @@ def required_m(division, pes, pes_face, es, es_face=None, *, q, unit_q=None, tra
         return max(
             _table_1_like("1", pes, pes_face, es, es_face, barricade, traffic, sparse, unit_q, TABLE1_BLAST, True),
             _table_1_like("3B", pes, pes_face, es, es_face, barricade, traffic, sparse, q, TABLE3, False),
+            _table4(pes, pes_face, es, es_face, barricade, traffic, q),
         )
     # HD 1.2.1 / 1.2.2: Table 2
     sub = "h" if division == "1.2.1" else "g"

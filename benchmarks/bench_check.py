@@ -1,0 +1,289 @@
+"""The whole-depot check: depotsafe versus what a user would otherwise write.
+
+Run: ``python benchmarks/bench_check.py [--sizes 1000 10000 100000] [--repeat 3]``
+
+For synthetic depots (depotsafe.synthetic, seed 1) of each size:
+
+* **depotsafe**: ``check_depot`` in full: stock, aggregation groups, candidate
+  pairs, sectors and faces, required distances and verdicts of every pair, the
+  licence of every storehouse for every hazard division, headroom.
+* **shapely pipeline**: a plain shapely 2 program that computes only the pair
+  verdicts: ``STRtree.query(predicate="dwithin")`` with depotsafe's own search
+  radius per PES, vectorised ``shapely.distance``, sectors with vectorised
+  ``shapely.intersects`` against wedge polygons, then the required distance of
+  each pair from the scalar rules engine (``depotsafe.qd.required_distance_m``,
+  resolved rules cached).  No aggregation groups, no licences: less work than
+  depotsafe does.
+* **per-pair loop**: the obvious Python loop (every PES against every site,
+  ``shapely.distance`` and the scalar engine per pair) on a sample of PES,
+  scaled to all of them.
+
+Each method runs in its own subprocess after a warm-up on a 200-site depot (no
+JIT compilation is timed); peak memory is the process's peak resident set
+(VmHWM; Numba and GEOS allocate outside Python's tracing) minus the resident
+set before the timed run, i.e. what the method itself needs beyond the depot.
+The verdicts of the shapely pipeline are compared with depotsafe's on every
+pair outside an aggregation group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _vm(key: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def _depot(n: int):
+    from depotsafe.layout import read_layout
+    from depotsafe.synthetic import synthetic_depot
+
+    return read_layout(synthetic_depot(n, seed=1))
+
+
+def run_depotsafe(depot):
+    from depotsafe.check import check_depot
+
+    result = check_depot(depot)
+    return {"pairs": int(result.pair_pes.size), "violations": result.n_violations}, result
+
+
+def run_depotsafe_verdicts(depot):
+    from depotsafe.check import check_depot
+
+    result = check_depot(depot, licences=False)
+    return {"pairs": int(result.pair_pes.size), "violations": result.n_violations}, result
+
+
+def _wedges(depot, idx, half_front_deg=60.0, half_rear_deg=45.0, reach=1e5):
+    """Front and rear sector polygons of earth-covered PES (AASTP-1 Annex I-A Note 1)."""
+    import shapely
+
+    front, rear = [], []
+    for i in idx:
+        s = depot.sites[i]
+        b = math.radians(s.front_bearing_deg)
+        ux, uy = math.sin(b), math.cos(b)
+        vx, vy = uy, -ux
+        xy = np.asarray(s.geometry.exterior.coords)
+        u = xy[:, 0] * ux + xy[:, 1] * uy
+        v = xy[:, 0] * vx + xy[:, 1] * vy
+        umin, umax, vmin, vmax = u.min(), u.max(), v.min(), v.max()
+
+        def pt(uu, vv):
+            return (uu * ux + vv * vx, uu * uy + vv * vy)
+
+        tf = math.tan(math.radians(half_front_deg))
+        tr = math.tan(math.radians(half_rear_deg))
+        front.append(shapely.Polygon([pt(umax, vmin), pt(umax, vmax), pt(umax + reach, vmax + reach * tf),
+                                      pt(umax + reach, vmin - reach * tf)]))
+        rear.append(shapely.Polygon([pt(umin, vmin), pt(umin - reach, vmin - reach * tr),
+                                     pt(umin - reach, vmax + reach * tr), pt(umin, vmax)]))
+    return np.array(front, dtype=object), np.array(rear, dtype=object)
+
+
+def _faces(depot, pes_i, es_j):
+    """Sector masks (1 front, 2 side, 4 rear) of es_j seen from earth-covered pes_i (shapely)."""
+    import shapely
+
+    mask = np.zeros(pes_i.size, dtype=np.int64)
+    ec = np.array([depot.sites[i].front_bearing_deg is not None for i in pes_i])
+    if not ec.any():
+        return mask
+    uniq, inv = np.unique(pes_i[ec], return_inverse=True)
+    front, rear = _wedges(depot, uniq)
+    g = np.array([depot.sites[j].geometry for j in es_j[ec]], dtype=object)
+    f = shapely.intersects(front[inv], g)
+    r = shapely.intersects(rear[inv], g)
+    side = ~shapely.covered_by(g, shapely.union(front[inv], rear[inv]))
+    mask[ec] = f * 1 + side * 2 + r * 4
+    return mask
+
+
+def _rule_for(cache, rs, division, pes, es, pf, ef):
+    from depotsafe.qd import Relation, resolve_rule
+
+    key = (division, pes.kind, es.kind, pf, ef, es.traffic, es.sparse, es.evacuable, es.door_barricade)
+    rule = cache.get(key)
+    if rule is None:
+        from depotsafe.kinds import kinds
+
+        k = kinds()[es.kind]
+        rel = Relation(pes.kind, es.kind, pf, ef, es.traffic if es.kind == "public_traffic_route" else None,
+                       bool(es.sparse) and k.holds_explosives == "no", bool(es.evacuable) and k.holds_explosives == "no",
+                       bool(es.door_barricade) and k.earth_covered)
+        rule = resolve_rule(rs, division, rel)
+        cache[key] = rule
+    return rule
+
+
+def _scalar_required(depot, rs, cache, i, j, pmask, emask):
+    from depotsafe.qd import required_distance_m
+
+    pes, es = depot.sites[i], depot.sites[j]
+    neq = sum(e["neq_kg"] for e in pes.stock_entries)
+    faces = [(1, "front"), (2, "side"), (4, "rear")]
+    pfs = [f for b, f in faces if pmask & b] if pes.front_bearing_deg is not None else [None]
+    efs = [f for b, f in faces if emask & b] if es.front_bearing_deg is not None else [None]
+    return max(required_distance_m(rs, _rule_for(cache, rs, "1.1", pes, es, pf, ef), neq)[0]
+               for pf in pfs for ef in efs)
+
+
+def _pes_and_radius(depot):
+    from depotsafe.check import CaseType, search_radius_m
+    from depotsafe.rules import load_rule_set
+
+    rs = load_rule_set("iatg")
+    pes = np.array([i for i, s in enumerate(depot.sites) if s.stock_entries], dtype=np.int64)
+    neq = np.array([sum(e["neq_kg"] for e in depot.sites[i].stock_entries) for i in pes])
+    return rs, pes, search_radius_m(rs, CaseType("1.1", ()), neq)
+
+
+def run_shapely(depot):
+    import shapely
+
+    rs, pes, radius = _pes_and_radius(depot)
+    geoms = np.array([s.geometry for s in depot.sites], dtype=object)
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms[pes], predicate="dwithin", distance=radius)
+    pi, pj = pes[a], b
+    keep = pi != pj
+    pi, pj = pi[keep], pj[keep]
+    d = shapely.distance(geoms[pi], geoms[pj])
+    pm = _faces(depot, pi, pj)
+    em = _faces(depot, pj, pi)
+    cache: dict = {}
+    req = np.array([_scalar_required(depot, rs, cache, int(i), int(j), int(x), int(y))
+                    for i, j, x, y in zip(pi, pj, pm, em, strict=True)])
+    return {"pairs": int(pi.size), "violations": int(np.count_nonzero(d < req))}, (pi, pj, d, req)
+
+
+def run_loop(depot, sample_pes=40):
+    import shapely
+
+    rs, pes, radius = _pes_and_radius(depot)
+    rng = np.random.default_rng(0)
+    chosen = rng.choice(pes.size, min(sample_pes, pes.size), replace=False)
+    cache: dict = {}
+    fails = 0
+    for k in chosen:
+        i = int(pes[k])
+        gi = depot.sites[i].geometry
+        for j, s in enumerate(depot.sites):
+            if j == i:
+                continue
+            dist = shapely.distance(gi, s.geometry)
+            if dist > radius[k]:
+                continue
+            pm = int(_faces(depot, np.array([i]), np.array([j]))[0])
+            em = int(_faces(depot, np.array([j]), np.array([i]))[0])
+            fails += dist < _scalar_required(depot, rs, cache, i, j, pm, em)
+    return {"sampled_pes": int(chosen.size), "all_pes": int(pes.size), "scale": pes.size / chosen.size,
+            "violations_in_sample": int(fails)}, None
+
+
+METHODS = {"depotsafe": run_depotsafe, "verdicts": run_depotsafe_verdicts, "shapely": run_shapely, "loop": run_loop}
+
+
+def one(n: int, method: str, repeat: int) -> dict:
+    # warm-up: compile (or load from the cache) every kernel, parallel ones included
+    from depotsafe.layout import read_layout
+    from depotsafe.synthetic import synthetic_depot
+    from depotsafe.warmup import warm_up
+
+    warm_up()
+    small = read_layout(synthetic_depot(200, seed=2))
+    if method != "loop":
+        METHODS[method](small)
+    depot = _depot(n)
+    base = _vm("VmRSS")
+    best, out = math.inf, None
+    for _ in range(repeat if method != "loop" else 1):
+        t = time.perf_counter()
+        info, res = METHODS[method](depot)
+        dt = time.perf_counter() - t
+        if dt < best:
+            best, out = dt, info
+    out = dict(out)
+    if method == "loop":
+        out["seconds_sample"] = best
+        best *= out["scale"]
+    out.update(seconds=best, peak_mb=_vm("VmHWM") - base, sites=n)
+    if method == "shapely":
+        # compare verdicts with depotsafe on every pair outside an aggregation group
+        from depotsafe.check import check_depot
+
+        pi, pj, d, req = res
+        ours = check_depot(depot)
+        ok = {(int(a), int(b)): bool(dd >= rr) for a, b, dd, rr, agg in
+              zip(ours.pair_pes, ours.pair_es, ours.pair_distance_m, ours.pair_required_m, ours.pair_aggregated,
+                  strict=True) if not agg}
+        grouped = {depot.sites.index(depot.site(sid)) for g in ours.groups for sid in g}
+        mism = 0
+        for a, b, dd, rr in zip(pi.tolist(), pj.tolist(), d, req, strict=True):
+            if a in grouped:
+                continue
+            verdict = bool(dd >= rr)
+            if (a, b) in ok:
+                mism += ok[(a, b)] != verdict
+            else:
+                mism += not verdict  # depotsafe left it out: it must comply
+        out["verdict_mismatches"] = int(mism)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--one", nargs=2, metavar=("N", "METHOD"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one(int(args.one[0]), args.one[1], args.repeat)))
+        return 0
+    import numba
+    import shapely
+
+    rows = []
+    for n in args.sizes:
+        row = {}
+        for method in METHODS:
+            proc = subprocess.run([sys.executable, __file__, "--one", str(n), method, "--repeat", str(args.repeat)],
+                                  capture_output=True, text=True, env=os.environ.copy())
+            if proc.returncode != 0:
+                print(proc.stderr, file=sys.stderr)
+                return 1
+            row[method] = json.loads(proc.stdout.strip().splitlines()[-1])
+        rows.append(row)
+    print(f"Whole-depot check; numba {numba.__version__} ({numba.get_num_threads()} threads), "
+          f"shapely {shapely.__version__}, {os.cpu_count()} CPUs.")
+    print()
+    print("| sites | storehouses | pairs | depotsafe full [s] | depotsafe verdicts only [s] | shapely pipeline [s] "
+          "| per-pair loop [s] (scaled) | shapely / verdicts only | shapely / full | loop / full "
+          "| peak extra RSS full / verdicts / shapely [MiB] | verdict mismatches |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        o, v, s, lp = r["depotsafe"], r["verdicts"], r["shapely"], r["loop"]
+        print(f"| {o['sites']:,} | {lp['all_pes']:,} | {o['pairs']:,} | {o['seconds']:.3f} | {v['seconds']:.3f} | "
+              f"{s['seconds']:.2f} | {lp['seconds']:.1f} ({lp['sampled_pes']} PES sampled) | "
+              f"{s['seconds'] / v['seconds']:.1f}x | {s['seconds'] / o['seconds']:.1f}x | "
+              f"{lp['seconds'] / o['seconds']:.0f}x | {o['peak_mb']:.0f} / {v['peak_mb']:.0f} / {s['peak_mb']:.0f} | "
+              f"{s['verdict_mismatches']} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""``depotsafe siting``: where on the site a new storehouse could stand."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from depotsafe.cli import print_json
+from depotsafe.layout import read_layout
+from depotsafe.report import write_atomically
+from depotsafe.siting import siting_map
+from depotsafe.units import to_si
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "siting",
+        help="where a new storehouse could stand and keep every distance, both ways",
+        description="Siting map: the part of the site where a candidate storehouse keeps every "
+        "quantity-distance to and from what is already there.",
+    )
+    p.add_argument("layout", help="depot layout (GeoJSON)")
+    p.add_argument("--stock", help="stock CSV of the existing sites")
+    p.add_argument("--kind", required=True, help="kind of the new storehouse")
+    p.add_argument("--bearing", type=float, help="door bearing [deg] (earth-covered kinds)")
+    p.add_argument("--hd", required=True, help="hazard division of its stock")
+    p.add_argument("--cg", default="D", help="compatibility group of its stock (default D)")
+    p.add_argument("--neq", required=True, help='its NEQ, e.g. "10 t"')
+    p.add_argument("--unit-neq", help="NEQ of one munition (HD 1.6)")
+    p.add_argument("--length", default="25 m", help='footprint length along the door normal (default "25 m")')
+    p.add_argument("--width", default="10 m", help='footprint width (default "10 m")')
+    p.add_argument("--cell", default="10 m", help='grid spacing (default "10 m")')
+    p.add_argument("--rule-set", default="iatg")
+    p.add_argument("--geojson", metavar="FILE", help="write the allowed area as GeoJSON")
+    p.add_argument("--json", action="store_true")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    depot = read_layout(args.layout, stock_csv=args.stock)
+    result = siting_map(
+        depot,
+        args.kind,
+        args.hd,
+        to_si(args.neq, "mass", "neq"),
+        cg=args.cg,
+        front_bearing_deg=args.bearing,
+        length_m=to_si(args.length, "length", "length"),
+        width_m=to_si(args.width, "length", "width"),
+        unit_neq_kg=to_si(args.unit_neq, "mass", "unit-neq") if args.unit_neq else None,
+        cell_m=to_si(args.cell, "length", "cell"),
+        rule_set=args.rule_set,
+    )
+    doc = result.geojson()
+    if args.geojson:
+        write_atomically(args.geojson, lambda f: json.dump(doc, f))
+    summary = {
+        "allowed_area_m2": float(result.allowed.area),
+        "points": int(result.ok.size),
+        "points_allowed": int(result.ok.sum()),
+        "cell_m": result.cell_m,
+    }
+    if args.json:
+        print_json(summary | {"allowed": doc})
+    else:
+        print(f"{summary['points_allowed']:,} of {summary['points']:,} grid points ({result.cell_m:g} m) allow the "
+              f"new {args.kind}: {summary['allowed_area_m2'] / 1e4:,.1f} ha")
+    return 0
