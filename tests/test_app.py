@@ -265,12 +265,28 @@ def test_effects_custom_neq_error(at: AppTest) -> None:
 
 
 def test_siting_page(at: AppTest) -> None:
+    from depotsafe.siting import siting_map
+
     _go(at, "siting")
     assert at.get("plotly_chart")
-    try:
-        from depotsafe.check import siting_map  # type: ignore[attr-defined]  # noqa: F401
-    except ImportError:
-        assert "Not available in this version of depotsafe: the siting map." in _texts(at)
+    at.selectbox(key="k_siting_kind").set_value("barricaded_stack").run()
+    at.number_input(key="k_siting_cell").set_value(50.0).run()
+    at.button(key="run_siting").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    expected = siting_map(_sample_depot(), "barricaded_stack", "1.1", 5000.0, cg="D", cell_m=50.0)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Share of the searched area where it could go"] == f"{100 * expected.allowed_fraction:.1f} %"
+    assert 0 < expected.allowed_fraction < 1
+    assert "IATG 02.20" in next(m.help for m in at.metric if m.label.startswith("Share"))
+    assert [b.label for b in at.get("download_button")] == ["Allowed area (GeoJSON)"]
+
+
+def test_siting_bad_neq(at: AppTest) -> None:
+    _go(at, "siting")
+    at.text_input(key="k_siting_neq").input("5").run()
+    at.button(key="run_siting").click().run()
+    assert not at.exception
+    assert "The siting map could not be computed" in "\n".join(e.value for e in at.error)
 
 
 # ------------------------------------------------------------------ Calculator

@@ -20,37 +20,20 @@ from depotsafe.ui.i18n import LANGUAGES
 def warm_up() -> dict[str, float]:
     """Compile (or load from the disk cache) every kernel once per server.
 
-    Runs the engine on the bundled sample depot, which calls each kernel the
-    app uses with the argument types it will use, so no user waits on the
-    compiler.
+    ``depotsafe.warmup.warm_up`` reaches every kernel path (the parallel
+    variants of large depots too); then the sample depot is read and checked,
+    the app's first page.  No user waits on the compiler.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    from depotsafe.check import check_depot
     from depotsafe.ui import model
+    from depotsafe.warmup import warm_up as engine_warm_up
 
-    try:
-        from depotsafe.check import check_depot
+    engine_warm_up()
 
-        fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
-        check_depot(model.build_depot(fc, rows))
-        # a larger depot takes paths the 20-site sample does not (aggregation
-        # chains, wider searches): compile those too
-        from depotsafe.synthetic import synthetic_depot
-
-        fc, rows = model.split_stock(synthetic_depot(300, seed=0))
-        depot = model.build_depot(fc, rows)
-        check_depot(depot)
-        # depots of thousands of storehouses search pairs with the parallel
-        # kernel (depotsafe.layout.PARALLEL_MIN_PES): compile it on a small one
-        import numpy as np
-
-        from depotsafe.layout import depot_arrays, pairs_within_radius
-
-        fp, _bearings = depot_arrays(depot)
-        pes = np.arange(len(depot.sites), dtype=np.int64)
-        pairs_within_radius(fp, pes, np.full(pes.size, 100.0), parallel=True)
-    except ImportError:  # pragma: no cover - engine pieces missing
-        pass
+    fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
+    check_depot(model.build_depot(fc, rows))
     timings["check"] = time.perf_counter() - t0
     sys.stderr.write(f"depotsafe app: kernels ready in {timings['check']:.2f} s "
                      f"(Numba cache {os.environ.get('NUMBA_CACHE_DIR', 'in memory')})\n")
