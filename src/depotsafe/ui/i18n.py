@@ -138,7 +138,10 @@ def po_quote(text: str) -> str:
 def missing_stubs(lang: str) -> str:
     """PO entries (empty msgstr) for every app message ``lang`` lacks."""
     have = catalog(lang)
-    return "".join(f"\nmsgid {po_quote(m)}\nmsgstr \"\"\n" for m in source_messages() if m not in have)
+    head = "" if lang in LANGUAGES else (
+        'msgid ""\nmsgstr ""\n"Language: ' + lang + '\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+    )
+    return head + "".join(f"\nmsgid {po_quote(m)}\nmsgstr \"\"\n" for m in source_messages() if m not in have)
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance helper
