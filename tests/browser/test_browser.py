@@ -91,6 +91,26 @@ def test_bad_upload_keeps_the_depot(page, app_url: str, artifacts: Path, tmp_pat
     expect(page.get_by_text("sample_depot.geojson: 20 sites")).to_be_visible()
     page.screenshot(path=str(artifacts / "04-bad-upload.png"), full_page=True)
 
+    # a good layout with stock for a site it does not have
+    from depotsafe.ui import model
+
+    layout = json.loads(model.sample_layout_bytes())
+    for f in layout["features"]:
+        f["properties"].pop("stock", None)
+    good = tmp_path / "depot.geojson"
+    good.write_text(json.dumps(layout))
+    stock = tmp_path / "stock.csv"
+    stock.write_text("site_id,item,hd,cg,quantity,unit_neq_kg\nZZ9,shell,1.1,D,5 t,\n")
+    uploaders = page.get_by_test_id("stFileUploader")
+    uploaders.nth(0).locator("input[type=file]").set_input_files(str(good))
+    _idle(page)
+    uploaders.nth(1).locator("input[type=file]").set_input_files(str(stock))
+    _idle(page)
+    page.get_by_role("button", name="Load the uploaded files").click()
+    _idle(page)
+    expect(page.get_by_text("site_id 'ZZ9' is not a site of the layout")).to_be_visible()
+    expect(page.get_by_text("sample_depot.geojson: 20 sites")).to_be_visible()
+
 
 def test_several_sessions_at_once(browser, app_url: str, artifacts: Path) -> None:
     """Three browser sessions run the check at the same time; none crashes."""

@@ -158,6 +158,8 @@ def render() -> None:
     st.subheader(_("Explosives limit licence per storehouse"))
     st.caption(_("Per hazard division, each in isolation, the largest NEQ every exposed site allows; "
                  "the limiting exposed site and the headroom over the NEQ held."))
+    st.caption(_("Source: the distance functions of AASTP-1 (2006) Annex I-A inverted (IATG 02.20); "
+                 "the rule of each limiting pair is in the pair table."))
     st.dataframe(_licence_table(result), hide_index=True, width="stretch", key="licence_table")
     st.subheader(_("Actual mixed stock"))
     st.dataframe(_mixed_table(result), hide_index=True, width="stretch", key="mixed_table")

@@ -12,7 +12,6 @@ from depotsafe.ui import model, state
 from depotsafe.ui.common import KEEP, _, metres_up, not_available, show_error
 from depotsafe.ui.maps import Overlay, depot_figure
 
-ZONE_COLOURS = ("#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#fee8d8", "#fff5f0")
 FRAGMENT = "#542788"
 THERMAL = "#e66101"
 
@@ -89,10 +88,14 @@ def render() -> None:
     except (DepotsafeError, ValueError) as exc:
         show_error(exc, _("The effects could not be computed"))
         return
+    from plotly.colors import sample_colorscale
+
+    # darkest for the highest overpressure, one colour per level
+    colours = sample_colorscale("YlOrRd", [1.0 - 0.8 * k / max(len(zones) - 1, 1) for k in range(len(zones))])
     for n, z in enumerate(zones):
         lv = z.level
         overlays.append(Overlay(
-            z.geometry.boundary, f"{lv.level}: ≥ {lv.overpressure_pa / 1e3:g} kPa", ZONE_COLOURS[n % len(ZONE_COLOURS)],
+            z.geometry.boundary, f"{lv.level}: ≥ {lv.overpressure_pa / 1e3:g} kPa", colours[n],
             hover=f"<b>{lv.level}</b> {lv.name}<br>≥ {lv.overpressure_pa / 1e3:g} kPa, "
                   f"{metres_up(z.radius_m[0])}<br>{lv.people}<br>{lv.source}", width=2))
         zone_rows.append({_("zone"): lv.level, _("name"): lv.name, _("overpressure ≥ [kPa]"): lv.overpressure_pa / 1e3,
