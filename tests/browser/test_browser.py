@@ -82,11 +82,13 @@ def test_bad_upload_keeps_the_depot(page, app_url: str, artifacts: Path, tmp_pat
     page.get_by_text("Load a depot").click()
     bad = tmp_path / "broken.geojson"
     bad.write_text("{ this is not json")
-    page.get_by_test_id("stFileUploader").first.locator("input[type=file]").set_input_files(str(bad))
+    uploader = page.get_by_test_id("stFileUploader").first
+    uploader.locator("input[type=file]").set_input_files(str(bad))
+    expect(uploader).to_contain_text("broken.geojson")  # the upload has reached the server
     _idle(page)
     page.get_by_role("button", name="Load the uploaded files").click()
     _idle(page)
-    expect(page.get_by_text("The file was not loaded")).to_be_visible()
+    expect(page.get_by_text("The file was not loaded")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("not JSON")).to_be_visible()
     expect(page.get_by_text("sample_depot.geojson: 20 sites")).to_be_visible()
     page.screenshot(path=str(artifacts / "04-bad-upload.png"), full_page=True)
@@ -103,12 +105,14 @@ def test_bad_upload_keeps_the_depot(page, app_url: str, artifacts: Path, tmp_pat
     stock.write_text("site_id,item,hd,cg,quantity,unit_neq_kg\nZZ9,shell,1.1,D,5 t,\n")
     uploaders = page.get_by_test_id("stFileUploader")
     uploaders.nth(0).locator("input[type=file]").set_input_files(str(good))
+    expect(uploaders.nth(0)).to_contain_text("depot.geojson")
     _idle(page)
     uploaders.nth(1).locator("input[type=file]").set_input_files(str(stock))
+    expect(uploaders.nth(1)).to_contain_text("stock.csv")
     _idle(page)
     page.get_by_role("button", name="Load the uploaded files").click()
     _idle(page)
-    expect(page.get_by_text("site_id 'ZZ9' is not a site of the layout")).to_be_visible()
+    expect(page.get_by_text("site_id 'ZZ9' is not a site of the layout")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("sample_depot.geojson: 20 sites")).to_be_visible()
 
 
