@@ -305,7 +305,8 @@ def test_calculator_both_directions(at: AppTest) -> None:
     assert m.value == f"{math.ceil(req.required_distance_m):,} m"
     assert req.as_dict()["source"] in m.help  # the rule and its source on hover
     lim = quantity_limit("1.1", "400 m", "igloo_7bar", "inhabited_building", pes_face="front")
-    assert metrics["Largest NEQ at 400 m"].value == f"{lim.max_neq_kg / 1000:,.3f} t"
+    # rounded down to the kilogram (DESIGN.md), shown in the unit chosen
+    assert metrics["Largest NEQ at 400 m"].value == f"{math.floor(lim.max_neq_kg) / 1000:,.3f} t"
     # units the user chooses
     at.selectbox(key="k_calc_dist_unit").set_value("ft").run()
     ft = {m.label: m.value for m in at.metric}["Required distance for 10 t"]

@@ -40,7 +40,8 @@ def _pair() -> None:
     pes_kinds = [k for k, v in allk.items() if v.holds_explosives != "no"]
     c1, c2, c3 = st.columns(3)
     hd = c1.selectbox(_("Hazard division"), HDS, key=f"{KEEP}calc_hd")
-    cg = c2.selectbox(_("Compatibility group (optional)"), CGS, key=f"{KEEP}calc_cg")
+    cg = c2.selectbox(_("Compatibility group (optional)"), CGS, key=f"{KEEP}calc_cg",
+                      format_func={"": _("(none)"), **{g: g for g in CGS if g}}.__getitem__)
     unit_neq = c3.text_input(_("NEQ of one round (optional)"), key=f"{KEEP}calc_unit_neq",
                              help=_("with its unit; needed for HD 1.6, splits HD 1.2"))
     c1, c2 = st.columns(2)
@@ -83,8 +84,10 @@ def _pair() -> None:
     else:
         value = None if lim["unlimited"] else lim["max_neq_kg"]
         text = kilograms_down(value)
-        if value and neq_unit != "kg":
-            text = f"{_convert(value, 'kg', neq_unit):,.3f} {neq_unit}"
+        if value and neq_unit == "t":  # rounded down to the kilogram (DESIGN.md)
+            text = f"{math.floor(value + 1e-9) / 1000:,.3f} t"
+        elif value and neq_unit != "kg":
+            text = f"{math.floor(_convert(value, 'kg', neq_unit) + 1e-9):,} {neq_unit}"
         r2.metric(_("Largest NEQ at {d:g} {u}").format(d=dist, u=dist_unit), text,
                   help=f"{lim['rule']}: {lim['rule_label']} — {lim['source']}")
         r2.caption(f"{_('rule')} {lim['rule']}: {lim['rule_label']} · {lim['source']}")
