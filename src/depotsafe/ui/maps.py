@@ -135,10 +135,10 @@ def depot_figure(
     fig = go.Figure()
     scatter = go.Scattermap if use_map else (go.Scattergl if large else go.Scatter)
 
-    def add(xs: list, ys: list, **kw: Any) -> None:
+    def add(x_list: list, y_list: list, **kw: Any) -> None:
         # numpy arrays (NaN = gap) pass plotly's validation fast; lists do not
-        xs = np.array(xs, dtype=np.float64)
-        ys = np.array(ys, dtype=np.float64)
+        xs = np.array(x_list, dtype=np.float64)
+        ys = np.array(y_list, dtype=np.float64)
         for key in ("text", "hovertext"):
             if isinstance(kw.get(key), list):
                 kw[key] = np.array(kw[key], dtype=object)

@@ -175,16 +175,16 @@ def _downloads(result: Any, n_pairs: int) -> None:
             return
         with progress(_("Writing the files")) as step:
             step(0.1, _("results"))
-            files = {"json": exports.result_json(result), "csv": exports.pairs_csv(result)}
+            files: dict[str, str | None] = {"json": exports.result_json(result), "csv": exports.pairs_csv(result)}
             step(0.5, _("arcs"))
             files["geojson"], files["kml"] = exports.arc_files(result)
         chk["files"] = files
     files = chk["files"]
     d1, d2, d3, d4 = st.columns(4)
-    d1.download_button(_("Results (JSON)"), files["json"], file_name="check.json",
+    d1.download_button(_("Results (JSON)"), files["json"] or "", file_name="check.json",
                        mime="application/json", key="dl_json")
-    d2.download_button(_("Pairs (CSV)"), files["csv"], file_name="pairs.csv", mime="text/csv", key="dl_csv")
-    d3.download_button(_("Arcs (GeoJSON)"), files["geojson"], file_name="arcs.geojson",
+    d2.download_button(_("Pairs (CSV)"), files["csv"] or "", file_name="pairs.csv", mime="text/csv", key="dl_csv")
+    d3.download_button(_("Arcs (GeoJSON)"), files["geojson"] or "", file_name="arcs.geojson",
                        mime="application/geo+json", key="dl_arcs_geojson")
     if files["kml"] is None:
         d4.caption(_("KML needs a georeferenced layout."))

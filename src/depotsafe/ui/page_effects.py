@@ -101,15 +101,15 @@ def render() -> None:
         zone_rows.append({_("zone"): lv.level, _("name"): lv.name, _("overpressure ≥ [kPa]"): lv.overpressure_pa / 1e3,
                           _("radius from the footprint"): metres_up(z.radius_m[0]), _("people"): lv.people,
                           _("source"): lv.source})
-    for z in hz:
-        colour = FRAGMENT if z.kind == "fragment" else THERMAL
-        label = _("fragment zone (HD {hd})") if z.kind == "fragment" else _("thermal zone (HD {hd})")
-        overlays.append(Overlay(site.geometry.buffer(z.radius_m, quad_segs=32).boundary,
-                                label.format(hd=z.hd), colour, dash="dot", width=2,
-                                hover=f"{z.rule}: {metres_up(z.radius_m)}<br>{z.source}"))
-        zone_rows.append({_("zone"): label.format(hd=z.hd), _("name"): z.rule, _("overpressure ≥ [kPa]"): None,
-                          _("radius from the footprint"): metres_up(z.radius_m), _("people"): z.basis,
-                          _("source"): z.source})
+    for hzone in hz:
+        colour = FRAGMENT if hzone.kind == "fragment" else THERMAL
+        label = _("fragment zone (HD {hd})") if hzone.kind == "fragment" else _("thermal zone (HD {hd})")
+        overlays.append(Overlay(site.geometry.buffer(hzone.radius_m, quad_segs=32).boundary,
+                                label.format(hd=hzone.hd), colour, dash="dot", width=2,
+                                hover=f"{hzone.rule}: {metres_up(hzone.radius_m)}<br>{hzone.source}"))
+        zone_rows.append({_("zone"): label.format(hd=hzone.hd), _("name"): hzone.rule, _("overpressure ≥ [kPa]"): None,
+                          _("radius from the footprint"): metres_up(hzone.radius_m), _("people"): hzone.basis,
+                          _("source"): hzone.source})
     for note in hz_notes:
         st.caption(note)
     if neq_kg <= 0 and not zone_rows:
