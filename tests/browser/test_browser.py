@@ -111,7 +111,6 @@ def test_bad_upload_keeps_the_depot(page, app_url: str, artifacts: Path, tmp_pat
     page.screenshot(path=str(artifacts / "04-bad-upload.png"), full_page=True)
 
 
-
 def test_several_sessions_at_once(browser, app_url: str, artifacts: Path) -> None:
     """Three browser sessions run the check at the same time; none crashes."""
     from playwright.sync_api import expect
