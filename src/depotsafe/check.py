@@ -167,9 +167,19 @@ class CheckResult:
     pair_aggregated: np.ndarray
     rules: list[Rule]
     case_types: list[CaseType]
-    sites: list[dict[str, Any]]
+    site_builder: Callable[[], list[dict[str, Any]]]
+    n_storehouses: int
+    n_incompatible: int
     groups: list[list[str]]
     notes: list[str] = field(default_factory=list)
+    _sites: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    @property
+    def sites(self) -> list[dict[str, Any]]:
+        """One record per storehouse: NEQ per HD, licences, limiting ES, mixed-stock verdict."""
+        if self._sites is None:
+            self._sites = self.site_builder()
+        return self._sites
 
     @property
     def compliant_mask(self) -> np.ndarray:
@@ -181,7 +191,7 @@ class CheckResult:
 
     @property
     def compliant(self) -> bool:
-        return self.n_violations == 0 and all(s["compatibility"]["compatible"] for s in self.sites)
+        return self.n_violations == 0 and self.n_incompatible == 0
 
     def pair(self, k: int) -> dict[str, Any]:
         """Pair k as the dict of the JSON contract."""
@@ -243,10 +253,10 @@ class CheckResult:
     def summary(self) -> dict[str, Any]:
         return {
             "sites": len(self.depot.sites),
-            "storehouses": len(self.sites),
+            "storehouses": self.n_storehouses,
             "pairs": int(self.pair_pes.shape[0]),
             "violations": self.n_violations,
-            "incompatible_sites": sum(1 for s in self.sites if not s["compatibility"]["compatible"]),
+            "incompatible_sites": self.n_incompatible,
             "compliant": self.compliant,
         }
 
@@ -763,7 +773,8 @@ def check_depot(
     return CheckResult(
         depot=depot, rule_set=rs, pair_pes=pi, pair_es=pj, pair_distance_m=dist, pair_required_m=required,
         pair_rule_id=pair_rule, pair_term=pair_term, pair_division=pair_div, pair_aggregated=aggregated,
-        rules=rel.rules, case_types=cases.types, sites=sites_out, groups=groups, notes=notes,
+        rules=rel.rules, case_types=cases.types, site_builder=sites_out, groups=groups, notes=notes,
+        n_storehouses=int(pes_idx.size), n_incompatible=sum(1 for i in pes_idx.tolist() if not stock[int(i)].compatible),
     )
 
 
@@ -786,7 +797,7 @@ def _sites(
     pes_idx: np.ndarray, owner: np.ndarray, cases: _Cases, pi: np.ndarray, pj: np.ndarray, dist: np.ndarray,
     required: np.ndarray, row_pair: np.ndarray, row_case: np.ndarray, lim_rows: np.ndarray,
     groups_map: dict[int, list[int]], roots: np.ndarray, with_licences: bool = True,
-) -> list[dict[str, Any]]:
+) -> Callable[[], list[dict[str, Any]]]:
     n_sites = len(depot.sites)
     ids = [s.id for s in depot.sites]
     n_pes = pes_idx.size
@@ -826,8 +837,14 @@ def _sites(
             limit[big] = rs.licence_ceiling_kg
 
     # --- headroom of the actual (aggregated) stock: per PES and case, the smallest limit
-    n_cases = len(cases.ctype)
-    hk = pes_pos[pi[row_pair]] * max(n_cases, 1) + row_case if row_pair.size else np.zeros(0, dtype=np.int64)
+    # key (PES, its own case): the case index within the owner is small (a few cases per site)
+    c_start = np.asarray(cases.start, dtype=np.int64)
+    n_local = max(1, int(np.diff(c_start).max())) if c_start.size > 1 else 1
+    if row_pair.size:
+        row_pes = pi[row_pair]
+        hk = pes_pos[row_pes] * n_local + (row_case - c_start[owner[row_pes]])
+    else:
+        hk = np.zeros(0, dtype=np.int64)
     hkeys, hbest = _first_per_key(hk, lim_rows, largest=False)
     head_lim = dict(zip(hkeys.tolist(), lim_rows[hbest].tolist(), strict=True))
     head_es = dict(zip(hkeys.tolist(), pj[row_pair[hbest]].tolist(), strict=True))
@@ -842,43 +859,48 @@ def _sites(
 
     start, ctype, cq, _cu = cases.arrays()
     root_of = dict(zip(pes_idx.tolist(), roots.tolist(), strict=True))
-    out = []
-    for p, i in enumerate(pes_idx.tolist()):
-        s = stock[i]
-        o = int(owner[i])
-        head = []
-        for c in range(int(start[o]), int(start[o + 1])):
-            key = p * max(n_cases, 1) + c
-            lim = head_lim.get(key, math.inf)
-            head.append({
-                "hd": cases.types[int(ctype[c])].division,
-                "neq_kg": float(cq[c]),
-                "max_neq_kg": None if math.isinf(lim) else lim,
-                "headroom_kg": None if math.isinf(lim) else lim - float(cq[c]),
-                "limiting_es": ids[head_es[key]] if key in head_es and not math.isinf(lim) else None,
+
+    def build() -> list[dict[str, Any]]:
+        """The per-site records (built on first use: a large depot may only be streamed)."""
+        out = []
+        for p, i in enumerate(pes_idx.tolist()):
+            s = stock[i]
+            o = int(owner[i])
+            head = []
+            for c in range(int(start[o]), int(start[o + 1])):
+                key = p * n_local + (c - int(start[o]))
+                lim = head_lim.get(key, math.inf)
+                head.append({
+                    "hd": cases.types[int(ctype[c])].division,
+                    "neq_kg": float(cq[c]),
+                    "max_neq_kg": None if math.isinf(lim) else lim,
+                    "headroom_kg": None if math.isinf(lim) else lim - float(cq[c]),
+                    "limiting_es": ids[head_es[key]] if key in head_es and not math.isinf(lim) else None,
+                })
+            lic_vals = {labels[p][c - int(lstart[p])]: float(limit[c]) for c in range(int(lstart[p]), int(lstart[p + 1]))}
+            lic_least = {labels[p][c - int(lstart[p])]: bool(at_least[c]) for c in range(int(lstart[p]), int(lstart[p + 1]))}
+            lic_es = {labels[p][c - int(lstart[p])]: (ids[int(limiting[c])] if limiting[c] >= 0 and math.isfinite(limit[c])
+                                                       else None) for c in range(int(lstart[p]), int(lstart[p + 1]))}
+            members = groups_map[root_of[i]]
+            out.append({
+                "id": ids[i],
+                "kind": depot.sites[i].kind,
+                "neq_kg": s.neq_by_division,
+                "licence_limit_kg": {d: (None if math.isinf(v) else v) for d, v in lic_vals.items()},
+                "licence_unlimited": {d: math.isinf(v) for d, v in lic_vals.items()},
+                "licence_at_least": lic_least,
+                "limiting_es": lic_es,
+                "mixed_stock": {
+                    "compliant": not bool(pes_fail[i]),
+                    "limiting_es": ids[worst_es[i]] if i in worst_es and math.isfinite(worst_ratio[i]) else None,
+                    "cases": head,
+                },
+                "compatibility": {"compatible": s.compatible, "conflicts": s.conflicts, "conditions": s.conditions},
+                "aggregation_group": [ids[m] for m in members] if len(members) > 1 else [],
             })
-        lic_vals = {labels[p][c - int(lstart[p])]: float(limit[c]) for c in range(int(lstart[p]), int(lstart[p + 1]))}
-        lic_least = {labels[p][c - int(lstart[p])]: bool(at_least[c]) for c in range(int(lstart[p]), int(lstart[p + 1]))}
-        lic_es = {labels[p][c - int(lstart[p])]: (ids[int(limiting[c])] if limiting[c] >= 0 and math.isfinite(limit[c])
-                                                   else None) for c in range(int(lstart[p]), int(lstart[p + 1]))}
-        members = groups_map[root_of[i]]
-        out.append({
-            "id": ids[i],
-            "kind": depot.sites[i].kind,
-            "neq_kg": s.neq_by_division,
-            "licence_limit_kg": {d: (None if math.isinf(v) else v) for d, v in lic_vals.items()},
-            "licence_unlimited": {d: math.isinf(v) for d, v in lic_vals.items()},
-            "licence_at_least": lic_least,
-            "limiting_es": lic_es,
-            "mixed_stock": {
-                "compliant": not bool(pes_fail[i]),
-                "limiting_es": ids[worst_es[i]] if i in worst_es and math.isfinite(worst_ratio[i]) else None,
-                "cases": head,
-            },
-            "compatibility": {"compatible": s.compatible, "conflicts": s.conflicts, "conditions": s.conditions},
-            "aggregation_group": [ids[m] for m in members] if len(members) > 1 else [],
-        })
-    return out
+        return out
+
+    return build
 
 
 def _licence_search(

@@ -214,8 +214,9 @@ def human_report(result: CheckResult) -> str:
         lines.append("")
     lines.append("Explosives limit licence per HD (each in isolation), kg NEQ [limiting exposed site]:")
     for site in result.sites:
+        least = site.get("licence_at_least", {})
         lic = ", ".join(
-            f"{d}: " + ("unlimited" if v is None else f"{math.floor(v):,}")
+            f"{d}: " + ("unlimited" if v is None else ("at least " if least.get(d) else "") + f"{math.floor(v):,}")
             + (f" [{site['limiting_es'][d]}]" if site["limiting_es"].get(d) else "")
             for d, v in site["licence_limit_kg"].items()
         )
