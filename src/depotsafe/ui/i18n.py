@@ -1,0 +1,151 @@
+"""Translation layer of the app: gettext catalogs (.po) per language.
+
+Every user-facing string of the app goes through :func:`translator` (in the
+pages through ``depotsafe.ui.text._``).  Catalogs live in
+``depotsafe/ui/locale/<lang>/LC_MESSAGES/depotsafe.po``; they are read with a
+small PO reader, so no compile step (msgfmt) is needed and a new language is
+one new .po file.  English is the source language: its catalog may leave
+``msgstr`` empty (the msgid is shown).
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+from functools import cache
+from importlib.resources import files
+
+DOMAIN = "depotsafe"
+
+#: Languages shipped complete, code -> name in that language.
+LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français"}
+DEFAULT_LANGUAGE = "en"
+
+
+def _unquote(text: str) -> str:
+    """Value of one quoted PO string (C escapes, as in Python literals)."""
+    value = ast.literal_eval(text)
+    if not isinstance(value, str):  # pragma: no cover - the catalogs are ours
+        msg = f"not a PO string: {text!r}"
+        raise ValueError(msg)
+    return value
+
+
+def parse_po(text: str) -> dict[str, str]:
+    """Messages of a PO catalog: msgid -> msgstr (empty msgstr left out).
+
+    Handles comments, multi-line strings and the header entry; plural forms
+    and contexts are not used by the app.
+    """
+    messages: dict[str, str] = {}
+    msgid: list[str] | None = None
+    msgstr: list[str] | None = None
+    current: list[str] | None = None
+
+    def flush() -> None:
+        if msgid is not None and msgstr is not None:
+            key, value = "".join(msgid), "".join(msgstr)
+            if key and value:
+                messages[key] = value
+
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("msgid "):
+            flush()
+            msgid, msgstr = [_unquote(line[6:])], None
+            current = msgid
+        elif line.startswith("msgstr "):
+            msgstr = [_unquote(line[7:])]
+            current = msgstr
+        elif line.startswith('"') and current is not None:
+            current.append(_unquote(line))
+        else:
+            msg = f"PO syntax error on line {n}: {raw!r}"
+            raise ValueError(msg)
+    flush()
+    return messages
+
+
+class POTranslations(gettext.NullTranslations):
+    """A gettext translations object over a parsed PO catalog."""
+
+    def __init__(self, messages: dict[str, str]) -> None:
+        super().__init__()
+        self._messages = messages
+
+    def gettext(self, message: str) -> str:
+        return self._messages.get(message, message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return self.gettext(msgid1 if n == 1 else msgid2)
+
+
+def catalog_text(lang: str) -> str:
+    """The raw PO text of one shipped language."""
+    path = files("depotsafe.ui").joinpath("locale", lang, "LC_MESSAGES", f"{DOMAIN}.po")
+    return path.read_text(encoding="utf-8")
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """Parsed messages of one shipped language."""
+    if lang not in LANGUAGES:
+        return {}
+    return parse_po(catalog_text(lang))
+
+
+@cache
+def translator(lang: str) -> POTranslations:
+    """The translations object of ``lang`` (unknown languages fall back to English)."""
+    return POTranslations(catalog(lang if lang in LANGUAGES else DEFAULT_LANGUAGE))
+
+
+def source_messages(paths: list[str] | None = None) -> list[str]:
+    """Every literal passed to ``_()`` in the app's sources, in order of appearance.
+
+    Used to keep the catalogs complete (tests/test_app_i18n.py) and to write
+    a new language's catalog.
+    """
+    from pathlib import Path
+
+    if paths is None:
+        folder = Path(str(files("depotsafe.ui")))
+        paths = [str(p) for p in sorted(folder.glob("*.py"))]
+    seen: dict[str, None] = {}
+    for path in paths:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "_"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                seen.setdefault(node.args[0].value, None)
+    return list(seen)
+
+
+def po_quote(text: str) -> str:
+    """A PO string literal for ``text``."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{out}"'
+
+
+def missing_stubs(lang: str) -> str:
+    """PO entries (empty msgstr) for every app message ``lang`` lacks."""
+    have = catalog(lang)
+    head = "" if lang in LANGUAGES else (
+        'msgid ""\nmsgstr ""\n"Language: ' + lang + '\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+    )
+    return head + "".join(f"\nmsgid {po_quote(m)}\nmsgstr \"\"\n" for m in source_messages() if m not in have)
+
+
+if __name__ == "__main__":  # pragma: no cover - maintenance helper
+    import sys
+
+    # python -m depotsafe.ui.i18n fr >> .../fr/LC_MESSAGES/depotsafe.po, then translate
+    sys.stdout.write(missing_stubs(sys.argv[1] if len(sys.argv) > 1 else "fr"))

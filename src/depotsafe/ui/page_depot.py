@@ -1,0 +1,188 @@
+"""Depot page: load or build a layout, see it on the map, edit the stock."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from depotsafe.errors import DepotsafeError
+from depotsafe.kinds import kinds
+from depotsafe.ui import model, state
+from depotsafe.ui.common import KEEP, _, show_error
+from depotsafe.ui.maps import depot_figure
+
+
+def _load_section() -> None:
+    with st.expander(_("Load a depot"), expanded=False):
+        st.caption(_("Start on the bundled sample depot, upload a GeoJSON layout and a stock CSV, or paste a layout."))
+        if st.button(_("Load the sample depot"), key="load_sample"):
+            fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
+            state.set_depot(fc, rows, "sample_depot.geojson")
+            st.session_state["load_message"] = ("ok", _("Loaded the sample depot."))
+        up_layout = st.file_uploader(_("Layout (GeoJSON)"), type=["geojson", "json"], key="upload_layout")
+        up_stock = st.file_uploader(_("Stock (CSV, optional)"), type=["csv"], key="upload_stock")
+        if st.button(_("Load the uploaded files"), key="load_upload", disabled=up_layout is None):
+            assert up_layout is not None
+            _load(up_layout.getvalue(), up_layout.name,
+                  None if up_stock is None else up_stock.getvalue(), "" if up_stock is None else up_stock.name)
+        c1, c2 = st.columns([1, 2])
+        n_sites = c1.number_input(_("Sites"), min_value=10, max_value=20_000, value=1000, step=100,
+                                  key=f"{KEEP}synthetic_n")
+        c2.caption(_("A synthetic depot for training and for trying the app at scale (local metres, "
+                     "with deliberate violations)."))
+        if c2.button(_("Generate a synthetic depot"), key="load_synthetic"):
+            from depotsafe.synthetic import synthetic_depot
+
+            fc, rows = model.split_stock(synthetic_depot(int(n_sites), seed=1))
+            state.set_depot(fc, rows, _("synthetic depot ({n} sites)").format(n=int(n_sites)))
+            st.session_state["load_message"] = ("ok", _("Generated a synthetic depot of {n} sites.").format(n=int(n_sites)))
+        pasted = st.text_area(_("…or paste a GeoJSON layout"), key=f"{KEEP}pasted", height=100)
+        if st.button(_("Load the pasted layout"), key="load_pasted"):
+            _load(pasted.encode("utf-8"), "pasted.geojson", None, "")
+    msg = st.session_state.pop("load_message", None)
+    if msg is not None:
+        kind, text = msg
+        if kind == "ok":
+            st.success(text)
+        else:
+            st.error(text, icon="⚠️")
+
+
+def _load(layout: bytes, name: str, stock: bytes | None, stock_name: str) -> None:
+    try:
+        fc, rows = model.read_uploaded(layout, name, stock, stock_name or "stock.csv")
+    except (DepotsafeError, ValueError) as exc:
+        st.session_state["load_message"] = (
+            "error",
+            _("The file was not loaded; the depot on the page is unchanged.") + f"\n\n{exc}",
+        )
+        return
+    state.set_depot(fc, rows, name)
+    st.session_state["load_message"] = ("ok", _("Loaded {name}.").format(name=name))
+
+
+def _stock_editor(depot: Any) -> None:
+    st.subheader(_("Stock per storehouse"))
+    st.caption(_("Edit a cell, add or delete rows; quantities with their unit (\"5 t\", \"200 kg\"). "
+                 "The check and the effects use the table as it stands."))
+    ekey = f"stock_editor_{st.session_state.get('depot_version', 0)}"
+    if ekey not in st.session_state:
+        st.session_state["stock_base"] = st.session_state.get("stock_rows", [])
+    base = pd.DataFrame(st.session_state.get("stock_base", []), columns=list(model.STOCK_COLUMNS)).astype(str)
+    ids = [s.id for s in depot.sites if kinds()[s.kind].holds_explosives != "no"] if depot else []
+    edited = st.data_editor(
+        base,
+        key=ekey,
+        num_rows="dynamic",
+        width="stretch",
+        column_config={
+            "site_id": st.column_config.SelectboxColumn(_("site"), options=ids, required=True),
+            "item": st.column_config.TextColumn(_("item")),
+            "hd": st.column_config.SelectboxColumn(
+                _("HD"), options=["1.1", "1.2", "1.2.1", "1.2.2", "1.3", "1.4", "1.5", "1.6"], required=True),
+            "cg": st.column_config.SelectboxColumn(_("CG"), options=list("ABCDEFGHJKLNS"), required=True),
+            "quantity": st.column_config.TextColumn(_("NEQ"), help=_("net explosive quantity with its unit")),
+            "unit_neq": st.column_config.TextColumn(_("NEQ of one round"), help=_("needed for HD 1.6; splits HD 1.2")),
+            "form": st.column_config.SelectboxColumn(_("form"), options=["", "substance", "article"]),
+        },
+    )
+    rows = [{k: ("" if v is None or (isinstance(v, float) and pd.isna(v)) else v) for k, v in r.items()}
+            for r in edited.to_dict("records")]
+    st.session_state["stock_rows"] = rows
+
+
+def _verdicts(depot: Any) -> None:
+    st.subheader(_("Compatibility of each storehouse's mix"))
+    try:
+        rows = model.compatibility_rows(depot)
+    except (DepotsafeError, ValueError) as exc:
+        show_error(exc, _("The stock could not be read"))
+        return
+    if not rows:
+        st.info(_("No storehouse holds stock."))
+        return
+    df = pd.DataFrame([{
+        _("site"): r["site"],
+        _("stock"): r["codes"],
+        _("NEQ [kg]"): r["neq_kg"],
+        _("verdict"): _("compatible") if r["compatible"] else _("NOT compatible"),
+        _("conflicts"): r["conflicts"],
+        _("conditions"): r["conditions"],
+        _("source"): r["source"],
+    } for r in rows])
+    st.dataframe(df, hide_index=True, width="stretch", key="verdicts")
+
+
+def _siteplan(depot: Any) -> None:
+    with st.expander(_("Edit the layout as a site plan (table of buildings)"), expanded=False):
+        st.caption(_(
+            "One row per rectangular building: centre in local metres (x_m, y_m) or longitude/latitude, "
+            "length along the orientation, width, orientation (bearing of the length axis) and door bearing "
+            "(outward normal of the door face, for earth-covered kinds). Routes and other shapes stay as they are."))
+        if "siteplan_base" not in st.session_state:
+            if depot is not None:
+                rows, kept = model.siteplan_rows(depot)
+            else:
+                rows, kept = [], []
+            st.session_state["siteplan_base"] = rows
+            st.session_state["siteplan_kept"] = kept
+            st.session_state["siteplan_version"] = st.session_state.get("siteplan_version", 0) + 1
+        kept = st.session_state.get("siteplan_kept", [])
+        if kept:
+            st.caption(_("Kept from the file: {ids}").format(ids=", ".join(kept)))
+        base = pd.DataFrame(st.session_state["siteplan_base"], columns=list(model.SITEPLAN_COLUMNS))
+        edited = st.data_editor(
+            base, key=f"siteplan_editor_{st.session_state.get('siteplan_version', 0)}", num_rows="dynamic",
+            width="stretch",
+            column_config={"kind": st.column_config.SelectboxColumn(_("kind"), options=list(kinds()), required=True)},
+        )
+        c1, c2 = st.columns(2)
+        if c1.button(_("Build the layout from the table"), key="build_siteplan"):
+            rows = [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in edited.to_dict("records")]
+            try:
+                from depotsafe.layout import layout_to_geojson
+
+                keep = model.kept_features(layout_to_geojson(depot), kept) if depot is not None and kept else []
+                fc = model.layout_from_siteplan(rows, keep)
+                model.build_depot(fc, st.session_state.get("stock_rows", []))
+            except (DepotsafeError, ValueError) as exc:
+                show_error(exc, _("The site plan was not applied; the depot on the page is unchanged."))
+            else:
+                st.session_state["layout_fc"] = fc
+                st.session_state["layout_label"] = _("site plan")
+                st.session_state["siteplan_base"] = rows
+                st.success(_("Layout rebuilt from the site plan."))
+        if c2.button(_("Start an empty site plan"), key="empty_siteplan"):
+            st.session_state["siteplan_base"] = []
+            st.session_state["siteplan_kept"] = []
+            st.session_state["siteplan_version"] = st.session_state.get("siteplan_version", 0) + 1
+            st.rerun()
+
+
+def render() -> None:
+    """Draw the Depot page."""
+    st.header(_("Depot"))
+    _load_section()
+    depot, _key, err = state.depot()
+    if err is not None:
+        show_error(err, _("The edited depot was refused; the map and results show the last depot that read cleanly."))
+    if depot is None:
+        st.warning(_("No depot loaded."))
+        return
+    st.caption(_("{label}: {n} sites").format(label=st.session_state.get("layout_label", ""), n=len(depot.sites)))
+    basemap = st.toggle(_("Basemap (needs internet)"), key=f"{KEEP}basemap_depot", value=False,
+                        disabled=depot.is_local)
+    st.plotly_chart(depot_figure(depot, basemap=basemap), width="stretch", key="depot_map")
+    _stock_editor(depot)
+    _verdicts(depot)
+    _siteplan(depot)
+    try:
+        text = model.depot_geojson(st.session_state["layout_fc"], st.session_state.get("stock_rows", []))
+    except (DepotsafeError, ValueError):
+        text = None
+    if text is not None:
+        st.download_button(_("Download the layout (GeoJSON)"), text, file_name="depot.geojson",
+                           mime="application/geo+json", key="download_layout")

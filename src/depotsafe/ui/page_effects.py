@@ -1,0 +1,147 @@
+"""Effects page: an event at one storehouse; zones on the map, effects per building."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from depotsafe.errors import DepotsafeError
+from depotsafe.ui import model, state
+from depotsafe.ui.common import KEEP, _, metres_up, not_available, show_error
+from depotsafe.ui.maps import Overlay, depot_figure
+
+FRAGMENT = "#542788"
+THERMAL = "#e66101"
+
+
+def _effects_available() -> bool:
+    try:
+        import depotsafe.commands.effects
+        import depotsafe.effects.zones  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def render() -> None:
+    """Draw the Effects page."""
+    st.header(_("Effects"))
+    depot, _key, err = state.depot()
+    if err is not None:
+        show_error(err, _("The edited depot was refused; the effects use the last depot that read cleanly."))
+    if depot is None:
+        st.warning(_("No depot loaded."))
+        return
+    if not _effects_available():
+        not_available(_("explosion effects"))
+        return
+    from depotsafe.effects.tables import explosives
+    from depotsafe.effects.zones import blast_zones, event_neq_kg, site_table
+
+    stores = [s for s in depot.sites if s.stock_entries]
+    if not stores:
+        st.info(_("No storehouse holds stock: add stock on the Depot page."))
+        return
+    ids = [s.id for s in stores]
+    if st.session_state.get(f"{KEEP}effects_site") not in ids:
+        st.session_state[f"{KEEP}effects_site"] = ids[0]
+    c1, c2, c3 = st.columns(3)
+    site_id = c1.selectbox(_("Storehouse"), ids, key=f"{KEEP}effects_site")
+    events = {"stock": _("Explosion of its stock (mass-explosion NEQ)"), "custom": _("Explosion of a given NEQ")}
+    event = c2.selectbox(_("Event"), list(events), format_func=events.__getitem__, key=f"{KEEP}effects_event")
+    names = list(explosives())
+    explosive = c3.selectbox(_("Explosive (TNT equivalence)"), names,
+                             index=names.index("TNT") if "TNT" in names else 0, key=f"{KEEP}effects_explosive")
+    site = depot.site(site_id)
+    try:
+        lines = model.site_stock_lines(site)
+    except (DepotsafeError, ValueError) as exc:
+        show_error(exc, _("The stock of this storehouse could not be read"))
+        return
+    if event == "custom":
+        text = st.text_input(_("NEQ of the event"), value="1 t", key=f"{KEEP}effects_neq")
+        from depotsafe.units import to_si
+
+        try:
+            neq_kg = to_si(text, "mass", "NEQ")
+            if not neq_kg > 0:
+                raise DepotsafeError(_("The NEQ must be more than 0 kg."))
+        except (DepotsafeError, ValueError) as exc:
+            show_error(exc, _("NEQ of the event"))
+            return
+    else:
+        neq_kg = event_neq_kg(lines)
+    st.caption(_("Blast NEQ {neq:,.0f} kg: HD 1.1 and 1.5, with HD 1.2 and 1.3 added when stored with them "
+                 "(AASTP-1 (2006) Table 4 and §1.3.2.5); HD 1.4 never.").format(neq=neq_kg))
+
+    from depotsafe.commands.effects import hazard_zones_of
+
+    overlays: list[Overlay] = []
+    zone_rows: list[dict[str, Any]] = []
+    others = [(s.id, s.geometry, s.persons) for s in depot.sites if s.id != site.id]
+    try:
+        hz, hz_notes = hazard_zones_of(site.kind, lines, neq_kg, site.sparse)
+        zones = blast_zones([site.geometry], [neq_kg], explosive) if neq_kg > 0 else []
+        table = site_table(site.geometry, neq_kg, others, explosive=explosive, hazard_zones=hz)
+    except (DepotsafeError, ValueError) as exc:
+        show_error(exc, _("The effects could not be computed"))
+        return
+    from plotly.colors import sample_colorscale
+
+    # darkest for the highest overpressure, one colour per level
+    colours = sample_colorscale("YlOrRd", [1.0 - 0.8 * k / max(len(zones) - 1, 1) for k in range(len(zones))])
+    for n, z in enumerate(zones):
+        lv = z.level
+        overlays.append(Overlay(
+            z.geometry.boundary, f"{lv.level}: ≥ {lv.overpressure_pa / 1e3:g} kPa", colours[n],
+            hover=f"<b>{lv.level}</b> {lv.name}<br>≥ {lv.overpressure_pa / 1e3:g} kPa, "
+                  f"{metres_up(z.radius_m[0])}<br>{lv.people}<br>{lv.source}", width=2))
+        zone_rows.append({_("zone"): lv.level, _("name"): lv.name, _("overpressure ≥ [kPa]"): lv.overpressure_pa / 1e3,
+                          _("radius from the footprint"): metres_up(z.radius_m[0]), _("people"): lv.people,
+                          _("source"): lv.source})
+    for hzone in hz:
+        colour = FRAGMENT if hzone.kind == "fragment" else THERMAL
+        label = _("fragment zone (HD {hd})") if hzone.kind == "fragment" else _("thermal zone (HD {hd})")
+        overlays.append(Overlay(site.geometry.buffer(hzone.radius_m, quad_segs=32).boundary,
+                                label.format(hd=hzone.hd), colour, dash="dot", width=2,
+                                hover=f"{hzone.rule}: {metres_up(hzone.radius_m)}<br>{hzone.source}"))
+        zone_rows.append({_("zone"): label.format(hd=hzone.hd), _("name"): hzone.rule, _("overpressure ≥ [kPa]"): None,
+                          _("radius from the footprint"): metres_up(hzone.radius_m), _("people"): hzone.basis,
+                          _("source"): hzone.source})
+    for note in hz_notes:
+        st.caption(note)
+    if neq_kg <= 0 and not zone_rows:
+        st.info(_("This storehouse holds no mass-explosion stock (HD 1.1 or 1.5): no blast event."))
+        return
+    basemap = st.toggle(_("Basemap (needs internet)"), key=f"{KEEP}basemap_effects", value=False,
+                        disabled=depot.is_local)
+    st.plotly_chart(depot_figure(depot, overlays, highlight=[site.id], basemap=basemap),
+                    width="stretch", key="effects_map")
+    st.subheader(_("Zones"))
+    st.dataframe(pd.DataFrame(zone_rows), hide_index=True, width="stretch", key="zones_table")
+    if table:
+        st.subheader(_("Effects at every building"))
+        st.caption(_("Incident overpressure and impulse at the nearest point of each building "
+                     "(Kingery–Bulmash as fitted by Swisdak, IATG 01.80); injury probabilities from the probits "
+                     "of IATG 01.80. Empty where a value lies outside its fit."))
+        rows = []
+        for r in sorted(table, key=lambda r: r["distance_m"]):
+            inj = r.get("injury_probability") or {}
+            row = {
+                _("building"): r["id"],
+                _("distance [m]"): r["distance_m"],
+                _("persons"): r["persons"],
+                _("overpressure [kPa]"): r["incident_overpressure_kpa"],
+                _("impulse [kPa·ms]"): r["incident_impulse_kpa_ms"],
+                _("zone"): r["zone"],
+                _("in hazard zones"): ", ".join(r.get("in_hazard_zones") or []),
+            }
+            for k, v in inj.items():
+                row[f"P({k})"] = v
+            rows.append(row)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="effects_table",
+                     column_config={_("distance [m]"): st.column_config.NumberColumn(format="%.1f"),
+                                    _("overpressure [kPa]"): st.column_config.NumberColumn(format="%.3g"),
+                                    _("impulse [kPa·ms]"): st.column_config.NumberColumn(format="%.3g")})

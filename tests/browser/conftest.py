@@ -1,0 +1,120 @@
+"""Real-browser tests: Debian chromium driven by Playwright against ``streamlit run``.
+
+No browser is downloaded: Playwright launches /usr/bin/chromium (apt).  The
+module fixture starts the packaged app on a free loopback port and stops it
+after the tests.  Without chromium the tests skip, except under CI=true, where
+a missing browser fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("DEPOTSAFE_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _browser_missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install '.[browser]')"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the browser tests without a browser, or fail them under CI."""
+    why = _browser_missing()
+    if why is None:
+        return
+    for item in items:
+        if "browser" in item.keywords:
+            if os.environ.get("CI", "").lower() == "true":
+                item.fixturenames.append("_ci_needs_browser")  # type: ignore[attr-defined]
+            else:
+                item.add_marker(pytest.mark.skip(reason=why))
+
+
+@pytest.fixture
+def _ci_needs_browser() -> None:
+    pytest.fail(f"CI=true but the browser test cannot run: {_browser_missing()}")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Debian's chromium, quiet on the network."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run`` of the packaged app on loopback; yields its URL."""
+    port = _free_port()
+    script = str(files("depotsafe.ui").joinpath("streamlit_app.py"))
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = dict(os.environ)
+    env.setdefault("DEPOTSAFE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", script,
+             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+             "--client.toolbarMode", "minimal"],
+            stdout=out, stderr=subprocess.STDOUT, env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for screenshots and timings (gitignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

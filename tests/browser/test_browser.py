@@ -1,0 +1,184 @@
+"""The app as its users use it: a real browser against ``streamlit run``.
+
+Opens the app, runs the compliance check on the sample depot, reads the
+number of violations off the page, switches to Effects for a storehouse and
+sees the zones table.  Screenshots and the click-to-result time go to
+test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def _idle(page) -> None:
+    page.wait_for_selector(IDLE, timeout=120_000)
+
+
+def _upload(page, uploader, path: Path) -> None:
+    """Give a file to a file uploader and wait until the server has it.
+
+    A rerun under way can redraw the uploader and drop the file: try again.
+    """
+    from playwright.sync_api import expect
+
+    for attempt in range(3):
+        _idle(page)
+        uploader.locator("input[type=file]").set_input_files(str(path))
+        try:
+            expect(uploader).to_contain_text(path.name, timeout=15_000)
+        except AssertionError:
+            if attempt == 2:
+                raise
+        else:
+            _idle(page)
+            return
+
+
+def _goto_page(page, name: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
+    _idle(page)
+
+
+def test_check_then_effects(page, app_url: str, artifacts: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(app_url)
+    _idle(page)
+    expect(page.get_by_role("heading", name="Depot", exact=True)).to_be_visible(timeout=60_000)
+    # the map draws offline: plotly ships inside streamlit, no tiles are fetched
+    expect(page.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible(timeout=60_000)
+    expect(page.locator("[data-testid='stPlotlyChart'] .legendtext", has_text="igloo_7bar").first).to_be_visible()
+    page.screenshot(path=str(artifacts / "01-depot.png"), full_page=True)
+
+    _goto_page(page, "Compliance")
+    button = page.get_by_role("button", name="Run the compliance check")
+    expect(button).to_be_visible()
+    t0 = time.perf_counter()
+    button.click()
+    metric = page.get_by_test_id("stMetric").filter(has_text="Violations")
+    expect(metric).to_be_visible(timeout=120_000)
+    elapsed = time.perf_counter() - t0
+    _idle(page)
+    value = metric.get_by_test_id("stMetricValue").inner_text()
+    violations = int(re.sub(r"\D", "", value))
+    assert violations > 0  # the sample depot is built with violations (data/samples/README.md)
+    expect(page.get_by_text("The depot does not comply.")).to_be_visible()
+    expect(page.locator("[data-testid='stPlotlyChart'] .legendtext", has_text="violating pair").first).to_be_visible()
+    page.screenshot(path=str(artifacts / "02-compliance.png"), full_page=True)
+    (artifacts / "browser-timing.json").write_text(
+        json.dumps({"sample_depot_click_to_result_s": elapsed, "violations": violations}, indent=1)
+    )
+
+    _goto_page(page, "Effects")
+    import importlib.util
+
+    if importlib.util.find_spec("depotsafe.effects") is None:  # engine piece not installed
+        expect(page.get_by_text("Not available in this version of depotsafe: explosion effects.")).to_be_visible()
+        return
+    expect(page.get_by_role("heading", name="Zones", exact=True)).to_be_visible(timeout=60_000)
+    zones = page.get_by_test_id("stDataFrame").first
+    expect(zones).to_be_visible()
+    expect(page.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible(timeout=60_000)
+    page.screenshot(path=str(artifacts / "03-effects.png"), full_page=True)
+
+
+
+def test_bad_upload_keeps_the_depot(page, app_url: str, artifacts: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(app_url)
+    _idle(page)
+    page.get_by_text("Load a depot").click()
+    bad = tmp_path / "broken.geojson"
+    bad.write_text("{ this is not json")
+    _upload(page, page.get_by_test_id("stFileUploader").first, bad)
+    page.get_by_role("button", name="Load the uploaded files").click()
+    _idle(page)
+    expect(page.get_by_text("The file was not loaded")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("not JSON")).to_be_visible()
+    expect(page.get_by_text("sample_depot.geojson: 20 sites")).to_be_visible()
+    page.screenshot(path=str(artifacts / "04-bad-upload.png"), full_page=True)
+
+
+def test_several_sessions_at_once(browser, app_url: str, artifacts: Path) -> None:
+    """Three browser sessions run the check at the same time; none crashes."""
+    from playwright.sync_api import expect
+
+    contexts = [browser.new_context() for _ in range(3)]
+    pages = [c.new_page() for c in contexts]
+    try:
+        for page in pages:
+            page.goto(app_url)
+        for page in pages:
+            _idle(page)
+            _goto_page(page, "Compliance")
+        for page in pages:  # click all before waiting for any
+            page.get_by_role("button", name="Run the compliance check").click()
+        values = []
+        for page in pages:
+            metric = page.get_by_test_id("stMetric").filter(has_text="Violations")
+            expect(metric).to_be_visible(timeout=120_000)
+            values.append(metric.get_by_test_id("stMetricValue").inner_text())
+        assert len(set(values)) == 1
+        for page in pages:
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+        pages[-1].screenshot(path=str(artifacts / "05-three-sessions.png"))
+    finally:
+        for c in contexts:
+            c.close()
+
+
+def test_click_to_result_on_a_synthetic_depot(page, app_url: str, artifacts: Path) -> None:
+    """Time from the click on the check to the result, after warm-up.
+
+    Size from DEPOTSAFE_MEASURE_SITES (default 1000; the issue asks for
+    10,000 as well: set it to 10000 to measure that).
+    """
+    import os
+
+    from playwright.sync_api import expect
+
+    n = int(os.environ.get("DEPOTSAFE_MEASURE_SITES", "1000"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(app_url)
+    _idle(page)
+    page.get_by_text("Load a depot").click()
+    sites = page.get_by_label("Sites")
+    sites.fill(str(n))
+    sites.press("Enter")
+    _idle(page)
+    page.get_by_role("button", name="Generate a synthetic depot").click()
+    _idle(page)
+    expect(page.get_by_text(f"Generated a synthetic depot of {n} sites.")).to_be_visible(timeout=120_000)
+    expect(page.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible(timeout=120_000)
+    _goto_page(page, "Compliance")
+    timings = []
+    for _ in range(2):  # the first check of a new depot, then the same again
+        t0 = time.perf_counter()
+        page.get_by_role("button", name="Run the compliance check").click()
+        # the metric of the previous run stays on the page, marked stale, until replaced
+        metric = page.locator("[data-testid='stElementContainer'][data-stale='false'] [data-testid='stMetric']",
+                              has_text="Violations")
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=10_000)
+        expect(metric).to_be_visible(timeout=600_000)
+        elapsed = time.perf_counter() - t0
+        _idle(page)
+        engine_s = float(page.get_by_test_id("stMetric").filter(has_text="Check time")
+                         .get_by_test_id("stMetricValue").inner_text().split()[0])
+        timings.append({"click_to_result_s": elapsed, "engine_check_s": engine_s})
+    violations = int(re.sub(r"\D", "", metric.get_by_test_id("stMetricValue").inner_text()))
+    page.screenshot(path=str(artifacts / f"06-synthetic-{n}.png"))
+    (artifacts / f"browser-timing-synthetic-{n}.json").write_text(json.dumps(
+        {"sites": n, "runs": timings, "violations": violations}, indent=1))
+    assert violations > 0  # the synthetic depot has deliberate violations

@@ -1,0 +1,71 @@
+"""App start-up: the keyed Numba cache directory and the ``depotsafe app`` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from depotsafe.cli import main
+from depotsafe.ui import runtime
+
+
+def test_cache_dir_is_keyed_by_version_and_kernel_sources(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DEPOTSAFE_CACHE_DIR", str(tmp_path))
+    first = runtime.numba_cache_dir()
+    assert first.parent == tmp_path / "numba"
+    assert first.name == f"{runtime.__version__}-{runtime.kernel_source_hash()[:16]}"
+    monkeypatch.setattr(runtime, "__version__", "99.0")
+    assert runtime.numba_cache_dir() != first
+    monkeypatch.setattr(runtime, "kernel_source_hash", lambda: "f" * 64)
+    assert runtime.numba_cache_dir().name == "99.0-" + "f" * 16
+
+
+def test_kernel_hash_changes_with_any_kernel_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec("depotsafe.kernels")
+    assert real is not None
+    assert real.submodule_search_locations
+    for p in Path(next(iter(real.submodule_search_locations))).glob("*.py"):
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+
+    class Spec:
+        submodule_search_locations = (str(tmp_path),)
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: Spec())
+    before = runtime.kernel_source_hash()
+    assert before == runtime.kernel_source_hash()
+    helper = sorted(tmp_path.glob("*.py"))[-1]
+    helper.write_text(helper.read_text() + "\n# changed\n")
+    assert runtime.kernel_source_hash() != before
+
+
+def test_configure_keeps_an_explicit_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "explicit"))
+    assert runtime.configure_numba_cache() == str(tmp_path / "explicit")
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    monkeypatch.setenv("DEPOTSAFE_CACHE_DIR", str(tmp_path / "base"))
+    path = runtime.configure_numba_cache()
+    assert Path(path).is_dir()
+    assert Path(path).parent == tmp_path / "base" / "numba"
+    import os
+
+    assert os.environ["NUMBA_CACHE_DIR"] == path
+
+
+def test_app_command_runs_the_packaged_script(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["app", "--port", "8765", "--headless", "--json"]) == 0
+    cmd = json.loads(capsys.readouterr().out)["command"]
+    script = Path(cmd[cmd.index("run") + 1])
+    assert script.name == "streamlit_app.py"
+    assert script.is_file()
+    assert cmd[cmd.index("--server.port") + 1] == "8765"
+    assert cmd[cmd.index("--server.address") + 1] == "localhost"
+    assert cmd[cmd.index("--server.headless") + 1] == "true"
+
+
+def test_app_command_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["app", "--port", "70000", "--json"]) == 2
+    assert "port: got 70000; a port number in 1-65535" in capsys.readouterr().err
