@@ -21,8 +21,9 @@ from xml.sax.saxutils import escape
 import shapely
 from shapely.geometry import mapping
 
-from depotsafe.check import CheckResult
+from depotsafe.check import CheckResult, _cases_of
 from depotsafe.errors import InputError
+from depotsafe.explosives import parse_stock_entry
 from depotsafe.kinds import kinds
 from depotsafe.qd import FACES, Relation, required_distance_m, resolve_rule
 
@@ -94,8 +95,6 @@ def arcs(result: CheckResult, es_kinds: tuple[str, ...] | None = None) -> list[d
     ``pes``, ``es_kind``, ``required_distance_m``, ``rule`` and ``violated``
     (some ES of that kind fails).  Coordinates in local metres.
     """
-    from depotsafe.check import _cases_of, _UnionFind  # noqa: F401 (cases of the licence)
-
     depot = result.depot
     rs = result.rule_set
     present = es_kinds or tuple(dict.fromkeys(s.kind for s in depot.sites))
@@ -109,8 +108,6 @@ def arcs(result: CheckResult, es_kinds: tuple[str, ...] | None = None) -> list[d
         site = depot.site(site_out["id"])
         members = group_of.get(site.id, [site.id])
         lines = []
-        from depotsafe.explosives import parse_stock_entry
-
         for m in members:
             s = depot.site(m)
             lines += [parse_stock_entry(e, f"{m}.stock[{k}]") for k, e in enumerate(s.stock_entries)]
