@@ -348,6 +348,19 @@ def _tm_proj(lon0: float, lat0: float) -> str:
 # --------------------------------------------------------------------------- stock CSV
 
 
+def _kg_cell(text: str, column: str, where: str, problems: _Problems) -> float | None:
+    """A stock-CSV cell holding plain kilograms, or None with the problem recorded."""
+    try:
+        value = float(text)
+    except ValueError:
+        problems.add(where, f"{column}: got {text!r}; a number of kilograms is required")
+        return None
+    if not math.isfinite(value):
+        problems.add(where, f"{column}: got {text!r}; a finite number is required")
+        return None
+    return value
+
+
 def _read_stock_csv(
     path: str | Path,
     sites_by_id: Mapping[str, str],
@@ -424,24 +437,14 @@ def _read_stock_csv(
                 )
                 continue
         else:
-            try:
-                v = float(q)
-            except ValueError:
-                problems.add(where, f"quantity_kg: got {q!r}; a number of kilograms is required")
-                continue
-            if not math.isfinite(v):
-                problems.add(where, f"quantity_kg: got {q!r}; a finite number is required")
+            v = _kg_cell(q, "quantity_kg", where, problems)
+            if v is None:
                 continue
             entry["neq_kg"] = v
         u = (row.get("unit_neq_kg") or "").strip()
         if u:
-            try:
-                uv = float(u)
-            except ValueError:
-                problems.add(where, f"unit_neq_kg: got {u!r}; a number of kilograms is required")
-                continue
-            if not math.isfinite(uv):
-                problems.add(where, f"unit_neq_kg: got {u!r}; a finite number is required")
+            uv = _kg_cell(u, "unit_neq_kg", where, problems)
+            if uv is None:
                 continue
             entry["unit_neq_kg"] = uv
         form = (row.get("form") or "").strip()
