@@ -27,6 +27,7 @@ FULL = [
     ("Whole-depot check (`bench_check.py`)", ["bench_check.py", "--sizes", "1000", "10000", "100000", "--repeat", "3"]),
     ("Candidate pairs and footprint distances (`bench_geometry.py`)", ["bench_geometry.py"]),
     ("Blast field, 2000 x 2000 grid, 100 events (`bench_blast.py`)", ["bench_blast.py"]),
+    ("Cold start: set-up, first page, first check (`bench_coldstart.py`)", ["bench_coldstart.py"]),
 ]
 QUICK = [
     ("Whole-depot check (quick)", ["bench_check.py", "--sizes", "1000", "--repeat", "1"]),

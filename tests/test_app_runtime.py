@@ -66,6 +66,47 @@ def test_app_command_runs_the_packaged_script(capsys: pytest.CaptureFixture[str]
     assert cmd[cmd.index("--server.headless") + 1] == "true"
 
 
+def test_app_server_is_always_headless_so_it_never_prompts(capsys: pytest.CaptureFixture[str]) -> None:
+    """Streamlit's non-headless start asks for an e-mail address; depotsafe opens the browser itself."""
+    assert main(["app", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    cmd = out["command"]
+    assert cmd[cmd.index("--server.headless") + 1] == "true"
+    assert out["url"] == "http://localhost:8501"
+
+
+def test_browser_opened_only_with_a_display() -> None:
+    from depotsafe.commands.app import has_display
+
+    assert not has_display({}, "linux")
+    assert has_display({"DISPLAY": ":0"}, "linux")
+    assert has_display({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
+    assert has_display({}, "darwin")
+    assert has_display({}, "win32")
+
+
+def test_app_url_for_every_address() -> None:
+    import argparse
+
+    from depotsafe.commands.app import app_url
+
+    def url(address: str) -> str:
+        return app_url(argparse.Namespace(address=address, port=8600))
+
+    assert url("0.0.0.0") == "http://localhost:8600"
+    assert url("127.0.0.1") == "http://127.0.0.1:8600"
+    assert url("::1") == "http://[::1]:8600"
+
+
+def test_app_json_says_no_browser_when_headless(capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert main(["app", "--headless", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["open_browser"] is False
+    assert main(["app", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["open_browser"] is True
+
+
 def test_app_command_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["app", "--port", "70000", "--json"]) == 2
     assert "port: got 70000; a port number in 1-65535" in capsys.readouterr().err

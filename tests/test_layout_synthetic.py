@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -57,8 +55,8 @@ def test_bad_size():
 
 
 @pytest.mark.slow
-def test_hundred_thousand_sites_in_seconds():
-    t = time.perf_counter()
+def test_hundred_thousand_sites():
+    """The generator's largest benchmark size (its speed is measured in benchmarks/, not here)."""
     fc = synthetic_depot(100_000, seed=0)
-    assert time.perf_counter() - t < 10.0
     assert len(fc["features"]) == 100_000
+    assert len({f["properties"]["id"] for f in fc["features"]}) == 100_000

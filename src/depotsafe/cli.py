@@ -20,7 +20,7 @@ from depotsafe import __version__
 from depotsafe.errors import DepotsafeError, InputError
 
 #: Command modules under depotsafe.commands, in the order --help lists them.
-COMMANDS: tuple[str, ...] = ("qd", "check", "siting", "blast", "effects", "app")
+COMMANDS: tuple[str, ...] = ("qd", "check", "siting", "blast", "effects", "app", "warmup")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,6 +75,11 @@ def print_json(result: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    # Before anything imports numba: the app and every command share one keyed
+    # on-disk cache of compiled kernels (an explicit NUMBA_CACHE_DIR wins).
+    from depotsafe.ui.runtime import configure_numba_cache
+
+    configure_numba_cache()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -83,6 +83,11 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     env = dict(os.environ)
     env.setdefault("DEPOTSAFE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # As the README's first command does: compile the kernels at set-up, so the
+    # first page load does not wait on the compiler (a loaded machine took > 120 s).
+    warm = subprocess.run([str(Path(sys.executable).with_name("depotsafe")), "warmup"],
+                          capture_output=True, text=True, env=env, timeout=900, check=False)
+    assert warm.returncode == 0, warm.stderr
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", script,

@@ -62,7 +62,8 @@ def main() -> None:
     """Run one pass of the app script."""
     st.set_page_config(page_title="depotsafe", page_icon="🛡️", layout="wide")
     keep_widget_state()
-    with st.spinner("depotsafe…"):
+    with st.spinner("depotsafe: loading the calculation kernels (seconds; up to a minute on the "
+                    "first start after an install or upgrade, unless `depotsafe warmup` ran)…"):
         warm_up()
     state.init()
     pages = _pages()
