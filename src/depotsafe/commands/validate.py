@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 from typing import Any
 
@@ -133,5 +134,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.as_dict())
     else:
-        print(_human(result, args.all))
+        sys.stdout.write(_human(result, args.all) + "\n")
     return 1 if result.failed else 0
