@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from depotsafe.api import quantity_limit, required_distance
-from depotsafe.errors import InputError, one_of
+from depotsafe.errors import DepotsafeError, InputError, one_of
 from depotsafe.qd import function_distance_m
 from depotsafe.rules import RuleSet, available_rule_sets, load_rule_set
 from depotsafe.units import quantity
@@ -486,8 +486,14 @@ def validate(rule_set: str = "iatg", *, rounding: str = "formula", only: str | N
         raise InputError("rounding", rounding, one_of(ROUNDING_MODES))
     if only is not None and only not in PARTS:
         raise InputError("only", only, one_of(PARTS))
-    rs = load_rule_set(rule_set)
     folder = rule_set_folder(rule_set)
+    try:
+        rs = load_rule_set(rule_set)
+    except DepotsafeError:
+        raise
+    except (KeyError, ValueError, TypeError, IndexError, OSError, csv.Error) as exc:
+        # a folder whose files do not parse: bad input here, whatever the loader raised
+        raise InputError("rule-set", rule_set, f"the rule set does not load ({type(exc).__name__}: {exc})") from exc
     examples, examples_sha = _read_reference(folder, EXAMPLES_FILE, _EXAMPLE_COLUMNS)
     tables, tables_sha = _read_reference(folder, TABLES_FILE, _TABLE_COLUMNS)
     for i, r in enumerate(tables, start=1):
