@@ -146,9 +146,12 @@ def test_readable_output_summary_first_and_pages(shipped_text):
     # a worked example's line shows its page, printed value, depotsafe's value and the verdict
     (line,) = [ln for ln in lines if ln.split()[:1] == ["B-I-1.1-f-IBD"]]
     assert "I-B-24 (PDF p.204)" in line
-    assert "610 m" in line and "602.6 m" in line and line.rstrip().endswith("pass")
+    assert "610 m" in line
+    assert "602.6 m" in line
+    assert line.rstrip().endswith("pass")
     (line,) = [ln for ln in lines if ln.split()[:1] == ["II-8-1"]]
-    assert "I-B-8 (PDF p.188)" in line and "18,000 kg" in line
+    assert "I-B-8 (PDF p.188)" in line
+    assert "18,000 kg" in line
     # declared not reproducible: listed with the CSV's reason
     i = next(i for i, ln in enumerate(lines) if ln.split()[:1] == ["B-II-ls-3A-ESH"])
     assert lines[i].rstrip().endswith("not reproducible")
@@ -224,7 +227,8 @@ def test_rule_set_that_does_not_load_is_bad_input(tmp_path):
     out = depotsafe("validate", "--rule-set", str(tmp_path / "nowhere"))
     assert out.returncode == 2
     assert out.stdout == ""
-    assert "rule-set" in out.stderr and "ruleset.toml" in out.stderr
+    assert "rule-set" in out.stderr
+    assert "ruleset.toml" in out.stderr
 
 
 def test_rule_set_with_broken_data_is_bad_input(tmp_path):
@@ -251,7 +255,8 @@ def test_rule_set_without_references_is_bad_input(tmp_path):
 def test_only_takes_examples_or_tables():
     out = depotsafe("validate", "--only", "everything")
     assert out.returncode == 2
-    assert "examples" in out.stderr and "tables" in out.stderr
+    assert "examples" in out.stderr
+    assert "tables" in out.stderr
 
 
 # ------------------------------------------------------------ the rounding step itself
@@ -269,7 +274,9 @@ def test_rounding_step_of_the_printed_tables(printed, step):
 def test_within_rounding_step_is_both_ways_and_no_wider():
     assert within_rounding_step(590, 581.8)  # D12 at 18 t, I-A-13
     assert within_rounding_step(1220, 1205.0)  # D12 at 160 t
-    assert within_rounding_step(610, 620.0) and within_rounding_step(610, 600.0)
-    assert not within_rounding_step(610, 620.01) and not within_rounding_step(610, 599.99)
+    assert within_rounding_step(610, 620.0)
+    assert within_rounding_step(610, 600.0)
+    assert not within_rounding_step(610, 620.01)
+    assert not within_rounding_step(610, 599.99)
     assert not within_rounding_step(490, 581.8)  # the D13 misprint
     assert not within_rounding_step(30, 31.04)  # Table 2 D1 at 10 kg, printed below its formula
