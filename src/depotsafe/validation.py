@@ -196,12 +196,18 @@ class _FormulaJudge:
     name = "formula"
 
     def distance(self, printed_m: float, value_m: float) -> bool:
+        """A printed distance: within the table's rounding step, both ways (decision 4)."""
         return within_rounding_step(printed_m, value_m)
 
     def quantity(self, printed_kg: float, limit_kg: float, next_kg: float) -> bool:
+        """A printed quantity limit: the next lesser tabulated quantity (§1.3.2.1 b))."""
         if printed_kg == 0.0:
             return limit_kg == 0.0  # the source says nil: nothing may be stored
         return printed_kg <= limit_kg < next_kg
+
+    def more_than(self, printed_kg: float, limit_kg: float) -> bool:
+        """A printed "over 250 000 kg": the end of the tables."""
+        return limit_kg > printed_kg
 
 
 _JUDGES = {"formula": _FormulaJudge()}
@@ -286,7 +292,7 @@ def example_case(
     asked = "quantity" if row["asked"] == "quantity" else "distance"
     unit = "kg" if asked == "quantity" else "m"
     hd, cg = _division_and_group(row)
-    base = {
+    base: dict[str, Any] = {
         "kind": "example",
         "id": row["id"],
         "page": short_page(row["page"]),
@@ -315,8 +321,8 @@ def example_case(
         assert limit is not None
         printed = row["printed_answer"].strip()
         if printed.startswith(">"):
-            printed_kg, next_kg = _number(printed[1:]), math.inf
-            ok = limit > printed_kg
+            printed_kg = _number(printed[1:])
+            ok = judge.more_than(printed_kg, limit)
             wanted = f"more than {printed_kg:,.0f} kg"
         else:
             printed_kg = _number(printed)
@@ -378,7 +384,7 @@ def table_case(row: dict[str, str], rs: RuleSet, rounding: str = "formula") -> C
     judge = _JUDGES[rounding]
     table, code = row["table"], row["function"]
     neq_kg, printed_m = _number(row["neq_kg"]), _number(row["printed_m"])
-    base = {
+    base: dict[str, Any] = {
         "kind": "table",
         "id": f"T{table}-{code}-{neq_kg:.0f}kg",
         "page": short_page(row["page"]),
