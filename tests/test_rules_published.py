@@ -5,8 +5,10 @@ a function (1,282 printed values; D1/D2 of Table 1, modular bomb storage, are
 not used by depotsafe) is compared with the function computed from its
 formula.  The tables print values rounded up (to 1 m below 100 m, 5 m to
 500 m, 10 m to 1000 m, coarser above), so the comparison allows one rounding
-step both ways (standards.md section 9 decision 4).  The few printed values
-that are not within a step are listed here one by one with the reason.
+step both ways (standards.md section 9 decision 4; the one definition is
+depotsafe.validation.within_rounding_step, which ``depotsafe validate`` uses).
+The few printed values that are not within a step are listed here one by one
+with the reason.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 
 from depotsafe.qd import function_distance_m
 from depotsafe.rules import load_rule_set
+from depotsafe.validation import within_rounding_step
 
 DATA = Path(__file__).parent / "data"
 
@@ -38,17 +41,6 @@ KNOWN_MISPRINTS = {
     # I-A-16: D1 at 10 kg printed 30; the formula gives 31.04 (decision 4 lists it).
     ("2", "D1", 10.0): 32.0,
 }
-
-
-def rounding_step_m(printed_m: float) -> float:
-    """The rounding step of the printed tables (standards.md section 2.1)."""
-    if printed_m < 100:
-        return 1.0
-    if printed_m < 500:
-        return 5.0
-    if printed_m < 1000:
-        return 10.0
-    return 20.0
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +70,7 @@ def test_function_matches_printed_table_value(iatg, row):
     printed = float(row["printed_m"])
     printed = KNOWN_MISPRINTS.get((row["table"], row["code"], q), printed)
     value = function_distance_m(iatg, iatg.function_index[f"{row['table']}:{row['code']}"], q)
-    step = rounding_step_m(printed)
-    assert printed - step <= value <= printed + step, (row["page"], value, printed)
+    assert within_rounding_step(printed, value), (row["page"], value, printed)
 
 
 def test_d13_misprint_at_18_t_is_not_followed(iatg):
@@ -103,8 +94,7 @@ def test_d13_misprint_at_18_t_is_not_followed(iatg):
 )
 def test_table1_values_quoted_in_standards(iatg, code, q_kg, expected):
     value = function_distance_m(iatg, iatg.function_index[f"1:{code}"], float(q_kg))
-    step = rounding_step_m(expected)
-    assert expected - step <= value <= expected + step
+    assert within_rounding_step(expected, value)
 
 
 @pytest.mark.parametrize(
@@ -119,8 +109,7 @@ def test_table1_values_quoted_in_standards(iatg, code, q_kg, expected):
 )
 def test_hd12_hd13_values_quoted_in_standards(iatg, table, code, q_kg, expected):
     value = function_distance_m(iatg, iatg.function_index[f"{table}:{code}"], float(q_kg))
-    step = rounding_step_m(expected)
-    assert expected - step <= value <= expected + step
+    assert within_rounding_step(expected, value)
 
 
 def test_running_maximum_at_the_d13_branch_switch(iatg):
