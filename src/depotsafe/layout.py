@@ -42,7 +42,8 @@ division, compatibility group and NEQ).  A stock CSV has the header
 is an NEQ with its unit (``"5 t"``, ``"800 kg"``).  A column ``quantity_kg``
 may be given instead, holding plain numbers in kilograms.  Each CSV row
 becomes a dict ``{"item", "hd", "cg", "neq" or "neq_kg", "unit_neq_kg",
-"form", "source"}`` in the inline format.
+"form"}`` in the inline format, checked as a stock line when the file is read
+(a problem names the file and row).
 """
 
 from __future__ import annotations
@@ -350,15 +351,13 @@ def _tm_proj(lon0: float, lat0: float) -> str:
 
 def _kg_cell(text: str, column: str, where: str, problems: _Problems) -> float | None:
     """A stock-CSV cell holding plain kilograms, or None with the problem recorded."""
+    from depotsafe.units import parse_number
+
     try:
-        value = float(text)
-    except ValueError:
-        problems.add(where, f"{column}: got {text!r}; a number of kilograms is required")
+        return parse_number(text, column, "a number of kilograms")
+    except InputError as exc:
+        problems.add(where, str(exc))
         return None
-    if not math.isfinite(value):
-        problems.add(where, f"{column}: got {text!r}; a finite number is required")
-        return None
-    return value
 
 
 def _read_stock_csv(
@@ -367,7 +366,8 @@ def _read_stock_csv(
     problems: _Problems,
 ) -> tuple[dict[str, list[dict[str, Any]]], bytes]:
     """Parse a stock CSV into raw stock dicts by site id."""
-    from depotsafe.units import to_si
+    from depotsafe.explosives import parse_stock_entry
+    from depotsafe.units import is_bare_number, to_si
 
     p = Path(path)
     try:
@@ -413,7 +413,6 @@ def _read_stock_csv(
         entry: dict[str, Any] = {
             "hd": (row.get("hd") or "").strip(),
             "cg": (row.get("cg") or "").strip(),
-            "source": f"{name} row {rowno}",
         }
         item = (row.get("item") or "").strip()
         if item:
@@ -421,21 +420,18 @@ def _read_stock_csv(
         q = (row.get(qcol) or "").strip()
         if qcol == "quantity":
             try:
-                float(q)
-            except ValueError:
-                try:
-                    to_si(q, "mass", f"{where} quantity")
-                except InputError as exc:
-                    problems.add(where, f"quantity: got {q!r}; {exc.allowed}")
-                    continue
-                entry["neq"] = q
-            else:
-                problems.add(
-                    where,
-                    f"quantity: got {q!r}, a mass without a unit; write e.g. '{q} kg' "
-                    "or '{q} t', or name the column quantity_kg".replace("{q}", q),
-                )
+                to_si(q, "mass", "quantity")
+            except InputError as exc:
+                if is_bare_number(q):
+                    problems.add(
+                        where,
+                        f"quantity: got {q!r}, a mass without a unit; write e.g. '{q} kg' "
+                        "or '{q} t', or name the column quantity_kg".replace("{q}", q),
+                    )
+                else:
+                    problems.add(where, str(exc))
                 continue
+            entry["neq"] = q
         else:
             v = _kg_cell(q, "quantity_kg", where, problems)
             if v is None:
@@ -450,6 +446,11 @@ def _read_stock_csv(
         form = (row.get("form") or "").strip()
         if form:
             entry["form"] = form
+        try:  # every row checked here, so that a message names the CSV row
+            parse_stock_entry(entry, "stock")
+        except InputError as exc:
+            problems.add(where, str(exc))
+            continue
         out.setdefault(sid, []).append(entry)
     return out, raw
 
