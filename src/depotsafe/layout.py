@@ -22,9 +22,13 @@ Coordinate reference systems
 
 Whatever the source CRS, every footprint is transformed with pyproj to a
 transverse Mercator projection centred on the depot (``lon_0``/``lat_0`` = the
-centre of the layout's bounding box in longitude/latitude, scale factor 1,
-WGS84 ellipsoid, false easting and northing 0) before anything is measured
-(standards.md section 9 decision 12).  Web Mercator (EPSG:3857) is transformed
+median of the centres of the storage sites, so that one distant site does not
+move it; scale factor 1, WGS84 ellipsoid, false easting and northing 0) before
+anything is measured (standards.md section 9 decision 12).  A site whose
+vertices lie where that projection measures more than 0.1 % too long (about
+285 km from the central meridian, `MAX_SCALE_ERROR`) is refused and named; a
+public traffic route only has to come that near somewhere (it is measured near
+the depot).  Web Mercator (EPSG:3857) is transformed
 like any other CRS; its units are never taken as metres on the ground.
 
 Front bearings (``front_bearing_deg``) are degrees clockwise from grid north
@@ -346,6 +350,126 @@ def _tm_proj(lon0: float, lat0: float) -> str:
     )
 
 
+# --------------------------------------------------------------------------- extent
+
+MAX_SCALE_ERROR = 1e-3
+"""Largest scale error of the depot's transverse Mercator projection accepted [-].
+
+The projection has scale factor 1 on its central meridian and measures a
+distance x away from it too long by cosh(x / R) - 1, about x^2 / (2 R^2)
+(sphere of radius R): 0.1 % at about 285 km.  Sites beyond are refused."""
+
+EARTH_RADIUS_M = 6_371_008.8
+"""Mean earth radius (IUGG) [m], for the scale error bound."""
+
+MAX_OFF_MERIDIAN_M = EARTH_RADIUS_M * math.acosh(1.0 + MAX_SCALE_ERROR)
+"""Distance from the central meridian at which the scale error reaches MAX_SCALE_ERROR [m]."""
+
+_ROUTE_KINDS = ("public_traffic_route",)
+
+
+def _wrap180(a: Any) -> Any:
+    return (np.asarray(a) + 180.0) % 360.0 - 180.0
+
+
+def _depot_centre(
+    parsed: Sequence[Mapping[str, Any]], lon: np.ndarray, lat: np.ndarray, owner: np.ndarray
+) -> tuple[float, float]:
+    """Centre of the depot's projection: the median of the storage sites' centres.
+
+    Each site's centre is the middle of its longitude/latitude box; the median
+    over the sites that hold (or may hold) explosives, else over the sites that
+    are not routes, else over all.  One far site does not move it.
+    """
+    n = len(parsed)
+    ref = float(lon[0])
+    rel = _wrap180(lon - ref)  # longitudes relative to one vertex: no jump at 180 deg
+    lo_min = np.full(n, np.inf)
+    lo_max = np.full(n, -np.inf)
+    la_min = np.full(n, np.inf)
+    la_max = np.full(n, -np.inf)
+    np.minimum.at(lo_min, owner, rel)
+    np.maximum.at(lo_max, owner, rel)
+    np.minimum.at(la_min, owner, lat)
+    np.maximum.at(la_max, owner, lat)
+    clon = 0.5 * (lo_min + lo_max)
+    clat = 0.5 * (la_min + la_max)
+    allk = kinds()
+    stores = np.array([allk[p["kind"]].holds_explosives != "no" for p in parsed])
+    fixed = np.array([p["kind"] not in _ROUTE_KINDS for p in parsed])
+    pick = stores if stores.any() else fixed if fixed.any() else np.ones(n, dtype=bool)
+    lon0 = float(_wrap180(ref + float(np.median(clon[pick]))))
+    lat0 = float(np.median(clat[pick]))
+    return lon0, lat0
+
+
+def _check_extent(
+    parsed: Sequence[Mapping[str, Any]],
+    geoms: Sequence[BaseGeometry],
+    lon: np.ndarray,
+    lat: np.ndarray,
+    owner: np.ndarray,
+    lon0: float,
+    lat0: float,
+    problems: _Problems,
+) -> None:
+    """Refuse sites where the depot's projection does not measure true (MAX_SCALE_ERROR).
+
+    On a sphere the transverse Mercator scale factor at a point is
+    1 / sqrt(1 - B^2), B = cos(lat) sin(lon - lon0); every vertex of a site
+    must keep it within 1 + MAX_SCALE_ERROR (and lie on the depot's side of
+    the earth).  A public traffic route is measured near the depot: it must
+    come within MAX_OFF_MERIDIAN_M of the central meridian somewhere, and its
+    far parts do not count.
+    """
+    dlon = np.radians(_wrap180(lon - lon0))
+    b = np.cos(np.radians(lat)) * np.sin(dlon)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = 1.0 / np.sqrt(1.0 - b * b) - 1.0
+    ok_vertex = (np.cos(dlon) > 0) & np.isfinite(scale) & (scale <= MAX_SCALE_ERROR)
+    n = len(parsed)
+    site_ok = np.ones(n, dtype=bool)
+    np.logical_and.at(site_ok, owner, ok_vertex)
+    if bool(site_ok.all()):
+        return
+    strip = shapely.box(-MAX_OFF_MERIDIAN_M, -4.1e7, MAX_OFF_MERIDIAN_M, 4.1e7)
+    far: list[int] = []
+    for i in np.flatnonzero(~site_ok):
+        i = int(i)
+        if parsed[i]["kind"] in _ROUTE_KINDS:
+            mine = owner == i
+            near = bool(np.any(ok_vertex[mine]))
+            if not near and bool(np.all(np.cos(dlon[mine]) > 0)):
+                g = geoms[i]
+                xy = shapely.get_coordinates(g)
+                near = bool(np.all(np.isfinite(xy))) and bool(shapely.intersects(g, strip))
+            if near:
+                continue
+        far.append(i)
+    if not far:
+        return
+    geod = pyproj.Geod(ellps="WGS84")
+    limit_km = MAX_OFF_MERIDIAN_M / 1e3
+    for i in far:
+        mine = owner == i
+        k = int(np.flatnonzero(mine)[np.argmax(np.abs(b[mine]) + (np.cos(dlon[mine]) <= 0))])
+        _az, _baz, dist = geod.inv(lon0, lat0, float(lon[k]), float(lat[k]))
+        bk = abs(float(b[k]))
+        off_km = (EARTH_RADIUS_M * math.atanh(bk) / 1e3
+                  if float(np.cos(dlon[k])) > 0 and bk < 1 else math.inf)
+        off = (f"lies about {off_km:,.0f} km from the depot's central meridian"
+               if math.isfinite(off_km) else "lies on the far side of the earth")
+        problems.add(
+            f"feature {parsed[i]['id']!r}",
+            f"position [{float(lon[k]):.6f}, {float(lat[k]):.6f}] {off} ({lon0:.4f} deg, the "
+            f"middle of the storage sites; {dist / 1e3:,.0f} km from the depot centre); "
+            f"the depot's transverse Mercator projection measures distances true to "
+            f"{MAX_SCALE_ERROR * 100:g} % only within {limit_km:.0f} km of that meridian. "
+            "Check its coordinates (longitude first, then latitude), or give the distant "
+            "sites as a layout of their own",
+        )
+
+
 # --------------------------------------------------------------------------- stock CSV
 
 
@@ -644,7 +768,7 @@ def read_layout(
         bearings = [p["bearing"] for p in parsed]
     else:
         to_ll = pyproj.Transformer.from_crs(crs, _WGS84_NAME, always_xy=True)
-        coords = shapely.get_coordinates(np.asarray(geoms, dtype=object))
+        coords, owner = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
         if geographic:
             lon, lat = coords[:, 0], coords[:, 1]
         else:
@@ -656,14 +780,15 @@ def read_layout(
                     f"some coordinates cannot be transformed from {crs_name} to "
                     "longitude/latitude (outside the CRS's area of use?)",
                 )
-        lon0 = 0.5 * (float(np.min(lon)) + float(np.max(lon)))
-        lat0 = 0.5 * (float(np.min(lat)) + float(np.max(lat)))
+        lon0, lat0 = _depot_centre(parsed, lon, lat, owner)
         projection = _tm_proj(lon0, lat0)
         tm = pyproj.CRS.from_proj4(projection)
         fwd = pyproj.Transformer.from_crs(crs, tm, always_xy=True)
         to_wgs84 = pyproj.Transformer.from_crs(tm, _WGS84_NAME, always_xy=True)
         to_source = pyproj.Transformer.from_crs(tm, crs, always_xy=True)
         geoms = _transform_geoms(geoms, fwd.transform)
+        _check_extent(parsed, geoms, lon, lat, owner, lon0, lat0, problems)
+        problems.raise_if_any()
         bearings = []
         geod = pyproj.Geod(ellps="WGS84")
         for p in parsed:
