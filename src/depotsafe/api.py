@@ -284,6 +284,9 @@ def required_distance(
     rs, rule, division, unit_neq_kg, notes = _prepare(
         hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set
     )
+    if unit_neq_kg is not None and unit_neq_kg > neq_kg:
+        raise InputError("unit-neq", unit_neq,
+                         f"the NEQ of one munition cannot exceed the NEQ ({neq_kg:g} kg)")
     distance_m, governing = required_distance_m(rs, rule, neq_kg, unit_neq_kg or 0.0)
     if not rule.terms:
         notes.append("No QD: the table requires no distance for this pair")
