@@ -203,15 +203,93 @@ def _is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _read_bytes(source: str | Path | Mapping[str, Any]) -> tuple[bytes, str]:
-    if isinstance(source, Mapping):
-        raw = json.dumps(source, sort_keys=True, separators=(",", ":")).encode("utf-8")
-        return raw, "<dict>"
-    path = Path(source)
+MAX_UPLOAD_MB = 25
+"""Largest layout or stock file the app accepts [MB, 1 MB = 1,000,000 bytes]."""
+
+CLI_MAX_LAYOUT_MB = 100
+"""Default of the command line's ``--max-layout-mb`` [MB, 1 MB = 1,000,000 bytes]:
+well above the largest benchmark depot (100,000 sites, about 30 MB of GeoJSON)."""
+
+BYTES_PER_MB = 1_000_000
+
+
+def read_limited(path: str | Path, field: str, max_mb: float | None) -> bytes:
+    """The bytes of a file, refused before parsing when larger than ``max_mb``.
+
+    At most ``max_mb`` MB (+1 byte) are read, so a device or pipe cannot make
+    depotsafe read without end.  Raises LayoutError naming ``field`` and the path.
+    """
+    p = Path(path)
     try:
-        return path.read_bytes(), str(path)
+        if p.is_dir():
+            raise LayoutError(field, str(p), "is a folder; a file is required")
+        with p.open("rb") as fh:
+            if max_mb is None:
+                return fh.read()
+            limit = int(max_mb * BYTES_PER_MB)
+            raw = fh.read(limit + 1)
     except OSError as exc:
-        raise LayoutError("layout", str(path), f"cannot be read ({exc.strerror})") from None
+        raise LayoutError(field, str(p), f"cannot be read ({exc.strerror})") from None
+    if len(raw) > limit:
+        try:
+            st_size = p.stat().st_size
+        except OSError:
+            st_size = 0
+        size = f"is {st_size / BYTES_PER_MB:,.1f} MB," if st_size > limit else "holds"
+        raise LayoutError(
+            field, str(p),
+            f"the file {size} more than the limit of {max_mb:g} MB (1 MB = 1,000,000 bytes); "
+            "nothing was read. On the command line, --max-layout-mb raises the limit",
+        )
+    return raw
+
+
+def _read_bytes(
+    source: str | Path | Mapping[str, Any], max_mb: float | None = None
+) -> tuple[bytes, str]:
+    if isinstance(source, Mapping):
+        try:
+            raw = json.dumps(source, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        except RecursionError:
+            raise LayoutError("layout", "<dict>", "nested too deeply for a depot layout") from None
+        except (TypeError, ValueError) as exc:
+            raise LayoutError("layout", "<dict>", f"not JSON data ({exc})") from None
+        return raw, "<dict>"
+    return read_limited(source, "layout", max_mb), str(Path(source))
+
+
+_INT_DIGITS = 18
+"""Integers with more digits than this are read as floats (10**400 becomes inf
+and is refused as not finite where a number is expected; no 4,300-digit limit
+error of int())."""
+
+
+class _NotJSON(ValueError):
+    pass
+
+
+def _parse_int(text: str) -> int | float:
+    return int(text) if len(text) <= _INT_DIGITS else float(text)
+
+
+def _parse_constant(name: str) -> float:
+    raise _NotJSON(f"{name} is not a JSON number (RFC 8259 has no NaN or Infinity)")
+
+
+def parse_json(raw: bytes, field: str, name: str) -> Any:
+    """Parse JSON bytes strictly: no NaN/Infinity, huge integers as floats.
+
+    Raises LayoutError naming ``field`` and ``name`` for text that is not
+    UTF-8 JSON or nested too deeply for the parser.
+    """
+    try:
+        return json.loads(raw.decode("utf-8-sig"), parse_int=_parse_int,
+                          parse_constant=_parse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, _NotJSON) as exc:
+        raise LayoutError(field, name, f"not JSON ({exc})") from None
+    except RecursionError:
+        raise LayoutError(field, name, "not a depot layout: the JSON is nested too deeply "
+                          "(a GeoJSON layout needs at most a few levels)") from None
 
 
 def _parse_crs(doc: Mapping[str, Any], problems: _Problems) -> tuple[str, pyproj.CRS | None]:
@@ -484,20 +562,24 @@ def _kg_cell(text: str, column: str, where: str, problems: _Problems) -> float |
         return None
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    if "field larger" in str(exc):
+        return f"a field is longer than {csv.field_size_limit():,} characters (the CSV reader's limit)"
+    return f"not a readable CSV file ({exc})"
+
+
 def _read_stock_csv(
     path: str | Path,
     sites_by_id: Mapping[str, str],
     problems: _Problems,
+    max_mb: float | None = None,
 ) -> tuple[dict[str, list[dict[str, Any]]], bytes]:
     """Parse a stock CSV into raw stock dicts by site id."""
     from depotsafe.explosives import parse_stock_entry
     from depotsafe.units import is_bare_number, to_si
 
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise LayoutError("stock", str(p), f"cannot be read ({exc.strerror})") from None
+    raw = read_limited(p, "stock", max_mb)
     name = p.name
     try:
         text = raw.decode("utf-8-sig")
@@ -510,7 +592,11 @@ def _read_stock_csv(
                      "site_id,item,hd,cg,quantity,unit_neq_kg[,form]")
         return {}, raw
     reader = csv.DictReader(io.StringIO("\n".join(lines)))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        problems.add(f"stock file {name}", _csv_problem(exc))
+        return {}, raw
     reader.fieldnames = header
     qcol = "quantity" if "quantity" in header else "quantity_kg" if "quantity_kg" in header else None
     missing = [c for c in ("site_id", "hd", "cg") if c not in header]
@@ -524,7 +610,12 @@ def _read_stock_csv(
         )
         return {}, raw
     out: dict[str, list[dict[str, Any]]] = {}
-    for rowno, row in enumerate(reader, start=2):
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        problems.add(f"stock file {name} row {reader.line_num}", _csv_problem(exc))
+        return {}, raw
+    for rowno, row in enumerate(rows, start=2):
         where = f"stock file {name} row {rowno}"
         sid = (row.get("site_id") or "").strip()
         if sid not in sites_by_id:
@@ -583,7 +674,10 @@ def _read_stock_csv(
 
 
 def read_layout(
-    source: str | Path | Mapping[str, Any], stock_csv: str | Path | None = None
+    source: str | Path | Mapping[str, Any],
+    stock_csv: str | Path | None = None,
+    *,
+    max_mb: float | None = None,
 ) -> Depot:
     """Read a depot layout (GeoJSON) and optionally a stock CSV.
 
@@ -593,6 +687,9 @@ def read_layout(
         A GeoJSON file or an already parsed FeatureCollection.
     stock_csv : path, optional
         Stock list, joined to the layout by ``site_id``.
+    max_mb : float, optional
+        Largest file read [MB, 1 MB = 1,000,000 bytes], layout and stock file
+        each; a larger file is refused before it is parsed.  No limit when None.
 
     Returns
     -------
@@ -605,17 +702,14 @@ def read_layout(
         Listing every problem found, one line each, naming the feature id (or
         its index when it has none).
     """
-    raw, src_name = _read_bytes(source)
+    raw, src_name = _read_bytes(source, max_mb)
     if isinstance(source, Mapping):
         doc: Any = source
     else:
         if not raw.strip():
             raise LayoutError("layout", src_name, "the file is empty; a GeoJSON "
                               "FeatureCollection is required")
-        try:
-            doc = json.loads(raw.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise LayoutError("layout", src_name, f"not JSON ({exc})") from None
+        doc = parse_json(raw, "layout", src_name)
     if not isinstance(doc, Mapping) or doc.get("type") != "FeatureCollection":
         got = doc.get("type") if isinstance(doc, Mapping) else type(doc).__name__
         raise LayoutError(
@@ -659,7 +753,7 @@ def read_layout(
             else:
                 seen[sid] = idx
         kind = props.get("kind")
-        if kind not in allkinds:
+        if not isinstance(kind, str) or kind not in allkinds:
             problems.add(where, f"kind: got {kind!r}; allowed: {', '.join(allkinds)}")
             continue
         k = allkinds[kind]
@@ -749,7 +843,7 @@ def read_layout(
     stock_raw = b""
     if stock_csv is not None:
         by_id = {p["id"]: p["kind"] for p in parsed}
-        csv_stock, stock_raw = _read_stock_csv(stock_csv, by_id, problems)
+        csv_stock, stock_raw = _read_stock_csv(stock_csv, by_id, problems, max_mb)
         for p in parsed:
             extra = csv_stock.get(p["id"])
             if extra:

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from depotsafe.check import check_depot
+from depotsafe.cli import add_max_layout_option
 from depotsafe.layout import read_layout
 from depotsafe.report import (
     arcs_geojson,
@@ -36,11 +37,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--pairs-csv", metavar="FILE", help="write every pair as CSV")
     p.add_argument("--arcs-geojson", metavar="FILE", help="write the QD arcs as GeoJSON")
     p.add_argument("--arcs-kml", metavar="FILE", help="write the QD arcs as KML")
+    add_max_layout_option(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    depot = read_layout(args.layout, stock_csv=args.stock)
+    depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb)
     result = check_depot(depot, args.rule_set)
     # Build every output in memory or a temporary file first: a failure leaves no partial file.
     outputs = []

@@ -23,7 +23,7 @@ import shapely
 from shapely.geometry import mapping
 
 from depotsafe import __version__
-from depotsafe.cli import print_json
+from depotsafe.cli import add_max_layout_option, print_json
 from depotsafe.effects.blast import MODEL_SOURCE, get_explosive
 from depotsafe.effects.hazards import (
     OPEN_KINDS,
@@ -64,6 +64,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--csv", help="write the per-site table to this CSV file")
     p.add_argument("--geojson", help="write the zones to this GeoJSON file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_max_layout_option(p)
     return p
 
 
@@ -95,7 +96,7 @@ def hazard_zones_of(kind: str, lines: list[Any], blast_neq_kg: float, sparse: bo
 
 def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     """The JSON result and the zones GeoJSON."""
-    depot = read_layout(args.layout, args.stock)
+    depot = read_layout(args.layout, args.stock, max_mb=args.max_layout_mb)
     event = depot.site(args.event)
     exp = get_explosive(args.explosive, "--explosive")
     lines = _stock(event)
