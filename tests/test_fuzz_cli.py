@@ -16,6 +16,7 @@ import os
 import re
 import resource
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -229,3 +230,148 @@ def test_endless_device_is_read_only_up_to_the_limit(capsys):
     if not Path("/dev/zero").exists():
         pytest.skip("no /dev/zero")
     refused(capsys, r"more than the limit of 2 MB", "check", "/dev/zero", "--max-layout-mb", "2")
+
+
+# ---------------------------------------------------------------- item 6: output paths
+
+
+CHECK_OUTPUTS = ["--out-json", "--pairs-csv", "--arcs-geojson", "--arcs-kml"]
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.parametrize("option", CHECK_OUTPUTS)
+@pytest.mark.parametrize("problem", ["missing folder", "folder as file", "file as folder", "empty name",
+                                     "read-only folder"])
+def test_check_output_path_problems(capsys, tmp_path, option, problem):
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "plain.txt").write_text("a file")
+    target = {
+        "missing folder": str(out / "nope" / "x.out"),
+        "folder as file": str(out),
+        "file as folder": str(tmp_path / "plain.txt" / "x.out"),
+        "empty name": "",
+        "read-only folder": str(out / "x.out"),
+    }[problem]
+    if problem == "read-only folder":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        out.chmod(0o555)
+    message = {
+        "missing folder": r"the folder '.*nope' does not exist",
+        "folder as file": r"is a folder; give a file name",
+        "file as folder": r"plain.txt' is not a folder",
+        "empty name": r"an empty file name",
+        "read-only folder": r"cannot write in the folder",
+    }[problem]
+    try:
+        refused(capsys, re.escape(option) + r": got .*" + message, "check", str(SAMPLE), option, target)
+    finally:
+        out.chmod(0o755)
+    assert list(out.iterdir()) == []
+
+
+def test_unwritable_place_as_root_is_refused_too(capsys, tmp_path):
+    """/proc is read-only even for root: a clear message, exit 2."""
+    refused(capsys, r"--out-json: got '/proc/depotsafe.json'; cannot write", "check", str(SAMPLE),
+            "--out-json", "/proc/depotsafe.json")
+
+
+def test_same_file_for_two_outputs_is_refused(capsys, tmp_path):
+    p = str(tmp_path / "same.json")
+    refused(capsys, r"--arcs-geojson: got .*same.json'; the same file as --out-json", "check", str(SAMPLE),
+            "--out-json", p, "--arcs-geojson", p)
+
+
+def test_all_or_nothing_when_one_output_fails(capsys, tmp_path):
+    """A failure while writing leaves every existing file as it was and no temporary file."""
+    for name in ("r.json", "p.csv", "a.geojson", "a.kml"):
+        (tmp_path / name).write_text("old " + name)
+    before = _snapshot(tmp_path)
+    local = tmp_path / "local.geojson"
+    fc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "depotsafe:local-metres"}},
+          "features": [{"type": "Feature", "properties": {"id": "S", "kind": "barricaded_stack",
+                                                          "stock": [{"hd": "1.1", "cg": "D", "neq": "1 t"}]},
+                        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]]}},
+                       {"type": "Feature", "properties": {"id": "H", "kind": "inhabited_building"},
+                        "geometry": {"type": "Polygon",
+                                     "coordinates": [[[500, 0], [510, 0], [510, 10], [500, 10], [500, 0]]]}}]}
+    local.write_text(json.dumps(fc))
+    before[local.name] = local.read_bytes()
+    # KML needs a layout on the earth: --arcs-kml fails after the others could have been written
+    refused(capsys, r"arcs-kml", "check", str(local), "--out-json", str(tmp_path / "r.json"),
+            "--pairs-csv", str(tmp_path / "p.csv"), "--arcs-geojson", str(tmp_path / "a.geojson"),
+            "--arcs-kml", str(tmp_path / "a.kml"))
+    assert _snapshot(tmp_path) == before
+
+
+def test_effects_keeps_the_old_csv_when_it_fails(capsys, tmp_path):
+    old = tmp_path / "sites.csv"
+    old.write_text("old table\n")
+    refused(capsys, r"--geojson: got .*does not exist", "effects", str(SAMPLE), "--event", "A1",
+            "--csv", str(old), "--geojson", str(tmp_path / "missing" / "z.geojson"))
+    assert old.read_text() == "old table\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sites.csv"]
+
+
+def test_write_failure_midway_rolls_back(tmp_path, monkeypatch):
+    """A disk error on the second file: the first is not renamed into place, temps removed."""
+    from depotsafe import outputs
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("old a")
+
+    def bad(f):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(outputs.InputError, match=r"--b: got '.*b.txt'; cannot be written \(No space left"):
+        outputs.write_outputs([("--a", str(a), lambda f: f.write("new a")), ("--b", str(b), bad)])
+    assert a.read_text() == "old a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_rename_failure_midway_restores_the_first(tmp_path, monkeypatch):
+    from depotsafe import outputs
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("old a")
+    b.write_text("old b")
+    real = os.replace
+    calls = {"n": 0}
+
+    def flaky(src, dst):
+        if str(dst) == str(b) and calls["n"] == 0:
+            calls["n"] += 1
+            raise OSError(5, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr(outputs.os, "replace", flaky)
+    with pytest.raises(outputs.InputError, match=r"--b: .*cannot be written"):
+        outputs.write_outputs([("--a", str(a), lambda f: f.write("new a")),
+                               ("--b", str(b), lambda f: f.write("new b"))])
+    assert a.read_text() == "old a"
+    assert b.read_text() == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_written_files_follow_the_umask(tmp_path, umask):
+    env = os.environ | {"NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(tmp_path / "nc"))}
+    out = tmp_path / "r.json"
+    geo = tmp_path / "allowed.geojson"
+    proc = subprocess.run(
+        ["/bin/sh", "-c", f'umask {umask:03o} && exec "$0" "$@"', _exe(), "check", str(SAMPLE),
+         "--out-json", str(out)], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+    from depotsafe import outputs
+
+    old = os.umask(umask)
+    try:
+        outputs.write_outputs([("--geojson", str(geo), lambda f: f.write("{}"))])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(geo.stat().st_mode) == 0o666 & ~umask

@@ -11,8 +11,6 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -34,16 +32,13 @@ PAIR_COLUMNS = (
 
 
 def write_atomically(path: str | Path, write: Callable[[IO[str]], None]) -> None:
-    """Write a file through a temporary file and rename: no partial file on error."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a file through a temporary file and rename: no partial file on error.
+
+    One file of depotsafe.outputs.write_outputs (which writes several, all or none).
+    """
+    from depotsafe.outputs import write_outputs
+
+    write_outputs([("file", str(path), write)])
 
 
 def write_json(result: CheckResult, f: IO[str]) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from pathlib import Path
 from typing import Any
 
 import shapely
@@ -38,6 +37,7 @@ from depotsafe.effects.zones import blast_zones, event_neq_kg, site_table
 from depotsafe.errors import InputError
 from depotsafe.explosives import parse_stock_entry, qd_division
 from depotsafe.layout import read_layout
+from depotsafe.outputs import Output, check_output_paths, write_outputs
 from depotsafe.units import to_si
 
 CSV_COLUMNS = (
@@ -164,15 +164,20 @@ def run(args: argparse.Namespace) -> int:
     """Run ``effects``; 0 on success, 2 on bad input."""
     import sys
 
+    check_output_paths([("--csv", args.csv), ("--geojson", args.geojson)])
     result, geojson = compute(args)
-    if args.csv:
-        with Path(args.csv).open("w", newline="", encoding="utf-8") as fh:
+    outputs: list[Output] = []
+    if args.csv is not None:
+        def write_csv(fh: Any) -> None:
             writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
             writer.writeheader()
             for row in result["sites"]:
                 writer.writerow(_csv_row(row))
-    if args.geojson:
-        Path(args.geojson).write_text(json.dumps(geojson, allow_nan=False), encoding="utf-8")
+
+        outputs.append(("--csv", args.csv, write_csv))
+    if args.geojson is not None:
+        outputs.append(("--geojson", args.geojson, lambda fh: json.dump(geojson, fh, allow_nan=False)))
+    write_outputs(outputs)  # all or nothing (depotsafe.outputs)
     if args.json:
         print_json(result)
     else:

@@ -9,7 +9,7 @@ from typing import Any
 from depotsafe.cli import add_max_layout_option, print_json
 from depotsafe.errors import InputError
 from depotsafe.layout import read_layout
-from depotsafe.report import write_atomically
+from depotsafe.outputs import check_output_paths, write_outputs
 from depotsafe.siting import siting_map
 from depotsafe.units import to_si
 
@@ -46,6 +46,7 @@ _OPTION_OF = {"cell_m": "cell", "length_m": "length", "width_m": "width", "neq_k
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_paths([("--geojson", args.geojson)])
     depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb)
     try:
         result = siting_map(
@@ -67,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
             raise
         raise InputError(f"--{option}", getattr(args, option.replace("-", "_")), exc.allowed) from None
     doc = result.geojson()
-    if args.geojson:
-        write_atomically(args.geojson, lambda f: json.dump(doc, f))
+    if args.geojson is not None:
+        write_outputs([("--geojson", args.geojson, lambda f: json.dump(doc, f))])
     summary = {
         "allowed_area_m2": float(result.allowed.area),
         "points": int(result.ok.size),
