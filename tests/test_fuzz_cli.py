@@ -375,3 +375,67 @@ def test_written_files_follow_the_umask(tmp_path, umask):
     finally:
         os.umask(old)
     assert stat.S_IMODE(geo.stat().st_mode) == 0o666 & ~umask
+
+
+# ---------------------------------------------------------------- item 9: smaller ones
+
+
+def test_qd_lowercase_group_accepted_like_layouts(capsys):
+    _, upper, _ = cli(capsys, *QD, "--hd", "1.3", "--cg", "C", "--neq", "5 t", "--json")
+    _, lower, _ = cli(capsys, *QD, "--hd", "1.3", "--cg", " c ", "--neq", "5 t", "--json")
+    assert json.loads(lower) == json.loads(upper)
+    assert any("table 3A" in n for n in json.loads(lower)["notes"])
+
+
+def test_hd16_message_cites_the_clause_not_a_developer_file(capsys):
+    err = refused(capsys, r"unit-neq: got None; HD 1.6 needs the NEQ of one munition .*AASTP-1 \(2006\)",
+                  "qd", "--hd", "1.6", "--neq", "1 t", "--pes", "igloo_7bar", "--pes-face", "front",
+                  "--es", "inhabited_building")
+    assert ".md" not in err
+    assert "decision" not in err
+
+
+@pytest.mark.parametrize("bad_id", ["A\x01B", "A\nB", "A\x7fB", "A\u202eB", "\ud800", "A\x00"])
+def test_control_characters_in_site_ids_are_refused(capsys, tmp_path, bad_id):
+    fc = sample_fc()
+    fc["features"][0]["properties"]["id"] = bad_id
+    err = refused(capsys, r"feature 0: id: got .*control or invisible characters", "check",
+                  str(write_fc(tmp_path / "c.geojson", fc)))
+    assert bad_id not in err  # shown escaped
+
+
+def test_kml_text_is_well_formed_whatever_the_id(tmp_path):
+    """KML of a depot read from a dict: ids and rule texts escaped for XML 1.0."""
+    import xml.etree.ElementTree as ET
+
+    from depotsafe.check import check_depot
+    from depotsafe.layout import read_layout
+    from depotsafe.report import _xml_text, arcs_kml
+
+    assert _xml_text("a<b>&\"c\x01\x1f\ud800\ufffe") == "a&lt;b&gt;&amp;&quot;c\ufffd\ufffd\ufffd\ufffd"
+    fc = sample_fc()
+    fc["features"][0]["properties"]["id"] = "A1 <&> \"igloo\""
+    root = ET.fromstring(arcs_kml(check_depot(read_layout(fc))).encode("utf-8"))
+    names = [e.text for e in root.iter("{http://www.opengis.net/kml/2.2}name")]
+    assert any(n and n.startswith('A1 <&> "igloo" to ') for n in names)
+
+
+def _utm_fc(ring):
+    return {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:32633"}},
+            "features": [
+                {"type": "Feature", "properties": {"id": "S", "kind": "barricaded_stack",
+                                                   "stock": [{"hd": "1.1", "cg": "D", "neq": "1 t"}]},
+                 "geometry": {"type": "Polygon", "coordinates": [[[500000, 5500000], [500010, 5500000],
+                                                                  [500010, 5500010], [500000, 5500010],
+                                                                  [500000, 5500000]]]}},
+                {"type": "Feature", "properties": {"id": "H", "kind": "inhabited_building"},
+                 "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+
+
+@pytest.mark.parametrize("vertex", [[500510, 1e300], [1e308, 5500000], [1e15, 5500000], [500510, -1e9]])
+def test_out_of_range_utm_vertex_is_named_as_such(capsys, tmp_path, vertex):
+    ring = [[500500, 5500000], vertex, [500510, 5500010], [500500, 5500010], [500500, 5500000]]
+    err = refused(capsys, r"feature 'H': geometry: position \[.*\] is outside the area where EPSG:32633 is defined",
+                  "check", str(write_fc(tmp_path / "u.geojson", _utm_fc(ring))))
+    assert "self-intersection" not in err.lower()
+    assert "Warning" not in err

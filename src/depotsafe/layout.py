@@ -57,6 +57,7 @@ import hashlib
 import io
 import json
 import math
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,6 +200,26 @@ class _Problems:
             raise err
 
 
+MAX_ID_CHARS = 256
+"""Longest site id accepted [characters]."""
+
+
+def _id_problem(sid: str) -> str | None:
+    """Why a site id is not allowed, or None: no control or invisible characters."""
+    if len(sid) > MAX_ID_CHARS:
+        return f"at most {MAX_ID_CHARS} characters"
+    for ch in sid:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            return (f"control or invisible characters (here {ch!a}) are not allowed in ids; "
+                    "use letters, digits, spaces and punctuation")
+    return None
+
+
+def _shown_id(sid: str) -> str:
+    text = ascii(sid) if len(sid) <= 80 else ascii(sid[:80]) + f"... ({len(sid):,} characters)"
+    return text
+
+
 def _is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
@@ -290,6 +311,39 @@ def parse_json(raw: bytes, field: str, name: str) -> Any:
     except RecursionError:
         raise LayoutError(field, name, "not a depot layout: the JSON is nested too deeply "
                           "(a GeoJSON layout needs at most a few levels)") from None
+
+
+class _CrsRange:
+    """Which positions of a projected CRS have a place on the earth.
+
+    A position is inside when it converts to a finite longitude/latitude and
+    back to itself (to a millimetre, or 1e-9 of its size): out of range, PROJ
+    gives infinity or a point elsewhere, which is never taken for the input.
+    """
+
+    def __init__(self, crs: pyproj.CRS, name: str) -> None:
+        self.name = name
+        self.to_ll = pyproj.Transformer.from_crs(crs, _WGS84_NAME, always_xy=True)
+        self.from_ll = pyproj.Transformer.from_crs(_WGS84_NAME, crs, always_xy=True)
+
+    def outside(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            lon, lat = (np.asarray(a) for a in self.to_ll.transform(x, y, errcheck=False))
+            x2, y2 = (np.asarray(a) for a in self.from_ll.transform(lon, lat, errcheck=False))
+            ok = (np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90)
+                  & (np.abs(x2 - x) <= 1e-3 + 1e-9 * np.abs(x))
+                  & (np.abs(y2 - y) <= 1e-3 + 1e-9 * np.abs(y)))
+        return ~ok
+
+    def message(self, x: float, y: float) -> str:
+        return (f"geometry: position [{x:.10g}, {y:.10g}] is outside the area where {self.name} "
+                "is defined (it has no place on the earth in that CRS); check the coordinates "
+                "and the crs member")
+
+    def first_outside(self, geom: BaseGeometry) -> str | None:
+        xy = shapely.get_coordinates(geom)
+        bad = np.flatnonzero(self.outside(xy[:, 0], xy[:, 1]))
+        return None if bad.size == 0 else self.message(float(xy[bad[0], 0]), float(xy[bad[0], 1]))
 
 
 def _parse_crs(doc: Mapping[str, Any], problems: _Problems) -> tuple[str, pyproj.CRS | None]:
@@ -722,6 +776,7 @@ def read_layout(
     problems = _Problems(src_name)
     crs_name, crs = _parse_crs(doc, problems)
     geographic = crs is not None and crs.is_geographic
+    crs_check = _CrsRange(crs, crs_name) if crs is not None and not geographic else None
     allkinds = kinds()
     seen: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []
@@ -746,6 +801,9 @@ def read_layout(
         elif not isinstance(sid, str):
             problems.add(where, f"id: got {sid!r}; a string is required")
             sid = None
+        elif (why := _id_problem(sid)) is not None:
+            problems.add(where, f"id: got {_shown_id(sid)}; {why}")
+            sid = None
         else:
             where = f"feature {sid!r}"
             if sid in seen:
@@ -767,9 +825,12 @@ def read_layout(
             except Exception as exc:  # shapely raises several types on bad input
                 problems.add(where, f"geometry: cannot be built ({exc})")
             else:
-                reason = shapely.is_valid_reason(geom)
+                with np.errstate(all="ignore"):
+                    reason = shapely.is_valid_reason(geom)
                 if reason != "Valid Geometry":
-                    problems.add(where, f"geometry: invalid ({reason})")
+                    # out-of-range coordinates can look like a self-intersection: say which
+                    outside = None if crs_check is None else crs_check.first_outside(geom)
+                    problems.add(where, outside or f"geometry: invalid ({reason})")
                     geom = None
         # front bearing
         bearing = props.get("front_bearing_deg")
@@ -866,14 +927,16 @@ def read_layout(
         if geographic:
             lon, lat = coords[:, 0], coords[:, 1]
         else:
+            assert crs_check is not None
+            bad = crs_check.outside(coords[:, 0], coords[:, 1])
+            if bad.any():
+                for i in np.unique(owner[bad]):
+                    k = int(np.flatnonzero(bad & (owner == i))[0])
+                    problems.add(f"feature {parsed[int(i)]['id']!r}",
+                                 crs_check.message(float(coords[k, 0]), float(coords[k, 1])))
+                problems.raise_if_any()
             lon, lat = to_ll.transform(coords[:, 0], coords[:, 1], errcheck=False)
             lon, lat = np.asarray(lon), np.asarray(lat)
-            if not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
-                raise LayoutError(
-                    "layout", src_name,
-                    f"some coordinates cannot be transformed from {crs_name} to "
-                    "longitude/latitude (outside the CRS's area of use?)",
-                )
         lon0, lat0 = _depot_centre(parsed, lon, lat, owner)
         projection = _tm_proj(lon0, lat0)
         tm = pyproj.CRS.from_proj4(projection)
