@@ -24,6 +24,8 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from depotsafe.cli import main
 
@@ -58,6 +60,44 @@ def sample_fc() -> dict:
 def write_fc(path: Path, fc: dict) -> Path:
     path.write_text(json.dumps(fc), encoding="utf-8")
     return path
+
+
+# ---------------------------------------------------------------- item 1: --stock
+
+
+def test_check_stock_csv_of_the_sample_is_accepted(capsys, tmp_path):
+    fc = sample_fc()
+    for f in fc["features"]:
+        f["properties"].pop("stock", None)
+    status, out, _ = cli(capsys, "check", str(write_fc(tmp_path / "bare.geojson", fc)), "--stock",
+                         str(SAMPLE_STOCK), "--json")
+    assert status == 1
+    assert json.loads(out)["summary"]["violations"] == 13  # as with the stock inline
+
+
+# ---------------------------------------------------------------- item 4: quantity text
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("9**9**9 kg", r"expressions are not accepted"),
+    ("2**2**2**2**2 kg", r"expressions are not accepted"),
+    ("__import__('os') kg", r"expressions are not accepted"),
+    ("\uff11\uff10 t", r"only the ASCII digits 0-9"),
+    ("1,500 t", r"group separators are not accepted in numbers: write '1500 t'"),
+])
+def test_quantity_text_is_never_evaluated(capsys, tmp_path, text, message):
+    t0 = time.perf_counter()
+    refused(capsys, r"neq: got .*; " + message, *QD, "--neq", text)
+    fc = sample_fc()
+    fc["features"][0]["properties"]["stock"] = [{"hd": "1.1", "cg": "D", "neq": text}]
+    refused(capsys, r"A1.stock\[0\].neq: got .*; " + message, "check", str(write_fc(tmp_path / "l.geojson", fc)))
+    for f in fc["features"]:
+        f["properties"].pop("stock", None)
+    stock = tmp_path / "s.csv"
+    stock.write_text(f'site_id,item,hd,cg,quantity,unit_neq_kg\nA1,x,1.1,D,"{text}",\n', encoding="utf-8")
+    refused(capsys, r"stock file s.csv row 2: quantity: got .*; " + message, "check",
+            str(write_fc(tmp_path / "b.geojson", fc)), "--stock", str(stock))
+    assert time.perf_counter() - t0 < 20
 
 
 # ---------------------------------------------------------------- item 3: qd unit NEQ
@@ -357,18 +397,21 @@ def test_rename_failure_midway_restores_the_first(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
 
 
+def test_written_files_follow_the_umask_end_to_end(tmp_path):
+    """check used to write 0600 (mkstemp); now 0666 less the umask, as any new file."""
+    out = tmp_path / "r.json"
+    proc = subprocess.run(
+        ["/bin/sh", "-c", 'umask 027 && exec "$0" "$@"', _exe(), "check", str(SAMPLE), "--out-json", str(out)],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
 def test_written_files_follow_the_umask(tmp_path, umask):
-    env = os.environ | {"NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(tmp_path / "nc"))}
-    out = tmp_path / "r.json"
-    geo = tmp_path / "allowed.geojson"
-    proc = subprocess.run(
-        ["/bin/sh", "-c", f'umask {umask:03o} && exec "$0" "$@"', _exe(), "check", str(SAMPLE),
-         "--out-json", str(out)], capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 1, proc.stderr
-    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
     from depotsafe import outputs
 
+    geo = tmp_path / "allowed.geojson"
     old = os.umask(umask)
     try:
         outputs.write_outputs([("--geojson", str(geo), lambda f: f.write("{}"))])
@@ -439,3 +482,226 @@ def test_out_of_range_utm_vertex_is_named_as_such(capsys, tmp_path, vertex):
                   "check", str(write_fc(tmp_path / "u.geojson", _utm_fc(ring))))
     assert "self-intersection" not in err.lower()
     assert "Warning" not in err
+
+
+# ---------------------------------------------------------------- property-based fuzzing (in-process)
+
+FUZZ = settings(max_examples=int(os.environ.get("DEPOTSAFE_FUZZ_EXAMPLES", "60")), deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+                derandomize=True)
+HOSTILE_TEXT = ["9**9**9 kg", "2**2**2**2**2 kg", "__import__('os') kg", "\uff11\uff10 t", "1,500 t",
+                "-5 t", "1e999 kg", "nan kg", "5 ton", "5 T", "", " ", "5", "10 t", "0.5 kg", "300 ft",
+                "1" * 70 + " kg", "5\x00 kg", "5 kg\n", "\ud800 kg", "5 t; rm -rf /", "${HOME} kg"]
+UNITS = ["kg", "t", "g", "lb", "lbs", "tonne", "tonnes", "pound", "m", "ft", "km", "kPa", "psi", "ms", "ton",
+         "KG", "", "kg*ms", "kg/"]
+JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
+                      st.floats(allow_nan=False), st.text(max_size=12), st.sampled_from(HOSTILE_TEXT))
+JSON_VALUE = st.recursive(JSON_LEAF, lambda c: st.one_of(st.lists(c, max_size=3),
+                                                          st.dictionaries(st.text(max_size=6), c, max_size=3)),
+                          max_leaves=8)
+QUANTITY = st.one_of(
+    st.sampled_from(HOSTILE_TEXT),
+    st.builds(lambda x, u, sp: f"{x!r}{sp}{u}", st.floats(allow_nan=True, allow_infinity=True),
+              st.sampled_from(UNITS), st.sampled_from(["", " ", "  "])),
+    st.builds(lambda n, u: f"{n} {u}", st.integers(min_value=-(10**6), max_value=10**25), st.sampled_from(UNITS)),
+    st.text(max_size=20),
+)
+STOCK_LINE = st.fixed_dictionaries(
+    {"hd": st.one_of(st.sampled_from(["1.1", "1.2", "1.2.1", "1.2.2", "1.3", "1.4", "1.5", "1.6", "1.2.3"]),
+                     JSON_LEAF),
+     "cg": st.one_of(st.sampled_from(list("ABCDEFGHJKLNSdcn")), JSON_LEAF)},
+    optional={"neq": st.one_of(QUANTITY, JSON_LEAF), "neq_kg": JSON_LEAF, "unit_neq": QUANTITY,
+              "unit_neq_kg": JSON_LEAF, "form": st.one_of(st.sampled_from(["substance", "article"]), JSON_LEAF),
+              "item": JSON_LEAF, "source": JSON_LEAF},
+)
+KINDS = ["igloo_7bar", "igloo_3bar", "barricaded_stack", "unbarricaded_stack", "heavy_walled", "workshop",
+         "public_traffic_route", "inhabited_building", "vulnerable_building"]
+
+
+def _local_base() -> dict:
+    def sq(x, y, w=10):
+        return [[[x, y], [x + w, y], [x + w, y + w], [x, y + w], [x, y]]]
+
+    feats = [
+        {"type": "Feature", "properties": {"id": "S1", "kind": "barricaded_stack",
+                                           "stock": [{"hd": "1.1", "cg": "D", "neq": "2 t"}]},
+         "geometry": {"type": "Polygon", "coordinates": sq(0, 0)}},
+        {"type": "Feature", "properties": {"id": "I1", "kind": "igloo_7bar", "front_bearing_deg": 90,
+                                           "stock": [{"hd": "1.3", "cg": "C", "neq_kg": 3000}]},
+         "geometry": {"type": "Polygon", "coordinates": sq(120, 0, 20)}},
+        {"type": "Feature", "properties": {"id": "H1", "kind": "inhabited_building", "persons": 4},
+         "geometry": {"type": "Polygon", "coordinates": sq(400, 50)}},
+        {"type": "Feature", "properties": {"id": "R1", "kind": "public_traffic_route", "traffic": "light"},
+         "geometry": {"type": "LineString", "coordinates": [[-200, 300], [600, 300]]}},
+    ]
+    return {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "depotsafe:local-metres"}},
+            "features": feats}
+
+
+@st.composite
+def layouts(draw) -> dict:
+    fc = _local_base()
+    feats = fc["features"]
+    for _ in range(draw(st.integers(min_value=0, max_value=4))):
+        f = feats[draw(st.integers(min_value=0, max_value=len(feats) - 1))]
+        what = draw(st.sampled_from(["prop", "kind", "stock", "coords", "geometry", "crs", "drop", "dup"]))
+        if what == "prop":
+            key = draw(st.sampled_from(["id", "name", "persons", "front_bearing_deg", "traffic", "sparse",
+                                        "evacuable", "door_barricade", "extra"]))
+            f["properties"][key] = draw(JSON_VALUE)
+        elif what == "kind":
+            f["properties"]["kind"] = draw(st.one_of(st.sampled_from(KINDS), JSON_VALUE))
+        elif what == "stock":
+            f["properties"]["stock"] = draw(st.one_of(st.lists(STOCK_LINE, max_size=3), JSON_VALUE))
+        elif what == "coords":
+            ring = f["geometry"]["coordinates"]
+            if f["geometry"]["type"] == "Polygon":
+                k = draw(st.integers(min_value=0, max_value=len(ring[0]) - 1))
+                ring[0][k] = draw(st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False,
+                                                               min_value=-1e7, max_value=1e7), JSON_LEAF),
+                                           min_size=0, max_size=3))
+            else:
+                ring.append([draw(st.floats(min_value=-1e6, max_value=1e6)), 300.0])
+        elif what == "geometry":
+            f["geometry"] = draw(JSON_VALUE)
+        elif what == "crs":
+            fc["crs"] = draw(st.one_of(JSON_VALUE, st.sampled_from(
+                [{"type": "name", "properties": {"name": n}} for n in ("EPSG:32633", "EPSG:3857", "EPSG:4326",
+                                                                        "OGC:CRS84", "EPSG:99999", "")])))
+        elif what == "drop":
+            feats.remove(f)
+            if not feats:
+                break
+        else:
+            feats.append(json.loads(json.dumps(f)))
+    return fc
+
+
+def _assert_outcome(status: int, err: str, out_file: Path, before: bytes) -> None:
+    assert status in (0, 1, 2)
+    assert "Traceback" not in err
+    if status == 2:
+        assert re.search(r"error: (.+: got |argument )", err), err
+        assert out_file.read_bytes() == before
+    else:
+        json.loads(out_file.read_text(encoding="utf-8"))
+
+
+@FUZZ
+@given(fc=layouts())
+def test_fuzz_layouts_through_check(capsys, tmp_path, fc):
+    lay = tmp_path / "fuzz.geojson"
+    lay.write_text(json.dumps(fc), encoding="utf-8")
+    out = tmp_path / "result.json"
+    out.write_bytes(b"previous result")
+    before = out.read_bytes()
+    t0 = time.perf_counter()
+    status = main(["check", str(lay), "--out-json", str(out), "--json"])
+    assert time.perf_counter() - t0 < 30
+    _assert_outcome(status, capsys.readouterr().err, out, before)
+
+
+CSV_CELL = st.one_of(st.sampled_from(["A1", "S1", "I1", "H1", "1.1", "1.3", "D", "C", "d", "5 t", "5000", "0.5",
+                                      "", "x" * 300]),
+                     QUANTITY, st.text(max_size=15))
+
+
+@FUZZ
+@given(header=st.one_of(st.just(["site_id", "item", "hd", "cg", "quantity", "unit_neq_kg", "form"]),
+                        st.just(["site_id", "item", "hd", "cg", "quantity_kg", "unit_neq_kg"]),
+                        st.lists(st.sampled_from(["site_id", "hd", "cg", "quantity", "quantity_kg", "x", ""]),
+                                 max_size=6)),
+       rows=st.lists(st.lists(CSV_CELL, min_size=0, max_size=8), max_size=5),
+       raw=st.one_of(st.none(), st.binary(max_size=200)))
+def test_fuzz_stock_csv_through_effects(capsys, tmp_path, header, rows, raw):
+    import csv
+    import io
+
+    fc = _local_base()
+    for f in fc["features"]:
+        f["properties"].pop("stock", None)
+    lay = tmp_path / "bare.geojson"
+    lay.write_text(json.dumps(fc), encoding="utf-8")
+    stock = tmp_path / "stock.csv"
+    if raw is not None:
+        stock.write_bytes(raw)
+    else:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(header)
+        for r in rows:
+            w.writerow(r)
+        stock.write_text(buf.getvalue(), encoding="utf-8", errors="surrogatepass")
+    out = tmp_path / "sites.csv"
+    out.write_bytes(b"previous table")
+    before = out.read_bytes()
+    status = main(["effects", str(lay), "--stock", str(stock), "--event", "S1", "--csv", str(out)])
+    err = capsys.readouterr().err
+    assert status in (0, 1, 2)
+    assert "Traceback" not in err
+    if status == 2:
+        assert re.search(r"error: .+: got ", err), err
+        assert out.read_bytes() == before
+    else:
+        assert out.read_text(encoding="utf-8").startswith("id,distance_m")
+
+
+@FUZZ
+@given(neq=QUANTITY, unit=st.one_of(st.none(), QUANTITY), hd=st.sampled_from(["1.1", "1.2", "1.3", "1.6", "x"]),
+       cg=st.one_of(st.none(), st.sampled_from([*list("CDGNdc"), "", "DD"])),
+       distance=st.booleans())
+def test_fuzz_qd_quantities(capsys, neq, unit, hd, cg, distance):
+    argv = ["qd", "--hd", hd, "--pes", "barricaded_stack", "--es", "inhabited_building", "--json"]
+    argv += ["--distance" if distance else "--neq", neq]
+    if unit is not None:
+        argv += ["--unit-neq", unit]
+    if cg is not None:
+        argv += ["--cg", cg]
+    t0 = time.perf_counter()
+    try:
+        status = main(argv)
+    except SystemExit as exc:  # argparse refuses an option value that looks like an option
+        status = int(exc.code or 0)
+    assert time.perf_counter() - t0 < 10
+    out = capsys.readouterr()
+    assert status in (0, 2)
+    assert "Traceback" not in out.err
+    if status == 2:
+        assert re.search(r"error: (.+: got |argument |unrecognized|the following)", out.err), out.err
+    else:
+        assert json.loads(out.out)["provenance"]
+
+
+@FUZZ
+@given(line=STOCK_LINE)
+def test_fuzz_stock_lines_inline(capsys, tmp_path, line):
+    fc = _local_base()
+    fc["features"][0]["properties"]["stock"] = [line]
+    lay = tmp_path / "s.geojson"
+    try:
+        lay.write_text(json.dumps(fc), encoding="utf-8")
+    except UnicodeEncodeError:
+        lay.write_bytes(json.dumps(fc).encode("utf-8", "surrogatepass"))
+    out = tmp_path / "r.json"
+    out.write_bytes(b"previous")
+    status = main(["check", str(lay), "--out-json", str(out)])
+    _assert_outcome(status, capsys.readouterr().err, out, b"previous")
+
+
+def test_fuzz_suite_memory_stayed_bounded():
+    """The in-process fuzzing above never grew this process beyond 3 GB."""
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 3 * 1024 * 1024  # kB on Linux
+
+
+def test_hostile_layout_end_to_end_under_limits(tmp_path):
+    """The issue's freeze (stock of "9**9**9 kg") through the installed command, 3 GB / 120 s CPU."""
+    fc = sample_fc()
+    fc["features"][0]["properties"]["stock"] = [{"hd": "1.1", "cg": "D", "neq": "9**9**9 kg"}]
+    lay = write_fc(tmp_path / "h.geojson", fc)
+    t0 = time.perf_counter()
+    proc = subprocess.run([_exe(), "check", str(lay)], capture_output=True, text=True, timeout=120,
+                          preexec_fn=_limits)
+    assert time.perf_counter() - t0 < 60
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "A1.stock[0].neq: got '9**9**9 kg'; expressions are not accepted" in proc.stderr
