@@ -71,6 +71,10 @@ def test_check_every_option(bare_layout: Path, tmp_path: Path) -> None:
     assert len(rows) == len(from_csv["pairs"])
     assert json.loads(arcs_geo.read_text())["type"] == "FeatureCollection"
     assert arcs_kml.read_text().startswith('<?xml version="1.0"')
+    # an output that cannot be written is refused before the work, nothing written
+    bad = run("check", str(SAMPLE), "--out-json", "", "--pairs-csv", str(tmp_path / "none" / "p.csv"),
+              check_status=2)
+    assert "--out-json: got ''; an empty file name" in bad.stderr
     # human output, and a user rule-set folder (a copy of the shipped one)
     folder = tmp_path / "myrules"
     src = resources.files("depotsafe.data").joinpath("rulesets", "iatg")
@@ -88,7 +92,7 @@ def test_effects_every_option(bare_layout: Path, tmp_path: Path) -> None:
     sites_csv = tmp_path / "sites.csv"
     zones = tmp_path / "zones.geojson"
     res = json.loads(run("effects", str(bare_layout), "--stock", str(SAMPLE_STOCK), "--event", "A1",
-                         "--explosive", "TNT", "--sparse", "--csv", str(sites_csv), "--geojson", str(zones),
+                         "--explosive", "TNT", "--sparse", "--max-layout-mb", "2", "--csv", str(sites_csv), "--geojson", str(zones),
                          "--json").stdout)
     assert res["event"]["neq_kg"] == inline["event"]["neq_kg"] == 10_000.0  # A1: 10 t HD 1.1
     assert res["sites"] == inline["sites"]
@@ -109,12 +113,14 @@ def test_siting_every_option(bare_layout: Path, tmp_path: Path) -> None:
     base = ["--kind", "igloo_7bar", "--bearing", "90", "--hd", "1.1", "--neq", "10 t", "--cell", "40 m"]
     inline = json.loads(run("siting", str(SAMPLE), *base, "--json").stdout)
     res = json.loads(run("siting", str(bare_layout), "--stock", str(SAMPLE_STOCK), *base, "--cg", "d",
-                         "--length", "25 m", "--width", "10 m", "--rule-set", "iatg",
+                         "--length", "25 m", "--width", "10 m", "--rule-set", "iatg", "--max-layout-mb", "2",
                          "--geojson", str(allowed), "--json").stdout)
     assert res["points"] == inline["points"]
     assert res["points_allowed"] == inline["points_allowed"]
     assert res["cell_m"] == 40.0
     assert json.loads(allowed.read_text()) == res["allowed"]
+    too_small = run("siting", str(bare_layout), *base, "--max-layout-mb", "0.001", check_status=2)
+    assert "more than the limit of 0.001 MB" in too_small.stderr
     hd16 = run("siting", str(bare_layout), "--stock", str(SAMPLE_STOCK), "--kind", "barricaded_stack",
                "--hd", "1.6", "--cg", "N", "--neq", "3 t", "--unit-neq", "20 kg", "--cell", "40 m")
     assert "grid points (40 m) allow the new barricaded_stack" in hd16.stdout

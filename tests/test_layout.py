@@ -461,9 +461,9 @@ def test_stock_csv_quantity_grammar(tmp_path, cell, msg):
 
 
 @pytest.mark.parametrize(("text", "msg"), [
-    ("site_id,item,hd,cg,quantity,unit_neq_kg\nig,x,1.1,Q,5 t,\n", r"row 2: stock.cg: got 'Q'"),
+    ("site_id,item,hd,cg,quantity,unit_neq_kg\nig,x,1.1,Q,5 t,\n", r"row 2: cg: got 'Q'; allowed: A, B"),
     ("site_id,item,hd,cg,quantity,unit_neq_kg\nig,x,1.1,D,5 t,6000\n",
-     r"row 2: stock.unit_neq: got 6000.0; the NEQ of one round cannot exceed"),
+     r"row 2: unit_neq_kg: got 6000.0; the NEQ of one round cannot exceed"),
     ("site_id,item,hd,cg,quantity_kg,unit_neq_kg\nig,x,1.1,D,1e9999,\n", r"row 2: quantity_kg: .*finite"),
     ("site_id,item,hd,cg,quantity_kg,unit_neq_kg\nig,x,1.1,D,\uff11\uff10,\n", r"row 2: quantity_kg: .*ASCII digits"),
 ])

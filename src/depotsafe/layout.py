@@ -715,10 +715,12 @@ def _read_stock_csv(
         form = (row.get("form") or "").strip()
         if form:
             entry["form"] = form
-        try:  # every row checked here, so that a message names the CSV row
+        try:  # every row checked here, so that a message names the CSV row and column
             parse_stock_entry(entry, "stock")
         except InputError as exc:
-            problems.add(where, str(exc))
+            key = exc.field.removeprefix("stock.")
+            column = {"neq": qcol, "neq_kg": qcol, "unit_neq": "unit_neq_kg"}.get(key, key)
+            problems.add(where, f"{column}: got {exc.value!r}; {exc.allowed}")
             continue
         out.setdefault(sid, []).append(entry)
     return out, raw
