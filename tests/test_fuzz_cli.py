@@ -198,6 +198,9 @@ def _rule_copy(tmp_path: Path) -> Path:
         (lambda f: (f / "functions.csv").write_text("table,code\nT1,D1\n"),
          r"functions.csv: the column '\w+' is missing"),
         (lambda f: (f / "matrix.csv").write_bytes(b"\xff\xfe\x00"), r"matrix.csv: not UTF-8 text"),
+        (lambda f: (f / "ruleset.toml").write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n"),
+         r"ruleset.toml: (nested too deeply|not valid TOML)"),
+        (lambda f: (f / "es_rows.csv").write_text("table,es_kind\nT1\n"), r"es_rows.csv: row 1 does not have"),
     ],
 )
 def test_user_rule_set_folder_problems(capsys, tmp_path, damage, message):
@@ -554,7 +557,12 @@ def layouts(draw) -> dict:
         elif what == "stock":
             f["properties"]["stock"] = draw(st.one_of(st.lists(STOCK_LINE, max_size=3), JSON_VALUE))
         elif what == "coords":
-            ring = f["geometry"]["coordinates"]
+            g = f.get("geometry")
+            if not (isinstance(g, dict) and g.get("type") in ("Polygon", "LineString")
+                    and isinstance(g.get("coordinates"), list) and g["coordinates"]
+                    and isinstance(g["coordinates"][0], list) and g["coordinates"][0]):
+                continue  # an earlier draw replaced the geometry
+            ring = g["coordinates"]
             if f["geometry"]["type"] == "Polygon":
                 k = draw(st.integers(min_value=0, max_value=len(ring[0]) - 1))
                 ring[0][k] = draw(st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False,

@@ -238,6 +238,8 @@ def _file_error(name: str, exc: Exception) -> Exception:
     if isinstance(exc, KeyError):
         what = "key" if name.endswith(".toml") else "column"
         return RuleDataError(f"{name}: the {what} {exc.args[0]!r} is missing")
+    if isinstance(exc, RecursionError):
+        return RuleDataError(f"{name}: nested too deeply")
     if isinstance(exc, TypeError | ValueError | AttributeError | IndexError):
         return RuleDataError(f"{name}: malformed ({type(exc).__name__}: {exc})")
     return exc  # anything else is a bug, not bad data
