@@ -57,6 +57,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -208,6 +209,8 @@ def _id_problem(sid: str) -> str | None:
     """Why a site id is not allowed, or None: no control or invisible characters."""
     if len(sid) > MAX_ID_CHARS:
         return f"at most {MAX_ID_CHARS} characters"
+    if sid.isprintable():  # the usual case, in C
+        return None
     for ch in sid:
         if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
             return (f"control or invisible characters (here {ch!a}) are not allowed in ids; "
@@ -285,6 +288,9 @@ and is refused as not finite where a number is expected; no 4,300-digit limit
 error of int())."""
 
 
+_LONG_DIGITS = re.compile(rb"[0-9]{%d}" % (_INT_DIGITS + 1))
+
+
 class _NotJSON(ValueError):
     pass
 
@@ -303,8 +309,10 @@ def parse_json(raw: bytes, field: str, name: str) -> Any:
     Raises LayoutError naming ``field`` and ``name`` for text that is not
     UTF-8 JSON or nested too deeply for the parser.
     """
+    # the integer hook costs a Python call per integer: only when a long digit run is there
+    hook = _parse_int if _LONG_DIGITS.search(raw) else None
     try:
-        return json.loads(raw.decode("utf-8-sig"), parse_int=_parse_int,
+        return json.loads(raw.decode("utf-8-sig"), parse_int=hook,
                           parse_constant=_parse_constant)
     except (UnicodeDecodeError, json.JSONDecodeError, _NotJSON) as exc:
         raise LayoutError(field, name, f"not JSON ({exc})") from None
