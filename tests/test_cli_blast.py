@@ -93,8 +93,8 @@ def test_text_output(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--neq", "-10 t", "--distance", "5 m"], r"--neq: got '-10 t'; the NEQ must be > 0 kg"),
-        (["--neq", "10 t", "--distance", "-5 m"], r"--distance: got '-5 m'; the distance must be >= 0 m"),
+        (["--neq", "-10 t", "--distance", "5 m"], r"--neq: got '-10 t'; a negative value is not accepted"),
+        (["--neq", "10 t", "--distance", "-5 m"], r"--distance: got '-5 m'; a negative value is not accepted"),
         (["--neq", "10", "--distance", "5 m"], r"--neq: got '10'; a number without a unit"),
         (["--neq", "10 t", "--distance", "5"], r"--distance: got '5'; a number without a unit"),
         (["--neq", "10 t", "--distance", "5 m", "--explosive", "semtex"], r"--explosive: got 'semtex'; allowed: TNT"),

@@ -100,7 +100,7 @@ def test_sample_depot_wgs84(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     [
         (["--event", "NOPE"], r"site: got 'NOPE'; not in the layout"),
         (["--event", "H1"], r"--event: got 'H1'; the site holds no stock"),
-        (["--event", "S1", "--neq", "-1 t"], r"--neq: got '-1 t'; the NEQ must be > 0 kg"),
+        (["--event", "S1", "--neq", "-1 t"], r"--neq: got '-1 t'; a negative value is not accepted"),
         (["--event", "S1", "--neq", "5"], r"--neq: got '5'; a number without a unit"),
         (["--event", "S1", "--explosive", "semtex"], r"--explosive: got 'semtex'"),
     ],

@@ -91,9 +91,7 @@ def test_sample_stock_csv_equals_inline_stock():
         f["properties"].pop("stock", None)
     from_csv = read_layout(fc, stock_csv=SAMPLE_STOCK)
     for a, b in zip(inline.sites, from_csv.sites, strict=True):
-        strip = [{k: v for k, v in e.items() if k != "source"} for e in b.stock_entries]
-        assert [dict(e) for e in a.stock_entries] == strip
-    assert from_csv.site("B3").stock_entries[0]["source"].startswith("sample_depot_stock.csv row")
+        assert [dict(e) for e in a.stock_entries] == [dict(e) for e in b.stock_entries]
 
 
 def test_input_sha256_covers_layout_and_stock(tmp_path):
@@ -420,7 +418,7 @@ def test_stock_csv_units_and_kg_column(tmp_path):
     d = read_layout(_no_stock(), _csv(tmp_path, "site_id,item,hd,cg,quantity,unit_neq_kg,form\n"
                                                 "ig,shell,1.1,D,5 t,,\nws,fuze,1.2,E,800 kg,0.5,article\n"))
     assert d.site("ig").stock_entries == (
-        {"hd": "1.1", "cg": "D", "source": "stock.csv row 2", "item": "shell", "neq": "5 t"},)
+        {"hd": "1.1", "cg": "D", "item": "shell", "neq": "5 t"},)
     assert d.site("ws").stock_entries[0]["unit_neq_kg"] == 0.5
     assert d.site("ws").stock_entries[0]["form"] == "article"
     d2 = read_layout(_no_stock(), _csv(tmp_path, "site_id,item,hd,cg,quantity_kg,unit_neq_kg\n"
@@ -449,6 +447,42 @@ def test_stock_csv_units_and_kg_column(tmp_path):
 def test_stock_csv_errors(tmp_path, text, msg):
     with pytest.raises(LayoutError, match=msg):
         read_layout(_no_stock(), _csv(tmp_path, text))
+
+
+@pytest.mark.parametrize(("cell", "msg"), [
+    ("9**9**9 kg", r"row 2: quantity: got '9\*\*9\*\*9 kg'; expressions are not accepted"),
+    ("1,500 t", r"row 2: quantity: got '1,500 t'; group separators are not accepted.*'1500 t'"),
+    ("\uff15 t", r"row 2: quantity: got .*only the ASCII digits"),
+])
+def test_stock_csv_quantity_grammar(tmp_path, cell, msg):
+    text = f'site_id,item,hd,cg,quantity,unit_neq_kg\nig,x,1.1,D,"{cell}",\n'
+    with pytest.raises(LayoutError, match=msg):
+        read_layout(_no_stock(), _csv(tmp_path, text))
+
+
+@pytest.mark.parametrize(("text", "msg"), [
+    ("site_id,item,hd,cg,quantity,unit_neq_kg\nig,x,1.1,Q,5 t,\n", r"row 2: cg: got 'Q'; allowed: A, B"),
+    ("site_id,item,hd,cg,quantity,unit_neq_kg\nig,x,1.1,D,5 t,6000\n",
+     r"row 2: unit_neq_kg: got 6000.0; the NEQ of one round cannot exceed"),
+    ("site_id,item,hd,cg,quantity_kg,unit_neq_kg\nig,x,1.1,D,1e9999,\n", r"row 2: quantity_kg: .*finite"),
+    ("site_id,item,hd,cg,quantity_kg,unit_neq_kg\nig,x,1.1,D,\uff11\uff10,\n", r"row 2: quantity_kg: .*ASCII digits"),
+])
+def test_stock_csv_rows_checked_when_read(tmp_path, text, msg):
+    with pytest.raises(LayoutError, match=msg):
+        read_layout(_no_stock(), _csv(tmp_path, text))
+
+
+def test_sample_stock_csv_gives_the_inline_result():
+    """Issue 16 item 1: the CSV rows are stock lines the checker accepts."""
+    from depotsafe.check import check_depot
+
+    fc = sample_fc()
+    for f in fc["features"]:
+        f["properties"].pop("stock", None)
+    from_csv = check_depot(read_layout(fc, SAMPLE_STOCK))
+    inline = check_depot(read_layout(sample_fc()))
+    assert from_csv.summary() == inline.summary()
+    assert list(from_csv.iter_violations()) == list(inline.iter_violations())
 
 
 def test_stock_given_twice(tmp_path):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from depotsafe.errors import UnitError
 from depotsafe.units import Q_, to_si
@@ -47,11 +52,152 @@ def test_ton_is_refused_as_ambiguous(text):
         ("nan kg", "mass", r"the number must be finite"),
         ("inf m", "length", r"the number must be finite"),
         ("", "mass", r"the value is empty"),
-        ("abc", "mass", r"unknown unit"),
-        ("20 kg/", "mass", r"not a quantity"),
-        ("20 T", "mass", r"not a mass"),  # tesla, not tonne
+        ("abc", "mass", r"a number must come first"),
+        ("20 kg/", "mass", r"expressions are not accepted"),
+        ("20 T", "mass", r"unknown unit 'T' \(units are case-sensitive\)"),  # tesla, not tonne
     ],
 )
 def test_refused_quantities_name_field_and_value(value, kind, message):
     with pytest.raises(UnitError, match=message):
         to_si(value, kind, "--neq")
+
+
+# ---------------------------------------------------------------- the grammar (issue 16 item 4)
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("20t", "mass", 20_000.0),
+        ("  +20   tonnes ", "mass", 20_000.0),
+        ("2.5e3 kg", "mass", 2_500.0),
+        (".5 t", "mass", 500.0),
+        ("5. t", "mass", 5_000.0),
+        ("1E+1 kg", "mass", 10.0),
+        ("500 g", "mass", 0.5),
+        ("2 kilograms", "mass", 2.0),
+        ("10 lbs", "mass", 10 * 0.45359237),
+        ("1 pound", "mass", 0.45359237),
+        ("3 feet", "length", 3 * 0.3048),
+        ("1 foot", "length", 0.3048),
+        ("2 yd", "length", 2 * 0.9144),
+        ("12 metres", "length", 12.0),
+        ("12 meters", "length", 12.0),
+        ("2 km", "length", 2000.0),
+        ("5 kPa", "pressure", 5000.0),
+        ("2 bar", "pressure", 200_000.0),
+        ("1 MPa", "pressure", 1e6),
+        # 1 psi = 6894.757293168361 Pa (lbf/in^2 with g_n = 9.80665 m/s^2).
+        ("1 psi", "pressure", 6894.757293168361),
+        ("100 kPa*ms", "impulse", 100.0),
+        ("100 kPa·ms", "impulse", 100.0),
+        ("100 kPa * ms", "impulse", 100.0),
+        ("1 Pa*s", "impulse", 1.0),
+        ("10 ms", "time", 0.01),
+        ("0 m", "length", 0.0),
+    ],
+)
+def test_grammar_accepts(text, kind, expected):
+    assert to_si(text, kind, "q") == pytest.approx(expected, rel=1e-12)
+
+
+HOSTILE = [
+    # (text, kind, what the message must say)
+    ("9**9**9 kg", "mass", r"expressions are not accepted"),
+    ("2**2**2**2**2 kg", "mass", r"expressions are not accepted"),
+    ("__import__('os') kg", "mass", r"expressions are not accepted"),
+    ("os.system kg", "mass", r"a number must come first"),
+    ("\uff11\uff10 t", "mass", r"only the ASCII digits 0-9"),
+    ("1,500 t", "mass", r"group separators are not accepted.*write '1500 t'"),
+    ("1_500 t", "mass", r"group separators are not accepted.*write '1500 t'"),
+    ("1 500 t", "mass", r"group separators are not accepted.*write '1500 t'"),
+    ("-5 t", "mass", r"a negative value is not accepted"),
+    ("-0.1 m", "length", r"a negative value is not accepted"),
+    ("1e999 kg", "mass", r"the number must be finite"),
+    ("1e1000 kg", "mass", r"the number must be finite"),
+    ("5 kg + 5 kg", "mass", r"expressions are not accepted|not a quantity"),
+    ("5 kg kg", "mass", r"not a quantity"),
+    ("(5) kg", "mass", r"expressions are not accepted"),
+    ("5 kg/m", "mass", r"expressions are not accepted"),
+    ("5 KG", "mass", r"unknown unit 'KG'"),
+    ("5 m", "mass", r"this is a \[length\]"),
+    ("5 kPa*ms", "pressure", r"this is a \[impulse\]"),
+    ("5 kPa*kg", "impulse", r"unknown unit 'kPa\*kg'"),
+    ("5 stone", "mass", r"unknown unit 'stone'.*allowed: kg"),
+    ("1" * 65 + " kg", "mass", r"at most 64 characters"),
+    ("1" * 100_000 + " kg", "mass", r"at most 64 characters"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "message"), HOSTILE)
+def test_grammar_refuses_with_a_message(text, kind, message):
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(UnitError) as info:
+        to_si(text, kind, "stock[0].neq")
+    assert time.perf_counter() - t0 < 0.5
+    text_of = str(info.value)
+    assert text_of.startswith("stock[0].neq: got ")
+    assert re.search(message, text_of), text_of
+    assert len(text_of) < 600  # a long value is shown cut short
+
+
+def test_pint_parser_is_never_called(monkeypatch):
+    """Text never reaches pint's expression parser (it evaluates ** and calls)."""
+    from depotsafe import units
+
+    def boom(*_a, **_k):
+        raise AssertionError("pint parsed user text")
+
+    monkeypatch.setattr(units.ureg, "parse_expression", boom)
+    monkeypatch.setattr(units.ureg, "parse_units", boom)
+    assert to_si("20 t", "mass", "neq") == 20_000.0
+    assert to_si("100 kPa*ms", "impulse", "impulse") == pytest.approx(100.0)
+    with pytest.raises(UnitError):
+        to_si("9**9**9 kg", "mass", "neq")
+
+
+def test_allowed_units_cover_the_documented_ones():
+    from depotsafe.units import allowed_units
+
+    for u in ("kg", "g", "t", "tonne", "tonnes", "lb", "lbs", "pound", "pounds", "kilogram",
+              "kilograms", "short_ton"):
+        assert u in allowed_units("mass")
+    for u in ("m", "metre", "metres", "meter", "meters", "km", "ft", "foot", "feet", "yd"):
+        assert u in allowed_units("length")
+    for u in ("Pa", "kPa", "bar", "psi"):
+        assert u in allowed_units("pressure")
+    assert "kPa*ms" in allowed_units("impulse")
+    assert {"s", "ms"} <= set(allowed_units("time"))
+
+
+def test_parse_number_strict():
+    from depotsafe.units import parse_number
+
+    assert parse_number(" 1500.5 ", "quantity_kg") == 1500.5
+    assert parse_number("2e3", "quantity_kg") == 2000.0
+    for bad, msg in (("1,500", "group separators"), ("\uff15", "ASCII digits"), ("9**9", "expressions"),
+                     ("inf", "finite"), ("nan", "finite"), ("", "empty"), ("1_0", "group separators")):
+        with pytest.raises(UnitError, match=msg):
+            parse_number(bad, "quantity_kg")
+
+
+@given(st.text(max_size=80))
+@settings(max_examples=300)
+def test_any_text_is_a_number_or_a_clear_refusal(text):
+    message = ""
+    try:
+        v = to_si(text, "mass", "neq")
+    except UnitError as exc:
+        message = str(exc)
+        v = 0.0
+    assert message == "" or message.startswith("neq: got ")
+    assert math.isfinite(v)
+    assert v >= 0
+
+
+@given(st.floats(min_value=0, max_value=1e12, allow_nan=False),
+       st.sampled_from(["kg", "t", "g", "lb", "tonne"]))
+def test_formatted_numbers_round_trip(x, unit):
+    factor = {"kg": 1.0, "t": 1000.0, "g": 1e-3, "lb": 0.45359237, "tonne": 1000.0}[unit]
+    assert to_si(f"{x!r} {unit}", "mass", "neq") == pytest.approx(x * factor, rel=1e-12)

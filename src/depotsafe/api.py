@@ -183,7 +183,12 @@ def qd_division_and_tables(
     if division == "1.5":
         notes.append("HD 1.5 is stored as HD 1.1 (AASTP-1 §1.2.1.2 note 2)")
     if division == "1.6" and unit_neq_kg is None:
-        raise InputError("unit-neq", None, "HD 1.6 needs the NEQ of one munition (--unit-neq), decision 24")
+        raise InputError(
+            "unit-neq", None,
+            "HD 1.6 needs the NEQ of one munition (--unit-neq): its distance is the larger of the "
+            "blast-only distance at that NEQ and the Table 3B distance at the whole NEQ "
+            "(AASTP-1 (2006) Part I para 1.3.8, Annex I-A Table 4)",
+        )
     return division, tables, notes
 
 
@@ -216,6 +221,8 @@ def _prepare(
     rule_set: str | RuleSet,
 ) -> tuple[RuleSet, Rule, str, float | None, list[str]]:
     rs = rule_set if isinstance(rule_set, RuleSet) else load_rule_set(rule_set)
+    if isinstance(cg, str):  # groups are letters in either case, as in layouts and stock
+        cg = cg.strip().upper()
     unit_neq_kg = None
     if unit_neq is not None:
         unit_neq_kg = unit_neq if isinstance(unit_neq, float) else to_si(unit_neq, "mass", "unit-neq")
@@ -284,6 +291,9 @@ def required_distance(
     rs, rule, division, unit_neq_kg, notes = _prepare(
         hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set
     )
+    if unit_neq_kg is not None and unit_neq_kg > neq_kg:
+        raise InputError("unit-neq", unit_neq,
+                         f"the NEQ of one munition cannot exceed the NEQ ({neq_kg:g} kg)")
     distance_m, governing = required_distance_m(rs, rule, neq_kg, unit_neq_kg or 0.0)
     if not rule.terms:
         notes.append("No QD: the table requires no distance for this pair")

@@ -12,6 +12,7 @@ import argparse
 import importlib
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -56,6 +57,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_mb(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"got {text!r}; a number of megabytes > 0 (e.g. 250)")
+    return value
+
+
+def add_max_layout_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--max-layout-mb`` option of the commands that read a layout."""
+    from depotsafe.layout import CLI_MAX_LAYOUT_MB
+
+    parser.add_argument(
+        "--max-layout-mb", type=_positive_mb, default=float(CLI_MAX_LAYOUT_MB), metavar="MB",
+        help=f"refuse a layout or stock file larger than this, before reading it "
+             f"(default {CLI_MAX_LAYOUT_MB} MB; 1 MB = 1,000,000 bytes)",
+    )
+
+
 def _clean(value: Any) -> Any:
     """Make a result JSON-safe: no NaN or infinity ever reaches a script."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -84,6 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args._run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``depotsafe check ... | head``): stop quietly, as the
+        # CPython documentation of SIGPIPE recommends (further output goes nowhere).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except InputError as exc:
         sys.stderr.write(f"depotsafe {args.command}: error: {exc}\n")
         return 2

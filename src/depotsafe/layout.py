@@ -22,9 +22,13 @@ Coordinate reference systems
 
 Whatever the source CRS, every footprint is transformed with pyproj to a
 transverse Mercator projection centred on the depot (``lon_0``/``lat_0`` = the
-centre of the layout's bounding box in longitude/latitude, scale factor 1,
-WGS84 ellipsoid, false easting and northing 0) before anything is measured
-(standards.md section 9 decision 12).  Web Mercator (EPSG:3857) is transformed
+median of the centres of the storage sites, so that one distant site does not
+move it; scale factor 1, WGS84 ellipsoid, false easting and northing 0) before
+anything is measured (standards.md section 9 decision 12).  A site whose
+vertices lie where that projection measures more than 0.1 % too long (about
+285 km from the central meridian, `MAX_SCALE_ERROR`) is refused and named; a
+public traffic route only has to come that near somewhere (it is measured near
+the depot).  Web Mercator (EPSG:3857) is transformed
 like any other CRS; its units are never taken as metres on the ground.
 
 Front bearings (``front_bearing_deg``) are degrees clockwise from grid north
@@ -42,7 +46,8 @@ division, compatibility group and NEQ).  A stock CSV has the header
 is an NEQ with its unit (``"5 t"``, ``"800 kg"``).  A column ``quantity_kg``
 may be given instead, holding plain numbers in kilograms.  Each CSV row
 becomes a dict ``{"item", "hd", "cg", "neq" or "neq_kg", "unit_neq_kg",
-"form", "source"}`` in the inline format.
+"form"}`` in the inline format, checked as a stock line when the file is read
+(a problem names the file and row).
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ import hashlib
 import io
 import json
 import math
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,19 +201,157 @@ class _Problems:
             raise err
 
 
+MAX_ID_CHARS = 256
+"""Longest site id accepted [characters]."""
+
+
+def _id_problem(sid: str) -> str | None:
+    """Why a site id is not allowed, or None: no control or invisible characters."""
+    if len(sid) > MAX_ID_CHARS:
+        return f"at most {MAX_ID_CHARS} characters"
+    if sid.isprintable():  # the usual case, in C
+        return None
+    for ch in sid:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            return (f"control or invisible characters (here {ch!a}) are not allowed in ids; "
+                    "use letters, digits, spaces and punctuation")
+    return None
+
+
+def _shown_id(sid: str) -> str:
+    text = ascii(sid) if len(sid) <= 80 else ascii(sid[:80]) + f"... ({len(sid):,} characters)"
+    return text
+
+
 def _is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _read_bytes(source: str | Path | Mapping[str, Any]) -> tuple[bytes, str]:
-    if isinstance(source, Mapping):
-        raw = json.dumps(source, sort_keys=True, separators=(",", ":")).encode("utf-8")
-        return raw, "<dict>"
-    path = Path(source)
+MAX_UPLOAD_MB = 25
+"""Largest layout or stock file the app accepts [MB, 1 MB = 1,000,000 bytes]."""
+
+CLI_MAX_LAYOUT_MB = 100
+"""Default of the command line's ``--max-layout-mb`` [MB, 1 MB = 1,000,000 bytes]:
+well above the largest benchmark depot (100,000 sites, about 30 MB of GeoJSON)."""
+
+BYTES_PER_MB = 1_000_000
+
+
+def read_limited(path: str | Path, field: str, max_mb: float | None) -> bytes:
+    """The bytes of a file, refused before parsing when larger than ``max_mb``.
+
+    At most ``max_mb`` MB (+1 byte) are read, so a device or pipe cannot make
+    depotsafe read without end.  Raises LayoutError naming ``field`` and the path.
+    """
+    p = Path(path)
     try:
-        return path.read_bytes(), str(path)
+        if p.is_dir():
+            raise LayoutError(field, str(p), "is a folder; a file is required")
+        with p.open("rb") as fh:
+            if max_mb is None:
+                return fh.read()
+            limit = int(max_mb * BYTES_PER_MB)
+            raw = fh.read(limit + 1)
     except OSError as exc:
-        raise LayoutError("layout", str(path), f"cannot be read ({exc.strerror})") from None
+        raise LayoutError(field, str(p), f"cannot be read ({exc.strerror})") from None
+    if len(raw) > limit:
+        try:
+            st_size = p.stat().st_size
+        except OSError:
+            st_size = 0
+        size = f"is {st_size / BYTES_PER_MB:,.1f} MB," if st_size > limit else "holds"
+        raise LayoutError(
+            field, str(p),
+            f"the file {size} more than the limit of {max_mb:g} MB (1 MB = 1,000,000 bytes); "
+            "nothing was read. On the command line, --max-layout-mb raises the limit",
+        )
+    return raw
+
+
+def _read_bytes(
+    source: str | Path | Mapping[str, Any], max_mb: float | None = None
+) -> tuple[bytes, str]:
+    if isinstance(source, Mapping):
+        try:
+            raw = json.dumps(source, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        except RecursionError:
+            raise LayoutError("layout", "<dict>", "nested too deeply for a depot layout") from None
+        except (TypeError, ValueError) as exc:
+            raise LayoutError("layout", "<dict>", f"not JSON data ({exc})") from None
+        return raw, "<dict>"
+    return read_limited(source, "layout", max_mb), str(Path(source))
+
+
+_INT_DIGITS = 18
+"""Integers with more digits than this are read as floats (10**400 becomes inf
+and is refused as not finite where a number is expected; no 4,300-digit limit
+error of int())."""
+
+
+_LONG_DIGITS = re.compile(rb"[0-9]{%d}" % (_INT_DIGITS + 1))
+
+
+class _NotJSON(ValueError):
+    pass
+
+
+def _parse_int(text: str) -> int | float:
+    return int(text) if len(text) <= _INT_DIGITS else float(text)
+
+
+def _parse_constant(name: str) -> float:
+    raise _NotJSON(f"{name} is not a JSON number (RFC 8259 has no NaN or Infinity)")
+
+
+def parse_json(raw: bytes, field: str, name: str) -> Any:
+    """Parse JSON bytes strictly: no NaN/Infinity, huge integers as floats.
+
+    Raises LayoutError naming ``field`` and ``name`` for text that is not
+    UTF-8 JSON or nested too deeply for the parser.
+    """
+    # the integer hook costs a Python call per integer: only when a long digit run is there
+    hook = _parse_int if _LONG_DIGITS.search(raw) else None
+    try:
+        return json.loads(raw.decode("utf-8-sig"), parse_int=hook,
+                          parse_constant=_parse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, _NotJSON) as exc:
+        raise LayoutError(field, name, f"not JSON ({exc})") from None
+    except RecursionError:
+        raise LayoutError(field, name, "not a depot layout: the JSON is nested too deeply "
+                          "(a GeoJSON layout needs at most a few levels)") from None
+
+
+class _CrsRange:
+    """Which positions of a projected CRS have a place on the earth.
+
+    A position is inside when it converts to a finite longitude/latitude and
+    back to itself (to a millimetre, or 1e-9 of its size): out of range, PROJ
+    gives infinity or a point elsewhere, which is never taken for the input.
+    """
+
+    def __init__(self, crs: pyproj.CRS, name: str) -> None:
+        self.name = name
+        self.to_ll = pyproj.Transformer.from_crs(crs, _WGS84_NAME, always_xy=True)
+        self.from_ll = pyproj.Transformer.from_crs(_WGS84_NAME, crs, always_xy=True)
+
+    def outside(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            lon, lat = (np.asarray(a) for a in self.to_ll.transform(x, y, errcheck=False))
+            x2, y2 = (np.asarray(a) for a in self.from_ll.transform(lon, lat, errcheck=False))
+            ok = (np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90)
+                  & (np.abs(x2 - x) <= 1e-3 + 1e-9 * np.abs(x))
+                  & (np.abs(y2 - y) <= 1e-3 + 1e-9 * np.abs(y)))
+        return ~ok
+
+    def message(self, x: float, y: float) -> str:
+        return (f"geometry: position [{x:.10g}, {y:.10g}] is outside the area where {self.name} "
+                "is defined (it has no place on the earth in that CRS); check the coordinates "
+                "and the crs member")
+
+    def first_outside(self, geom: BaseGeometry) -> str | None:
+        xy = shapely.get_coordinates(geom)
+        bad = np.flatnonzero(self.outside(xy[:, 0], xy[:, 1]))
+        return None if bad.size == 0 else self.message(float(xy[bad[0], 0]), float(xy[bad[0], 1]))
 
 
 def _parse_crs(doc: Mapping[str, Any], problems: _Problems) -> tuple[str, pyproj.CRS | None]:
@@ -345,35 +490,158 @@ def _tm_proj(lon0: float, lat0: float) -> str:
     )
 
 
+# --------------------------------------------------------------------------- extent
+
+MAX_SCALE_ERROR = 1e-3
+"""Largest scale error of the depot's transverse Mercator projection accepted [-].
+
+The projection has scale factor 1 on its central meridian and measures a
+distance x away from it too long by cosh(x / R) - 1, about x^2 / (2 R^2)
+(sphere of radius R): 0.1 % at about 285 km.  Sites beyond are refused."""
+
+EARTH_RADIUS_M = 6_371_008.8
+"""Mean earth radius (IUGG) [m], for the scale error bound."""
+
+MAX_OFF_MERIDIAN_M = EARTH_RADIUS_M * math.acosh(1.0 + MAX_SCALE_ERROR)
+"""Distance from the central meridian at which the scale error reaches MAX_SCALE_ERROR [m]."""
+
+_ROUTE_KINDS = ("public_traffic_route",)
+
+
+def _wrap180(a: Any) -> Any:
+    return (np.asarray(a) + 180.0) % 360.0 - 180.0
+
+
+def _depot_centre(
+    parsed: Sequence[Mapping[str, Any]], lon: np.ndarray, lat: np.ndarray, owner: np.ndarray
+) -> tuple[float, float]:
+    """Centre of the depot's projection: the median of the storage sites' centres.
+
+    Each site's centre is the middle of its longitude/latitude box; the median
+    over the sites that hold (or may hold) explosives, else over the sites that
+    are not routes, else over all.  One far site does not move it.
+    """
+    n = len(parsed)
+    ref = float(lon[0])
+    rel = _wrap180(lon - ref)  # longitudes relative to one vertex: no jump at 180 deg
+    lo_min = np.full(n, np.inf)
+    lo_max = np.full(n, -np.inf)
+    la_min = np.full(n, np.inf)
+    la_max = np.full(n, -np.inf)
+    np.minimum.at(lo_min, owner, rel)
+    np.maximum.at(lo_max, owner, rel)
+    np.minimum.at(la_min, owner, lat)
+    np.maximum.at(la_max, owner, lat)
+    clon = 0.5 * (lo_min + lo_max)
+    clat = 0.5 * (la_min + la_max)
+    allk = kinds()
+    stores = np.array([allk[p["kind"]].holds_explosives != "no" for p in parsed])
+    fixed = np.array([p["kind"] not in _ROUTE_KINDS for p in parsed])
+    pick = stores if stores.any() else fixed if fixed.any() else np.ones(n, dtype=bool)
+    lon0 = float(_wrap180(ref + float(np.median(clon[pick]))))
+    lat0 = float(np.median(clat[pick]))
+    return lon0, lat0
+
+
+def _check_extent(
+    parsed: Sequence[Mapping[str, Any]],
+    geoms: Sequence[BaseGeometry],
+    lon: np.ndarray,
+    lat: np.ndarray,
+    owner: np.ndarray,
+    lon0: float,
+    lat0: float,
+    problems: _Problems,
+) -> None:
+    """Refuse sites where the depot's projection does not measure true (MAX_SCALE_ERROR).
+
+    On a sphere the transverse Mercator scale factor at a point is
+    1 / sqrt(1 - B^2), B = cos(lat) sin(lon - lon0); every vertex of a site
+    must keep it within 1 + MAX_SCALE_ERROR (and lie on the depot's side of
+    the earth).  A public traffic route is measured near the depot: it must
+    come within MAX_OFF_MERIDIAN_M of the central meridian somewhere, and its
+    far parts do not count.
+    """
+    dlon = np.radians(_wrap180(lon - lon0))
+    b = np.cos(np.radians(lat)) * np.sin(dlon)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = 1.0 / np.sqrt(1.0 - b * b) - 1.0
+    ok_vertex = (np.cos(dlon) > 0) & np.isfinite(scale) & (scale <= MAX_SCALE_ERROR)
+    n = len(parsed)
+    site_ok = np.ones(n, dtype=bool)
+    np.logical_and.at(site_ok, owner, ok_vertex)
+    if bool(site_ok.all()):
+        return
+    strip = shapely.box(-MAX_OFF_MERIDIAN_M, -4.1e7, MAX_OFF_MERIDIAN_M, 4.1e7)
+    far: list[int] = []
+    for i in np.flatnonzero(~site_ok):
+        i = int(i)
+        if parsed[i]["kind"] in _ROUTE_KINDS:
+            mine = owner == i
+            near = bool(np.any(ok_vertex[mine]))
+            if not near and bool(np.all(np.cos(dlon[mine]) > 0)):
+                g = geoms[i]
+                xy = shapely.get_coordinates(g)
+                near = bool(np.all(np.isfinite(xy))) and bool(shapely.intersects(g, strip))
+            if near:
+                continue
+        far.append(i)
+    if not far:
+        return
+    geod = pyproj.Geod(ellps="WGS84")
+    limit_km = MAX_OFF_MERIDIAN_M / 1e3
+    for i in far:
+        mine = owner == i
+        k = int(np.flatnonzero(mine)[np.argmax(np.abs(b[mine]) + (np.cos(dlon[mine]) <= 0))])
+        _az, _baz, dist = geod.inv(lon0, lat0, float(lon[k]), float(lat[k]))
+        bk = abs(float(b[k]))
+        off_km = (EARTH_RADIUS_M * math.atanh(bk) / 1e3
+                  if float(np.cos(dlon[k])) > 0 and bk < 1 else math.inf)
+        off = (f"lies about {off_km:,.0f} km from the depot's central meridian"
+               if math.isfinite(off_km) else "lies on the far side of the earth")
+        problems.add(
+            f"feature {parsed[i]['id']!r}",
+            f"position [{float(lon[k]):.6f}, {float(lat[k]):.6f}] {off} ({lon0:.4f} deg, the "
+            f"middle of the storage sites; {dist / 1e3:,.0f} km from the depot centre); "
+            f"the depot's transverse Mercator projection measures distances true to "
+            f"{MAX_SCALE_ERROR * 100:g} % only within {limit_km:.0f} km of that meridian. "
+            "Check its coordinates (longitude first, then latitude), or give the distant "
+            "sites as a layout of their own",
+        )
+
+
 # --------------------------------------------------------------------------- stock CSV
 
 
 def _kg_cell(text: str, column: str, where: str, problems: _Problems) -> float | None:
     """A stock-CSV cell holding plain kilograms, or None with the problem recorded."""
+    from depotsafe.units import parse_number
+
     try:
-        value = float(text)
-    except ValueError:
-        problems.add(where, f"{column}: got {text!r}; a number of kilograms is required")
+        return parse_number(text, column, "a number of kilograms")
+    except InputError as exc:
+        problems.add(where, str(exc))
         return None
-    if not math.isfinite(value):
-        problems.add(where, f"{column}: got {text!r}; a finite number is required")
-        return None
-    return value
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "field larger" in str(exc):
+        return f"a field is longer than {csv.field_size_limit():,} characters (the CSV reader's limit)"
+    return f"not a readable CSV file ({exc})"
 
 
 def _read_stock_csv(
     path: str | Path,
     sites_by_id: Mapping[str, str],
     problems: _Problems,
+    max_mb: float | None = None,
 ) -> tuple[dict[str, list[dict[str, Any]]], bytes]:
     """Parse a stock CSV into raw stock dicts by site id."""
-    from depotsafe.units import to_si
+    from depotsafe.explosives import parse_stock_entry
+    from depotsafe.units import is_bare_number, to_si
 
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise LayoutError("stock", str(p), f"cannot be read ({exc.strerror})") from None
+    raw = read_limited(p, "stock", max_mb)
     name = p.name
     try:
         text = raw.decode("utf-8-sig")
@@ -386,7 +654,11 @@ def _read_stock_csv(
                      "site_id,item,hd,cg,quantity,unit_neq_kg[,form]")
         return {}, raw
     reader = csv.DictReader(io.StringIO("\n".join(lines)))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        problems.add(f"stock file {name}", _csv_problem(exc))
+        return {}, raw
     reader.fieldnames = header
     qcol = "quantity" if "quantity" in header else "quantity_kg" if "quantity_kg" in header else None
     missing = [c for c in ("site_id", "hd", "cg") if c not in header]
@@ -400,7 +672,12 @@ def _read_stock_csv(
         )
         return {}, raw
     out: dict[str, list[dict[str, Any]]] = {}
-    for rowno, row in enumerate(reader, start=2):
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        problems.add(f"stock file {name} row {reader.line_num}", _csv_problem(exc))
+        return {}, raw
+    for rowno, row in enumerate(rows, start=2):
         where = f"stock file {name} row {rowno}"
         sid = (row.get("site_id") or "").strip()
         if sid not in sites_by_id:
@@ -413,7 +690,6 @@ def _read_stock_csv(
         entry: dict[str, Any] = {
             "hd": (row.get("hd") or "").strip(),
             "cg": (row.get("cg") or "").strip(),
-            "source": f"{name} row {rowno}",
         }
         item = (row.get("item") or "").strip()
         if item:
@@ -421,21 +697,18 @@ def _read_stock_csv(
         q = (row.get(qcol) or "").strip()
         if qcol == "quantity":
             try:
-                float(q)
-            except ValueError:
-                try:
-                    to_si(q, "mass", f"{where} quantity")
-                except InputError as exc:
-                    problems.add(where, f"quantity: got {q!r}; {exc.allowed}")
-                    continue
-                entry["neq"] = q
-            else:
-                problems.add(
-                    where,
-                    f"quantity: got {q!r}, a mass without a unit; write e.g. '{q} kg' "
-                    "or '{q} t', or name the column quantity_kg".replace("{q}", q),
-                )
+                to_si(q, "mass", "quantity")
+            except InputError as exc:
+                if is_bare_number(q):
+                    problems.add(
+                        where,
+                        f"quantity: got {q!r}, a mass without a unit; write e.g. '{q} kg' "
+                        "or '{q} t', or name the column quantity_kg".replace("{q}", q),
+                    )
+                else:
+                    problems.add(where, str(exc))
                 continue
+            entry["neq"] = q
         else:
             v = _kg_cell(q, "quantity_kg", where, problems)
             if v is None:
@@ -450,6 +723,13 @@ def _read_stock_csv(
         form = (row.get("form") or "").strip()
         if form:
             entry["form"] = form
+        try:  # every row checked here, so that a message names the CSV row and column
+            parse_stock_entry(entry, "stock")
+        except InputError as exc:
+            key = exc.field.removeprefix("stock.")
+            column = {"neq": qcol, "neq_kg": qcol, "unit_neq": "unit_neq_kg"}.get(key, key)
+            problems.add(where, f"{column}: got {exc.value!r}; {exc.allowed}")
+            continue
         out.setdefault(sid, []).append(entry)
     return out, raw
 
@@ -458,7 +738,10 @@ def _read_stock_csv(
 
 
 def read_layout(
-    source: str | Path | Mapping[str, Any], stock_csv: str | Path | None = None
+    source: str | Path | Mapping[str, Any],
+    stock_csv: str | Path | None = None,
+    *,
+    max_mb: float | None = None,
 ) -> Depot:
     """Read a depot layout (GeoJSON) and optionally a stock CSV.
 
@@ -468,6 +751,9 @@ def read_layout(
         A GeoJSON file or an already parsed FeatureCollection.
     stock_csv : path, optional
         Stock list, joined to the layout by ``site_id``.
+    max_mb : float, optional
+        Largest file read [MB, 1 MB = 1,000,000 bytes], layout and stock file
+        each; a larger file is refused before it is parsed.  No limit when None.
 
     Returns
     -------
@@ -480,17 +766,14 @@ def read_layout(
         Listing every problem found, one line each, naming the feature id (or
         its index when it has none).
     """
-    raw, src_name = _read_bytes(source)
+    raw, src_name = _read_bytes(source, max_mb)
     if isinstance(source, Mapping):
         doc: Any = source
     else:
         if not raw.strip():
             raise LayoutError("layout", src_name, "the file is empty; a GeoJSON "
                               "FeatureCollection is required")
-        try:
-            doc = json.loads(raw.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise LayoutError("layout", src_name, f"not JSON ({exc})") from None
+        doc = parse_json(raw, "layout", src_name)
     if not isinstance(doc, Mapping) or doc.get("type") != "FeatureCollection":
         got = doc.get("type") if isinstance(doc, Mapping) else type(doc).__name__
         raise LayoutError(
@@ -503,6 +786,7 @@ def read_layout(
     problems = _Problems(src_name)
     crs_name, crs = _parse_crs(doc, problems)
     geographic = crs is not None and crs.is_geographic
+    crs_check = _CrsRange(crs, crs_name) if crs is not None and not geographic else None
     allkinds = kinds()
     seen: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []
@@ -527,6 +811,9 @@ def read_layout(
         elif not isinstance(sid, str):
             problems.add(where, f"id: got {sid!r}; a string is required")
             sid = None
+        elif (why := _id_problem(sid)) is not None:
+            problems.add(where, f"id: got {_shown_id(sid)}; {why}")
+            sid = None
         else:
             where = f"feature {sid!r}"
             if sid in seen:
@@ -534,7 +821,7 @@ def read_layout(
             else:
                 seen[sid] = idx
         kind = props.get("kind")
-        if kind not in allkinds:
+        if not isinstance(kind, str) or kind not in allkinds:
             problems.add(where, f"kind: got {kind!r}; allowed: {', '.join(allkinds)}")
             continue
         k = allkinds[kind]
@@ -548,9 +835,12 @@ def read_layout(
             except Exception as exc:  # shapely raises several types on bad input
                 problems.add(where, f"geometry: cannot be built ({exc})")
             else:
-                reason = shapely.is_valid_reason(geom)
+                with np.errstate(all="ignore"):
+                    reason = shapely.is_valid_reason(geom)
                 if reason != "Valid Geometry":
-                    problems.add(where, f"geometry: invalid ({reason})")
+                    # out-of-range coordinates can look like a self-intersection: say which
+                    outside = None if crs_check is None else crs_check.first_outside(geom)
+                    problems.add(where, outside or f"geometry: invalid ({reason})")
                     geom = None
         # front bearing
         bearing = props.get("front_bearing_deg")
@@ -624,7 +914,7 @@ def read_layout(
     stock_raw = b""
     if stock_csv is not None:
         by_id = {p["id"]: p["kind"] for p in parsed}
-        csv_stock, stock_raw = _read_stock_csv(stock_csv, by_id, problems)
+        csv_stock, stock_raw = _read_stock_csv(stock_csv, by_id, problems, max_mb)
         for p in parsed:
             extra = csv_stock.get(p["id"])
             if extra:
@@ -643,26 +933,29 @@ def read_layout(
         bearings = [p["bearing"] for p in parsed]
     else:
         to_ll = pyproj.Transformer.from_crs(crs, _WGS84_NAME, always_xy=True)
-        coords = shapely.get_coordinates(np.asarray(geoms, dtype=object))
+        coords, owner = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
         if geographic:
             lon, lat = coords[:, 0], coords[:, 1]
         else:
+            assert crs_check is not None
+            bad = crs_check.outside(coords[:, 0], coords[:, 1])
+            if bad.any():
+                for i in np.unique(owner[bad]):
+                    k = int(np.flatnonzero(bad & (owner == i))[0])
+                    problems.add(f"feature {parsed[int(i)]['id']!r}",
+                                 crs_check.message(float(coords[k, 0]), float(coords[k, 1])))
+                problems.raise_if_any()
             lon, lat = to_ll.transform(coords[:, 0], coords[:, 1], errcheck=False)
             lon, lat = np.asarray(lon), np.asarray(lat)
-            if not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
-                raise LayoutError(
-                    "layout", src_name,
-                    f"some coordinates cannot be transformed from {crs_name} to "
-                    "longitude/latitude (outside the CRS's area of use?)",
-                )
-        lon0 = 0.5 * (float(np.min(lon)) + float(np.max(lon)))
-        lat0 = 0.5 * (float(np.min(lat)) + float(np.max(lat)))
+        lon0, lat0 = _depot_centre(parsed, lon, lat, owner)
         projection = _tm_proj(lon0, lat0)
         tm = pyproj.CRS.from_proj4(projection)
         fwd = pyproj.Transformer.from_crs(crs, tm, always_xy=True)
         to_wgs84 = pyproj.Transformer.from_crs(tm, _WGS84_NAME, always_xy=True)
         to_source = pyproj.Transformer.from_crs(tm, crs, always_xy=True)
         geoms = _transform_geoms(geoms, fwd.transform)
+        _check_extent(parsed, geoms, lon, lat, owner, lon0, lat0, problems)
+        problems.raise_if_any()
         bearings = []
         geod = pyproj.Geod(ellps="WGS84")
         for p in parsed:

@@ -11,8 +11,7 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -34,16 +33,13 @@ PAIR_COLUMNS = (
 
 
 def write_atomically(path: str | Path, write: Callable[[IO[str]], None]) -> None:
-    """Write a file through a temporary file and rename: no partial file on error."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a file through a temporary file and rename: no partial file on error.
+
+    One file of depotsafe.outputs.write_outputs (which writes several, all or none).
+    """
+    from depotsafe.outputs import write_outputs
+
+    write_outputs([("file", str(path), write)])
 
 
 def write_json(result: CheckResult, f: IO[str]) -> None:
@@ -163,6 +159,14 @@ def _lonlat(depot: Any, xy: Any) -> Any:
     return np.column_stack([lon, lat])
 
 
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text for an XML 1.0 element or attribute: escaped, characters XML forbids replaced by U+FFFD."""
+    return escape(_XML_FORBIDDEN.sub("\ufffd", text), {'"': "&quot;"})
+
+
 def arcs_kml(result: CheckResult) -> str:
     """QD arcs as KML (Google Earth, QGIS).  KML needs lon/lat: not for local layouts."""
     depot = result.depot
@@ -182,7 +186,7 @@ def arcs_kml(result: CheckResult) -> str:
         ring = " ".join(f"{x:.7f},{y:.7f}" for x, y in geom.exterior.coords)
         name = f"{props['pes']} to {props['es_kind']}: {math.ceil(props['required_distance_m'])} m"
         parts.append(
-            f"<Placemark><name>{escape(name)}</name><description>{escape(props['rule'])}</description>"
+            f"<Placemark><name>{_xml_text(name)}</name><description>{_xml_text(props['rule'])}</description>"
             f"<styleUrl>#{'violated' if props['violated'] else 'ok'}</styleUrl>"
             f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{ring}</coordinates>"
             "</LinearRing></outerBoundaryIs></Polygon></Placemark>"

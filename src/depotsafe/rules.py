@@ -17,6 +17,8 @@ import math
 import re
 import threading
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -205,11 +207,54 @@ class RuleSet:
 # ---------------------------------------------------------------- loading
 
 
+@contextmanager
+def _reading(file: str | list[str]) -> Iterator[None]:
+    """Turn what goes wrong while reading one rule-set file into a RuleDataError naming it.
+
+    ``file`` is the file's name, or a one-item list holding the name of the file
+    being read at the moment (updated by the caller as it goes).
+    """
+    try:
+        yield
+    except Exception as exc:
+        name = file if isinstance(file, str) else file[0]
+        raise _file_error(name, exc) from None
+
+
+def _file_error(name: str, exc: Exception) -> Exception:
+    """The RuleDataError naming ``name`` for what went wrong reading it."""
+    if isinstance(exc, RuleDataError):
+        return exc if str(exc).startswith(name) else RuleDataError(f"{name}: {exc}")
+    if isinstance(exc, FileNotFoundError):
+        return RuleDataError(f"{name}: the file is missing")
+    if isinstance(exc, OSError):
+        return RuleDataError(f"{name}: cannot be read ({exc.strerror})")
+    if isinstance(exc, UnicodeDecodeError):
+        return RuleDataError(f"{name}: not UTF-8 text")
+    if isinstance(exc, tomllib.TOMLDecodeError):
+        return RuleDataError(f"{name}: not valid TOML ({exc})")
+    if isinstance(exc, csv.Error):
+        return RuleDataError(f"{name}: not a readable CSV file ({exc})")
+    if isinstance(exc, KeyError):
+        what = "key" if name.endswith(".toml") else "column"
+        return RuleDataError(f"{name}: the {what} {exc.args[0]!r} is missing")
+    if isinstance(exc, RecursionError):
+        return RuleDataError(f"{name}: nested too deeply")
+    if isinstance(exc, TypeError | ValueError | AttributeError | IndexError):
+        return RuleDataError(f"{name}: malformed ({type(exc).__name__}: {exc})")
+    return exc  # anything else is a bug, not bad data
+
+
 def _read_csv(folder: Traversable, name: str) -> tuple[list[dict[str, str]], bytes]:
-    raw = folder.joinpath(name).read_bytes()
-    text = raw.decode("utf-8")
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
-    return list(csv.DictReader(io.StringIO("\n".join(lines)))), raw
+    with _reading(name):
+        raw = folder.joinpath(name).read_bytes()
+        text = raw.decode("utf-8")
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+        rows = list(csv.DictReader(io.StringIO("\n".join(lines))))
+        for k, row in enumerate(rows, start=1):
+            if None in row or any(v is None for v in row.values()):
+                raise RuleDataError(f"{name}: row {k} does not have as many cells as the header")
+    return rows, raw
 
 
 def _number(value: str, where: str, *, allow_empty: float | None = None) -> float:
@@ -304,19 +349,35 @@ def _function_arrays(functions: tuple[DistanceFunction, ...]) -> FunctionArrays:
 
 
 def load_folder(folder: Traversable) -> RuleSet:
-    """Load and check a rule set from a folder (package data or a user path)."""
+    """Load and check a rule set from a folder (package data or a user path).
+
+    Raises RuleDataError naming the file and what is wrong with it (missing,
+    not UTF-8, not TOML/CSV, a missing key or column, a bad value).
+    """
+    stage = ["the folder"]
+    with _reading(stage):
+        return _load_folder(folder, stage)
+
+
+def _load_folder(folder: Traversable, stage: list[str]) -> RuleSet:
     digest = hashlib.sha256()
     names = sorted(
         p.name for p in folder.iterdir() if p.name.endswith((".csv", ".toml"))
     )
     for name in names:
+        stage[0] = name
         digest.update(name.encode())
         digest.update(b"\0")
         digest.update(folder.joinpath(name).read_bytes())
         digest.update(b"\0")
 
+    stage[0] = "ruleset.toml"
     meta = tomllib.loads(folder.joinpath("ruleset.toml").read_text(encoding="utf-8"))
+    for key in ("name", "title", "statement", "divisions"):
+        if key not in meta:
+            raise KeyError(key)
 
+    stage[0] = "functions.csv"
     rows, _ = _read_csv(folder, "functions.csv")
     grouped: dict[str, list[dict[str, str]]] = {}
     for i, row in enumerate(rows, start=1):
@@ -361,6 +422,7 @@ def load_folder(folder: Traversable) -> RuleSet:
                 raise RuleDataError(f"{where}: function {t.func} is not in table {table}")
 
     cells: dict[tuple[str, str, str], Cell] = {}
+    stage[0] = "matrix.csv"
     rows, _ = _read_csv(folder, "matrix.csv")
     for i, row in enumerate(rows, start=1):
         where = f"matrix.csv row {i} (table {row['table']} row {row['es_row']} col {row['pes_col']})"
@@ -372,6 +434,7 @@ def load_folder(folder: Traversable) -> RuleSet:
         cells[key] = Cell(row["table"], row["es_row"], row["pes_col"], row["printed"], terms, row["source"])
 
     extra = []
+    stage[0] = "extra_terms.csv"
     rows, _ = _read_csv(folder, "extra_terms.csv")
     for i, row in enumerate(rows, start=1):
         where = f"extra_terms.csv row {i}"
@@ -381,10 +444,12 @@ def load_folder(folder: Traversable) -> RuleSet:
             ExtraRule(row["table"], row["pes_col"], row["es_row"], row["es_kind"], terms, row["source"])
         )
 
+    stage[0] = "pes_columns.csv"
     rows, _ = _read_csv(folder, "pes_columns.csv")
     pes_columns = tuple(
         PesColumn(r["table"], r["pes_kind"], r["pes_face"], r["col"], r["source"]) for r in rows
     )
+    stage[0] = "es_rows.csv"
     rows, _ = _read_csv(folder, "es_rows.csv")
     es_rows = tuple(
         EsRows(
@@ -399,6 +464,7 @@ def load_folder(folder: Traversable) -> RuleSet:
         )
         for r in rows
     )
+    stage[0] = "divisions.csv"
     rows, _ = _read_csv(folder, "divisions.csv")
     division_tables = tuple(
         DivisionTable(
@@ -424,6 +490,7 @@ def load_folder(folder: Traversable) -> RuleSet:
             if r != "*" and (m.table, r) not in matrix_rows:
                 raise RuleDataError(f"es_rows.csv {m.es_kind}: table {m.table} has no row {r}")
 
+    stage[0] = "ruleset.toml"
     return RuleSet(
         name=str(meta["name"]),
         title=str(meta["title"]),
@@ -475,6 +542,11 @@ def load_rule_set(name: str = "iatg") -> RuleSet:
             raise InputError(
                 "rule set", name, one_of(shipped) + ", or a folder holding a ruleset.toml"
             )
-        rule_set = load_folder(folder)
+        try:
+            rule_set = load_folder(folder)
+        except RuleDataError as exc:
+            if name in shipped:
+                raise
+            raise InputError("rule set", name, f"this folder's {exc}") from None
         _LOADED[name] = rule_set
         return rule_set

@@ -125,12 +125,18 @@ def siting_map(
         entry["unit_neq_kg"] = float(unit_neq_kg)
     line = parse_stock_entry(entry, "candidate.stock[0]")
 
-    existing = check_depot(depot, rs)
     bounds = np.array(shapely.total_bounds([s.geometry for s in depot.sites]))
     x0, y0, x1, y1 = bounds[0] - margin_m, bounds[1] - margin_m, bounds[2] + margin_m, bounds[3] + margin_m
+    # the grid size, counted before anything is allocated
+    n_points = (max(0.0, math.ceil((x1 - x0 - cell_m / 2) / cell_m))
+                * max(0.0, math.ceil((y1 - y0 - cell_m / 2) / cell_m)))
+    if n_points > MAX_POINTS:
+        raise InputError("cell_m", cell_m, f"a grid of at most {MAX_POINTS:,} points here: use at least "
+                         f"{math.ceil(math.sqrt((x1 - x0) * (y1 - y0) / MAX_POINTS)):g} m")
+    existing = check_depot(depot, rs)
     xs = np.arange(x0 + cell_m / 2, x1, cell_m)
     ys = np.arange(y0 + cell_m / 2, y1, cell_m)
-    if xs.size * ys.size > MAX_POINTS:
+    if xs.size * ys.size > MAX_POINTS:  # rounding at the edge
         raise InputError("cell_m", cell_m, f"a grid of at most {MAX_POINTS:,} points here: use at least "
                          f"{math.ceil(math.sqrt((x1 - x0) * (y1 - y0) / MAX_POINTS)):g} m")
     gx, gy = np.meshgrid(xs, ys)

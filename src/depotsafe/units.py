@@ -4,6 +4,19 @@ This is the only module that imports pint.  Everything inside the package
 works in SI floats whose names carry the unit (``neq_kg``, ``distance_m``);
 the functions here turn what a user typed ("20 t", "44000 lb", "300 ft") or a
 pint quantity into those floats, or refuse with a message naming the field.
+
+Text is never given to pint's expression parser.  It is read by a strict
+grammar (:func:`parse_quantity_text`)::
+
+    quantity := ws [sign] ws number ws unit ws
+    number   := digits ["." [digits]] [exponent] | "." digits [exponent]
+    exponent := ("e" | "E") ["+" | "-"] digits
+    unit     := a name of ALLOWED_UNITS, or pressure ("*" | "·") time for impulses
+
+with ASCII digits only, no group separators ("1,500 t" is refused: write
+"1500 t"), at most :data:`MAX_QUANTITY_CHARS` characters, and a negative sign
+refused.  The number is converted by Python's ``float`` and the unit by a pint
+unit object named in the allow-list, never by parsing the user's text.
 """
 
 from __future__ import annotations
@@ -36,13 +49,181 @@ _EXAMPLES = {
     "time": '"10 ms"',
 }
 
-# "ton" and "tons" are a short ton (907.18 kg) in pint, a metric tonne to most
-# of the world: refused as ambiguous (standards.md section 9, decision 11).
+#: Longest quantity text accepted [characters].
+MAX_QUANTITY_CHARS = 64
+
+#: Unit names accepted in text, by kind: the name as typed -> pint's unit name.
+#: Case matters ("T" is a tesla, "t" a tonne).  "ton"/"tons" are refused as
+#: ambiguous (standards.md section 9, decision 11).
+ALLOWED_UNITS: dict[str, dict[str, str]] = {
+    "mass": {
+        "kg": "kilogram", "kilogram": "kilogram", "kilograms": "kilogram",
+        "g": "gram", "gram": "gram", "grams": "gram",
+        "t": "metric_ton", "tonne": "metric_ton", "tonnes": "metric_ton",
+        "lb": "pound", "lbs": "pound", "pound": "pound", "pounds": "pound",
+        "short_ton": "short_ton", "long_ton": "long_ton",
+    },
+    "length": {
+        "m": "meter", "metre": "meter", "metres": "meter", "meter": "meter", "meters": "meter",
+        "km": "kilometer", "kilometre": "kilometer", "kilometres": "kilometer",
+        "kilometer": "kilometer", "kilometers": "kilometer",
+        "ft": "foot", "foot": "foot", "feet": "foot",
+        "yd": "yard", "yard": "yard", "yards": "yard",
+    },
+    "pressure": {
+        "Pa": "pascal", "kPa": "kilopascal", "MPa": "megapascal", "hPa": "hectopascal",
+        "bar": "bar", "mbar": "millibar", "psi": "psi",
+    },
+    "time": {
+        "s": "second", "ms": "millisecond",
+    },
+}
+
+# pint unit objects built once from the constant names above (never from user text).
+_UNIT_OBJECTS: dict[str, Any] = {
+    name: ureg.Unit(name) for table in ALLOWED_UNITS.values() for name in table.values()
+}
+_SI_OBJECTS: dict[str, Any] = {
+    kind: ureg.Unit(si) for kind, (si, _dim) in DIMENSIONS.items()
+}
+
 _AMBIGUOUS_TON = re.compile(r"(?<![A-Za-z_])tons?(?![A-Za-z_])", re.IGNORECASE)
+_NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_NAME = r"[A-Za-z_]+"
+_QUANTITY = re.compile(
+    rf"\s*(?P<sign>[+-]?)\s*(?P<number>{_NUMBER})\s*"
+    rf"(?P<unit>{_NAME}(?:\s*[*·]\s*{_NAME})?)\s*",
+    re.ASCII,
+)
+_BARE_NUMBER = re.compile(rf"\s*[+-]?\s*{_NUMBER}\s*", re.ASCII)
+_NON_FINITE = re.compile(r"\s*[+-]?\s*(?:nan|inf|infinity)\b", re.IGNORECASE)
+_GROUPED = re.compile(r"[0-9][,_' \u00a0\u202f][0-9]")
+
+
+def _shown(value: object) -> object:
+    """The value as a message shows it: long text cut short."""
+    if isinstance(value, str) and len(value) > MAX_QUANTITY_CHARS:
+        return f"{value[:MAX_QUANTITY_CHARS]}... ({len(value):,} characters)"
+    return value
 
 
 def _refuse(field: str, value: object, kind: str, why: str) -> UnitError:
-    return UnitError(field, value, f"{why}; expected a {kind} such as {_EXAMPLES[kind]}")
+    return UnitError(field, _shown(value), f"{why}; expected a {kind} such as {_EXAMPLES[kind]}")
+
+
+def allowed_units(kind: str) -> tuple[str, ...]:
+    """The unit names accepted in text for ``kind``."""
+    if kind == "impulse":
+        return tuple(f"{p}*{t}" for p in ALLOWED_UNITS["pressure"] for t in ALLOWED_UNITS["time"])
+    return tuple(ALLOWED_UNITS[kind])
+
+
+def _unit_names(kind: str) -> str:
+    if kind == "impulse":
+        return ("a pressure unit times a time unit (" + ", ".join(ALLOWED_UNITS["pressure"])
+                + " times " + ", ".join(ALLOWED_UNITS["time"]) + "), e.g. kPa*ms")
+    return ", ".join(ALLOWED_UNITS[kind])
+
+
+def _why_not(text: str) -> str:
+    """Why a text is not a quantity of the grammar, in words."""
+    if any(not c.isascii() for c in text if c != "·"):
+        if any(c.isdigit() and not c.isascii() for c in text):
+            return "only the ASCII digits 0-9 are accepted (not full-width or other digits)"
+        return "only ASCII letters, digits, '.', '+', '-', '*' and '·' are accepted"
+    if _GROUPED.search(text):
+        digits = re.sub(r"(?<=[0-9])[,_' ](?=[0-9])", "", text.strip())
+        return f"group separators are not accepted in numbers: write {digits!r}"
+    if _NON_FINITE.match(text):
+        return "the number must be finite"
+    if re.search(r"\*\*|[()\[\]/^%=<>!~|&@$#;:\\{}\"`]", text):
+        return ("expressions are not accepted: write one number followed by one unit "
+                "(no operators, brackets or functions)")
+    if re.fullmatch(r"\s*[+-]?\s*[A-Za-z_].*", text):
+        return "a number must come first, then the unit"
+    return "not a quantity: write one number followed by one unit"
+
+
+def parse_quantity_text(text: str, kind: str, field: str) -> tuple[float, Any]:
+    """Read quantity text by the module's grammar: (number, pint unit object).
+
+    Raises UnitError naming ``field`` and ``text`` for anything else.  Nothing
+    of ``text`` reaches pint.
+    """
+    if kind not in DIMENSIONS:
+        raise ValueError(f"unknown kind {kind!r}")
+    if len(text) > MAX_QUANTITY_CHARS:
+        raise _refuse(field, text, kind, f"at most {MAX_QUANTITY_CHARS} characters")
+    if not text.strip():
+        raise _refuse(field, text, kind, "the value is empty")
+    if _BARE_NUMBER.fullmatch(text):
+        raise _refuse(field, text, kind, "a number without a unit is not accepted")
+    m = _QUANTITY.fullmatch(text)
+    if m is None:
+        raise _refuse(field, text, kind, _why_not(text))
+    if m["sign"] == "-":
+        why = "a negative value is not accepted"
+        if kind == "mass":
+            why += " (a mass must be greater than 0 kg)"
+        raise _refuse(field, text, kind, why)
+    unit = re.sub(r"\s+", "", m["unit"]).replace("·", "*")
+    if _AMBIGUOUS_TON.fullmatch(unit):
+        raise _refuse(
+            field, text, kind,
+            '"ton" is ambiguous (short ton 907 kg, long ton 1016 kg or tonne '
+            '1000 kg); write "t" or "tonne" for 1000 kg, or "short_ton"',
+        )
+    pint_unit = _lookup_unit(unit, kind)
+    if pint_unit is None:
+        other = next((k for k in ("mass", "length", "pressure", "impulse", "time")
+                      if k != kind and _lookup_unit(unit, k) is not None), None)
+        if other is not None:
+            raise _refuse(field, text, kind, f"this is a [{other}], not a {kind} (unit {unit!r})")
+        raise _refuse(field, text, kind,
+                      f"unknown unit {unit!r} (units are case-sensitive); allowed: {_unit_names(kind)}")
+    number = float(m["number"])
+    if not math.isfinite(number):
+        raise _refuse(field, text, kind, "the number must be finite")
+    return number, pint_unit
+
+
+def _lookup_unit(unit: str, kind: str) -> Any:
+    if kind == "impulse":
+        if "*" not in unit:
+            return None
+        p, t = unit.split("*", 1)
+        pp, tt = ALLOWED_UNITS["pressure"].get(p), ALLOWED_UNITS["time"].get(t)
+        return None if pp is None or tt is None else _UNIT_OBJECTS[pp] * _UNIT_OBJECTS[tt]
+    if "*" in unit:
+        return None
+    name = ALLOWED_UNITS[kind].get(unit)
+    return None if name is None else _UNIT_OBJECTS[name]
+
+
+def is_bare_number(text: str) -> bool:
+    """True if ``text`` is a number of the grammar without a unit."""
+    return len(text) <= MAX_QUANTITY_CHARS and _BARE_NUMBER.fullmatch(text) is not None
+
+
+def parse_number(text: str, field: str, what: str = "a number") -> float:
+    """A plain number (no unit) read by the same grammar: ASCII digits, no separators.
+
+    Used for the plain-kilogram cells of a stock CSV.  Raises UnitError.
+    """
+    if len(text) > MAX_QUANTITY_CHARS:
+        raise UnitError(field, _shown(text), f"{what} is required (at most {MAX_QUANTITY_CHARS} characters)")
+    if not text.strip():
+        raise UnitError(field, text, f"{what} is required (the value is empty)")
+    if not _BARE_NUMBER.fullmatch(text):
+        why = _why_not(text)
+        detail = "" if why.startswith(("a number must", "not a quantity")) else f" ({why})"
+        raise UnitError(field, text, f"{what} is required{detail}")
+    if text.strip().startswith("-"):
+        raise UnitError(field, text, f"{what} is required (a negative value is not accepted)")
+    number = float(text.replace(" ", ""))
+    if not math.isfinite(number):
+        raise UnitError(field, text, f"{what} is required (the number must be finite)")
+    return number
 
 
 def to_si(value: Any, kind: str, field: str) -> float:
@@ -53,6 +234,7 @@ def to_si(value: Any, kind: str, field: str) -> float:
     value : str or pint.Quantity
         What the user gave: text with a unit ("20 t") or a pint quantity.
         A bare number is refused: a unit is always required at the edge.
+        Text is read by the module's grammar, never evaluated.
     kind : {"mass", "length", "pressure", "impulse", "time"}
         The dimension expected.
     field : str
@@ -66,30 +248,15 @@ def to_si(value: Any, kind: str, field: str) -> float:
     Raises
     ------
     UnitError
-        No unit, an unknown or ambiguous unit, the wrong dimension, or a value
-        that is not a finite number.
+        No unit, an unknown or ambiguous unit, the wrong dimension, a negative
+        value, text outside the grammar, or a value that is not a finite number.
     """
-    si_unit, dimensionality = DIMENSIONS[kind]
-    if isinstance(value, bool) or isinstance(value, int | float):
+    _si_unit, dimensionality = DIMENSIONS[kind]
+    if isinstance(value, bool | int | float):
         raise _refuse(field, value, kind, "a number without a unit is not accepted")
     if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            raise _refuse(field, value, kind, "the value is empty")
-        if _AMBIGUOUS_TON.search(text):
-            raise _refuse(
-                field,
-                value,
-                kind,
-                '"ton" is ambiguous (short ton 907 kg, long ton 1016 kg or tonne '
-                '1000 kg); write "t" or "tonne" for 1000 kg, or "short_ton"',
-            )
-        try:
-            quantity = ureg.Quantity(text)
-        except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as exc:
-            raise _refuse(field, value, kind, f"unknown unit ({exc})") from None
-        except Exception as exc:  # pint's parser raises many types on garbage
-            raise _refuse(field, value, kind, f"not a quantity ({type(exc).__name__})") from None
+        number, unit = parse_quantity_text(value, kind, field)
+        quantity = Q_(number, unit)
     elif isinstance(value, pint.Quantity):
         quantity = value
     else:
@@ -100,11 +267,11 @@ def to_si(value: Any, kind: str, field: str) -> float:
         raise _refuse(
             field, value, kind, f"this is a {quantity.dimensionality}, not a {kind}"
         )
-    magnitude = quantity.to(si_unit).magnitude
+    magnitude = quantity.to(_SI_OBJECTS[kind]).magnitude
     try:
         number = float(magnitude)
-    except (TypeError, ValueError):
-        raise _refuse(field, value, kind, "a single number is expected") from None
+    except (TypeError, ValueError, OverflowError):
+        raise _refuse(field, value, kind, "a single finite number is expected") from None
     if not math.isfinite(number):
         raise _refuse(field, value, kind, "the number must be finite")
     return number
@@ -118,4 +285,3 @@ def quantity(magnitude: float, unit: str) -> pint.Quantity:
 def is_quantity(value: object) -> bool:
     """True if ``value`` is a pint quantity of this registry."""
     return isinstance(value, pint.Quantity)
-

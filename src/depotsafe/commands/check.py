@@ -8,12 +8,13 @@ import sys
 from typing import Any
 
 from depotsafe.check import check_depot
+from depotsafe.cli import add_max_layout_option
 from depotsafe.layout import read_layout
+from depotsafe.outputs import Output, check_output_paths, write_outputs
 from depotsafe.report import (
     arcs_geojson,
     arcs_kml,
     human_report,
-    write_atomically,
     write_json,
     write_pairs_csv,
 )
@@ -36,26 +37,28 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--pairs-csv", metavar="FILE", help="write every pair as CSV")
     p.add_argument("--arcs-geojson", metavar="FILE", help="write the QD arcs as GeoJSON")
     p.add_argument("--arcs-kml", metavar="FILE", help="write the QD arcs as KML")
+    add_max_layout_option(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    depot = read_layout(args.layout, stock_csv=args.stock)
+    check_output_paths([("--out-json", args.out_json), ("--pairs-csv", args.pairs_csv),
+                        ("--arcs-geojson", args.arcs_geojson), ("--arcs-kml", args.arcs_kml)])
+    depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb)
     result = check_depot(depot, args.rule_set)
-    # Build every output in memory or a temporary file first: a failure leaves no partial file.
-    outputs = []
-    if args.arcs_geojson:
+    # Build every output first, then write them all or none (depotsafe.outputs).
+    outputs: list[Output] = []
+    if args.arcs_geojson is not None:
         doc = arcs_geojson(result)
-        outputs.append((args.arcs_geojson, lambda f, d=doc: json.dump(d, f)))
-    if args.arcs_kml:
+        outputs.append(("--arcs-geojson", args.arcs_geojson, lambda f, d=doc: json.dump(d, f)))
+    if args.arcs_kml is not None:
         kml = arcs_kml(result)
-        outputs.append((args.arcs_kml, lambda f, k=kml: f.write(k)))
-    if args.out_json:
-        outputs.append((args.out_json, lambda f: write_json(result, f)))
-    if args.pairs_csv:
-        outputs.append((args.pairs_csv, lambda f: write_pairs_csv(result, f)))
-    for path, write in outputs:
-        write_atomically(path, write)
+        outputs.append(("--arcs-kml", args.arcs_kml, lambda f, k=kml: f.write(k)))
+    if args.out_json is not None:
+        outputs.append(("--out-json", args.out_json, lambda f: write_json(result, f)))
+    if args.pairs_csv is not None:
+        outputs.append(("--pairs-csv", args.pairs_csv, lambda f: write_pairs_csv(result, f)))
+    write_outputs(outputs)
     if args.json:
         write_json(result, sys.stdout)
     else:

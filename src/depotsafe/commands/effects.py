@@ -16,14 +16,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from pathlib import Path
 from typing import Any
 
 import shapely
 from shapely.geometry import mapping
 
 from depotsafe import __version__
-from depotsafe.cli import print_json
+from depotsafe.cli import add_max_layout_option, print_json
 from depotsafe.effects.blast import MODEL_SOURCE, get_explosive
 from depotsafe.effects.hazards import (
     OPEN_KINDS,
@@ -38,6 +37,7 @@ from depotsafe.effects.zones import blast_zones, event_neq_kg, site_table
 from depotsafe.errors import InputError
 from depotsafe.explosives import parse_stock_entry, qd_division
 from depotsafe.layout import read_layout
+from depotsafe.outputs import Output, check_output_paths, write_outputs
 from depotsafe.units import to_si
 
 CSV_COLUMNS = (
@@ -64,6 +64,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--csv", help="write the per-site table to this CSV file")
     p.add_argument("--geojson", help="write the zones to this GeoJSON file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_max_layout_option(p)
     return p
 
 
@@ -95,7 +96,7 @@ def hazard_zones_of(kind: str, lines: list[Any], blast_neq_kg: float, sparse: bo
 
 def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     """The JSON result and the zones GeoJSON."""
-    depot = read_layout(args.layout, args.stock)
+    depot = read_layout(args.layout, args.stock, max_mb=args.max_layout_mb)
     event = depot.site(args.event)
     exp = get_explosive(args.explosive, "--explosive")
     lines = _stock(event)
@@ -163,15 +164,20 @@ def run(args: argparse.Namespace) -> int:
     """Run ``effects``; 0 on success, 2 on bad input."""
     import sys
 
+    check_output_paths([("--csv", args.csv), ("--geojson", args.geojson)])
     result, geojson = compute(args)
-    if args.csv:
-        with Path(args.csv).open("w", newline="", encoding="utf-8") as fh:
+    outputs: list[Output] = []
+    if args.csv is not None:
+        def write_csv(fh: Any) -> None:
             writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
             writer.writeheader()
             for row in result["sites"]:
                 writer.writerow(_csv_row(row))
-    if args.geojson:
-        Path(args.geojson).write_text(json.dumps(geojson, allow_nan=False), encoding="utf-8")
+
+        outputs.append(("--csv", args.csv, write_csv))
+    if args.geojson is not None:
+        outputs.append(("--geojson", args.geojson, lambda fh: json.dump(geojson, fh, allow_nan=False)))
+    write_outputs(outputs)  # all or nothing (depotsafe.outputs)
     if args.json:
         print_json(result)
     else:

@@ -6,9 +6,10 @@ import argparse
 import json
 from typing import Any
 
-from depotsafe.cli import print_json
+from depotsafe.cli import add_max_layout_option, print_json
+from depotsafe.errors import InputError
 from depotsafe.layout import read_layout
-from depotsafe.report import write_atomically
+from depotsafe.outputs import check_output_paths, write_outputs
 from depotsafe.siting import siting_map
 from depotsafe.units import to_si
 
@@ -34,27 +35,41 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--rule-set", default="iatg")
     p.add_argument("--geojson", metavar="FILE", help="write the allowed area as GeoJSON")
     p.add_argument("--json", action="store_true")
+    add_max_layout_option(p)
     return p
 
 
+#: siting_map's parameter names -> the option the user typed.
+_OPTION_OF = {"cell_m": "cell", "length_m": "length", "width_m": "width", "neq_kg": "neq",
+              "front_bearing_deg": "bearing", "kind": "kind", "candidate.stock[0].hd": "hd",
+              "candidate.stock[0].cg": "cg", "candidate.stock[0].unit_neq": "unit-neq"}
+
+
 def run(args: argparse.Namespace) -> int:
-    depot = read_layout(args.layout, stock_csv=args.stock)
-    result = siting_map(
-        depot,
-        args.kind,
-        args.hd,
-        to_si(args.neq, "mass", "neq"),
-        cg=args.cg,
-        front_bearing_deg=args.bearing,
-        length_m=to_si(args.length, "length", "length"),
-        width_m=to_si(args.width, "length", "width"),
-        unit_neq_kg=to_si(args.unit_neq, "mass", "unit-neq") if args.unit_neq else None,
-        cell_m=to_si(args.cell, "length", "cell"),
-        rule_set=args.rule_set,
-    )
+    check_output_paths([("--geojson", args.geojson)])
+    depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb)
+    try:
+        result = siting_map(
+            depot,
+            args.kind,
+            args.hd,
+            to_si(args.neq, "mass", "--neq"),
+            cg=args.cg,
+            front_bearing_deg=args.bearing,
+            length_m=to_si(args.length, "length", "--length"),
+            width_m=to_si(args.width, "length", "--width"),
+            unit_neq_kg=to_si(args.unit_neq, "mass", "--unit-neq") if args.unit_neq else None,
+            cell_m=to_si(args.cell, "length", "--cell"),
+            rule_set=args.rule_set,
+        )
+    except InputError as exc:
+        option = _OPTION_OF.get(exc.field)
+        if option is None:
+            raise
+        raise InputError(f"--{option}", getattr(args, option.replace("-", "_")), exc.allowed) from None
     doc = result.geojson()
-    if args.geojson:
-        write_atomically(args.geojson, lambda f: json.dump(doc, f))
+    if args.geojson is not None:
+        write_outputs([("--geojson", args.geojson, lambda f: json.dump(doc, f))])
     summary = {
         "allowed_area_m2": float(result.allowed.area),
         "points": int(result.ok.size),
