@@ -50,8 +50,9 @@ def test_the_docs_show_commands() -> None:
 
 @pytest.mark.parametrize(("page", "command", "status"), COMMANDS, ids=[c[1][:60] for c in COMMANDS])
 def test_documented_command_runs(page: str, command: str, status: int, tmp_path: Path) -> None:
-    work = tmp_path / "examples"
+    work = tmp_path / "docs" / "examples"  # the pages' paths are relative to docs/examples
     shutil.copytree(DOCS / "examples", work)
+    shutil.copytree(ROOT / "data" / "samples", tmp_path / "data" / "samples")
     argv = shlex.split(command)
     assert argv[0] == "depotsafe"
     out = subprocess.run([DEPOTSAFE, *argv[1:]], cwd=work, capture_output=True, text=True, timeout=600, check=False)
