@@ -3,7 +3,7 @@
 Each command lives in its own module ``depotsafe.commands.<name>`` with two
 functions: ``add_parser(subparsers)`` and ``run(args) -> int``.  Every command
 takes ``--json`` and then prints one JSON object on stdout; errors go to
-stderr with exit status 2 (the contract in DESIGN.md).
+stderr with exit status 2 (the contract in docs/cli.md).
 """
 
 from __future__ import annotations

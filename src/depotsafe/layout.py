@@ -2,7 +2,7 @@
 
 The layout file
 ---------------
-A GeoJSON FeatureCollection (DESIGN.md "The depot layout file").  Each feature
+A GeoJSON FeatureCollection (docs/layout.md).  Each feature
 carries the properties ``id``, ``kind`` and, as the kind needs them,
 ``front_bearing_deg``, ``door_barricade``, ``traffic``, ``persons``, ``sparse``,
 ``evacuable`` and ``stock``.

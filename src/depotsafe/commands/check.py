@@ -26,7 +26,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="check a whole depot layout: every PES-ES pair, licences per HD",
         description=(
             "Check every potential explosion site against every exposed site of a depot layout "
-            "(GeoJSON, DESIGN.md format). Exit status 0 compliant, 1 violations, 2 bad input."
+            "(GeoJSON, the format of docs/layout.md). Exit status 0 compliant, 1 violations, 2 bad input."
         ),
     )
     p.add_argument("layout", help="depot layout (GeoJSON)")
