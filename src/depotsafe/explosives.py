@@ -595,18 +595,27 @@ def qd_division(line: StockLine) -> str:
 
 @dataclass(frozen=True)
 class Conflict:
-    """Two stock lines that must not be stored together.
+    """Stock lines that must not be stored together.
+
+    One conflict stands for every pair of lines of two distinct (group, form)
+    keys that one rule forbids: ``first`` and ``second`` are the first such
+    pair, ``first_lines`` and ``second_lines`` all the lines of each side
+    (equal when the lines conflict among themselves, e.g. CG L of several
+    items).
 
     Attributes
     ----------
     first, second : int
-        Indices of the two lines (first < second).
+        Indices of the first two lines in conflict (first < second).
     first_code, second_code : str
         Their classification codes, e.g. "1.1D".
     reason : str
-        Why, in words.
+        Why, in words; when more than these two lines are concerned it ends
+        by naming the lines of each side (at most a few, then a count).
     source : str
         The table and clause, e.g. "AASTP-1 (2006) Part I §1.2.3, Table 6".
+    first_lines, second_lines : tuple of int
+        Every line of each side, ascending (``first`` is in ``first_lines``).
     """
 
     first: int
@@ -615,6 +624,8 @@ class Conflict:
     second_code: str
     reason: str
     source: str
+    first_lines: tuple[int, ...] = ()
+    second_lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -626,9 +637,11 @@ class CompatibilityResult:
     compatible : bool
         True when there is no conflict.
     conflicts : list of Conflict
+        At most one per pair of distinct (group, form) keys and rule.
     conditions : list of str
         Mixes allowed only under a condition (segregation, NCA discretion,
-        UN Test Series 3, ...): not conflicts, but shown to the user.
+        UN Test Series 3, ...): not conflicts, but shown to the user.  One
+        per pair of keys and note, naming the lines.
     effective_cg : list of str
         The group each line counts as in the mix (Table 6 notes 1, 5, 6, 7).
     """
@@ -640,11 +653,13 @@ class CompatibilityResult:
 
 
 def _possible_forms(line: StockLine) -> tuple[str, ...]:
-    if line.form is not None:
-        return (line.form,)
-    return tuple(
-        f for f in FORMS if line.cg in rules().tables[_TABLE_OF_FORM[f]].groups
-    )
+    return _forms_of(line.cg, line.form)
+
+
+def _forms_of(cg: str, form: str | None) -> tuple[str, ...]:
+    if form is not None:
+        return (form,)
+    return tuple(f for f in FORMS if cg in rules().tables[_TABLE_OF_FORM[f]].groups)
 
 
 def _families(lines: Sequence[StockLine], idx: Sequence[int]) -> int:
@@ -652,6 +667,77 @@ def _families(lines: Sequence[StockLine], idx: Sequence[int]) -> int:
     without an item is a family of its own (unknown)."""
     named = {lines[i].item for i in idx if lines[i].item is not None}
     return len(named) + sum(1 for i in idx if lines[i].item is None)
+
+
+#: Lines named in one message before "and N more".
+_NAMED_LINES = 8
+
+
+def _line_list(idx: Sequence[int]) -> str:
+    """``0, 3, 7`` or ``0, 1, ..., 7 and 1,234 more``: at most _NAMED_LINES."""
+    shown = ", ".join(map(str, idx[:_NAMED_LINES]))
+    rest = len(idx) - _NAMED_LINES
+    return shown if rest <= 0 else f"{shown} and {rest:,} more"
+
+
+def _side(lines: Sequence[StockLine], idx: Sequence[int], key: _Key) -> str:
+    """``lines 0, 4 (1.1D, 1.2D)`` (or ``line 0 (1.1D)``) of ``key``."""
+    codes = key.codes if idx is key.lines else {lines[i].code for i in idx}
+    return f"{'line' if len(idx) == 1 else 'lines'} {_line_list(idx)} ({', '.join(sorted(codes))})"
+
+
+class _Key:
+    """The lines of one distinct (group, form) key, and their items."""
+
+    __slots__ = ("cg", "codes", "form", "forms", "items", "lines")
+
+    def __init__(self, cg: str, form: str | None) -> None:
+        self.cg = cg
+        self.form = form
+        self.forms = _forms_of(cg, form)
+        self.lines: list[int] = []
+        self.items: dict[str | None, int] = {}
+        self.codes: set[str] = set()
+
+    def add(self, i: int, item: str | None, code: str) -> None:
+        self.lines.append(i)
+        self.codes.add(code)
+        self.items[item] = self.items.get(item, 0) + 1
+
+    def apart_from(self, item: str | None, other: _Key) -> bool:
+        """A line of ``item`` here has a line in ``other`` that is not of the
+        same named item (CG L, stored apart: Table 5 note 2, Table 6 note 3).
+        For ``other`` this key itself, the line is not its own partner."""
+        n = len(other.lines) - (1 if other is self else 0)
+        if n <= 0:
+            return False
+        if item is None:
+            return True
+        same = other.items.get(item, 0) - (1 if other is self else 0)
+        return same < n
+
+
+def _pair_outcomes(
+    ka: _Key, kb: _Key
+) -> list[tuple[str, MixingTable | None, Note | None]]:
+    """What Tables 5 and 6 say of a line of key ``ka`` with one of ``kb``:
+    ("none", None, None) when no table has both groups, ("blank", table,
+    None) for a blank cell, ("note", table, note) for each note of the cell."""
+    r = rules()
+    if len(ka.forms) == 1 and ka.forms == kb.forms:
+        tabs = [r.tables[_TABLE_OF_FORM[ka.forms[0]]]]
+    else:
+        tabs = [t for t in r.tables.values() if ka.cg in t.groups and kb.cg in t.groups]
+    if not tabs:
+        return [("none", None, None)]
+    out: list[tuple[str, MixingTable | None, Note | None]] = []
+    for t in tabs:
+        cell = t.cells[(ka.cg, kb.cg)]
+        if not cell.permitted and not cell.notes:
+            out.append(("blank", t, None))
+        for k in cell.notes:
+            out.append(("note", t, r.notes[(t.number, k)]))
+    return out
 
 
 def check_compatibility(
@@ -701,98 +787,155 @@ def check_compatibility(
     of Table 6 changes verdict when N is read as D (checked in the tests),
     and for B the X1 cell is itself the rule of the pair.
 
+    The verdict of a pair depends only on the two lines' groups and forms
+    (and, for CG L, on their items), so the lines are first reduced to their
+    distinct (group, form) keys (at most 23) and each pair of keys that
+    holds a pair of distinct lines is read once: the cost is linear in the
+    number of lines.  A conflict or condition is reported once per pair of
+    keys and rule, naming its lines (tests/reference/explosives_naive.py
+    checks this against every pair of lines).
+
     Suspect ammunition (para 1.2.3.4) is not modelled.  NCA modifications
     (para 1.2.3.3 a) are not modelled.
     """
     r = rules()
     lines = _revalidate(lines, "lines")
-    conflicts: list[Conflict] = []
-    conditions: list[str] = []
     effective = [line.cg for line in lines]
-    treat: dict[int, str] = {}
     family_pairs = False
 
-    def add_condition(text: str) -> None:
-        if text not in conditions:
-            conditions.append(text)
+    by_key: dict[tuple[str, str | None], _Key] = {}
+    for i, line in enumerate(lines):
+        key = by_key.get((line.cg, line.form))
+        if key is None:
+            key = by_key[(line.cg, line.form)] = _Key(line.cg, line.form)
+        key.add(i, line.item, line.code)
+    keys = sorted(by_key.values(), key=lambda k: k.lines[0])
 
-    for i in range(len(lines)):
-        for j in range(i + 1, len(lines)):
-            a, b = lines[i], lines[j]
-            fa, fb = _possible_forms(a), _possible_forms(b)
-            if len(fa) == 1 and fa == fb:
-                tabs = [r.tables[_TABLE_OF_FORM[fa[0]]]]
-            else:
-                tabs = [
-                    t
-                    for t in r.tables.values()
-                    if a.cg in t.groups and b.cg in t.groups
-                ]
-            if not tabs:
-                conflicts.append(
-                    Conflict(
-                        i,
-                        j,
-                        a.code,
-                        b.code,
-                        f"no mixing table has both CG {a.cg} ({'/'.join(fa)}) and CG {b.cg} "
-                        f"({'/'.join(fb)}); mixing is permitted only as Tables 5 and 6 show",
-                        f"{_SOURCE} §1.2.3.3 d)",
-                    )
-                )
+    # (first, second, order) -> message; sorted at the end so the output is in
+    # the order of the first pair of lines each message concerns.
+    found_conflicts: list[tuple[int, int, int, Conflict]] = []
+    found_conditions: list[tuple[int, int, int, str]] = []
+    treated: list[tuple[_Key, str, str]] = []
+
+    def first_pair(sa: Sequence[int], sb: Sequence[int], same: bool) -> tuple[int, int]:
+        if same:
+            return sa[0], sa[1]
+        return (sa[0], sb[0]) if sa[0] < sb[0] else (sb[0], sa[0])
+
+    def where(sa: Sequence[int], sb: Sequence[int], ka: _Key, kb: _Key) -> str:
+        if ka is kb:
+            return f"{_side(lines, sa, ka)} among themselves"
+        return f"{_side(lines, sa, ka)} with {_side(lines, sb, kb)}"
+
+    for ia, ka in enumerate(keys):
+        for kb in keys[ia:]:
+            same = ka is kb
+            if same and len(ka.lines) < 2:
                 continue
-            for t in tabs:
-                source = f"{_SOURCE} §1.2.3, Table {t.number}"
-                cell = t.cells[(a.cg, b.cg)]
-                pair = f"lines {i} and {j} ({a.code}, {b.code})"
-                if not cell.permitted and not cell.notes:
-                    conflicts.append(
-                        Conflict(
-                            i,
-                            j,
-                            a.code,
-                            b.code,
-                            f"Table {t.number} ({t.form}s) does not permit mixing CG {a.cg} with CG {b.cg}",
-                            source,
-                        )
-                    )
-                for k in cell.notes:
-                    note = r.notes[(t.number, k)]
-                    label = f"Table {t.number} note {k}"
+            outcomes = _pair_outcomes(ka, kb)
+            for order, (kind, t, note) in enumerate(outcomes):
+                sa, sb = ka.lines, kb.lines
+                if kind == "note":
+                    assert t is not None
+                    assert note is not None
                     if note.effect == "isolate":
-                        if a.item is not None and a.item == b.item:
+                        sa = [i for i in ka.lines if ka.apart_from(lines[i].item, kb)]
+                        sb = sa if same else [
+                            i for i in kb.lines if kb.apart_from(lines[i].item, ka)
+                        ]
+                        if not sa:
                             continue
-                        conflicts.append(
-                            Conflict(
-                                i,
-                                j,
-                                a.code,
-                                b.code,
-                                f"CG {note.applies_to} must be stored apart from every other "
-                                f"{t.form}, including other CG {note.applies_to} ({label}: "
-                                f"{note.text})",
-                                f"{source}, note {k}",
+                    elif note.effect in ("condition", "treat_as"):
+                        i, j = first_pair(sa, sb, same)
+                        label = f"Table {t.number} note {note.number}"
+                        if len(sa) + (0 if same else len(sb)) == 2:
+                            pair = (
+                                f"lines {i} and {j} ({lines[i].code}, {lines[j].code})"
                             )
+                        else:
+                            pair = where(sa, sb, ka, kb) if sa[0] <= sb[0] else (
+                                where(sb, sa, kb, ka)
+                            )
+                        found_conditions.append(
+                            (i, j, order, f"{pair}: {label}: {note.text}")
                         )
-                    elif note.effect == "condition":
-                        add_condition(f"{pair}: {label}: {note.text}")
-                    elif note.effect == "treat_as":
-                        add_condition(f"{pair}: {label}: {note.text}")
-                        for idx in (i, j):
-                            if lines[idx].cg == note.applies_to:
-                                treat[idx] = note.treat_as
+                        if note.effect == "treat_as":
+                            treated.append((ka, note.applies_to, note.treat_as))
+                            treated.append((kb, note.applies_to, note.treat_as))
+                        continue
                     elif note.effect == "families":
-                        if a.cg == note.applies_to and b.cg == note.applies_to:
+                        if ka.cg == note.applies_to and kb.cg == note.applies_to:
                             family_pairs = True
+                        continue
                     elif note.effect == "set_treat_as":
-                        pass  # applied to the whole set below
+                        continue  # applied to the whole set below
                     else:
                         raise RuleDataError(
                             f"mixing_notes.csv: unknown effect {note.effect!r}"
                         )
+                # a conflict: orient it by its first pair of lines
+                if kind != "note":
+                    i, j = first_pair(sa, sb, same)
+                elif same:
+                    i, j = _first_apart(lines, sa)
+                else:
+                    i, j = _first_apart_between(lines, sa, sb)
+                flip = not same and i not in sa
+                s1, s2 = (sb, sa) if flip else (sa, sb)
+                k1, k2 = (kb, ka) if flip else (ka, kb)
+                a, b = lines[i], lines[j]
+                if kind == "none":
+                    reason = (
+                        f"no mixing table has both CG {k1.cg} ({'/'.join(k1.forms)}) and "
+                        f"CG {k2.cg} ({'/'.join(k2.forms)}); mixing is permitted only as "
+                        "Tables 5 and 6 show"
+                    )
+                    source = f"{_SOURCE} §1.2.3.3 d)"
+                elif kind == "blank":
+                    assert t is not None
+                    reason = (
+                        f"Table {t.number} ({t.form}s) does not permit mixing CG {k1.cg} "
+                        f"with CG {k2.cg}"
+                    )
+                    source = f"{_SOURCE} §1.2.3, Table {t.number}"
+                else:
+                    assert t is not None
+                    assert note is not None
+                    reason = (
+                        f"CG {note.applies_to} must be stored apart from every other "
+                        f"{t.form}, including other CG {note.applies_to} (Table "
+                        f"{t.number} note {note.number}: {note.text})"
+                    )
+                    source = f"{_SOURCE} §1.2.3, Table {t.number}, note {note.number}"
+                if len(s1) + (0 if same else len(s2)) > 2:
+                    reason += f"; concerns {where(s1, s2, k1, k2)}"
+                found_conflicts.append(
+                    (
+                        i,
+                        j,
+                        order,
+                        Conflict(
+                            i, j, a.code, b.code, reason, source,
+                            tuple(s1), tuple(s1 if same else s2),
+                        ),
+                    )
+                )
 
-    for idx, cg in treat.items():
-        effective[idx] = cg
+    conflicts = [c for *_, c in sorted(found_conflicts, key=lambda x: x[:3])]
+    conditions: list[str] = []
+    seen: set[str] = set()
+
+    def add_condition(text: str) -> None:
+        if text not in seen:
+            seen.add(text)
+            conditions.append(text)
+
+    for *_, text in sorted(found_conditions, key=lambda x: x[:3]):
+        add_condition(text)
+    for key, applies_to, treat_as in treated:
+        if key.cg == applies_to:
+            for i in key.lines:
+                effective[i] = treat_as
     # Table 6 note 6: several 1.6N families.
     families_note = next((n for n in r.notes.values() if n.effect == "families"), None)
     if family_pairs and families_note is not None:
@@ -802,7 +945,7 @@ def check_compatibility(
         if _families(lines, n_idx) > 1:
             if n_families_compatible:
                 add_condition(
-                    f"lines {', '.join(map(str, n_idx))}: Table {families_note.table} note "
+                    f"lines {_line_list(n_idx)}: Table {families_note.table} note "
                     f"{families_note.number}: declared to be one family or compatible families; "
                     f"the set stays CG {families_note.applies_to}"
                 )
@@ -810,7 +953,7 @@ def check_compatibility(
                 for i in n_idx:
                     effective[i] = families_note.treat_as
                 add_condition(
-                    f"lines {', '.join(map(str, n_idx))}: Table {families_note.table} note "
+                    f"lines {_line_list(n_idx)}: Table {families_note.table} note "
                     f"{families_note.number}: more than one family of {families_note.applies_to} "
                     f"munitions (by item name) not declared compatible: counted as CG "
                     f"{families_note.treat_as}. {families_note.text}"
@@ -836,6 +979,28 @@ def check_compatibility(
         conditions=conditions,
         effective_cg=effective,
     )
+
+
+def _apart(x: StockLine, y: StockLine) -> bool:
+    return x.item is None or x.item != y.item
+
+
+def _first_apart(lines: Sequence[StockLine], idx: Sequence[int]) -> tuple[int, int]:
+    """First pair (i < j) of lines ``idx`` (ascending) not of one named item."""
+    i = idx[0]  # every line listed has a partner; the first is the smallest
+    j = next(j for j in idx[1:] if _apart(lines[i], lines[j]))
+    return i, j
+
+
+def _first_apart_between(
+    lines: Sequence[StockLine], sa: Sequence[int], sb: Sequence[int]
+) -> tuple[int, int]:
+    """First pair of a line of ``sa`` and one of ``sb`` not of one named item."""
+    if sa[0] > sb[0]:
+        sa, sb = sb, sa
+    i = sa[0]
+    j = next(j for j in sb if _apart(lines[i], lines[j]))
+    return i, j
 
 
 # ---------------------------------------------------------------------------
@@ -1137,7 +1302,7 @@ def mix_divisions(
                 why = (
                     "declared: one of note 2 a)-c) holds"
                     if n2_applies
-                    else f"note 2 d): 1.2.1 lines {', '.join(map(str, big))} have an individual NEQ above "
+                    else f"note 2 d): 1.2.1 lines {_line_list(big)} have an individual NEQ above "
                     f"{r.n2d_unit_neq_kg:g} kg or not given (unknown is taken as above)"
                 )
                 cases.append(

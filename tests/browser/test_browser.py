@@ -182,3 +182,73 @@ def test_click_to_result_on_a_synthetic_depot(page, app_url: str, artifacts: Pat
     (artifacts / f"browser-timing-synthetic-{n}.json").write_text(json.dumps(
         {"sites": n, "runs": timings, "violations": violations}, indent=1))
     assert violations > 0  # the synthetic depot has deliberate violations
+
+
+def _sample_violations() -> int:
+    from depotsafe.check import check_depot
+    from depotsafe.ui import model
+
+    fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
+    return check_depot(model.build_depot(fc, rows)).n_violations
+
+
+def _hostile_files(tmp_path: Path) -> dict[str, Path]:
+    """The nested and the huge-number layouts of issue 16 item 8."""
+    from depotsafe.ui import model
+
+    nested = tmp_path / "nested.geojson"
+    nested.write_text('{"type": "FeatureCollection", "features": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    fc = json.loads(model.sample_layout_bytes())
+    fc["features"][0]["properties"]["persons"] = 10**400
+    huge = tmp_path / "huge-number.geojson"
+    huge.write_text(json.dumps(fc))
+    return {"nested": nested, "huge": huge}
+
+
+@pytest.mark.parametrize("which", ["nested", "huge"])
+def test_hostile_upload_while_another_session_checks(browser, app_url: str, artifacts: Path,
+                                                     tmp_path: Path, which: str) -> None:
+    """A nested or huge-number upload ends in a message naming the file, the
+    depot stays, and a second session gets the sample depot's check answer
+    while the first one's upload is being handled."""
+    from playwright.sync_api import expect
+
+    path = _hostile_files(tmp_path)[which]
+    want = _sample_violations()
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        a, b = first.new_page(), second.new_page()
+        a.set_viewport_size({"width": 1400, "height": 1000})
+        a.goto(app_url)
+        b.goto(app_url)
+        _idle(a)
+        _idle(b)
+        _goto_page(b, "Compliance")
+        a.get_by_text("Load a depot").click()
+        _upload(a, a.get_by_test_id("stFileUploader").first, path)
+        a.get_by_role("button", name="Load the uploaded files").click()
+        b.get_by_role("button", name="Run the compliance check").click()  # while a's upload is read
+        metric = b.get_by_test_id("stMetric").filter(has_text="Violations")
+        expect(metric).to_be_visible(timeout=120_000)
+        expect(a.get_by_text("The file was not loaded")).to_be_visible(timeout=60_000)
+        _idle(a)
+        _idle(b)
+        assert int(re.sub(r"\D", "", metric.get_by_test_id("stMetricValue").inner_text())) == want
+        message = a.get_by_test_id("stAlertContentError").filter(has_text="The file was not loaded")
+        text = message.inner_text()
+        assert "Traceback" not in text
+        assert "/tmp" not in text
+        expect(a.get_by_text("sample_depot.geojson: 20 sites")).to_be_visible()
+        expect(a.get_by_test_id("stException")).to_have_count(0)
+        expect(b.get_by_test_id("stException")).to_have_count(0)
+        a.screenshot(path=str(artifacts / f"07-hostile-{which}.png"), full_page=True)
+        # the first session still works: its (kept) depot is checked as before
+        _goto_page(a, "Compliance")
+        a.get_by_role("button", name="Run the compliance check").click()
+        metric_a = a.get_by_test_id("stMetric").filter(has_text="Violations")
+        expect(metric_a).to_be_visible(timeout=120_000)
+        _idle(a)
+        assert int(re.sub(r"\D", "", metric_a.get_by_test_id("stMetricValue").inner_text())) == want
+    finally:
+        first.close()
+        second.close()

@@ -86,3 +86,86 @@ def naive_cases(lines, *, demonstrated: bool = False, n2_applies: bool = False):
     if l14:
         cases.append(("1.4", math.fsum(x.neq_kg for x in l14), None, ()))
     return sorted(cases)
+
+
+# --------------------------------------------------------------------------- compatibility
+#
+# AASTP-1 (2006) Part I Tables 5 and 6 with their notes, pair by pair, over
+# every pair of lines (O(n^2): fine for the few dozen distinct lines the tests
+# give it).  The tables are passed in (the hand-quoted ones of
+# tests/test_explosives_tables.py), never read from data/.  Decisions of
+# data/classification/README.md spelled out: a line without a form may be
+# either where its group is in both tables (decision 25); a pair of lines of
+# one known form is read in that table, any other pair in every table holding
+# both groups, and no such table is a conflict (para 1.2.3.3 d); a blank cell
+# is a conflict; CG L is stored apart from everything, other CG L included,
+# unless both lines are of one named item (Table 5 note 2, Table 6 note 3).
+
+
+def _forms(line, t5_groups, t6_groups):
+    if line.form is not None:
+        return (line.form,)
+    return tuple(
+        f for f, g in (("substance", t5_groups), ("article", t6_groups)) if line.cg in g
+    )
+
+
+def _pair_tables(a, b, tables):
+    t5_groups, t6_groups = tables["substance"][0], tables["article"][0]
+    fa, fb = _forms(a, t5_groups, t6_groups), _forms(b, t5_groups, t6_groups)
+    if len(fa) == 1 and fa == fb:
+        return [fa[0]]
+    return [f for f, (g, _rows) in tables.items() if a.cg in g and b.cg in g]
+
+
+def naive_compatibility(lines, t5, t6, *, n_families_compatible=False):
+    """(compatible, set of conflicting group pairs, effective group of each line).
+
+    ``t5``, ``t6``: (groups, rows) as quoted in test_explosives_tables.py.
+    """
+    tables = {"substance": t5, "article": t6}
+    ok = True
+    pairs = set()
+    effective = [x.cg for x in lines]
+    n_pairs = False
+    for i, a in enumerate(lines):
+        for j in range(i + 1, len(lines)):
+            b = lines[j]
+            forms = _pair_tables(a, b, tables)
+            bad = not forms
+            for f in forms:
+                groups, rows = tables[f]
+                cell = rows[a.cg][groups.index(b.cg)]
+                if cell == "":
+                    bad = True
+                if a.cg == "L" and b.cg == "L" and not (a.item and a.item == b.item):
+                    bad = True
+                if f == "article" and cell == "X1":  # Table 6 note 1: B counts as F
+                    for k in (i, j):
+                        if lines[k].cg == "B":
+                            effective[k] = "F"
+                if f == "article" and cell == "X5":  # note 5: N with C, D, E as D
+                    for k in (i, j):
+                        if lines[k].cg == "N":
+                            effective[k] = "D"
+                if f == "article" and a.cg == b.cg == "N":
+                    n_pairs = True
+            if bad:
+                ok = False
+                pairs.add(tuple(sorted((a.cg, b.cg))))
+    # Table 6 note 6: 1.6N of more than one family (an unnamed line is a family).
+    n_lines = [k for k, x in enumerate(lines) if x.cg == "N"]
+    fams = len({lines[k].item for k in n_lines if lines[k].item is not None}) + sum(
+        1 for k in n_lines if lines[k].item is None
+    )
+    if n_pairs and fams > 1 and not n_families_compatible:
+        for k in n_lines:
+            effective[k] = "D"
+    # Table 6 note 7: a set of only 1.6N and 1.4S: S counts as N.
+    if {x.cg for x in lines} == {"N", "S"} and all(
+        effective[k] == "N" for k in n_lines
+    ):
+        for k, x in enumerate(lines):
+            if x.cg == "S":
+                effective[k] = "N"
+    return ok, pairs, effective

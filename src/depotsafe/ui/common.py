@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,8 +61,17 @@ def kilograms_down(value_kg: float | None) -> str:
 
 
 def show_error(exc: BaseException, context: str) -> None:
-    """A readable message on the page for a refused input."""
-    text = str(exc) if isinstance(exc, DepotsafeError | ValueError) else repr(exc)
+    """A readable message on the page for a refused input.
+
+    depotsafe's own errors are shown as they are (written for the operator);
+    anything else is logged on the server with its traceback and the page
+    says only that an unexpected error occurred.
+    """
+    if isinstance(exc, DepotsafeError):
+        text = str(exc)
+    else:
+        logging.getLogger(__name__).error("unexpected error: %s", context, exc_info=exc)
+        text = _("An unexpected error occurred; it is recorded in the server's log.")
     st.error(f"**{context}**\n\n{text}", icon="⚠️")
 
 

@@ -9,19 +9,39 @@ computes a rule or a distance; the engine does.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from importlib.resources import files
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
-from depotsafe.errors import InputError, LayoutError
+from depotsafe.errors import DepotsafeError, InputError, LayoutError
 
-#: Largest upload the app accepts [bytes]: a depot layout of 10,000 sites is
-#: a few MB; anything far larger is not a layout.
-MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+try:  # one limit, defined once for the app and the command line
+    from depotsafe.layout import MAX_UPLOAD_MB
+except ImportError:  # pragma: no cover - until depotsafe.layout defines it
+    MAX_UPLOAD_MB = 25
+
+#: Bytes in one MB, as every size message states it.
+BYTES_PER_MB = 1_000_000
+
+#: Largest upload the app accepts [bytes]: MAX_UPLOAD_MB MB of 1,000,000
+#: bytes.  A depot layout of 10,000 sites is a few MB; anything far larger is
+#: not a layout.  The uploader widgets say the same limit (max_upload_size).
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * BYTES_PER_MB
+
+#: Longest quantity text handed to the unit parser [characters]: the strict
+#: grammar of depotsafe.units accepts no longer text.
+MAX_QUANTITY_CHARS = 64
+
+# Operators that no quantity of the grammar contains and that made the old
+# expression-evaluating parser compute for minutes ("9**9**9 kg").
+_EXPRESSION = re.compile(r"\*\*|\^")
 
 #: Columns of the stock table (the stock CSV of DESIGN.md).
 STOCK_COLUMNS = ("site_id", "item", "hd", "cg", "quantity", "unit_neq", "form")
@@ -63,8 +83,31 @@ def check_size(data: bytes, field: str) -> None:
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputError(
             field,
-            f"{len(data) / 1e6:.1f} MB",
-            f"at most {MAX_UPLOAD_BYTES / 1e6:.0f} MB (a depot layout is a few MB at most)",
+            f"{len(data) / BYTES_PER_MB:,.1f} MB",
+            f"at most {MAX_UPLOAD_BYTES / BYTES_PER_MB:g} MB (1 MB = 1,000,000 bytes; "
+            "a depot layout is a few MB at most)",
+        )
+
+
+def guard_quantity(text: Any, field: str) -> None:
+    """Refuse quantity text before any parser reads it when the strict
+    grammar of depotsafe.units could never accept it: longer than
+    MAX_QUANTITY_CHARS, or holding a power operator.  What passes is read by
+    depotsafe's own parser; this only keeps an upload from making the server
+    compute (a bounded-time check, whatever parser is installed)."""
+    if not isinstance(text, str):
+        return
+    if len(text) > MAX_QUANTITY_CHARS:
+        raise InputError(
+            field,
+            f"{text[:MAX_QUANTITY_CHARS]}... ({len(text):,} characters)",
+            f"at most {MAX_QUANTITY_CHARS} characters: one number followed by one unit, e.g. '5 t'",
+        )
+    if _EXPRESSION.search(text):
+        raise InputError(
+            field,
+            text,
+            "expressions are not accepted: write one number followed by one unit, e.g. '5 t'",
         )
 
 
@@ -126,6 +169,8 @@ def row_to_entry(row: Mapping[str, Any], where: str) -> dict[str, Any]:
     """One stock-table row as a stock entry of the layout format."""
     entry: dict[str, Any] = {"hd": str(row.get("hd") or "").strip(), "cg": str(row.get("cg") or "").strip()}
     quantity = row.get("quantity")
+    guard_quantity(quantity, f"{where} quantity")
+    guard_quantity(row.get("unit_neq"), f"{where} unit NEQ")
     if _blank(quantity):
         raise InputError(f"{where} quantity", quantity, "a mass with its unit, e.g. '5 t' or '200 kg'")
     if _text_number(quantity) is not None:
@@ -190,26 +235,106 @@ def merge_stock(fc: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> dic
     return doc
 
 
+def _renamed(exc: DepotsafeError, names: Mapping[str, str]) -> DepotsafeError:
+    """``exc`` with the server's temporary paths replaced by the user's file names."""
+    def fix(text: Any) -> Any:
+        if isinstance(text, PurePath):
+            text = str(text)
+        if not isinstance(text, str):
+            return text
+        for tmp, user in names.items():
+            text = text.replace(tmp, user)
+        return text
+
+    if isinstance(exc, InputError):
+        new: DepotsafeError = type(exc)(fix(exc.field), fix(exc.value), fix(exc.allowed))
+    else:
+        new = type(exc)(fix(str(exc)))
+    return new
+
+
+def _screen_stock_csv(data: bytes, name: str) -> None:
+    """Quantity cells of a stock CSV through :func:`guard_quantity`, and a
+    CSV the reader cannot split refused by name, before the engine reads it."""
+    text = data.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        cols = [k for k, h in enumerate(header) if h in ("quantity", "unit_neq")]
+        for row in reader:
+            for k in cols:
+                if k < len(row):
+                    guard_quantity(row[k], f"stock file {name} line {reader.line_num} {header[k]}")
+    except csv.Error as exc:
+        raise LayoutError(
+            f"stock file {name}", f"line {reader.line_num}",
+            f"not a CSV the reader can split ({exc}); a field holds at most "
+            f"{csv.field_size_limit():,} characters",
+        ) from None
+
+
+def validate_stock(depot: Any) -> None:
+    """Read every stock line of every site with depotsafe's own parsers now,
+    not when a page first draws it: quantities (bounded by
+    :func:`guard_quantity`), codes, and the mix of each site (HD 1.6 without
+    the NEQ of one munition).  Raises LayoutError listing the problems (at
+    most 20)."""
+    from depotsafe.explosives import mix_divisions
+
+    problems: list[str] = []
+    for site in depot.sites:
+        if not site.stock_entries:
+            continue
+        try:
+            for i, e in enumerate(site.stock_entries):
+                for key in ("neq", "unit_neq"):
+                    guard_quantity(e.get(key), f"{site.id}.stock[{i}].{key}")
+            mix_divisions(site_stock_lines(site))
+        except InputError as exc:
+            problems.append(str(exc))
+            if len(problems) == 20:
+                problems.append("... (further sites not read)")
+                break
+    if problems:
+        raise LayoutError(
+            "stock", f"{len(problems)} problem(s)", "\n  " + "\n  ".join(problems)
+        )
+
+
 def read_uploaded(layout: bytes, layout_name: str, stock: bytes | None = None,
                   stock_name: str = "stock.csv") -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Validate an uploaded layout (and stock CSV) with the engine's reader.
 
     Returns the layout without stock and the stock rows.  Raises InputError
-    (LayoutError) with the reader's message, naming the feature or row.
+    (LayoutError) with the reader's message, naming the feature or row and
+    the files by the names the user gave them (never the server's temporary
+    paths).  Every stock line is read now (:func:`validate_stock`).
     """
     from depotsafe.layout import read_layout
 
-    check_size(layout, "layout file")
+    lname = Path(layout_name).name or "layout.geojson"
+    sname = Path(stock_name).name or "stock.csv"
+    check_size(layout, f"layout file {lname}")
     if stock is not None:
-        check_size(stock, "stock file")
+        check_size(stock, f"stock file {sname}")
+        _screen_stock_csv(stock, sname)
     with tempfile.TemporaryDirectory(prefix="depotsafe-upload-") as tmp:
-        lpath = Path(tmp) / (Path(layout_name).name or "layout.geojson")
+        (Path(tmp) / "layout").mkdir()
+        lpath = Path(tmp) / "layout" / lname
         lpath.write_bytes(layout)
         spath = None
+        names = {str(lpath): lname}
         if stock is not None:
-            spath = Path(tmp) / ("stock-" + (Path(stock_name).name or "stock.csv"))
+            (Path(tmp) / "stock").mkdir()
+            spath = Path(tmp) / "stock" / sname
             spath.write_bytes(stock)
-        depot = read_layout(lpath, stock_csv=spath)
+            names[str(spath)] = sname
+        names[tmp] = "(upload)"
+        try:
+            depot = read_layout(lpath, stock_csv=spath)
+            validate_stock(depot)
+        except DepotsafeError as exc:
+            raise _renamed(exc, names) from None
     doc = json.loads(layout.decode("utf-8-sig"))
     plain, inline_rows = split_stock(doc)
     rows = inline_rows
@@ -224,7 +349,9 @@ def build_depot(fc: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> Any
     """The Depot of a layout and its stock rows (the engine validates)."""
     from depotsafe.layout import read_layout
 
-    return read_layout(merge_stock(fc, rows))
+    depot = read_layout(merge_stock(fc, rows))
+    validate_stock(depot)
+    return depot
 
 
 def depot_geojson(fc: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> str:
@@ -394,7 +521,10 @@ def kept_features(fc: Mapping[str, Any], ids: Iterable[str]) -> list[dict[str, A
 
 
 __all__ = [
+    "BYTES_PER_MB",
+    "MAX_QUANTITY_CHARS",
     "MAX_UPLOAD_BYTES",
+    "MAX_UPLOAD_MB",
     "SITEPLAN_COLUMNS",
     "STOCK_COLUMNS",
     "InputError",
@@ -403,6 +533,7 @@ __all__ = [
     "compatibility_rows",
     "depot_geojson",
     "entries_to_rows",
+    "guard_quantity",
     "kept_features",
     "layout_from_siteplan",
     "merge_stock",
@@ -413,4 +544,5 @@ __all__ = [
     "site_stock_lines",
     "siteplan_rows",
     "split_stock",
+    "validate_stock",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pandas as pd
@@ -14,6 +15,8 @@ from depotsafe.ui import model, state
 from depotsafe.ui.common import KEEP, _, show_error
 from depotsafe.ui.maps import depot_figure
 
+_LOG = logging.getLogger(__name__)
+
 
 def _load_section() -> None:
     with st.expander(_("Load a depot"), expanded=False):
@@ -22,8 +25,10 @@ def _load_section() -> None:
             fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
             state.set_depot(fc, rows, "sample_depot.geojson")
             st.session_state["load_message"] = ("ok", _("Loaded the sample depot."))
-        up_layout = st.file_uploader(_("Layout (GeoJSON)"), type=["geojson", "json"], key="upload_layout")
-        up_stock = st.file_uploader(_("Stock (CSV, optional)"), type=["csv"], key="upload_stock")
+        up_layout = st.file_uploader(_("Layout (GeoJSON)"), type=["geojson", "json"], key="upload_layout",
+                                     max_upload_size=model.MAX_UPLOAD_MB)
+        up_stock = st.file_uploader(_("Stock (CSV, optional)"), type=["csv"], key="upload_stock",
+                                    max_upload_size=model.MAX_UPLOAD_MB)
         if st.button(_("Load the uploaded files"), key="load_upload", disabled=up_layout is None):
             assert up_layout is not None
             _load(up_layout.getvalue(), up_layout.name,
@@ -54,10 +59,20 @@ def _load_section() -> None:
 def _load(layout: bytes, name: str, stock: bytes | None, stock_name: str) -> None:
     try:
         fc, rows = model.read_uploaded(layout, name, stock, stock_name or "stock.csv")
-    except (DepotsafeError, ValueError) as exc:
+    except DepotsafeError as exc:
         st.session_state["load_message"] = (
             "error",
             _("The file was not loaded; the depot on the page is unchanged.") + f"\n\n{exc}",
+        )
+        return
+    except Exception:  # anything the engine did not foresee: logged, never shown
+        _LOG.exception("upload of %r (stock %r) could not be read", name, stock_name)
+        files = name if stock is None else f"{name}, {stock_name}"
+        st.session_state["load_message"] = (
+            "error",
+            _("The file was not loaded; the depot on the page is unchanged.") + "\n\n"
+            + _("{files} could not be read as a depot layout (an unexpected error, recorded in the "
+                "server's log).").format(files=files),
         )
         return
     state.set_depot(fc, rows, name)

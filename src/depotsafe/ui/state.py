@@ -12,7 +12,6 @@ from typing import Any
 
 import streamlit as st
 
-from depotsafe.errors import DepotsafeError
 from depotsafe.ui import model
 
 
@@ -62,7 +61,7 @@ def depot() -> tuple[Any, str, BaseException | None]:
         return cached[1], key, None
     try:
         dep = model.build_depot(fc, rows)
-    except (DepotsafeError, ValueError) as exc:
+    except Exception as exc:  # shown by the page; show_error logs what is unexpected
         good = st.session_state.get("_depot_good")
         if good is None:
             return None, "", exc
