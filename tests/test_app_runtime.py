@@ -73,6 +73,9 @@ def test_app_server_is_always_headless_so_it_never_prompts(capsys: pytest.Captur
     cmd = out["command"]
     assert cmd[cmd.index("--server.headless") + 1] == "true"
     assert out["url"] == "http://localhost:8501"
+    # Streamlit's server limit (MiB) sits just above the app's 25 MB (10^6 bytes): the app's message decides.
+    mib = int(cmd[cmd.index("--server.maxUploadSize") + 1])
+    assert (mib - 1) * 1024 * 1024 < 25_000_000 <= mib * 1024 * 1024
 
 
 def test_browser_opened_only_with_a_display() -> None:

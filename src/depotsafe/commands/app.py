@@ -58,7 +58,17 @@ def streamlit_command(args: argparse.Namespace) -> list[str]:
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
         "--client.toolbarMode", "minimal",
+        # Streamlit's own server limit is in MiB: the smallest whole MiB at or above the
+        # app's limit, so that the app's own check (and its message in MB) decides.
+        "--server.maxUploadSize", str(max_upload_mib()),
     ]
+
+
+def max_upload_mib() -> int:
+    """Streamlit's server upload limit [MiB] for the app's MAX_UPLOAD_MB [MB of 10^6 bytes]."""
+    from depotsafe.layout import BYTES_PER_MB, MAX_UPLOAD_MB
+
+    return max(1, -(-MAX_UPLOAD_MB * BYTES_PER_MB // (1024 * 1024)))
 
 
 def app_url(args: argparse.Namespace) -> str:

@@ -22,13 +22,8 @@ from typing import Any
 
 from depotsafe.errors import DepotsafeError, InputError, LayoutError
 
-try:  # one limit, defined once for the app and the command line
-    from depotsafe.layout import MAX_UPLOAD_MB
-except ImportError:  # pragma: no cover - until depotsafe.layout defines it
-    MAX_UPLOAD_MB = 25
-
-#: Bytes in one MB, as every size message states it.
-BYTES_PER_MB = 1_000_000
+# One limit and one unit, defined once in depotsafe.layout for the app and the command line.
+from depotsafe.layout import BYTES_PER_MB, MAX_UPLOAD_MB
 
 #: Largest upload the app accepts [bytes]: MAX_UPLOAD_MB MB of 1,000,000
 #: bytes.  A depot layout of 10,000 sites is a few MB; anything far larger is
