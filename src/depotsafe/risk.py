@@ -455,8 +455,15 @@ def event_outcome(lines: Sequence[Any], member_kinds: Sequence[str]) -> dict[str
 
 def groups_of(depot: Depot) -> list[list[str]]:
     """Aggregation groups (several members) from depotsafe.check.check_depot(depot).groups."""
+    import dataclasses
+
     from depotsafe.check import check_depot
 
+    # Stock-CSV lines carry "source" (file and row), which the stock parser refuses as a field.
+    depot = dataclasses.replace(depot, sites=tuple(
+        dataclasses.replace(s, stock_entries=tuple({k: v for k, v in e.items() if k != "source"}
+                                                   for e in s.stock_entries))
+        for s in depot.sites))
     try:
         result = check_depot(depot, licences=False)
     except TypeError:
@@ -478,7 +485,9 @@ def build_events(depot: Depot, groups: Sequence[Sequence[str]] | None = None) ->
         lines = []
         pe_survive = 1.0
         for s in sites:
-            own = [parse_stock_entry(e, f"{s.id}.stock[{k}]") for k, e in enumerate(s.stock_entries)]
+            # a stock-CSV line carries "source" (its file and row), which is not a stock field
+            own = [parse_stock_entry({k2: v for k2, v in e.items() if k2 != "source"}, f"{s.id}.stock[{k}]")
+                   for k, e in enumerate(s.stock_entries)]
             lines.extend(own)
             pe, entry = storehouse_event_probability(s, math.fsum(ln.neq_kg for ln in own))
             assumptions.append(entry)
