@@ -108,8 +108,13 @@ def pf_outdoors(
 
 
 @njit(cache=True)
-def point_footprint_distance(px, py, sx0, sy0, sx1, sy1, a, b):
-    """Distance [m] from (px, py) to the footprint of segments a..b-1; 0 inside (even-odd rule)."""
+def point_footprint_distance2(px, py, sx0, sy0, sx1, sy1, sinv, a, b, may_be_inside):
+    """Squared distance [m^2] from (px, py) to the footprint of segments a..b-1; 0 inside.
+
+    ``sinv`` holds 1 / (squared length) of each segment (0 for a degenerate
+    one).  The even-odd inside test runs only when ``may_be_inside`` (the point
+    is in the footprint's bounding box).
+    """
     best = np.inf
     inside = False
     for k in range(a, b):
@@ -117,40 +122,50 @@ def point_footprint_distance(px, py, sx0, sy0, sx1, sy1, a, b):
         y0 = sy0[k]
         dx = sx1[k] - x0
         dy = sy1[k] - y0
-        ll = dx * dx + dy * dy
-        t = 0.0
-        if ll > 0.0:
-            t = ((px - x0) * dx + (py - y0) * dy) / ll
-            t = min(1.0, max(0.0, t))
+        t = ((px - x0) * dx + (py - y0) * dy) * sinv[k]
+        t = min(1.0, max(0.0, t))
         cx = x0 + t * dx - px
         cy = y0 + t * dy - py
         d2 = cx * cx + cy * cy
         if d2 < best:
             best = d2
-        if (y0 > py) != (sy1[k] > py):
+        if may_be_inside and (y0 > py) != (sy1[k] > py):
             xc = x0 + (py - y0) * dx / dy
             if px < xc:
                 inside = not inside
     if inside:
         return 0.0
-    return math.sqrt(best)
+    return best
 
 
 @njit(cache=True, parallel=True)
 def location_risk(
     x, y, pe, lnw13, r_blast, frag_d, frag_rmax, th_d4, th_rmax, r_max,
-    bx0, bx1, by0, by1, seg_start, sx0, sy0, sx1, sy1,
+    bx0, bx1, by0, by1, seg_start, sx0, sy0, sx1, sy1, sinv,
     ln_zlo_p, ln_zmax_p, coef_p, ln_zlo_i, ln_zmax_i, coef_i,
     probit, person_area_m2, q_ibd, spread, e_d4, t_exp, out,
 ):
     """Location-based risk [per year] at every grid point (x[i], y[j]) -> out[j, i].
 
     Parameters: see the module docstring and :func:`pf_outdoors`; bx0..by1 the
-    footprint bounding box of each event, r_max its last effect distance.
-    out : float64[ny, nx], written.  Complexity O(nx ny e) before pruning.
+    footprint bounding box of each event, r_max its last effect distance, sinv
+    1 / squared length of each segment.  ``x`` must be increasing (the wrapper
+    checks it): per row and event only the x range within r_max of the box is
+    visited.  out : float64[ny, nx], written.  Complexity O(pairs in range).
     Reference: tests/reference/risk_naive.py.
+
+    Where only fragments reach a point (beyond the blast and thermal ranges) and
+    the spread exponent is 2, P = 1 - exp(-q_ibd A D^2 / d^2) is evaluated from
+    the squared distance (the same formula as pf_outdoors, regrouped).
     """
     n_ev = pe.size
+    frag_c = np.empty(n_ev)
+    r2_near = np.empty(n_ev)
+    for e in range(n_ev):
+        frag_c[e] = q_ibd * person_area_m2 * frag_d[e] * frag_d[e]
+        near = max(r_blast[e], th_rmax[e])
+        r2_near[e] = near * near
+    fast = spread == 2.0
     for j in prange(y.size):
         yj = y[j]
         row = out[j]
@@ -162,26 +177,44 @@ def location_risk(
                 dyb = by0[e] - yj
             elif yj > by1[e]:
                 dyb = yj - by1[e]
-            if dyb > r_max[e]:
+            rm = r_max[e]
+            if dyb > rm:
                 continue
-            r2 = r_max[e] * r_max[e]
+            half = math.sqrt(rm * rm - dyb * dyb)
+            i0 = np.searchsorted(x, bx0[e] - half)
+            i1 = np.searchsorted(x, bx1[e] + half, side="right")
+            r2 = rm * rm
+            r2f = frag_rmax[e] * frag_rmax[e]
             a = seg_start[e]
             b = seg_start[e + 1]
-            for i in range(x.size):
+            in_rows = by0[e] <= yj <= by1[e]
+            for i in range(i0, i1):
                 xi = x[i]
-                dxb = 0.0
-                if xi < bx0[e]:
-                    dxb = bx0[e] - xi
-                elif xi > bx1[e]:
-                    dxb = xi - bx1[e]
-                if dxb * dxb + dyb * dyb > r2:
+                may_in = in_rows and bx0[e] <= xi <= bx1[e]
+                d2 = point_footprint_distance2(xi, yj, sx0, sy0, sx1, sy1, sinv, a, b, may_in)
+                if d2 > r2:
                     continue
-                d = point_footprint_distance(xi, yj, sx0, sy0, sx1, sy1, a, b)
-                if d > r_max[e]:
+                if fast and d2 > r2_near[e] and d2 > 0.0:
+                    if frag_d[e] > 0.0 and d2 <= r2f:
+                        row[i] += pe[e] * (1.0 - math.exp(-frag_c[e] / d2))
                     continue
                 pf = pf_outdoors(
-                    d, lnw13[e], r_blast[e], frag_d[e], frag_rmax[e], th_d4[e], th_rmax[e],
+                    math.sqrt(d2), lnw13[e], r_blast[e], frag_d[e], frag_rmax[e], th_d4[e], th_rmax[e],
                     ln_zlo_p, ln_zmax_p, coef_p, ln_zlo_i, ln_zmax_i, coef_i,
                     probit, person_area_m2, q_ibd, spread, e_d4, t_exp,
                 )
                 row[i] += pe[e] * pf
+
+
+@njit(cache=True)
+def blast_scan(ds, lnw13, ln_zlo_p, ln_zmax_p, coef_p, ln_zlo_i, ln_zmax_i, coef_i, probit, out):
+    """Outdoor blast-only P(fatality | event) at each distance of ``ds`` (lung and head impact).
+
+    Used to find how far the blast mechanisms matter (depotsafe.risk.blast_outdoor_range_m).
+    """
+    for k in range(ds.size):
+        out[k] = pf_outdoors(
+            ds[k], lnw13, np.inf, 0.0, 0.0, 0.0, 0.0,
+            ln_zlo_p, ln_zmax_p, coef_p, ln_zlo_i, ln_zmax_i, coef_i,
+            probit, 0.0, 0.0, 2.0, 0.0, 1.0,
+        )

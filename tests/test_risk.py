@@ -91,14 +91,29 @@ def test_one_storehouse_one_house_by_hand():
 
 def test_outdoor_person_uses_head_impact_not_collapse():
     """Outdoors: lung + head impact (TNO) + fragments; [S] probits."""
-    house = feature(square(410, 0, 5), id="H", kind="inhabited_building", indoors=False)
-    result = risk.assess(read_layout(layout(STORE, house)), groups=[], grid_cell_m=None)
+    near = feature(square(70, 0, 5), id="H", kind="inhabited_building", indoors=False)
+    result = risk.assess(read_layout(layout(STORE, near)), groups=[], grid_cell_m=None)
     mech = result["sites"][0]["by_event"][0]["mechanisms"]
     assert set(mech) == {"lung_haemorrhage_eisenberg", "head_impact", "fragment_hit"}
-    p = incident_overpressure_pa(10000, 400.0)
-    i = incident_impulse_pa_s(10000, 400.0)
-    assert mech["head_impact"] == pytest.approx(phi(5 - 8.49 * math.log(2430 / p + 4e8 / (p * i))), rel=1e-12,
-                                                abs=1e-300)
+    p = incident_overpressure_pa(10000, 60.0)
+    i = incident_impulse_pa_s(10000, 60.0)
+    assert mech["head_impact"] == pytest.approx(phi(5 - 8.49 * math.log(2430 / p + 4e8 / (p * i))), rel=1e-12)
+    assert mech["lung_haemorrhage_eisenberg"] == pytest.approx(phi(-77.1 + 6.91 * math.log(p)), rel=1e-12)
+
+
+def test_blast_cut_changes_nothing():
+    """Beyond blast_outdoor_range_m the lung and head-impact probits are below 1e-17: 1 - P is 1 in float64."""
+    w = 10000.0
+    r = risk.blast_outdoor_range_m(w)
+    assert 0 < r < risk.blast_range_m(w)
+    for d in (r * 1.0001, 2 * r, 400.0, 0.99 * risk.blast_range_m(w)):
+        p = incident_overpressure_pa(w, d)
+        i = incident_impulse_pa_s(w, d)
+        for pm in (phi(-77.1 + 6.91 * math.log(p)), phi(5 - 8.49 * math.log(2430 / p + 4e8 / (p * i)))):
+            assert 1.0 - pm == 1.0
+    house = feature(square(410, 0, 5), id="H", kind="inhabited_building", indoors=False)
+    result = risk.assess(read_layout(layout(STORE, house)), groups=[], grid_cell_m=None)
+    assert set(result["sites"][0]["by_event"][0]["mechanisms"]) == {"fragment_hit"}
 
 
 def test_two_storehouses_sum():

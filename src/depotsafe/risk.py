@@ -527,6 +527,39 @@ def blast_range_m(blast_neq_kg: float) -> float:
     return z * math.exp(math.log(blast_neq_kg) / 3.0)
 
 
+#: Outdoor blast mechanisms (lung, head impact) are evaluated out to the largest
+#: distance where their combined probability is at least this; beyond it 1 - P
+#: rounds to 1 in float64 (half an ulp of 1 is 1.1e-16), so cutting there
+#: changes no result.  It spares the grid kernel the blast fits where they
+#: cannot matter.
+BLAST_NEGLIGIBLE = 1e-17
+_SCAN = 20001
+
+
+@cache
+def blast_outdoor_range_m(blast_neq_kg: float) -> float:
+    """Distance [m] beyond which the outdoor blast mechanisms are below BLAST_NEGLIGIBLE (whole fit scanned)."""
+    r_fit = blast_range_m(blast_neq_kg)
+    if r_fit <= 0:
+        return 0.0
+    fits = kb_fits()
+    z_lo = max(fits["incident_overpressure"].z_lo, fits["incident_impulse"].z_lo)
+    w13 = math.exp(math.log(blast_neq_kg) / 3.0)
+    from depotsafe.kernels import risk as _k
+
+    ds = np.geomspace(z_lo * w13, r_fit, _SCAN)
+    ds[-1] = r_fit
+    pf = np.empty(_SCAN)
+    t = kernel_tables()
+    _k.blast_scan(ds, math.log(blast_neq_kg) / 3.0, t["ln_zlo_p"], t["ln_zmax_p"], t["coef_p"],
+                  t["ln_zlo_i"], t["ln_zmax_i"], t["coef_i"], t["probit"], pf)
+    hits = np.flatnonzero(pf >= BLAST_NEGLIGIBLE)
+    last = int(hits[-1]) if hits.size else -1
+    if last == _SCAN - 1:
+        return r_fit
+    return float(ds[last + 1]) if last >= 0 else float(ds[0])
+
+
 def fragment_cutoff_m(anchor_m: float) -> float:
     """Distance at which the modelled hit probability falls to the cutoff probability [m]."""
     if anchor_m <= 0:
@@ -562,8 +595,11 @@ def _norm_ppf(p: float) -> float:
 
 
 def last_effect_distance_m(ev: Event) -> float:
-    """Beyond this distance from the footprint every mechanism of the event is 0 [m]."""
-    return max(blast_range_m(ev.blast_neq_kg), fragment_cutoff_m(ev.fragment_distance_m),
+    """Beyond this distance from the footprint every mechanism of the event is 0 for a person outdoors [m].
+
+    (Indoors, the TNO collapse probit is evaluated over the whole Kingery-Bulmash range.)
+    """
+    return max(blast_outdoor_range_m(ev.blast_neq_kg), fragment_cutoff_m(ev.fragment_distance_m),
                thermal_cutoff_m(ev.thermal_d4_m))
 
 
@@ -581,16 +617,19 @@ def mechanisms(ev: Event, distance_m: float, receptor: str = "outdoors") -> dict
     if ev.blast_neq_kg > 0 and d <= blast_range_m(ev.blast_neq_kg):
         if d <= 0:
             return {"inside_fit_minimum": 1.0}
-        p, sp, _ = quantity_si("incident_overpressure", ev.blast_neq_kg, d)
-        i, si, _ = quantity_si("incident_impulse", ev.blast_neq_kg, d)
-        if sp == 1 or si == 1:
-            return {"inside_fit_minimum": 1.0}
-        if p is not None and i is not None:
-            out[_LUNG] = probability(_LUNG, p)
-            if receptor == "outdoors":
-                out[_HEAD] = probability(_HEAD, p, i)
-            elif receptor == "indoors_conventional":
-                out[_COLLAPSE] = probability(_COLLAPSE, p, i)
+        near = d <= blast_outdoor_range_m(ev.blast_neq_kg)
+        if near or receptor == "indoors_conventional":
+            p, sp, _ = quantity_si("incident_overpressure", ev.blast_neq_kg, d)
+            i, si, _ = quantity_si("incident_impulse", ev.blast_neq_kg, d)
+            if sp == 1 or si == 1:
+                return {"inside_fit_minimum": 1.0}
+            if p is not None and i is not None:
+                if near:
+                    out[_LUNG] = probability(_LUNG, p)
+                    if receptor == "outdoors":
+                        out[_HEAD] = probability(_HEAD, p, i)
+                if receptor == "indoors_conventional":
+                    out[_COLLAPSE] = probability(_COLLAPSE, p, i)
     if ev.fragment_distance_m > 0 and d <= fragment_cutoff_m(ev.fragment_distance_m):
         if d <= 0:
             return {"inside_fit_minimum": 1.0}
@@ -734,6 +773,7 @@ class EventArrays:
     sy0: NDArray[np.float64]
     sx1: NDArray[np.float64]
     sy1: NDArray[np.float64]
+    sinv: NDArray[np.float64]
 
 
 def _rings(geom: BaseGeometry) -> list[NDArray[np.float64]]:
@@ -755,7 +795,7 @@ def event_arrays(events: Sequence[Event]) -> EventArrays:
     segs: list[NDArray[np.float64]] = []
     for ev in events:
         x0, y0, x1, y1 = ev.geometry.bounds
-        vals = {"pe": ev.pe, "lnw13": ev.ln_w13, "r_blast": blast_range_m(ev.blast_neq_kg),
+        vals = {"pe": ev.pe, "lnw13": ev.ln_w13, "r_blast": blast_outdoor_range_m(ev.blast_neq_kg),
                 "frag_d": ev.fragment_distance_m, "frag_rmax": fragment_cutoff_m(ev.fragment_distance_m),
                 "th_d4": ev.thermal_d4_m, "th_rmax": thermal_cutoff_m(ev.thermal_d4_m),
                 "r_max": last_effect_distance_m(ev), "bx0": x0, "bx1": x1, "by0": y0, "by1": y1}
@@ -771,8 +811,11 @@ def event_arrays(events: Sequence[Event]) -> EventArrays:
     def c(a: Any) -> NDArray[np.float64]:
         return np.ascontiguousarray(a, dtype=np.float64)
 
+    ll = (allseg[:, 2] - allseg[:, 0]) ** 2 + (allseg[:, 3] - allseg[:, 1]) ** 2
+    sinv = np.divide(1.0, ll, out=np.zeros_like(ll), where=ll > 0)
     return EventArrays(**{k: c(v) for k, v in cols.items()}, seg_start=np.asarray(seg_start, dtype=np.int64),
-                       sx0=c(allseg[:, 0]), sy0=c(allseg[:, 1]), sx1=c(allseg[:, 2]), sy1=c(allseg[:, 3]))
+                       sx0=c(allseg[:, 0]), sy0=c(allseg[:, 1]), sx1=c(allseg[:, 2]), sy1=c(allseg[:, 3]),
+                       sinv=c(sinv))
 
 
 def kernel_tables() -> dict[str, Any]:
@@ -809,6 +852,9 @@ def location_risk_grid(events: Sequence[Event], x_m: Any, y_m: Any) -> NDArray[n
     y = np.ascontiguousarray(y_m, dtype=np.float64).ravel()
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise InputError("grid", "non-finite coordinate", "finite coordinates [m]")
+    order = np.argsort(x, kind="stable")
+    if np.any(order != np.arange(x.size)):  # the kernel needs increasing x: sort, then put back
+        return location_risk_grid(events, x[order], y)[:, np.argsort(order, kind="stable")]
     out = np.zeros((y.size, x.size))
     if not events or x.size == 0 or y.size == 0:
         return out
@@ -818,7 +864,7 @@ def location_risk_grid(events: Sequence[Event], x_m: Any, y_m: Any) -> NDArray[n
         raise RuleDataError("risk_model.csv: the kernel assumes fragment_fatal_given_hit = 1")
     _k.location_risk(
         x, y, ea.pe, ea.lnw13, ea.r_blast, ea.frag_d, ea.frag_rmax, ea.th_d4, ea.th_rmax, ea.r_max,
-        ea.bx0, ea.bx1, ea.by0, ea.by1, ea.seg_start, ea.sx0, ea.sy0, ea.sx1, ea.sy1,
+        ea.bx0, ea.bx1, ea.by0, ea.by1, ea.seg_start, ea.sx0, ea.sy0, ea.sx1, ea.sy1, ea.sinv,
         t["ln_zlo_p"], t["ln_zmax_p"], t["coef_p"], t["ln_zlo_i"], t["ln_zmax_i"], t["coef_i"],
         t["probit"], t["person_area_m2"], t["q_ibd"], t["spread"], t["e_d4"], t["t_exp"], out,
     )
