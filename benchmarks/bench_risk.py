@@ -37,7 +37,11 @@ def scenario(n: int, n_events: int, cell: float):
     import shapely
 
     from depotsafe import risk
-    from depotsafe.effects.hazards import hd11_fragment_zone, hd12_fragment_zone, hd13_thermal_zone
+    from depotsafe.effects.hazards import (
+        hd11_fragment_zone,
+        hd12_fragment_zone,
+        hd13_thermal_zone,
+    )
 
     rng = np.random.default_rng(20261128)
     size = n * cell

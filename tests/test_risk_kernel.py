@@ -10,10 +10,14 @@ import pytest
 import shapely
 from hypothesis import given
 from hypothesis import strategies as st
-from reference import risk_naive
 
 from depotsafe import risk
-from depotsafe.effects.hazards import hd11_fragment_zone, hd12_fragment_zone, hd13_thermal_zone
+from depotsafe.effects.hazards import (
+    hd11_fragment_zone,
+    hd12_fragment_zone,
+    hd13_thermal_zone,
+)
+from reference import risk_naive
 
 
 def _events() -> list[risk.Event]:

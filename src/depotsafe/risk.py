@@ -682,6 +682,12 @@ def expected_fatalities(deaths: Sequence[float], frequencies: Sequence[float]) -
 # ----------------------------------------------------------------------------- criteria
 
 
+def _num(value: float | None, c: Criterion) -> float:
+    if value is None:
+        raise RuleDataError(f"criteria.csv: {c.criterion_id}: a number is missing")
+    return value
+
+
 def uk_band(ir: float, population: str) -> tuple[str, str, bool]:
     """UK HSE band of an individual risk: (band, criterion id, tolerable).
 
@@ -691,10 +697,9 @@ def uk_band(ir: float, population: str) -> tuple[str, str, bool]:
     c = criteria("uk-hse")
     limit = c["uk_worker_intolerable" if population == "worker" else "uk_public_intolerable"]
     broad = c["uk_broadly_acceptable"]
-    assert limit.value is not None and broad.value is not None
-    if ir >= limit.value:
+    if ir >= _num(limit.value, limit):
         return "intolerable", limit.criterion_id, False
-    if ir < broad.value:
+    if ir < _num(broad.value, broad):
         return "broadly_acceptable", broad.criterion_id, True
     return "tolerable_if_alarp", limit.criterion_id, True
 
@@ -702,8 +707,7 @@ def uk_band(ir: float, population: str) -> tuple[str, str, bool]:
 def fr_band(ir: float, category: str) -> tuple[str, str, bool]:
     """French 2011 limit of the category (by analogy): IR >= limit is not admissible."""
     crit = next(c for c in criteria("fr-2011").values() if c.metric == "annual_risk" and c.category == category)
-    assert crit.value is not None
-    ok = ir < crit.value
+    ok = ir < _num(crit.value, crit)
     return ("admissible_by_analogy" if ok else "not_admissible_by_analogy"), crit.criterion_id, ok
 
 
@@ -712,8 +716,7 @@ def nl_band(lr: float, category: str) -> tuple[str, str, bool]:
     if category == "none":
         return "no_criterion", "", True
     crit = criteria("nl")["nl_pr_vulnerable" if category == "vulnerable" else "nl_pr_less_vulnerable"]
-    assert crit.value is not None
-    if lr < crit.value:
+    if lr < _num(crit.value, crit):
         return "below_1e-6", crit.criterion_id, True
     return ("exceeds_limit" if crit.fails_when_exceeded else "exceeds_target_value"), crit.criterion_id, \
         not crit.fails_when_exceeded
@@ -723,19 +726,19 @@ def fn_verdict(regime: str, curve: Sequence[Mapping[str, float]]) -> dict[str, A
     """The F-N curve against the regime's societal criterion (if it has one)."""
     if regime == "uk-hse":
         c = criteria("uk-hse")["uk_societal_50"]
-        assert c.value is not None and c.n_min is not None
-        f50 = f_at(curve, c.n_min)
-        ok = f50 < c.value
-        return {"criterion": c.criterion_id, "f_at_n_min_per_year": f50, "n_min": c.n_min, "limit": c.value,
+        n_min, limit_f = _num(c.n_min, c), _num(c.value, c)
+        f50 = f_at(curve, n_min)
+        ok = f50 < limit_f
+        return {"criterion": c.criterion_id, "f_at_n_min_per_year": f50, "n_min": n_min, "limit": limit_f,
                 "band": "tolerable" if ok else "intolerable", "tolerable": ok,
                 "note": "R2P2 gives one point (N >= 50 at 2e-4/yr), no line; F(50) is compared with it"}
     if regime == "nl":
         c = criteria("nl")["nl_gr_orientation"]
-        assert c.value is not None and c.n_min is not None and c.slope is not None
+        value, n_min, slope = _num(c.value, c), _num(c.n_min, c), _num(c.slope, c)
         worst = None
         for pt in curve:
-            if pt["n"] >= c.n_min:
-                line = c.value / pt["n"] ** c.slope
+            if pt["n"] >= n_min:
+                line = value / pt["n"] ** slope
                 if pt["f_per_year"] >= line and (worst is None or pt["f_per_year"] / line > worst[2]):
                     worst = (pt["n"], pt["f_per_year"], pt["f_per_year"] / line)
         above = worst is not None
