@@ -376,3 +376,14 @@ def test_glass_and_escalation_are_said_to_be_left_out():
     notes = " ".join(result["notes"])
     assert "glass" in notes
     assert "escalation" in notes
+
+
+def test_default_grid_cell_grows_on_a_large_extent_and_an_explicit_one_is_refused():
+    depot = read_layout(layout(STORE, HOUSE))
+    grid = risk.assess(depot, groups=[], grid_cell_m=25.0, max_grid_points=10_000,
+                       grid_cell_is_default=True)["location_risk"]
+    assert grid["cell_m"] > 25.0
+    assert grid["shape"][0] * grid["shape"][1] <= 10_000
+    assert "enlarged" in grid["note"]
+    with pytest.raises(InputError, match="--grid-cell"):
+        risk.assess(depot, groups=[], grid_cell_m=25.0, max_grid_points=10_000)

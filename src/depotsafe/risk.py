@@ -921,7 +921,8 @@ def lethality_contours(events: Sequence[Event]) -> list[dict[str, Any]]:
 
 
 def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]] | None = None,
-           grid_cell_m: float | None = 25.0, max_grid_points: int = 4_000_000) -> dict[str, Any]:
+           grid_cell_m: float | None = 25.0, max_grid_points: int = 4_000_000,
+           grid_cell_is_default: bool = False) -> dict[str, Any]:
     """Individual and societal risk of a depot against the criteria of ``regime``.
 
     Returns the DESIGN.md ``risk`` JSON object (sites, expected_fatalities_per_year,
@@ -983,7 +984,7 @@ def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]]
                    "last_effect_distance_m": last_effect_distance_m(ev), "deaths_if_it_happens": deaths[k]}
                   for k, ev in enumerate(events)]
     assumptions.extend(_model_assumptions(regime))
-    grid = _location_grid(events, grid_cell_m, max_grid_points) if grid_cell_m else None
+    grid = _location_grid(events, grid_cell_m, max_grid_points, grid_cell_is_default) if grid_cell_m else None
     used = sorted({s["criterion"] for s in sites_out if s["criterion"]} | ({fn_v["criterion"]} - {None}))
     return {
         "sites": sites_out,
@@ -1011,7 +1012,9 @@ def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]]
     }
 
 
-def _location_grid(events: Sequence[Event], cell_m: float, max_points: int) -> dict[str, Any] | None:
+def _location_grid(events: Sequence[Event], cell_m: float, max_points: int,
+                   coarsen: bool = False) -> dict[str, Any] | None:
+    """The location-risk grid over the reach of every event; ``coarsen``: a default cell may grow to fit."""
     if not events:
         return None
     if not (math.isfinite(cell_m) and cell_m > 0):
@@ -1026,6 +1029,12 @@ def _location_grid(events: Sequence[Event], cell_m: float, max_points: int) -> d
         ys1.append(b[3] + r)
     x0, y0, x1, y1 = min(xs0), min(ys0), max(xs1), max(ys1)
     nx, ny = math.ceil((x1 - x0) / cell_m), math.ceil((y1 - y0) / cell_m)
+    note = None
+    if nx * ny > max_points and coarsen:
+        asked = cell_m
+        cell_m = math.ceil(math.sqrt((x1 - x0) * (y1 - y0) / max_points)) + 1.0
+        nx, ny = math.ceil((x1 - x0) / cell_m), math.ceil((y1 - y0) / cell_m)
+        note = f"default cell {asked:g} m enlarged to {cell_m:g} m to keep the grid within {max_points} points"
     if nx * ny > max_points:
         need = math.sqrt((x1 - x0) * (y1 - y0) / max_points)
         raise InputError("--grid-cell", f"{cell_m:g} m",
@@ -1036,7 +1045,8 @@ def _location_grid(events: Sequence[Event], cell_m: float, max_points: int) -> d
     area = {f"{lv:g}": float(np.count_nonzero(grid >= lv)) * cell_m * cell_m for lv in (1e-4, 1e-5, 1e-6, 1e-7)}
     return {"cell_m": cell_m, "extent_m": [x0, y0, x1, y1], "shape": [ny, nx], "max_per_year": float(grid.max()),
             "area_m2_at_or_above": area,
-            "definition": "person permanently present, outdoors, unprotected (Dutch PR definition)"}
+            "definition": "person permanently present, outdoors, unprotected (Dutch PR definition)",
+            **({"note": note} if note else {})}
 
 
 def _model_assumptions(regime: str) -> list[dict[str, Any]]:

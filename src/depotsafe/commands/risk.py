@@ -40,7 +40,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("layout", help="depot layout (GeoJSON)")
     p.add_argument("--stock", help="stock CSV joined to the layout by site_id")
     p.add_argument("--criteria", default="uk-hse", help="uk-hse (default), fr-2011 (by analogy) or nl")
-    p.add_argument("--grid-cell", default="25 m", help='cell of the location-risk grid, e.g. "25 m" (default)')
+    p.add_argument("--grid-cell", default=None,
+                   help='cell of the location-risk grid, e.g. "25 m" (default 25 m, enlarged on a large depot)')
     p.add_argument("--contours-geojson", metavar="FILE",
                    help="write the lethality contours (100, 50, 10, 1 %%) of every storehouse as GeoJSON")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -107,11 +108,11 @@ def run(args: argparse.Namespace) -> int:
     """Run ``risk``: 0 all tolerable, 1 not, 2 bad input."""
     if args.criteria not in REGIMES:
         raise InputError("--criteria", args.criteria, "allowed: " + ", ".join(REGIMES))
-    cell = to_si(args.grid_cell, "length", "--grid-cell")
+    cell = to_si(args.grid_cell or "25 m", "length", "--grid-cell")
     if not cell > 0:
         raise InputError("--grid-cell", args.grid_cell, 'a length > 0, e.g. "25 m"')
     depot = read_layout(args.layout, stock_csv=args.stock)
-    result = assess(depot, args.criteria, grid_cell_m=cell)
+    result = assess(depot, args.criteria, grid_cell_m=cell, grid_cell_is_default=args.grid_cell is None)
     if args.contours_geojson:
         events, _ = build_events(depot)
         doc = contours_geojson(depot, lethality_contours(events))
