@@ -173,12 +173,21 @@ def _local(tmp_path: Path, **store_props) -> Path:
     return path
 
 
-def test_intolerable_exits_1(tmp_path):
-    out = run(str(_local(tmp_path, event_probability=1e-2)), "--json")
+def test_intolerable_exits_1_and_unverified_class_is_flagged(tmp_path):
+    """fr-2005:B is an unverified [U] band (1e-3 < P <= 1e-2): usable only because it is named, and said so."""
+    out = run(str(_local(tmp_path, event_probability="fr-2005:B")), "--json")
     assert out.returncode == 1, out.stderr
     doc = json.loads(out.stdout)
     assert doc["sites"][0]["band"] == "intolerable"
     assert not doc["tolerable"]
+    (pe,) = [a for a in doc["assumptions"] if a["item"] == "S1.event_probability"]
+    assert pe["value"] == 1e-2
+    assert pe["confidence"] == "U"
+    assert "UNVERIFIED" in pe["note"]
+    text = run(str(_local(tmp_path, event_probability="fr-2005:B")))
+    assert text.returncode == 1
+    assert "UNVERIFIED: S1.event_probability" in text.stdout
+    assert "Verdict: NOT tolerable" in text.stdout
 
 
 @pytest.mark.parametrize(("args", "words"), [
