@@ -1,0 +1,220 @@
+"""Location-based risk on a grid: sum over events of Pe x P(fatality | event).
+
+A person permanently present, outdoors (the Dutch location-risk definition,
+data/risk/presence.csv).  Per event the mechanisms are lung haemorrhage
+(Eisenberg) and head impact (TNO) from the Kingery-Bulmash incident
+overpressure and impulse, hazardous-fragment hit and thermal dose, combined as
+1 - prod(1 - P_m).  The formulas are those of depotsafe.risk (the Python
+per-site path) and the reference tests/reference/risk_naive.py.
+
+Tables are arguments (never globals): the two Kingery-Bulmash fits (z_min,
+z_max, coef, as depotsafe.effects.tables.Fit holds them) and the probit
+coefficients.  Events arrive as flat float64 arrays; their footprints as
+segments in CSR form (seg_start[e] .. seg_start[e + 1] - 1), the distance from
+a point to an event being the distance to the nearest footprint point (0
+inside), as quantity-distances measure it.
+
+Pruning: rows and points farther from an event's footprint box than its last
+effect distance ``r_max`` skip that event (every mechanism is 0 there by the
+model's definition, so pruning is exact).  Rows run in parallel (prange); each
+row writes only its own output row: thread-safe, deterministic (events are
+summed in order).  fastmath off.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+N_COEF = 7
+SQRT2 = math.sqrt(2.0)
+
+
+@njit(cache=True)
+def _log_poly(coef, s, u):
+    base = N_COEF * s
+    acc = 0.0
+    for k in range(N_COEF - 1, -1, -1):
+        acc = acc * u + coef[base + k]
+    return acc
+
+
+@njit(cache=True)
+def _kb(ln_d, lnw13, ln_zlo, ln_zmax, coef):
+    """ln of the fitted value at distance exp(ln_d); status 0 ok, 1 below, 2 above.
+
+    Segment choice as depotsafe.effects.blast.segment_of: the first segment
+    whose upper bound is >= u.
+    """
+    u = ln_d - lnw13
+    if u < ln_zlo:
+        return 0.0, 1
+    for s in range(ln_zmax.size):
+        if u <= ln_zmax[s]:
+            return _log_poly(coef, s, u), 0
+    return 0.0, 2
+
+
+@njit(cache=True)
+def _phi(y):
+    return 0.5 * (1.0 + math.erf((y - 5.0) / SQRT2))
+
+
+@njit(cache=True)
+def pf_outdoors(
+    d, lnw13, r_blast, frag_d, frag_rmax, th_d4, th_rmax,
+    ln_zlo_p, ln_zmax_p, coef_p, ln_zlo_i, ln_zmax_i, coef_i,
+    probit, person_area_m2, q_ibd, spread, e_d4, t_exp,
+):
+    """P(fatality | event) of a person outdoors at distance ``d`` [m] from the footprint.
+
+    lnw13 = ln W^(1/3) of the blast NEQ (ignored if r_blast <= 0); r_blast is
+    the blast range (0: no blast); frag_d the fragment anchor distance (0: no
+    fragments), frag_rmax its cutoff; th_d4 the thermal anchor (0: none),
+    th_rmax its cutoff.  probit = [lung a, lung b, head b, head c1, head c2,
+    thermal a, thermal b].
+    """
+    surv = 1.0
+    if r_blast > 0.0 and d <= r_blast:
+        if d <= 0.0:
+            return 1.0
+        ln_d = math.log(d)
+        lp, sp = _kb(ln_d, lnw13, ln_zlo_p, ln_zmax_p, coef_p)
+        li, si = _kb(ln_d, lnw13, ln_zlo_i, ln_zmax_i, coef_i)
+        if sp == 1 or si == 1:
+            return 1.0
+        if sp == 0 and si == 0:
+            p = math.exp(lp) * 1000.0
+            i = math.exp(li) * math.exp(lnw13)
+            y_lung = probit[0] + probit[1] * math.log(p)
+            y_head = 5.0 - probit[2] * math.log(probit[3] / p + probit[4] / (p * i))
+            surv *= 1.0 - _phi(y_lung)
+            surv *= 1.0 - _phi(y_head)
+    if frag_d > 0.0 and d <= frag_rmax:
+        if d <= 0.0:
+            return 1.0
+        q = q_ibd * (frag_d / d) ** spread
+        surv *= math.exp(-q * person_area_m2)
+    if th_d4 > 0.0 and d <= th_rmax:
+        if d <= 0.0:
+            return 1.0
+        e = e_d4 * (th_d4 / d) ** 2
+        flux = e / t_exp
+        dose = t_exp * flux ** (4.0 / 3.0)
+        surv *= 1.0 - _phi(probit[5] + probit[6] * math.log(dose))
+    return 1.0 - surv
+
+
+@njit(cache=True)
+def point_footprint_distance2(px, py, sx0, sy0, sx1, sy1, sinv, a, b, may_be_inside):
+    """Squared distance [m^2] from (px, py) to the footprint of segments a..b-1; 0 inside.
+
+    ``sinv`` holds 1 / (squared length) of each segment (0 for a degenerate
+    one).  The even-odd inside test runs only when ``may_be_inside`` (the point
+    is in the footprint's bounding box).
+    """
+    best = np.inf
+    inside = False
+    for k in range(a, b):
+        x0 = sx0[k]
+        y0 = sy0[k]
+        dx = sx1[k] - x0
+        dy = sy1[k] - y0
+        t = ((px - x0) * dx + (py - y0) * dy) * sinv[k]
+        t = min(1.0, max(0.0, t))
+        cx = x0 + t * dx - px
+        cy = y0 + t * dy - py
+        d2 = cx * cx + cy * cy
+        if d2 < best:
+            best = d2
+        if may_be_inside and (y0 > py) != (sy1[k] > py):
+            xc = x0 + (py - y0) * dx / dy
+            if px < xc:
+                inside = not inside
+    if inside:
+        return 0.0
+    return best
+
+
+@njit(cache=True, parallel=True)
+def location_risk(
+    x, y, pe, lnw13, r_blast, frag_d, frag_rmax, th_d4, th_rmax, r_max,
+    bx0, bx1, by0, by1, seg_start, sx0, sy0, sx1, sy1, sinv,
+    ln_zlo_p, ln_zmax_p, coef_p, ln_zlo_i, ln_zmax_i, coef_i,
+    probit, person_area_m2, q_ibd, spread, e_d4, t_exp, out,
+):
+    """Location-based risk [per year] at every grid point (x[i], y[j]) -> out[j, i].
+
+    Parameters: see the module docstring and :func:`pf_outdoors`; bx0..by1 the
+    footprint bounding box of each event, r_max its last effect distance, sinv
+    1 / squared length of each segment.  ``x`` must be increasing (the wrapper
+    checks it): per row and event only the x range within r_max of the box is
+    visited.  out : float64[ny, nx], written.  Complexity O(pairs in range).
+    Reference: tests/reference/risk_naive.py.
+
+    Where only fragments reach a point (beyond the blast and thermal ranges) and
+    the spread exponent is 2, P = 1 - exp(-q_ibd A D^2 / d^2) is evaluated from
+    the squared distance (the same formula as pf_outdoors, regrouped).
+    """
+    n_ev = pe.size
+    frag_c = np.empty(n_ev)
+    r2_near = np.empty(n_ev)
+    for e in range(n_ev):
+        frag_c[e] = q_ibd * person_area_m2 * frag_d[e] * frag_d[e]
+        near = max(r_blast[e], th_rmax[e])
+        r2_near[e] = near * near
+    fast = spread == 2.0
+    for j in prange(y.size):
+        yj = y[j]
+        row = out[j]
+        for i in range(x.size):
+            row[i] = 0.0
+        for e in range(n_ev):
+            dyb = 0.0
+            if yj < by0[e]:
+                dyb = by0[e] - yj
+            elif yj > by1[e]:
+                dyb = yj - by1[e]
+            rm = r_max[e]
+            if dyb > rm:
+                continue
+            half = math.sqrt(rm * rm - dyb * dyb)
+            i0 = np.searchsorted(x, bx0[e] - half)
+            i1 = np.searchsorted(x, bx1[e] + half, side="right")
+            r2 = rm * rm
+            r2f = frag_rmax[e] * frag_rmax[e]
+            a = seg_start[e]
+            b = seg_start[e + 1]
+            in_rows = by0[e] <= yj <= by1[e]
+            for i in range(i0, i1):
+                xi = x[i]
+                may_in = in_rows and bx0[e] <= xi <= bx1[e]
+                d2 = point_footprint_distance2(xi, yj, sx0, sy0, sx1, sy1, sinv, a, b, may_in)
+                if d2 > r2:
+                    continue
+                if fast and d2 > r2_near[e] and d2 > 0.0:
+                    if frag_d[e] > 0.0 and d2 <= r2f:
+                        row[i] += pe[e] * (1.0 - math.exp(-frag_c[e] / d2))
+                    continue
+                pf = pf_outdoors(
+                    math.sqrt(d2), lnw13[e], r_blast[e], frag_d[e], frag_rmax[e], th_d4[e], th_rmax[e],
+                    ln_zlo_p, ln_zmax_p, coef_p, ln_zlo_i, ln_zmax_i, coef_i,
+                    probit, person_area_m2, q_ibd, spread, e_d4, t_exp,
+                )
+                row[i] += pe[e] * pf
+
+
+@njit(cache=True)
+def blast_scan(ds, lnw13, ln_zlo_p, ln_zmax_p, coef_p, ln_zlo_i, ln_zmax_i, coef_i, probit, out):
+    """Outdoor blast-only P(fatality | event) at each distance of ``ds`` (lung and head impact).
+
+    Used to find how far the blast mechanisms matter (depotsafe.risk.blast_outdoor_range_m).
+    """
+    for k in range(ds.size):
+        out[k] = pf_outdoors(
+            ds[k], lnw13, np.inf, 0.0, 0.0, 0.0, 0.0,
+            ln_zlo_p, ln_zmax_p, coef_p, ln_zlo_i, ln_zmax_i, coef_i,
+            probit, 0.0, 0.0, 2.0, 0.0, 1.0,
+        )

@@ -1,0 +1,1079 @@
+"""Quantified explosion risk over a depot and its neighbours (IATG 02.10; issue 10).
+
+The risk equation: for an exposed site s and an explosive event e (an
+aggregation group exploding as one, standards.md decision 14),
+
+    individual risk   IR_s = sum_e Pe_e x P(f | e, s) x presence_s
+    deaths of event e  N_e = sum_s persons_s x presence_s x P(f | e, s)
+    expected deaths    EF  = sum_e Pe_e x N_e
+    F-N curve          F(N) = sum of Pe_e over the events with N_e >= N  (exact step function)
+
+Presence counts once.  P(f | e, s) = 1 - prod_m (1 - P_m) over the mechanisms
+that apply to the receptor (data/risk/probits.csv, "combination"):
+
+- outdoors: lung haemorrhage (Eisenberg), head impact (TNO), fragment hit, heat;
+- indoors, conventional building: structural collapse (TNO), lung, fragment hit
+  (no indoor shielding: none sourced, conservative);
+- indoors, hardened building: lung, fragment hit (the TNO collapse probit is
+  for ordinary buildings only);
+- glass: no probit exists in the sources read; not modelled (said in the answer).
+
+Blast is Kingery-Bulmash (depotsafe.effects.blast) and the probits are
+data/effects/probits.csv (depotsafe.effects.injury): the effects depotsafe
+already computes.  Outcomes by the hazard divisions of the group's mixed stock
+(depotsafe.explosives.mix_divisions, AASTP-1 1.2.3/1.3.2.5): see
+:func:`event_outcome`.  Every default and model assumption used is returned in
+``assumptions`` with its source and confidence.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
+
+from depotsafe import __version__
+from depotsafe.effects import hazards
+from depotsafe.effects.blast import quantity_si
+from depotsafe.effects.injury import probability, probit_to_probability
+from depotsafe.effects.tables import fragments_thermal, kb_fits, probits
+from depotsafe.errors import InputError, RuleDataError, one_of
+from depotsafe.explosives import mix_divisions, parse_stock_entry
+from depotsafe.kinds import kinds
+from depotsafe.layout import Depot, Site
+
+REGIMES = ("uk-hse", "fr-2011", "nl")
+_CRITERIA_REGIME = {"uk-hse": "uk-hse", "fr-2011": "fr-2011", "nl": "nl-bevi"}
+RECEPTORS = ("outdoors", "indoors_conventional", "indoors_hardened")
+BUILDING_TYPES = ("conventional", "hardened")
+POPULATIONS = ("public", "worker")
+NL_CATEGORIES = ("vulnerable", "less_vulnerable", "none")
+BUILDING_KINDS = frozenset({"inhabited_building", "vulnerable_building", "workshop",
+                            "workshop_barricaded", "workshop_roof_barricaded"})
+ROUTE_KINDS = frozenset({"public_traffic_route"})
+#: Lethality contour levels (HSE SRAG criterion 3.5: 100, 50, 10 and 1 %).
+CONTOUR_LEVELS = ("100", "50", "10", "1")
+DEFAULT_PE_CLASS = "fr-2011:P1"
+_LUNG = "lung_haemorrhage_eisenberg"
+_HEAD = "head_impact"
+_COLLAPSE = "structural_collapse"
+_THERMAL = "thermal_eisenberg"
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def _read(name: str) -> str:
+    return resources.files("depotsafe.data").joinpath("risk").joinpath(name).read_text(encoding="utf-8")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    lines = [ln for ln in _read(name).splitlines() if ln.strip() and not ln.startswith("#")]
+    return list(csv.DictReader(io.StringIO("\n".join(lines))))
+
+
+def data_sha256() -> str:
+    """SHA-256 over the risk data files used (data/risk/*.csv), for provenance."""
+    digest = hashlib.sha256()
+    for name in ("event_probabilities.csv", "presence.csv", "criteria.csv", "risk_model.csv"):
+        digest.update(name.encode())
+        digest.update(_read(name).encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class PeClass:
+    """A named annual event probability: a band's upper bound or a storage-type default."""
+
+    key: str  # "fr-2011:P1", "amrisk:steel_container", "fr-2005:D"
+    value: float  # per year (base value for NEQ-dependent defaults)
+    neq_coeff_per_kg: float
+    meaning: str
+    source: str
+    confidence: str
+
+
+@cache
+def event_probability_classes() -> dict[str, PeClass]:
+    """Named classes from data/risk/event_probabilities.csv, by lower-case key.
+
+    Bands (FR-2011 P1-P4, FR-2005 D-A) give their UPPER bound (conservative);
+    bands without one (P5, A) and classes without a number are not offered.
+    Storage-type defaults (NO-AMRISK) give base + coefficient x NEQ.
+    """
+    schemes = {"FR-2011-P": "fr-2011", "FR-2005": "fr-2005", "NO-AMRISK": "amrisk"}
+    out: dict[str, PeClass] = {}
+    for r in _rows("event_probabilities.csv"):
+        prefix = schemes.get(r["scheme"])
+        if prefix is None:
+            continue
+        if r["kind"] == "band" and r["p_high"]:
+            value, coeff = float(r["p_high"]), 0.0
+            meaning = f"{r['scheme']} class {r['class']} ({r['p_low'] or 0} < P <= {r['p_high']}/yr), its upper bound"
+        elif r["kind"] == "default" and r["p_value"]:
+            value, coeff = float(r["p_value"]), float(r["neq_coeff_per_kg"] or 0.0)
+            meaning = f"{r['definition']}: Pe = {r['p_value']} + {r['neq_coeff_per_kg'] or 0} x NEQ[kg] per year"
+        else:
+            continue
+        if r["kind"] == "band" and r["scheme"] == "FR-2011-P":
+            meaning += "; 2011 clearance-site classes, by analogy for a depot"
+        if not (0 < value <= 1) or r["confidence"] not in ("P", "S", "C", "U"):
+            raise RuleDataError(f"event_probabilities.csv: {r['scheme']} {r['class']}: bad value or confidence")
+        key = f"{prefix}:{r['class']}"
+        out[key.lower()] = PeClass(key, value, coeff, meaning,
+                                   f"{r['source']}, {r['clause']}", r["confidence"])
+    return out
+
+
+@cache
+def presence_weights() -> dict[str, float]:
+    """Share of the week of each period (AMRISK situations, data/risk/presence.csv) [S]."""
+    w = {r["period"]: float(r["week_fraction"]) for r in _rows("presence.csv")
+         if r["scheme"] == "amrisk" and r["item"] == "situation"}
+    if set(w) != {"night", "day", "evening", "weekend"} or abs(sum(w.values()) - 1.0) > 1e-3:
+        raise RuleDataError(f"presence.csv: AMRISK situations {w} must be the four periods summing to 1")
+    return w
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    value: float
+    unit: str
+    meaning: str
+    source: str
+    confidence: str
+
+
+@cache
+def model_parameters() -> dict[str, Param]:
+    """data/risk/risk_model.csv, by parameter."""
+    out = {r["parameter"]: Param(r["parameter"], float(r["value"]), r["unit"], r["meaning"], r["source"],
+                                 r["confidence"]) for r in _rows("risk_model.csv")}
+    need = {"person_area_m2", "fragment_spread_exponent", "fragment_fatal_given_hit", "cutoff_probability",
+            "thermal_energy_at_d4_j_m2", "thermal_exposure_s", "lethality_100_percent"}
+    if not need <= set(out):
+        raise RuleDataError(f"risk_model.csv: missing {sorted(need - set(out))}")
+    return out
+
+
+@dataclass(frozen=True)
+class Criterion:
+    regime: str
+    criterion_id: str
+    population: str
+    category: str
+    metric: str
+    value: float | None
+    comparison: str
+    n_min: float | None
+    slope: float | None
+    status: str
+    meaning: str
+    source: str
+    confidence: str
+
+    @property
+    def fails_when_exceeded(self) -> bool:
+        """A limit (exceeding it is intolerable / not admissible / not allowed), not a guide."""
+        return any(w in self.comparison for w in ("intolerable", "not admissible", "not allowed"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.criterion_id, "metric": self.metric, "value": self.value,
+                "comparison": self.comparison, "status": self.status, "meaning": self.meaning,
+                "source": self.source, "confidence": self.confidence,
+                **({"n_min": self.n_min} if self.n_min is not None else {}),
+                **({"slope": self.slope} if self.slope is not None else {})}
+
+
+@cache
+def criteria(regime: str) -> dict[str, Criterion]:
+    """The criteria of one regime (data/risk/criteria.csv), by criterion_id."""
+    if regime not in REGIMES:
+        raise InputError("--criteria", regime, one_of(REGIMES))
+    want = _CRITERIA_REGIME[regime]
+    out = {}
+    for r in _rows("criteria.csv"):
+        if r["regime"] != want:
+            continue
+        out[r["criterion_id"]] = Criterion(
+            r["regime"], r["criterion_id"], r["population"], r["exposed_category"], r["metric"],
+            float(r["value"]) if r["value"] else None, r["comparison"],
+            float(r["n_min"]) if r["n_min"] else None, float(r["slope"]) if r["slope"] else None,
+            r["status"], r["meaning"], f"{r['source']}, {r['clause']}", r["confidence"])
+    return out
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _props(site: Site) -> Mapping[str, Any]:
+    props = getattr(site, "properties", None)
+    if props is None:
+        props = getattr(site, "props", None)
+    return props or {}
+
+
+def _field(site: Site, name: str) -> str:
+    return f"feature {site.id!r}: {name}"
+
+
+def _is_num(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _assumption(item: str, value: Any, source: str, confidence: str, note: str = "") -> dict[str, Any]:
+    out = {"item": item, "value": value, "source": source, "confidence": confidence}
+    if note:
+        out["note"] = note
+    return out
+
+
+def storehouse_event_probability(site: Site, neq_kg: float) -> tuple[float, dict[str, Any]]:
+    """Annual event probability of one storehouse, and the assumption entry that says where it came from.
+
+    ``event_probability`` is a number in (0, 1] per year, or a class name of
+    :func:`event_probability_classes` (``"fr-2011:P1"``, ``"amrisk:steel_container"``,
+    ``"fr-2005:D"``; the part after the colon alone when unique).  Missing:
+    the FR-2011 P1 upper bound, 1e-4/yr (dormant storage of packaged stock,
+    2011 annexe II point 4 [P], by analogy).  An unverified [U] class is only
+    ever used because the user named it, and the entry says so.
+    """
+    classes = event_probability_classes()
+    raw = _props(site).get("event_probability")
+    allowed = ("a number in (0, 1] per year, or a class: " + ", ".join(c.key for c in classes.values()))
+    if raw is None:
+        c = classes[DEFAULT_PE_CLASS.lower()]
+        return c.value, _assumption(f"{site.id}.event_probability", c.value,
+                                    c.source, c.confidence,
+                                    f"default (not given in the layout): {c.meaning}")
+    if _is_num(raw):
+        if not 0 < raw <= 1:
+            raise InputError(_field(site, "event_probability"), raw, allowed)
+        return float(raw), _assumption(f"{site.id}.event_probability", float(raw), "given in the layout", "user")
+    if not isinstance(raw, str) or not raw.strip():
+        raise InputError(_field(site, "event_probability"), raw, allowed)
+    key = raw.strip().lower()
+    found = classes.get(key)
+    if found is None and ":" not in key:
+        hits = [c for k, c in classes.items() if k.split(":", 1)[1] == key]
+        found = hits[0] if len(hits) == 1 else None
+    if found is None:
+        raise InputError(_field(site, "event_probability"), raw, allowed)
+    value = found.value + found.neq_coeff_per_kg * neq_kg
+    note = f"class {found.key} named in the layout: {found.meaning}"
+    if found.confidence == "U":
+        note += "; UNVERIFIED [U] value, used only because the layout names it"
+    return min(value, 1.0), _assumption(f"{site.id}.event_probability", min(value, 1.0), found.source,
+                                        found.confidence, note)
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """An exposed site as the risk model sees it."""
+
+    id: str
+    kind: str
+    geometry: BaseGeometry
+    persons: float
+    presence: float
+    presence_given: Any
+    indoors: bool
+    building_type: str
+    population: str
+    fr_category: str
+    nl_category: str
+
+    @property
+    def receptor(self) -> str:
+        if not self.indoors:
+            return "outdoors"
+        return "indoors_hardened" if self.building_type == "hardened" else "indoors_conventional"
+
+
+def presence_fraction(value: Any, where: str) -> float:
+    """Presence as a fraction of the time: a number in [0, 1] or per period of the week.
+
+    Per period: ``{"night": .., "day": .., "evening": .., "weekend": ..}`` each in
+    [0, 1], weighted by the AMRISK shares of the week (data/risk/presence.csv [S]).
+    """
+    w = presence_weights()
+    allowed = ("a fraction in [0, 1], or an object with the fractions of the periods "
+               + ", ".join(f"{k} (share of the week {v})" for k, v in w.items()))
+    if _is_num(value):
+        if not 0 <= value <= 1:
+            raise InputError(where, value, allowed)
+        return float(value)
+    if isinstance(value, Mapping):
+        if set(value) != set(w):
+            raise InputError(where, dict(value), allowed)
+        for k, v in value.items():
+            if not (_is_num(v) and 0 <= v <= 1):
+                raise InputError(f"{where}.{k}", v, "a fraction in [0, 1]")
+        return math.fsum(w[k] * float(value[k]) for k in w)
+    raise InputError(where, value, allowed)
+
+
+def site_exposure(site: Site) -> Exposure:
+    """Read and check the risk properties of an exposed site (defaults by kind)."""
+    props = _props(site)
+    presence_raw = props.get("presence", 1.0)
+    presence = presence_fraction(presence_raw, _field(site, "presence"))
+    building = site.kind in BUILDING_KINDS
+    indoors = props.get("indoors", building)
+    if not isinstance(indoors, bool):
+        raise InputError(_field(site, "indoors"), indoors, "true or false")
+    btype = props.get("building_type", "conventional")
+    if btype not in BUILDING_TYPES:
+        raise InputError(_field(site, "building_type"), btype, one_of(BUILDING_TYPES))
+    default_pop = "public" if site.kind in ("inhabited_building", "vulnerable_building") or site.kind in ROUTE_KINDS \
+        else "worker"
+    population = props.get("population", default_pop)
+    if population not in POPULATIONS:
+        raise InputError(_field(site, "population"), population, one_of(POPULATIONS))
+    fr_default = {"vulnerable_building": "a5", "inhabited_building": "a4", "public_traffic_route": "b3"}.get(
+        site.kind, "t3")
+    fr_ids = {c.category for c in criteria("fr-2011").values() if c.metric == "annual_risk"}
+    fr_cat = props.get("fr_category", fr_default)
+    if fr_cat not in fr_ids:
+        raise InputError(_field(site, "fr_category"), fr_cat, one_of(sorted(fr_ids)))
+    nl_default = ("vulnerable" if site.kind in ("inhabited_building", "vulnerable_building")
+                  else "none" if site.kind in ROUTE_KINDS else "less_vulnerable")
+    nl_cat = props.get("nl_category", nl_default)
+    if nl_cat not in NL_CATEGORIES:
+        raise InputError(_field(site, "nl_category"), nl_cat, one_of(NL_CATEGORIES))
+    return Exposure(site.id, site.kind, site.geometry, float(site.persons), presence, presence_raw,
+                    indoors, btype, population, fr_cat, nl_cat)
+
+
+# ----------------------------------------------------------------------------- events
+
+
+@dataclass
+class Event:
+    """One explosive event: an aggregation group (or a single storehouse) reacting as one.
+
+    Attributes
+    ----------
+    label : str
+        Member ids joined with "+".
+    blast_neq_kg : float
+        NEQ of the mass explosion (TNT) [kg]; 0 = no blast.
+    fragment_distance_m : float
+        Distance at which the hazardous-fragment density is 1/56 m^2 (AASTP-1); 0 = none.
+    thermal_d4_m : float
+        HD 1.3 distance D4 where the radiant energy is the AASTP-1 criterion; 0 = none.
+    """
+
+    label: str
+    members: list[str]
+    kind: str
+    geometry: BaseGeometry
+    pe: float
+    neq_total_kg: float
+    outcome: str
+    reason: str
+    blast_neq_kg: float = 0.0
+    fragment_distance_m: float = 0.0
+    thermal_d4_m: float = 0.0
+    divisions: list[str] = field(default_factory=list)
+
+    @property
+    def ln_w13(self) -> float:
+        return math.log(self.blast_neq_kg) / 3.0 if self.blast_neq_kg > 0 else 0.0
+
+
+def event_outcome(lines: Sequence[Any], member_kinds: Sequence[str]) -> dict[str, Any]:
+    """Outcome of an event from the mixed stock of its group.
+
+    By the QD cases of depotsafe.explosives.mix_divisions (AASTP-1 Table 4 and
+    1.3.2.5: any HD 1.1 or 1.5, and the mixes it takes as 1.1, give a 1.1 case):
+
+    - a 1.1 case: mass explosion of that NEQ ("the whole load reacts virtually
+      at once", AASTP-1 1.2.1.2): blast and HD 1.1 fragments;
+    - otherwise 1.2.x: fragments only ("a few at a time", 1.2.1.2), anchored
+      at the Table 2 distance;
+    - 1.3: mass fire: heat (thermal dose) anchored at D4;
+    - 1.6: blast of ONE munition (the largest unit NEQ) plus the fire of the
+      whole stock as 1.3 (AASTP-1 1.3.8, Table 4);
+    - 1.4 only: no effect outside the site (1.2.1.2): no event.
+    """
+    mix = mix_divisions(list(lines))
+    cases = {c.division: c for c in mix.cases}
+    out: dict[str, Any] = {"blast_neq_kg": 0.0, "fragment_distance_m": 0.0, "thermal_d4_m": 0.0,
+                           "divisions": sorted(cases)}
+    reasons = []
+    if "1.1" in cases:
+        w = cases["1.1"].neq_kg
+        out["blast_neq_kg"] = w
+        kinds_ok = [k for k in member_kinds if k in hazards.PROTECTED_KINDS | hazards.OPEN_KINDS]
+        out["fragment_distance_m"] = max(hazards.hd11_fragment_zone(w, k).radius_m for k in kinds_ok) \
+            if kinds_ok else hazards.hd11_fragment_zone(w, "unbarricaded_stack").radius_m
+        out["outcome"] = "mass_explosion"
+        reasons.append("HD 1.1 case of the mixed stock (AASTP-1 Table 4, 1.3.2.5): mass explosion, "
+                       "blast (Kingery-Bulmash) and HD 1.1 fragments (AASTP-1 1.3.1.15b, 1.3.7.3d)")
+        return {**out, "reason": "; ".join(reasons)}
+    parts = []
+    for sub in ("1.2.1", "1.2.2"):
+        if sub in cases:
+            z = hazards.hd12_fragment_zone(cases[sub].neq_kg, sub)
+            out["fragment_distance_m"] = max(out["fragment_distance_m"], z.radius_m)
+            parts.append("fragments")
+            reasons.append(f"HD {sub}: fragments only, anchored at AASTP-1 Table 2 ({z.rule})")
+    if "1.3" in cases:
+        z = hazards.hd13_thermal_zone(cases["1.3"].neq_kg, member_kinds[0],
+                                      propellant="3A" in cases["1.3"].hd13_tables)
+        out["thermal_d4_m"] = z.radius_m
+        parts.append("fire")
+        reasons.append(f"HD 1.3: mass fire, heat anchored at D4 ({z.rule})")
+    if "1.6" in cases:
+        c = cases["1.6"]
+        out["blast_neq_kg"] = float(c.unit_neq_kg or 0.0)
+        z = hazards.hd13_thermal_zone(c.neq_kg, member_kinds[0], propellant=False)
+        out["thermal_d4_m"] = max(out["thermal_d4_m"], z.radius_m)
+        parts.append("single-munition blast and fire")
+        reasons.append("HD 1.6: blast of one munition (largest unit NEQ) and fire of the whole stock as HD 1.3 "
+                       "(AASTP-1 1.3.8, Table 4)")
+    if not parts:
+        out["outcome"] = "none"
+        reasons.append("HD 1.4 only: no significant hazard outside the site (AASTP-1 1.2.1.2)")
+    else:
+        out["outcome"] = "+".join(dict.fromkeys(parts))
+    return {**out, "reason": "; ".join(reasons)}
+
+
+def groups_of(depot: Depot) -> list[list[str]]:
+    """Aggregation groups (several members) from depotsafe.check.check_depot(depot).groups."""
+    import dataclasses
+
+    from depotsafe.check import check_depot
+
+    # Stock-CSV lines carry "source" (file and row), which the stock parser refuses as a field.
+    depot = dataclasses.replace(depot, sites=tuple(
+        dataclasses.replace(s, stock_entries=tuple({k: v for k, v in e.items() if k != "source"}
+                                                   for e in s.stock_entries))
+        for s in depot.sites))
+    try:
+        result = check_depot(depot, licences=False)
+    except TypeError:
+        result = check_depot(depot)
+    return [list(g) for g in result.groups]
+
+
+def build_events(depot: Depot, groups: Sequence[Sequence[str]] | None = None) -> tuple[list[Event], list[dict]]:
+    """One event per aggregation group and per storehouse with stock outside any group."""
+    if groups is None:
+        groups = groups_of(depot)
+    assumptions: list[dict] = []
+    stocked = [s for s in depot.sites if s.stock_entries]
+    in_group = {m for g in groups for m in g}
+    units = [list(g) for g in groups] + [[s.id] for s in stocked if s.id not in in_group]
+    events = []
+    for members in units:
+        sites = [depot.site(m) for m in members]
+        lines = []
+        pe_survive = 1.0
+        for s in sites:
+            # a stock-CSV line carries "source" (its file and row), which is not a stock field
+            own = [parse_stock_entry({k2: v for k2, v in e.items() if k2 != "source"}, f"{s.id}.stock[{k}]")
+                   for k, e in enumerate(s.stock_entries)]
+            lines.extend(own)
+            pe, entry = storehouse_event_probability(s, math.fsum(ln.neq_kg for ln in own))
+            assumptions.append(entry)
+            pe_survive *= 1.0 - pe
+        if not lines:
+            continue
+        out = event_outcome(lines, [s.kind for s in sites])
+        geom = shapely.union_all([s.geometry for s in sites])
+        events.append(Event(
+            label="+".join(members), members=list(members), kind=sites[0].kind, geometry=geom,
+            pe=1.0 - pe_survive, neq_total_kg=math.fsum(ln.neq_kg for ln in lines), outcome=out["outcome"],
+            reason=out["reason"], blast_neq_kg=out["blast_neq_kg"],
+            fragment_distance_m=out["fragment_distance_m"], thermal_d4_m=out["thermal_d4_m"],
+            divisions=out["divisions"]))
+    return events, assumptions
+
+
+# ----------------------------------------------------------------------------- P(f | e)
+
+
+def combine(probabilities: Sequence[float]) -> float:
+    """P = 1 - prod(1 - P_m): independent mechanisms (FFI-2007 for blast; extended [C])."""
+    surv = 1.0
+    for p in probabilities:
+        if not (0.0 <= p <= 1.0):
+            raise InputError("mechanism probability", p, "a probability in [0, 1]")
+        surv *= 1.0 - p
+    return 1.0 - surv
+
+
+def blast_range_m(blast_neq_kg: float) -> float:
+    """Distance beyond which no blast mechanism is counted: the end of the shorter K-B fit [m]."""
+    if blast_neq_kg <= 0:
+        return 0.0
+    fits = kb_fits()
+    z = min(fits["incident_overpressure"].z_hi, fits["incident_impulse"].z_hi)
+    return z * math.exp(math.log(blast_neq_kg) / 3.0)
+
+
+#: Outdoor blast mechanisms (lung, head impact) are evaluated out to the largest
+#: distance where their combined probability is at least this; beyond it 1 - P
+#: rounds to 1 in float64 (half an ulp of 1 is 1.1e-16), so cutting there
+#: changes no result.  It spares the grid kernel the blast fits where they
+#: cannot matter.
+BLAST_NEGLIGIBLE = 1e-17
+_SCAN = 20001
+
+
+@cache
+def blast_outdoor_range_m(blast_neq_kg: float) -> float:
+    """Distance [m] beyond which the outdoor blast mechanisms are below BLAST_NEGLIGIBLE (whole fit scanned)."""
+    r_fit = blast_range_m(blast_neq_kg)
+    if r_fit <= 0:
+        return 0.0
+    fits = kb_fits()
+    z_lo = max(fits["incident_overpressure"].z_lo, fits["incident_impulse"].z_lo)
+    w13 = math.exp(math.log(blast_neq_kg) / 3.0)
+    from depotsafe.kernels import risk as _k
+
+    ds = np.geomspace(z_lo * w13, r_fit, _SCAN)
+    ds[-1] = r_fit
+    pf = np.empty(_SCAN)
+    t = kernel_tables()
+    _k.blast_scan(ds, math.log(blast_neq_kg) / 3.0, t["ln_zlo_p"], t["ln_zmax_p"], t["coef_p"],
+                  t["ln_zlo_i"], t["ln_zmax_i"], t["coef_i"], t["probit"], pf)
+    hits = np.flatnonzero(pf >= BLAST_NEGLIGIBLE)
+    last = int(hits[-1]) if hits.size else -1
+    if last == _SCAN - 1:
+        return r_fit
+    return float(ds[last + 1]) if last >= 0 else float(ds[0])
+
+
+def fragment_cutoff_m(anchor_m: float) -> float:
+    """Distance at which the modelled hit probability falls to the cutoff probability [m]."""
+    if anchor_m <= 0:
+        return 0.0
+    par = model_parameters()
+    q0 = 1.0 / fragments_thermal()["hazardous_fragment"]["area_per_fragment_m2"]
+    need = -math.log(1.0 - par["cutoff_probability"].value) / (q0 * par["person_area_m2"].value)
+    return anchor_m * need ** (-1.0 / par["fragment_spread_exponent"].value)
+
+
+def thermal_cutoff_m(d4_m: float) -> float:
+    """Distance at which the thermal probit falls to the cutoff probability [m]."""
+    if d4_m <= 0:
+        return 0.0
+    par = model_parameters()
+    m = probits()[_THERMAL]
+    y = 5.0 + _norm_ppf(par["cutoff_probability"].value)
+    dose = math.exp((y - m.a) / m.b) / m.scale
+    t = par["thermal_exposure_s"].value
+    energy = t * (dose / t) ** 0.75
+    return d4_m * math.sqrt(par["thermal_energy_at_d4_j_m2"].value / energy)
+
+
+def _norm_ppf(p: float) -> float:
+    lo, hi = -40.0, 40.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if probit_to_probability(mid + 5.0) < p:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def last_effect_distance_m(ev: Event) -> float:
+    """Beyond this distance from the footprint every mechanism of the event is 0 for a person outdoors [m].
+
+    (Indoors, the TNO collapse probit is evaluated over the whole Kingery-Bulmash range.)
+    """
+    return max(blast_outdoor_range_m(ev.blast_neq_kg), fragment_cutoff_m(ev.fragment_distance_m),
+               thermal_cutoff_m(ev.thermal_d4_m))
+
+
+def mechanisms(ev: Event, distance_m: float, receptor: str = "outdoors") -> dict[str, float]:
+    """P of each fatality mechanism of event ``ev`` at ``distance_m`` from its footprint.
+
+    A distance closer than the Kingery-Bulmash fit's lower limit (or 0) is
+    certain death (``"inside_fit_minimum": 1``).
+    """
+    if receptor not in RECEPTORS:
+        raise InputError("receptor", receptor, one_of(RECEPTORS))
+    par = model_parameters()
+    out: dict[str, float] = {}
+    d = float(distance_m)
+    if ev.blast_neq_kg > 0 and d <= blast_range_m(ev.blast_neq_kg):
+        if d <= 0:
+            return {"inside_fit_minimum": 1.0}
+        near = d <= blast_outdoor_range_m(ev.blast_neq_kg)
+        if near or receptor == "indoors_conventional":
+            p, sp, _ = quantity_si("incident_overpressure", ev.blast_neq_kg, d)
+            i, si, _ = quantity_si("incident_impulse", ev.blast_neq_kg, d)
+            if sp == 1 or si == 1:
+                return {"inside_fit_minimum": 1.0}
+            if p is not None and i is not None:
+                if near:
+                    out[_LUNG] = probability(_LUNG, p)
+                    if receptor == "outdoors":
+                        out[_HEAD] = probability(_HEAD, p, i)
+                if receptor == "indoors_conventional":
+                    out[_COLLAPSE] = probability(_COLLAPSE, p, i)
+    if ev.fragment_distance_m > 0 and d <= fragment_cutoff_m(ev.fragment_distance_m):
+        if d <= 0:
+            return {"inside_fit_minimum": 1.0}
+        q0 = 1.0 / fragments_thermal()["hazardous_fragment"]["area_per_fragment_m2"]
+        q = q0 * (ev.fragment_distance_m / d) ** par["fragment_spread_exponent"].value
+        out["fragment_hit"] = (1.0 - math.exp(-q * par["person_area_m2"].value)) \
+            * par["fragment_fatal_given_hit"].value
+    if ev.thermal_d4_m > 0 and d <= thermal_cutoff_m(ev.thermal_d4_m) and receptor == "outdoors":
+        if d <= 0:
+            return {"inside_fit_minimum": 1.0}
+        energy = par["thermal_energy_at_d4_j_m2"].value * (ev.thermal_d4_m / d) ** 2
+        t = par["thermal_exposure_s"].value
+        out["thermal"] = probability(_THERMAL, dose=t * (energy / t) ** (4.0 / 3.0))
+    return out
+
+
+def fatality_probability(ev: Event, distance_m: float, receptor: str = "outdoors") -> float:
+    """P(fatality | event) at ``distance_m`` from the event footprint, mechanisms combined."""
+    return combine(list(mechanisms(ev, distance_m, receptor).values()))
+
+
+# ----------------------------------------------------------------------------- societal risk
+
+
+def fn_curve(deaths: Sequence[float], frequencies: Sequence[float]) -> list[dict[str, float]]:
+    """The exact F-N curve of an event list: one point per distinct N_e > 0.
+
+    F(N) = sum of the frequencies of the events with N_e >= N.  Between two
+    points F is constant: for N in (n_prev, n], F(N) = f at n (a step
+    function, never smoothed).  Sorted by increasing n.
+    """
+    pairs = [(float(n), float(f)) for n, f in zip(deaths, frequencies, strict=True) if n > 0 and f > 0]
+    ns = sorted({n for n, _ in pairs})
+    return [{"n": n, "f_per_year": math.fsum(f for m, f in pairs if m >= n)} for n in ns]
+
+
+def f_at(curve: Sequence[Mapping[str, float]], n: float) -> float:
+    """F(N) of a step curve from :func:`fn_curve` (0 beyond its last point)."""
+    for pt in curve:
+        if pt["n"] >= n:
+            return float(pt["f_per_year"])
+    return 0.0
+
+
+def expected_fatalities(deaths: Sequence[float], frequencies: Sequence[float]) -> float:
+    """EF = sum_e Pe_e x N_e [deaths per year]."""
+    return math.fsum(n * f for n, f in zip(deaths, frequencies, strict=True))
+
+
+# ----------------------------------------------------------------------------- criteria
+
+
+def _num(value: float | None, c: Criterion) -> float:
+    if value is None:
+        raise RuleDataError(f"criteria.csv: {c.criterion_id}: a number is missing")
+    return value
+
+
+def uk_band(ir: float, population: str) -> tuple[str, str, bool]:
+    """UK HSE band of an individual risk: (band, criterion id, tolerable).
+
+    A value exactly at a threshold does not meet it (RESEARCH_NOTES.md 4.4):
+    IR >= limit is intolerable; IR < 1e-6 is broadly acceptable.
+    """
+    c = criteria("uk-hse")
+    limit = c["uk_worker_intolerable" if population == "worker" else "uk_public_intolerable"]
+    broad = c["uk_broadly_acceptable"]
+    if ir >= _num(limit.value, limit):
+        return "intolerable", limit.criterion_id, False
+    if ir < _num(broad.value, broad):
+        return "broadly_acceptable", broad.criterion_id, True
+    return "tolerable_if_alarp", limit.criterion_id, True
+
+
+def fr_band(ir: float, category: str) -> tuple[str, str, bool]:
+    """French 2011 limit of the category (by analogy): IR >= limit is not admissible."""
+    crit = next(c for c in criteria("fr-2011").values() if c.metric == "annual_risk" and c.category == category)
+    ok = ir < _num(crit.value, crit)
+    return ("admissible_by_analogy" if ok else "not_admissible_by_analogy"), crit.criterion_id, ok
+
+
+def nl_band(lr: float, category: str) -> tuple[str, str, bool]:
+    """Dutch location risk 1e-6 (limit for vulnerable, target for less vulnerable objects)."""
+    if category == "none":
+        return "no_criterion", "", True
+    crit = criteria("nl")["nl_pr_vulnerable" if category == "vulnerable" else "nl_pr_less_vulnerable"]
+    if lr < _num(crit.value, crit):
+        return "below_1e-6", crit.criterion_id, True
+    return ("exceeds_limit" if crit.fails_when_exceeded else "exceeds_target_value"), crit.criterion_id, \
+        not crit.fails_when_exceeded
+
+
+def fn_verdict(regime: str, curve: Sequence[Mapping[str, float]]) -> dict[str, Any]:
+    """The F-N curve against the regime's societal criterion (if it has one)."""
+    if regime == "uk-hse":
+        c = criteria("uk-hse")["uk_societal_50"]
+        n_min, limit_f = _num(c.n_min, c), _num(c.value, c)
+        f50 = f_at(curve, n_min)
+        ok = f50 < limit_f
+        return {"criterion": c.criterion_id, "f_at_n_min_per_year": f50, "n_min": n_min, "limit": limit_f,
+                "band": "tolerable" if ok else "intolerable", "tolerable": ok,
+                "note": "R2P2 gives one point (N >= 50 at 2e-4/yr), no line; F(50) is compared with it"}
+    if regime == "nl":
+        c = criteria("nl")["nl_gr_orientation"]
+        value, n_min, slope = _num(c.value, c), _num(c.n_min, c), _num(c.slope, c)
+        worst = None
+        for pt in curve:
+            if pt["n"] >= n_min:
+                line = value / pt["n"] ** slope
+                if pt["f_per_year"] >= line and (worst is None or pt["f_per_year"] / line > worst[2]):
+                    worst = (pt["n"], pt["f_per_year"], pt["f_per_year"] / line)
+        above = worst is not None
+        return {"criterion": c.criterion_id, "band": "above_orientation_value" if above else "below_orientation_value",
+                "tolerable": True, "worst_point": None if worst is None else {"n": worst[0], "f_per_year": worst[1]},
+                "note": "orientation value F <= 1e-3/N^2 for N >= 10 (not a legal limit: an accountability duty; "
+                        "it does not change the exit status). Checked at each step's right end, where the step "
+                        "is closest to the line."}
+    return {"criterion": None, "band": "no_societal_criterion", "tolerable": True,
+            "note": "the French 2011 decree has no F-N criterion (its head-count rule for PE2 in Z1/Z2 is not "
+                    "applied)"}
+
+
+# ----------------------------------------------------------------------------- grid
+
+
+@dataclass(frozen=True)
+class EventArrays:
+    """Events as flat float64 arrays for kernels/risk.py."""
+
+    pe: NDArray[np.float64]
+    lnw13: NDArray[np.float64]
+    r_blast: NDArray[np.float64]
+    frag_d: NDArray[np.float64]
+    frag_rmax: NDArray[np.float64]
+    th_d4: NDArray[np.float64]
+    th_rmax: NDArray[np.float64]
+    r_max: NDArray[np.float64]
+    bx0: NDArray[np.float64]
+    bx1: NDArray[np.float64]
+    by0: NDArray[np.float64]
+    by1: NDArray[np.float64]
+    seg_start: NDArray[np.int64]
+    sx0: NDArray[np.float64]
+    sy0: NDArray[np.float64]
+    sx1: NDArray[np.float64]
+    sy1: NDArray[np.float64]
+    sinv: NDArray[np.float64]
+
+
+def _rings(geom: BaseGeometry) -> list[NDArray[np.float64]]:
+    polys = getattr(geom, "geoms", [geom])
+    out = []
+    for p in polys:
+        if p.geom_type != "Polygon":
+            raise InputError("event footprint", p.geom_type, "storehouse footprints must be polygons")
+        out.append(np.asarray(p.exterior.coords))
+        out.extend(np.asarray(r.coords) for r in p.interiors)
+    return out
+
+
+def event_arrays(events: Sequence[Event]) -> EventArrays:
+    """Pack events for the kernel (footprint rings as segments, CSR by event)."""
+    cols: dict[str, list[float]] = {k: [] for k in ("pe", "lnw13", "r_blast", "frag_d", "frag_rmax", "th_d4",
+                                                     "th_rmax", "r_max", "bx0", "bx1", "by0", "by1")}
+    seg_start = [0]
+    segs: list[NDArray[np.float64]] = []
+    for ev in events:
+        x0, y0, x1, y1 = ev.geometry.bounds
+        vals = {"pe": ev.pe, "lnw13": ev.ln_w13, "r_blast": blast_outdoor_range_m(ev.blast_neq_kg),
+                "frag_d": ev.fragment_distance_m, "frag_rmax": fragment_cutoff_m(ev.fragment_distance_m),
+                "th_d4": ev.thermal_d4_m, "th_rmax": thermal_cutoff_m(ev.thermal_d4_m),
+                "r_max": last_effect_distance_m(ev), "bx0": x0, "bx1": x1, "by0": y0, "by1": y1}
+        for k, v in vals.items():
+            cols[k].append(float(v))
+        n = 0
+        for ring in _rings(ev.geometry):
+            segs.append(np.column_stack([ring[:-1, 0], ring[:-1, 1], ring[1:, 0], ring[1:, 1]]))
+            n += len(ring) - 1
+        seg_start.append(seg_start[-1] + n)
+    allseg = np.concatenate(segs) if segs else np.zeros((0, 4))
+
+    def c(a: Any) -> NDArray[np.float64]:
+        return np.ascontiguousarray(a, dtype=np.float64)
+
+    ll = (allseg[:, 2] - allseg[:, 0]) ** 2 + (allseg[:, 3] - allseg[:, 1]) ** 2
+    sinv = np.divide(1.0, ll, out=np.zeros_like(ll), where=ll > 0)
+    return EventArrays(**{k: c(v) for k, v in cols.items()}, seg_start=np.asarray(seg_start, dtype=np.int64),
+                       sx0=c(allseg[:, 0]), sy0=c(allseg[:, 1]), sx1=c(allseg[:, 2]), sy1=c(allseg[:, 3]),
+                       sinv=c(sinv))
+
+
+def kernel_tables() -> dict[str, Any]:
+    """The tables the kernel takes as arguments (K-B fits, probits, model parameters)."""
+    fits = kb_fits()
+    fp, fi = fits["incident_overpressure"], fits["incident_impulse"]
+    pr = probits()
+    lung, head, th = pr[_LUNG], pr[_HEAD], pr[_THERMAL]
+    if lung.scale != 1.0 or th.scale != 1.0:
+        raise RuleDataError("probits.csv: the risk kernel expects scale 1 for the Eisenberg lung and thermal probits")
+    par = model_parameters()
+    return {
+        "ln_zlo_p": math.log(fp.z_lo), "ln_zmax_p": np.log(fp.z_max), "coef_p": fp.coef,
+        "ln_zlo_i": math.log(fi.z_lo), "ln_zmax_i": np.log(fi.z_max), "coef_i": fi.coef,
+        "probit": np.array([lung.a, lung.b, head.b, head.c1, head.c2, th.a, th.b]),
+        "person_area_m2": par["person_area_m2"].value * 1.0,
+        "q_ibd": 1.0 / fragments_thermal()["hazardous_fragment"]["area_per_fragment_m2"],
+        "spread": par["fragment_spread_exponent"].value,
+        "e_d4": par["thermal_energy_at_d4_j_m2"].value,
+        "t_exp": par["thermal_exposure_s"].value,
+        "fatal_given_hit": par["fragment_fatal_given_hit"].value,
+    }
+
+
+def location_risk_grid(events: Sequence[Event], x_m: Any, y_m: Any) -> NDArray[np.float64]:
+    """Location-based risk [per year] on the grid (x[i], y[j]) -> [j, i] (outdoors, presence 1).
+
+    Numba kernel depotsafe.kernels.risk.location_risk (parallel rows, pruned
+    beyond each event's last effect distance).
+    """
+    from depotsafe.kernels import risk as _k
+
+    x = np.ascontiguousarray(x_m, dtype=np.float64).ravel()
+    y = np.ascontiguousarray(y_m, dtype=np.float64).ravel()
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise InputError("grid", "non-finite coordinate", "finite coordinates [m]")
+    order = np.argsort(x, kind="stable")
+    if np.any(order != np.arange(x.size)):  # the kernel needs increasing x: sort, then put back
+        return location_risk_grid(events, x[order], y)[:, np.argsort(order, kind="stable")]
+    out = np.zeros((y.size, x.size))
+    if not events or x.size == 0 or y.size == 0:
+        return out
+    ea = event_arrays(events)
+    t = kernel_tables()
+    if t["fatal_given_hit"] != 1.0:
+        raise RuleDataError("risk_model.csv: the kernel assumes fragment_fatal_given_hit = 1")
+    _k.location_risk(
+        x, y, ea.pe, ea.lnw13, ea.r_blast, ea.frag_d, ea.frag_rmax, ea.th_d4, ea.th_rmax, ea.r_max,
+        ea.bx0, ea.bx1, ea.by0, ea.by1, ea.seg_start, ea.sx0, ea.sy0, ea.sx1, ea.sy1, ea.sinv,
+        t["ln_zlo_p"], t["ln_zmax_p"], t["coef_p"], t["ln_zlo_i"], t["ln_zmax_i"], t["coef_i"],
+        t["probit"], t["person_area_m2"], t["q_ibd"], t["spread"], t["e_d4"], t["t_exp"], out,
+    )
+    return out
+
+
+# ----------------------------------------------------------------------------- contours
+
+
+def lethality_radius_m(ev: Event, level: float) -> float:
+    """Largest distance [m] from the footprint at which an outdoor person's P(f|e) >= level (0 if nowhere)."""
+    r_max = last_effect_distance_m(ev)
+    if r_max <= 0:
+        return 0.0
+    n = 4000
+    ds = np.linspace(0.0, r_max, n + 1)
+    ps = [fatality_probability(ev, float(d)) for d in ds]
+    idx = [k for k, p in enumerate(ps) if p >= level]
+    if not idx:
+        return 0.0
+    k = idx[-1]
+    if k == n:
+        return float(r_max)
+    lo, hi = float(ds[k]), float(ds[k + 1])
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if fatality_probability(ev, mid) >= level:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def contour_levels() -> dict[str, float]:
+    """Label -> probability of the lethality contours (100 % drawn at lethality_100_percent)."""
+    return {"100": model_parameters()["lethality_100_percent"].value, "50": 0.5, "10": 0.1, "1": 0.01}
+
+
+def lethality_contours(events: Sequence[Event]) -> list[dict[str, Any]]:
+    """Per event and level: the radius and the polygon (footprint grown by the radius)."""
+    out = []
+    for ev in events:
+        for label, level in contour_levels().items():
+            r = lethality_radius_m(ev, level)
+            out.append({"pes": ev.label, "members": ev.members, "level_percent": label, "probability": level,
+                        "radius_m": r, "geometry": ev.geometry.buffer(r, quad_segs=32) if r > 0 else None})
+    return out
+
+
+# ----------------------------------------------------------------------------- the assessment
+
+
+def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]] | None = None,
+           grid_cell_m: float | None = 25.0, max_grid_points: int = 4_000_000,
+           grid_cell_is_default: bool = False) -> dict[str, Any]:
+    """Individual and societal risk of a depot against the criteria of ``regime``.
+
+    Returns the DESIGN.md ``risk`` JSON object (sites, expected_fatalities_per_year,
+    fn_curve, contributions, criteria, provenance) plus ``events``,
+    ``location_risk``, ``assumptions``, ``tolerable`` and ``notes``.
+    """
+    if regime not in REGIMES:
+        raise InputError("--criteria", regime, one_of(REGIMES))
+    events, assumptions = build_events(depot, groups)
+    members = {m for ev in events for m in ev.members}
+    exposures = [site_exposure(s) for s in depot.sites
+                 if s.id not in members or s.persons > 0 or "presence" in _props(s)]
+    exposures = [e for e in exposures if kinds()[e.kind].holds_explosives != "yes" or e.persons > 0]
+    crit = criteria(regime)
+    sites_out = []
+    deaths = [0.0] * len(events)
+    tolerable = True
+    for ex in exposures:
+        ir = 0.0
+        lr = 0.0
+        by_event = []
+        for k, ev in enumerate(events):
+            d = 0.0 if ex.id in ev.members else float(shapely.distance(ev.geometry, ex.geometry))
+            mech = mechanisms(ev, d, ex.receptor)
+            pf = combine(list(mech.values()))
+            pf_out = fatality_probability(ev, d, "outdoors")
+            ir += ev.pe * pf * ex.presence
+            lr += ev.pe * pf_out
+            deaths[k] += ex.persons * ex.presence * pf
+            if pf > 0 or pf_out > 0:
+                by_event.append({"pes": ev.label, "distance_m": d, "p_fatality_given_event": pf,
+                                 "mechanisms": mech, "location_p_fatality_given_event": pf_out})
+        if regime == "uk-hse":
+            band, cid, ok = uk_band(ir, ex.population)
+        elif regime == "fr-2011":
+            band, cid, ok = fr_band(ir, ex.fr_category)
+        else:
+            band, cid, ok = nl_band(lr, ex.nl_category)
+        tolerable &= ok
+        sites_out.append({
+            "id": ex.id, "individual_risk_per_year": ir, "band": band, "criterion": cid or None,
+            "tolerable": ok, "location_risk_per_year": lr, "kind": ex.kind, "persons": ex.persons,
+            "presence": ex.presence, "presence_given": ex.presence_given, "indoors": ex.indoors,
+            "building_type": ex.building_type, "receptor": ex.receptor, "population": ex.population,
+            "fr_category": ex.fr_category, "nl_category": ex.nl_category, "by_event": by_event,
+        })
+    pes = [ev.pe for ev in events]
+    curve = fn_curve(deaths, pes)
+    ef = expected_fatalities(deaths, pes)
+    fn_v = fn_verdict(regime, curve)
+    tolerable &= bool(fn_v["tolerable"])
+    contributions = [{"pes": ev.label, "members": ev.members,
+                      "share": (pes[k] * deaths[k] / ef) if ef > 0 else 0.0,
+                      "expected_fatalities_per_year": pes[k] * deaths[k]} for k, ev in enumerate(events)]
+    events_out = [{"pes": ev.label, "members": ev.members, "event_probability_per_year": ev.pe,
+                   "neq_total_kg": ev.neq_total_kg, "divisions": ev.divisions, "outcome": ev.outcome,
+                   "reason": ev.reason, "blast_neq_kg": ev.blast_neq_kg,
+                   "fragment_distance_m": ev.fragment_distance_m, "thermal_d4_m": ev.thermal_d4_m,
+                   "last_effect_distance_m": last_effect_distance_m(ev), "deaths_if_it_happens": deaths[k]}
+                  for k, ev in enumerate(events)]
+    assumptions.extend(_model_assumptions(regime))
+    grid = _location_grid(events, grid_cell_m, max_grid_points, grid_cell_is_default) if grid_cell_m else None
+    used = sorted({s["criterion"] for s in sites_out if s["criterion"]} | ({fn_v["criterion"]} - {None}))
+    return {
+        "sites": sites_out,
+        "expected_fatalities_per_year": ef,
+        "fn_curve": curve,
+        "contributions": contributions,
+        "criteria": {"regime": regime, "used": [crit[c].as_dict() for c in used if c in crit],
+                     "fn": fn_v, "tolerable": tolerable,
+                     **({"label": "by analogy: the 2011 limits are written for pyrotechnic clearance sites"}
+                        if regime == "fr-2011" else {})},
+        "tolerable": tolerable,
+        "events": events_out,
+        "location_risk": grid,
+        "assumptions": assumptions,
+        "notes": [
+            "each aggregation group explodes as one (standards.md decision 14); its Pe = 1 - prod(1 - Pe_member)",
+            "distances from the event footprint to the nearest point of each site (as quantity-distances); "
+            "occupants of an exploding site die (P = 1)",
+            "glass hazard: no probit in the sources read; not in P(fatality)",
+            "escalation beyond a group (propagation) is not modelled: no sourced probability",
+            "fn_curve: F(N) for N in (previous n, n] equals f_per_year at n (exact step function)",
+        ],
+        "provenance": {"risk_data_sha256": data_sha256(), "depotsafe_version": __version__,
+                       "input_sha256": depot.input_sha256},
+    }
+
+
+def _location_grid(events: Sequence[Event], cell_m: float, max_points: int,
+                   coarsen: bool = False) -> dict[str, Any] | None:
+    """The location-risk grid over the reach of every event; ``coarsen``: a default cell may grow to fit."""
+    if not events:
+        return None
+    if not (math.isfinite(cell_m) and cell_m > 0):
+        raise InputError("--grid-cell", cell_m, "a length > 0, e.g. \"25 m\"")
+    xs0, ys0, xs1, ys1 = [], [], [], []
+    for ev in events:
+        r = last_effect_distance_m(ev)
+        b = ev.geometry.bounds
+        xs0.append(b[0] - r)
+        ys0.append(b[1] - r)
+        xs1.append(b[2] + r)
+        ys1.append(b[3] + r)
+    x0, y0, x1, y1 = min(xs0), min(ys0), max(xs1), max(ys1)
+    nx, ny = math.ceil((x1 - x0) / cell_m), math.ceil((y1 - y0) / cell_m)
+    note = None
+    if nx * ny > max_points and coarsen:
+        asked = cell_m
+        cell_m = math.ceil(math.sqrt((x1 - x0) * (y1 - y0) / max_points)) + 1.0
+        nx, ny = math.ceil((x1 - x0) / cell_m), math.ceil((y1 - y0) / cell_m)
+        note = f"default cell {asked:g} m enlarged to {cell_m:g} m to keep the grid within {max_points} points"
+    if nx * ny > max_points:
+        need = math.sqrt((x1 - x0) * (y1 - y0) / max_points)
+        raise InputError("--grid-cell", f"{cell_m:g} m",
+                         f"the grid would have {nx} x {ny} points (at most {max_points}); use at least {need:.0f} m")
+    x = x0 + cell_m * (np.arange(nx) + 0.5)
+    y = y0 + cell_m * (np.arange(ny) + 0.5)
+    grid = location_risk_grid(events, x, y)
+    area = {f"{lv:g}": float(np.count_nonzero(grid >= lv)) * cell_m * cell_m for lv in (1e-4, 1e-5, 1e-6, 1e-7)}
+    return {"cell_m": cell_m, "extent_m": [x0, y0, x1, y1], "shape": [ny, nx], "max_per_year": float(grid.max()),
+            "area_m2_at_or_above": area,
+            "definition": "person permanently present, outdoors, unprotected (Dutch PR definition)",
+            **({"note": note} if note else {})}
+
+
+def _model_assumptions(regime: str) -> list[dict[str, Any]]:
+    out = []
+    for p in model_parameters().values():
+        out.append(_assumption(p.name, p.value, p.source, p.confidence, p.meaning))
+    w = presence_weights()
+    out.append(_assumption("presence periods (share of the week)", w,
+                           "AMRISK 2.5 template (Freeyolo/tangos basefileAMR25.txt), data/risk/presence.csv", "S"))
+    for name in (_LUNG, _HEAD, _COLLAPSE, _THERMAL):
+        m = probits()[name]
+        out.append(_assumption(f"probit {name}", m.effect, m.source, "S"))
+    out.append(_assumption("airblast", "Kingery-Bulmash (Swisdak 1994), NEQ taken as TNT",
+                           "depotsafe.effects.blast; data/effects/kingery_bulmash_metric.csv", "S",
+                           "blast mechanisms counted 0 beyond the shorter fit range (Z = 158.7 m/kg^(1/3))"))
+    out.append(_assumption("mechanism combination", "1 - prod(1 - P_m)",
+                           "FFI/RAPPORT-2007/01896 (direct and indirect blast independent) [P abstract]; "
+                           "extended to fragments and heat", "C"))
+    out.append(_assumption("at a threshold", "a value exactly at a limit does not meet it",
+                           "data/risk/RESEARCH_NOTES.md 4.4 (recommendation)", "C"))
+    if regime == "uk-hse":
+        out.append(_assumption("UK HSE criteria", "1e-3 workers, 1e-4 public, 1e-6 broadly acceptable, "
+                               "N >= 50 at 2e-4/yr", "R2P2 as quoted (data/risk/criteria.csv)", "S"))
+    elif regime == "fr-2011":
+        out.append(_assumption("French 2011 limits", "by analogy (written for clearance sites)",
+                               "arrete du 12 septembre 2011 art. 8 (data/risk/criteria.csv)", "P"))
+    else:
+        out.append(_assumption("Dutch criteria", "PR 1e-6, group-risk orientation 1e-3/N^2",
+                               "Bevi (repealed 2024) as quoted (data/risk/criteria.csv)", "S"))
+    return out
