@@ -61,7 +61,8 @@ def test_documented_command_runs(page: str, command: str, status: int, tmp_path:
     if "--json" in argv:
         json.loads(out.stdout)
     for opt, value in zip(argv, argv[1:], strict=False):  # every file the command was told to write exists
-        if opt in ("--out-json", "--pairs-csv", "--arcs-geojson", "--arcs-kml", "--csv", "--geojson"):
+        if opt in ("--out-json", "--pairs-csv", "--arcs-geojson", "--arcs-kml", "--csv", "--geojson",
+                   "--contours-geojson"):
             assert (work / value).stat().st_size > 0
 
 
