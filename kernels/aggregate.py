@@ -300,7 +300,18 @@ def _lb_outside(bx0, by0, bx1, by1, gx0, gy0, cell, nx, ny, cx0, cx1, cy0, cy1):
 
 
 @njit(cache=True)
-def _class_nearest_one(k, p, cap_row, es_attr, attr_ec, n_attr, ec, bearing_deg, f60, f12, rr, tol_m,
+def _attr_stop(k, base, cap_row, best_d):  # pragma: no cover - compiled
+    """Distance beyond which no site of this attribute can improve a class (-1: no class wanted)."""
+    stop = -1.0
+    for c in range(32):
+        cap = cap_row[base + c]
+        if cap > 0.0:
+            stop = max(stop, min(cap, best_d[k, base + c]))
+    return stop
+
+
+@njit(cache=True)
+def _class_nearest_one(k, p, cap_row, attr_ec, n_attr, ec, bearing_deg, f60, f12, rr, tol_m,
                        g_x0, g_y0, g_cell, g_nx, g_ny, g_cs, g_is, cstart, citems, stamp,
                        bxmin, bymin, bxmax, bymax, seg_start, x0, y0, x1, y1, part_first, is_polygon,
                        best_d, best_j):  # pragma: no cover - compiled
@@ -309,27 +320,20 @@ def _class_nearest_one(k, p, cap_row, es_attr, attr_ec, n_attr, ec, bearing_deg,
         nx = g_nx[a]
         if nx == 0:
             continue
-        cap = cap_row[a]
-        if not cap >= 0.0:
+        base = a * 32
+        stop = _attr_stop(k, base, cap_row, best_d)
+        if stop < 0.0:
             continue
         ny = g_ny[a]
         cell = g_cell[a]
         gx0 = g_x0[a]
         gy0 = g_y0[a]
         cs = g_cs[a]
-        base = a * 32
         aec = attr_ec[a]
         cx = _cell_of(0.5 * (bxmin[p] + bxmax[p]), gx0, cell, nx)
         cy = _cell_of(0.5 * (bymin[p] + bymax[p]), gy0, cell, ny)
         r = 0
         while True:
-            # the largest best over the classes this pair of roles can have
-            worst = 0.0
-            for w in range(2 if pec else 1):
-                for s in range(1 if pec else 0, 4 if pec else 1):
-                    for e in range(1 if aec else 0, 4 if aec else 1):
-                        worst = max(worst, best_d[k, base + w * 16 + s * 4 + e])
-            limit = min(cap, worst)
             ix0 = max(cx - r, 0)
             ix1 = min(cx + r, nx - 1)
             iy0 = max(cy - r, 0)
@@ -351,10 +355,10 @@ def _class_nearest_one(k, p, cap_row, es_attr, attr_ec, n_attr, ec, bearing_deg,
                             continue
                         stamp[j] = p
                         if _box_gap(bxmin[p], bymin[p], bxmax[p], bymax[p], bxmin[j], bymin[j], bxmax[j],
-                                    bymax[j]) > limit:
+                                    bymax[j]) > stop:
                             continue
                         d = _pair_distance(p, j, seg_start, x0, y0, x1, y1, part_first, is_polygon)
-                        if d > cap:
+                        if d > stop:
                             continue
                         s60 = 0
                         s12 = 0
@@ -382,22 +386,20 @@ def _class_nearest_one(k, p, cap_row, es_attr, attr_ec, n_attr, ec, bearing_deg,
                                     elif (em >> (e - 1)) & 1 == 0:
                                         continue
                                     col = base + w * 16 + s * 4 + e
+                                    if not d <= cap_row[col]:
+                                        continue
                                     if d < best_d[k, col] or (d == best_d[k, col] and j < best_j[k, col]):
                                         best_d[k, col] = d
                                         best_j[k, col] = j
+                        stop = _attr_stop(k, base, cap_row, best_d)
             lb = _lb_outside(bxmin[p], bymin[p], bxmax[p], bymax[p], gx0, gy0, cell, nx, ny, ix0, ix1, iy0, iy1)
-            worst = 0.0
-            for w in range(2 if pec else 1):
-                for s in range(1 if pec else 0, 4 if pec else 1):
-                    for e in range(1 if aec else 0, 4 if aec else 1):
-                        worst = max(worst, best_d[k, base + w * 16 + s * 4 + e])
-            if lb > min(cap, worst) or math.isinf(lb):
+            if lb > stop or math.isinf(lb):
                 break
             r += 1
 
 
 @njit(cache=True, parallel=True)
-def class_nearest(pes, cap, es_attr, attr_ec, ec, bearing_deg, front_deg, front12_deg, rear_deg, tol_m,
+def class_nearest(pes, cap, attr_ec, ec, bearing_deg, front_deg, front12_deg, rear_deg, tol_m,
                   g_x0, g_y0, g_cell, g_nx, g_ny, g_cs, g_is, cstart, citems,
                   seg_start, x0, y0, x1, y1, part_first, is_polygon):
     """Nearest exposed site of every class of relation, for each PES.
@@ -405,17 +407,24 @@ def class_nearest(pes, cap, es_attr, attr_ec, ec, bearing_deg, front_deg, front1
     Parameters
     ----------
     pes : int64 (n,)
-    cap : float64 (n, n_attr): only sites within this distance count (negative: skip the attribute)
-    es_attr : int64 per site; attr_ec : bool per attribute (earth-covered ES)
-    g_* : one grid per attribute (origin, cell, nx (0: none), ny, offset of its cells in cstart,
-          offset of its items in citems); cstart holds cell offsets local to each attribute's items
+    cap : float64 (n, n_attr * 32): per class, only sites within this distance count (<= 0: the
+        class is not wanted)
+    attr_ec : bool per attribute set (earth-covered ES)
+    g_* : one grid per attribute set (origin, cell, nx (0: none), ny, offset of its cells in cstart,
+          offset of its items in citems); cstart holds cell offsets local to each grid's items
 
     Returns
     -------
-    best_d, best_j : (n, n_attr * 32); column a*32 + w*16 + s*4 + e: attribute a, sectors at
+    best_d, best_j : (n, n_attr * 32); column a*32 + w*16 + s*4 + e: attribute set a, sectors at
         front_deg (w=0) or front12_deg (w=1), PES sector s and ES face e (1 front, 2 side, 3 rear;
-        0 where not earth-covered).  inf / -1 where no site of that class lies within the cap.
+        0 where not earth-covered).  inf / -1 where no site of that class lies within its cap.
         Ties go to the smaller site index.
+
+    Notes
+    -----
+    Per attribute set, a ring search over its grid from the PES outward, stopping when the
+    least distance to the cells not yet visited exceeds, for every class wanted, the nearest
+    found or the cap.  A site touching two sectors counts in both.
     """
     n = pes.shape[0]
     n_attr = g_nx.shape[0]
@@ -430,7 +439,7 @@ def class_nearest(pes, cap, es_attr, attr_ec, ec, bearing_deg, front_deg, front1
     for ch in prange(n_chunks):
         stamp = np.full(n_sites, -1, dtype=np.int64)
         for k in range(ch, n, n_chunks):
-            _class_nearest_one(k, pes[k], cap[k], es_attr, attr_ec, n_attr, ec, bearing_deg, f60, f12, rr, tol_m,
+            _class_nearest_one(k, pes[k], cap[k], attr_ec, n_attr, ec, bearing_deg, f60, f12, rr, tol_m,
                                g_x0, g_y0, g_cell, g_nx, g_ny, g_cs, g_is, cstart, citems, stamp,
                                bxmin, bymin, bxmax, bymax, seg_start, x0, y0, x1, y1, part_first, is_polygon,
                                best_d, best_j)

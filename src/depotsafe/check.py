@@ -324,6 +324,28 @@ def _envelopes(rule_set: RuleSet, case: CaseType) -> tuple[dict[tuple[Any, ...],
     return index, env
 
 
+@lru_cache(maxsize=64)
+def _envelopes_by_pes(rule_set: RuleSet, case: CaseType) -> tuple[dict[tuple[Any, ...], int], np.ndarray]:
+    """As `_envelopes`, one row per (PES kind, exposed-site attributes): max over faces only."""
+    rules, opts = [], []
+    index: dict[tuple[Any, ...], int] = {}
+    for rel in all_relations():
+        try:
+            rule = resolve_rule(rule_set, case.division, rel, case.tables)
+        except InputError:
+            continue
+        rules.append(rule)
+        opts.append(index.setdefault((rel.pes_kind, *_es_option(rel)), len(index)))
+    table = pack_rules(rule_set, rules)
+    n_r, n_q = len(rules), _Q_GRID.size
+    ids = np.repeat(np.arange(n_r), n_q)
+    q = np.tile(_Q_GRID, n_r)
+    d, _ = required_distances(table, ids, q, q)
+    env = np.zeros((len(index), n_q))
+    np.maximum.at(env, np.asarray(opts), d.reshape(n_r, n_q))
+    return index, env
+
+
 def _grid_index(neq_kg: np.ndarray) -> np.ndarray:
     idx = np.searchsorted(_Q_GRID, neq_kg, side="left")
     if np.any(idx >= _Q_GRID.size):
@@ -705,9 +727,16 @@ def _scaled(cases: _Cases, factor: float) -> _Cases:
     return out
 
 
-def _attr_caps(rs: RuleSet, rel: _Relations, cases: _Cases, owners: np.ndarray, neq: np.ndarray) -> np.ndarray:
+def _attr_caps(
+    rs: RuleSet, rel: _Relations, cases: _Cases, owners: np.ndarray, neq: np.ndarray,
+    owner_kind: np.ndarray | None = None,
+) -> np.ndarray:
     """(len(owners), n_attr): the largest distance any rule could require of an ES of each
-    attribute set, over the cases of each owner with NEQ ``neq[case]`` instead of q [m]."""
+    attribute set, over the cases of each owner with NEQ ``neq[case]`` instead of q [m].
+
+    ``owner_kind``: the PES kind code of each owner (its relations only), or -1 / None
+    for any kind (a group of several kinds).
+    """
     start, ctype, _q, u = cases.arrays()
     n_attr = len(rel.es_attr_list)
     out = np.zeros((owners.size, n_attr))
@@ -715,16 +744,29 @@ def _attr_caps(rs: RuleSet, rel: _Relations, cases: _Cases, owners: np.ndarray, 
     row_o = np.repeat(np.arange(owners.size), counts)
     first = np.cumsum(counts) - counts
     row_c = start[owners][row_o] + (np.arange(int(counts.sum())) - np.repeat(first, counts))
+    kind_o = np.full(owners.size, -1, dtype=np.int64) if owner_kind is None else owner_kind
+    n_k = len(rel.kind_names)
     for t, ct in enumerate(cases.types):
         sel = ctype[row_c] == t
         if not np.any(sel):
             continue
         index, env = _envelopes(rs, ct)
-        env_all = np.vstack([env, env.max(axis=0)])
-        opt = np.array([index.get(a, env.shape[0]) for a in rel.es_attr_list], dtype=np.int64)
+        pindex, penv = _envelopes_by_pes(rs, ct)
+        # rows: (kind code or "any") x attribute -> row of a stacked envelope table
+        table = np.vstack([env, env.max(axis=0), penv])
+        any_row = env.shape[0]
+        off = env.shape[0] + 1
+        row_of = np.empty((n_k + 1, n_attr), dtype=np.int64)
+        for a, attr in enumerate(rel.es_attr_list):
+            row_of[n_k, a] = index.get(attr, any_row)
+            for kc, kname in enumerate(rel.kind_names):
+                r = pindex.get((kname, *attr))
+                row_of[kc, a] = off + r if r is not None else row_of[n_k, a]
         c = row_c[sel]
         gi = _grid_index(np.maximum(neq[c], u[c]))
-        vals = env_all[opt][:, gi].T * (1 + 1e-9) + 1e-6  # (rows, n_attr)
+        kk = kind_o[row_o[sel]]
+        kk = np.where(kk < 0, n_k, kk)
+        vals = table[row_of[kk], gi[:, None]] * (1 + 1e-9) + 1e-6  # (rows, n_attr)
         np.maximum.at(out, row_o[sel], vals)
     return out
 
@@ -845,6 +887,7 @@ def check_depot(
     is_pes[pes_idx] = True
     storage = _storage_codes(rel) & is_pes
     st_idx = np.flatnonzero(storage).astype(np.int64)
+    storage_attr = np.array([kinds()[a[0]].holds_explosives == "yes" for a in rel.es_attr_list], dtype=bool)
 
     # ---------------------------------------------- aggregation groups (decision 14)
     tick(0.1, "aggregation groups")
@@ -881,7 +924,9 @@ def check_depot(
             break
         cases, owner, _roots = group_cases()
         radius = np.zeros(n_sites)
-        radius[st_idx] = _imd_radius(rs, cases)[owner[st_idx]]
+        if storage_attr.any():
+            radius[st_idx] = _attr_caps(rs, rel, cases, owner[st_idx], cases.arrays()[2],
+                                        rel.pes_kind[st_idx])[:, storage_attr].max(axis=1)
         label = np.arange(n_sites, dtype=np.int64)
         label[pes_idx] = uf.roots(pes_idx)
         if cell is None:
@@ -936,11 +981,15 @@ def check_depot(
     cases2 = _scaled(cases, 2.0)
     lone = pes_idx[np.array([len(owner_members[owner[i]]) == 1 for i in pes_idx.tolist()], dtype=bool)] \
         if pes_idx.size else pes_idx
-    radius2 = np.zeros(n_sites)
     r2_owner = _radius_of_cases(rs, cases2)
-    radius2[pes_idx] = r2_owner[owner[pes_idx]]
+    # each lone PES: as far as its own kind could require anything of each kind of ES at 2 x NEQ
+    lone_caps2 = _caps_initial(rs, rel, cases, owner[lone], rel.pes_kind[lone])
+    radius2 = np.zeros(n_sites)
+    radius2[lone] = lone_caps2.max(axis=1) if lone.size else 0.0
     pi, pj, dist = pairs_within_radius(fp, lone, radius2)
-    keep = dist <= _pair_radius(rs, cases2, owner[pi], rel.es_attr[pj], rel.es_attr_list)
+    lone_pos = np.full(n_sites, -1, dtype=np.int64)
+    lone_pos[lone] = np.arange(lone.size)
+    keep = dist <= lone_caps2[lone_pos[pi], rel.es_attr[pj]] if pi.size else np.zeros(0, dtype=bool)
     pi, pj, dist = pi[keep], pj[keep], dist[keep]
     p_owner = owner[pi]
 
@@ -1055,8 +1104,10 @@ def check_depot(
     head_limit, head_es = _limits(rel, rows, cases, n_owner)
     # a second search where the limits found allow farther exposed sites to limit
     if lone.size:
-        need = _caps_from_limits(rs, rel, cases, lic, head_limit, lic_limit, lone_owner)
-        had = _caps_initial(rs, rel, cases, lone_owner)
+        ceiling = rs.licence_ceiling_kg
+        had = _class_caps(rs, rel, lone, lone_owner, [(cases, 2.0 * cases.arrays()[2])])
+        need = _class_caps(rs, rel, lone, lone_owner, [(cases, np.minimum(head_limit, ceiling)),
+                                                       (lic, np.minimum(lic_limit, ceiling))])
         more = np.flatnonzero(np.any(need > had + 1e-9, axis=1))
         if more.size:
             extra = _class_search(rs, rel, ka, fp, bearings, lone[more], lone_owner[more], cases, lic,
@@ -1126,15 +1177,17 @@ def _licence_owners(
     return _Cases.from_lists(owners), labels
 
 
-def _caps_initial(rs: RuleSet, rel: _Relations, cases: _Cases, owners: np.ndarray) -> np.ndarray:
+def _caps_initial(
+    rs: RuleSet, rel: _Relations, cases: _Cases, owners: np.ndarray, owner_kind: np.ndarray | None = None,
+) -> np.ndarray:
     """First search caps per (owner, ES attributes): the envelope at twice the NEQ held [m]."""
     _s, _c, q, _u = cases.arrays()
-    return _attr_caps(rs, rel, cases, owners, 2.0 * q)
+    return _attr_caps(rs, rel, cases, owners, 2.0 * q, owner_kind)
 
 
 def _caps_from_limits(
     rs: RuleSet, rel: _Relations, cases: _Cases, lic: _Cases, head_limit: np.ndarray, lic_limit: np.ndarray,
-    owners: np.ndarray,
+    owners: np.ndarray, owner_kind: np.ndarray | None = None,
 ) -> np.ndarray:
     """Caps per (owner, ES attributes) beyond which no ES can limit below the limits found [m].
 
@@ -1143,9 +1196,9 @@ def _caps_from_limits(
     the licence ceiling count as the ceiling.
     """
     ceiling = rs.licence_ceiling_kg
-    out = _attr_caps(rs, rel, cases, owners, np.minimum(head_limit, ceiling))
+    out = _attr_caps(rs, rel, cases, owners, np.minimum(head_limit, ceiling), owner_kind)
     if lic.ctype:
-        out = np.maximum(out, _attr_caps(rs, rel, lic, owners, np.minimum(lic_limit, ceiling)))
+        out = np.maximum(out, _attr_caps(rs, rel, lic, owners, np.minimum(lic_limit, ceiling), owner_kind))
     return out
 
 
@@ -1169,6 +1222,64 @@ def _attr_cells(rel: _Relations, fp: Any) -> np.ndarray:
     return out
 
 
+_FACE_OF = (None, "front", "side", "rear")
+
+
+def _class_caps(
+    rs: RuleSet, rel: _Relations, sites: np.ndarray, site_owner: np.ndarray,
+    sources: list[tuple[_Cases, np.ndarray]],
+) -> np.ndarray:
+    """(len(sites), n_attr * 32): per class of relation (columns of kernels.aggregate.class_nearest),
+    the largest distance its own rule requires at the NEQ given per case [m] (0: class unused).
+
+    An ES of that class farther than this cannot allow less than that NEQ (distances never
+    fall as NEQ grows, decision 5; read at the next grid point above).
+    """
+    n_attr = len(rel.es_attr_list)
+    ncol = n_attr * 32
+    out = np.zeros((sites.size, ncol))
+    pk_s = rel.pes_kind[sites]
+    n_k = len(rel.kind_names)
+    attr_ec = [kinds()[a[0]].earth_covered for a in rel.es_attr_list]
+    for cases, neq in sources:
+        start, ctype, _q, u = cases.arrays()
+        counts = start[site_owner + 1] - start[site_owner]
+        row_s = np.repeat(np.arange(sites.size), counts)
+        first = np.cumsum(counts) - counts
+        row_c = start[site_owner][row_s] + (np.arange(int(counts.sum())) - np.repeat(first, counts))
+        for t, ct in enumerate(cases.types):
+            sel = np.flatnonzero(ctype[row_c] == t)
+            if sel.size == 0:
+                continue
+            t2 = _is_table2(rs, ct)
+            key_of = np.zeros((n_k, ncol), dtype=np.int64)  # 0: a zero row
+            rids = []
+            for kc in np.unique(pk_s[row_s[sel]]).tolist():
+                pec = bool(rel.ec_kind[kc])
+                w = 1 if (t2 and pec) else 0
+                for a, attr in enumerate(rel.es_attr_list):
+                    for sct in (1, 2, 3) if pec else (0,):
+                        for e in (1, 2, 3) if attr_ec[a] else (0,):
+                            try:
+                                rid = rel.rule_id(ct, rel.kind_names[kc], _FACE_OF[sct], attr, _FACE_OF[e])
+                            except InputError:
+                                continue
+                            rids.append(rid)
+                            key_of[kc, a * 32 + w * 16 + sct * 4 + e] = len(rids)
+            if not rids:
+                continue
+            n_q = _Q_GRID.size
+            ids = np.repeat(np.asarray(rids, dtype=np.int64), n_q)
+            qg = np.tile(_Q_GRID, len(rids))
+            d, _ = required_distances(rel.table, ids, qg, qg)
+            table = np.vstack([np.zeros(n_q), d.reshape(len(rids), n_q)])
+            c = row_c[sel]
+            gi = _grid_index(np.maximum(neq[c], u[c]))
+            vals = table[key_of[pk_s[row_s[sel]]], gi[:, None]]
+            np.maximum.at(out, row_s[sel], vals)
+    return np.where(out > 0, out * (1 + 1e-9) + 1e-6, 0.0)
+
+
 _CLASS_BLOCK = 8192
 
 
@@ -1183,7 +1294,7 @@ def _class_search(
     the one that limits (every ES touching two sectors counts in both).
     """
     if cap is None:
-        cap = _caps_initial(rs, rel, cases, site_owner)
+        cap = _class_caps(rs, rel, sites, site_owner, [(cases, 2.0 * cases.arrays()[2])])
     n_attr = len(rel.es_attr_list)
     attr_ec = np.array([kinds()[a[0]].earth_covered for a in rel.es_attr_list], dtype=bool)
     grids = ka.attribute_grids(rel.es_attr, n_attr, *fp.args()[:5], _attr_cells(rel, fp))
@@ -1194,7 +1305,7 @@ def _class_search(
         blk = slice(b0, b0 + _CLASS_BLOCK)
         best_d, best_j = ka.class_nearest(
             np.ascontiguousarray(sites[blk], dtype=np.int64), np.ascontiguousarray(cap[blk], dtype=np.float64),
-            rel.es_attr, attr_ec, rel.ec, bear, FRONT_HALF_ANGLE_DEG, FRONT_HALF_ANGLE_HD12_DEG,
+            attr_ec, rel.ec, bear, FRONT_HALF_ANGLE_DEG, FRONT_HALF_ANGLE_HD12_DEG,
             REAR_HALF_ANGLE_DEG, SECTOR_TOL_M, *grids, *fp.args())
         k, col = np.nonzero(best_j >= 0)
         a = col // 32
