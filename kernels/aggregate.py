@@ -354,23 +354,39 @@ def _class_nearest_one(k, p, cap_row, attr_ec, n_attr, ec, bearing_deg, f60, f12
                         if j == p or stamp[j] == p:
                             continue
                         stamp[j] = p
-                        if _box_gap(bxmin[p], bymin[p], bxmax[p], bymax[p], bxmin[j], bymin[j], bxmax[j],
-                                    bymax[j]) > stop:
+                        gap = _box_gap(bxmin[p], bymin[p], bxmax[p], bymax[p], bxmin[j], bymin[j], bxmax[j],
+                                       bymax[j])
+                        if gap > stop:
                             continue
+                        # the classes this site could still improve: their ES faces and sector sets
+                        open_e = 0
+                        open_w = 0
+                        for cc in range(32):
+                            cap = cap_row[base + cc]
+                            if cap > 0.0 and gap <= min(cap, best_d[k, base + cc]):
+                                open_e |= 1 << (cc % 4)
+                                open_w |= 1 << (cc // 16)
+                        if open_e == 0:
+                            continue
+                        em = 0
+                        if aec:
+                            em = _sector_mask(j, p, seg_start, x0, y0, x1, y1, math.radians(bearing_deg[j]), f60,
+                                              rr, tol_m)
+                            # face bits 1, 2, 4 are the classes e = 1, 2, 3 (bits 2, 4, 8 of open_e)
+                            if (open_e & (em << 1)) == 0:
+                                continue
                         d = _pair_distance(p, j, seg_start, x0, y0, x1, y1, part_first, is_polygon)
                         if d > stop:
                             continue
                         s60 = 0
                         s12 = 0
-                        em = 0
                         if pec:
-                            s60 = _sector_mask(p, j, seg_start, x0, y0, x1, y1, math.radians(bearing_deg[p]), f60,
-                                               rr, tol_m)
-                            s12 = _sector_mask(p, j, seg_start, x0, y0, x1, y1, math.radians(bearing_deg[p]), f12,
-                                               rr, tol_m)
-                        if aec:
-                            em = _sector_mask(j, p, seg_start, x0, y0, x1, y1, math.radians(bearing_deg[j]), f60,
-                                              rr, tol_m)
+                            if open_w & 1:
+                                s60 = _sector_mask(p, j, seg_start, x0, y0, x1, y1, math.radians(bearing_deg[p]),
+                                                   f60, rr, tol_m)
+                            if open_w & 2:
+                                s12 = _sector_mask(p, j, seg_start, x0, y0, x1, y1, math.radians(bearing_deg[p]),
+                                                   f12, rr, tol_m)
                         for w in range(2 if pec else 1):
                             sm = s60 if w == 0 else s12
                             for s in range(4):

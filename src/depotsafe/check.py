@@ -1164,6 +1164,7 @@ def _licence_owners(
     owners = []
     types = {div: CaseType(div, ("3A", "3B") if div == "1.3" else ()) for div in LICENCE_DIVISIONS}
     plain = [div for div in LICENCE_DIVISIONS if div in rs.divisions and div != "1.6"]
+    made: dict[tuple[bool, float], tuple[list[tuple[CaseType, float, float]], list[str]]] = {}
     for members in owner_members:
         if not with_licences:
             owners.append([])
@@ -1171,9 +1172,13 @@ def _licence_owners(
             continue
         unit16 = max((ln.unit_neq_kg or 0.0 for i in members for ln in stock[i].lines if ln.hd == "1.6"),
                      default=0.0)
-        lab = plain + (["1.6"] if unit16 > 0 and "1.6" in rs.divisions else [])
-        owners.append([(types[d], 1.0, unit16) for d in lab])
-        labels.append(lab)
+        key = (unit16 > 0 and "1.6" in rs.divisions, unit16)
+        got = made.get(key)
+        if got is None:
+            lab = plain + (["1.6"] if key[0] else [])
+            got = made[key] = ([(types[d], 1.0, unit16) for d in lab], lab)
+        owners.append(got[0])
+        labels.append(got[1])
     return _Cases.from_lists(owners), labels
 
 
