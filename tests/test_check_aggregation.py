@@ -228,3 +228,36 @@ def test_licences_exact_against_every_exposed_site(seed):
                                                                         depot.sites[j].geometry) for mm in members),
                                      0.0) for m in members) == pytest.approx(lim, rel=1e-9)
             del arg
+
+
+def test_cli_json_lists_the_group_once_and_names_large_groups_by_id(tmp_path):
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from depotsafe.check import GROUP_INLINE_MAX
+
+    n = GROUP_INLINE_MAX + 20
+    feats = [_rect(f"S{k}", "barricaded_stack", 40.0 * k, 0.0, 10.0, 10.0, _hd11(5000.0)) for k in range(n)]
+    feats.append(_rect("H", "inhabited_building", 0.0, 600.0, 10.0, 10.0))
+    layout = tmp_path / "yard.geojson"
+    layout.write_text(json.dumps({"type": "FeatureCollection", "crs": {"type": "name",
+                                  "properties": {"name": LOCAL_METRES}}, "features": feats}))
+    exe = shutil.which("depotsafe") or str(Path(sys.executable).with_name("depotsafe"))
+    proc = subprocess.run([exe, "check", str(layout), "--json"], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    (agg,) = doc["aggregations"]
+    assert agg["id"] == "G1"
+    assert sorted(agg["members"]) == sorted(f"S{k}" for k in range(n))
+    assert len(agg["joins"]) == n - 1
+    # one pair for the group against the house (600 t at 590 m: column d row 20, D13 = 22.2 x 600000^(1/3)
+    # = 1,872 m)
+    (v,) = doc["violations"]
+    assert v["es"] == "H" and v["group"] == "G1" and v["group_id"] == "G1"
+    assert v["required_distance_m"] == pytest.approx(22.2 * cbrt(n * 5000.0), rel=1e-12)
+    assert v["distance_m"] == pytest.approx(590.0, abs=1e-6)
+    assert all(s["aggregation_group"] == "G1" and s["group_id"] == "G1" for s in doc["sites"])
+    assert all(s["licence_applies_to"] == "group" for s in doc["sites"])

@@ -241,6 +241,7 @@ class CheckResult:
         }
         if g >= 0:
             out["group"] = self.groups[g]
+            out["group_id"] = f"G{g + 1}"
         return out
 
     def iter_pairs(self) -> Iterator[dict[str, Any]]:
@@ -969,7 +970,8 @@ def check_depot(
         t = rel.rules[rid_].terms[term_]
         join_lists[group_pos[owner[a_]]].append({"a": ids[a_], "b": ids[b_], "distance_m": d_, "imd_m": imd,
                                                  "rule": t.code, "rule_label": t.label, "source": t.source})
-    aggregations = [{"members": g, "joins": j} for g, j in zip(groups, join_lists, strict=True)]
+    aggregations = [{"id": f"G{k + 1}", "members": g, "joins": j}
+                    for k, (g, j) in enumerate(zip(groups, join_lists, strict=True))]
     if groups:
         notes.append(
             "Storage sites closer than their inter-magazine distance count as one site with the aggregated NEQ "
@@ -1129,7 +1131,7 @@ def check_depot(
     head_limit, head_es = _limits(rel, rows, cases, n_owner)
 
     sites_out = _sites(depot, rs, stock, pes_idx, owner, owner_members, cases, lic, labels, lic_limit, lic_es,
-                       head_limit, head_es, fail_owner, worst_es, licences)
+                       head_limit, head_es, fail_owner, worst_es, licences, group_pos)
     tick(1.0, "done")
     return CheckResult(
         depot=depot, rule_set=rs, pair_pes=result_pairs["pes"], pair_es=result_pairs["es"],
@@ -1325,7 +1327,7 @@ def _sites(
     depot: Depot, rs: RuleSet, stock: dict[int, SiteStock], pes_idx: np.ndarray, owner: np.ndarray,
     owner_members: list[list[int]], cases: _Cases, lic: _Cases, labels: list[list[str]], lic_limit: np.ndarray,
     lic_es: np.ndarray, head_limit: np.ndarray, head_es: np.ndarray, fail_owner: np.ndarray,
-    worst_es: dict[int, int], with_licences: bool,
+    worst_es: dict[int, int], with_licences: bool, group_pos: np.ndarray,
 ) -> Callable[[], list[dict[str, Any]]]:
     """The per-site records (built on first use: a large depot may only be streamed)."""
     ids = [s.id for s in depot.sites]
@@ -1373,6 +1375,8 @@ def _sites(
             "mixed_stock": {"compliant": not bool(fail_owner[o]), "limiting_es": limiting_id, "cases": head},
         }
 
+    member_ids: dict[int, list[str]] = {}
+
     def build() -> list[dict[str, Any]]:
         out = []
         cache: dict[int, dict[str, Any]] = {}
@@ -1384,17 +1388,20 @@ def _sites(
                 rec = cache[o] = owner_record(o)
             members = owner_members[o]
             grouped = len(members) > 1
+            if grouped and o not in member_ids:
+                member_ids[o] = [ids[m] for m in members]  # one list per group, shared by its members
             site = {
                 "id": ids[i],
                 "kind": depot.sites[i].kind,
                 "neq_kg": s.neq_by_division,
                 **rec,
                 "compatibility": {"compatible": s.compatible, "conflicts": s.conflicts, "conditions": s.conditions},
-                "aggregation_group": [ids[m] for m in members] if grouped else [],
+                "aggregation_group": member_ids[o] if grouped else [],
                 # the licence, the limits and the verdict above are those of the whole group
                 "licence_applies_to": "group" if grouped else "site",
             }
             if grouped:
+                site["group_id"] = f"G{int(group_pos[o]) + 1}"
                 tot: dict[str, float] = {}
                 for m in members:
                     for d, v in stock[m].neq_by_division.items():
@@ -1405,6 +1412,21 @@ def _sites(
 
     _ = with_licences
     return build
+
+
+GROUP_INLINE_MAX = 100
+"""In JSON, a group of more members than this is named by its id ("G1") in pair and site
+records instead of listing its members again (its members are listed once, in
+``aggregations``): the output stays bounded by sites + pairs."""
+
+
+def compact_group_refs(record: dict[str, Any]) -> dict[str, Any]:
+    """A pair or site record for JSON: a large group's member list replaced by its id."""
+    for key in ("group", "aggregation_group"):
+        members = record.get(key)
+        if members is not None and len(members) > GROUP_INLINE_MAX:
+            record = {**record, key: record.get("group_id", "")}
+    return record
 
 
 def _depot_diameter(fp: Any) -> float:

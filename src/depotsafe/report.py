@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 import shapely
 from shapely.geometry import mapping
 
-from depotsafe.check import CheckResult, _cases_of
+from depotsafe.check import CheckResult, _cases_of, compact_group_refs
 from depotsafe.errors import InputError
 from depotsafe.explosives import parse_stock_entry
 from depotsafe.kinds import kinds
@@ -51,13 +51,18 @@ def write_json(result: CheckResult, f: IO[str]) -> None:
     f.write("{\n  \"pairs\": [")
     first = True
     for pair in result.iter_pairs():
-        f.write(("\n    " if first else ",\n    ") + json.dumps(pair, allow_nan=False))
+        f.write(("\n    " if first else ",\n    ") + json.dumps(compact_group_refs(pair), allow_nan=False))
         first = False
-    f.write("\n  ],\n  \"sites\": " + json.dumps(result.sites, allow_nan=False))
+    f.write("\n  ],\n  \"sites\": [")
+    first = True
+    for site in result.sites:
+        f.write(("\n    " if first else ",\n    ") + json.dumps(compact_group_refs(site), allow_nan=False))
+        first = False
+    f.write("\n  ]")
     f.write(",\n  \"violations\": [")
     first = True
     for pair in result.iter_violations():
-        f.write(("\n    " if first else ",\n    ") + json.dumps(pair, allow_nan=False))
+        f.write(("\n    " if first else ",\n    ") + json.dumps(compact_group_refs(pair), allow_nan=False))
         first = False
     f.write("\n  ],\n  \"aggregations\": " + json.dumps(result.aggregations, allow_nan=False))
     f.write(",\n  \"groups\": " + json.dumps(result.groups))
@@ -70,13 +75,14 @@ def write_pairs_csv(result: CheckResult, f: IO[str]) -> None:
     """Every listed pair (violations and near misses) as one CSV row (columns PAIR_COLUMNS)."""
     w = csv.writer(f, lineterminator="\n")
     w.writerow(PAIR_COLUMNS)
-    for p in result.iter_pairs():
+    for p in map(compact_group_refs, result.iter_pairs()):
         rel = p["relation"]
         w.writerow([
             p["pes"], p["es"], p["hd"], rel.get("pes_kind"), rel.get("pes_face") or "", rel.get("es_kind"),
             rel.get("es_face") or "", p["rule"], p["rule_label"], f"{p['required_distance_m']:.3f}",
             f"{p['distance_m']:.3f}", "yes" if p["compliant"] else "no", p["source"],
-            "yes" if p.get("near_miss") else "no", "+".join(p.get("group", [])),
+            "yes" if p.get("near_miss") else "no",
+            p["group"] if isinstance(p.get("group"), str) else "+".join(p.get("group", [])),
         ])
 
 
