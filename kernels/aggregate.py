@@ -490,3 +490,31 @@ def attribute_grids(es_attr, n_attr, seg_start, x0, y0, x1, y1, cell_of_attr):
     cstart = np.concatenate(cs_parts) if cs_parts else np.zeros(1, dtype=np.int64)
     citems = np.concatenate(it_parts) if it_parts else np.zeros(0, dtype=np.int64)
     return g_x0, g_y0, g_cell, g_nx, g_ny, g_cs, g_is, cstart, citems
+
+
+@njit(cache=True)
+def _find(parent, a):  # pragma: no cover - compiled
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+@njit(cache=True)
+def union_pairs(parent, a, b):
+    """Union-find over ``parent`` (modified in place): merge a[k] with b[k] in order.
+
+    Returns a boolean per pair: True where the pair joined two different groups
+    (these pairs form a spanning forest of the merges).  Roots are the smallest index.
+    """
+    out = np.zeros(a.shape[0], dtype=np.bool_)
+    for k in range(a.shape[0]):
+        ra = _find(parent, a[k])
+        rb = _find(parent, b[k])
+        if ra != rb:
+            if ra < rb:
+                parent[rb] = ra
+            else:
+                parent[ra] = rb
+            out[k] = True
+    return out

@@ -488,7 +488,7 @@ def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
 
 class _UnionFind:
     def __init__(self, n: int) -> None:
-        self.parent = np.arange(n)
+        self.parent = np.arange(n, dtype=np.int64)
 
     def find(self, a: int) -> int:
         p = self.parent
@@ -928,26 +928,39 @@ def check_depot(
         if storage_attr.any():
             radius[st_idx] = _attr_caps(rs, rel, cases, owner[st_idx], cases.arrays()[2],
                                         rel.pes_kind[st_idx])[:, storage_attr].max(axis=1)
-        label = np.arange(n_sites, dtype=np.int64)
-        label[pes_idx] = uf.roots(pes_idx)
-        if cell is None:
-            from depotsafe.layout import default_cell_m
+        if cell is None:  # about one storage site per cell
+            from depotsafe.kernels.geometry import site_bounds
 
-            cell = default_cell_m(fp, st_idx, radius)
-        qi, qj, qd = ka.pairs_other_label(redo, radius, label, st_idx, *fp.args(),
-                                          max(cell, 0.25 * float(np.median(radius[redo]))))
+            bx0, by0, bx1, by1 = site_bounds(*fp.args()[:5])
+            w_ = float(bx1[st_idx].max() - bx0[st_idx].min()) if st_idx.size else 1.0
+            h_ = float(by1[st_idx].max() - by0[st_idx].min()) if st_idx.size else 1.0
+            cell = max(math.sqrt(max(w_ * h_, 1.0) / max(st_idx.size, 1)), 1e-3 * max(w_, h_, 1.0))
         grew: set[int] = set()
-        if qi.size:
-            row_pair, _rc, rid, _q, _u = _expand(rel, fp, bearings, qi, qj, owner[qi], cases)
-            if rid.size:
-                req, term = required_distances(rel.table, rid, _q, _u)
-                k, b = _first_per_key(row_pair, req, largest=True)
-                close = qd[k] < req[b]
-                for kk, bb in zip(k[close].tolist(), b[close].tolist(), strict=True):
-                    a_, b_ = int(qi[kk]), int(qj[kk])
-                    if uf.union(a_, b_):
+        # growing radii: near neighbours merge first, so that the members of a dense group
+        # are not paired with each other at the full radius (cells of one group are skipped)
+        r_full = float(radius[redo].max()) if redo.size else 0.0
+        r_pass = min(2.0 * cell, r_full)
+        while True:
+            label = np.arange(n_sites, dtype=np.int64)
+            label[pes_idx] = uf.roots(pes_idx)
+            rad = np.minimum(radius, r_pass)
+            qi, qj, qd = ka.pairs_other_label(redo, rad, label, st_idx, *fp.args(),
+                                              max(cell, 0.25 * float(np.median(rad[redo]))))
+            if qi.size:
+                row_pair, _rc, rid, _q, _u = _expand(rel, fp, bearings, qi, qj, owner[qi], cases)
+                if rid.size:
+                    req, term = required_distances(rel.table, rid, _q, _u)
+                    k, b = _first_per_key(row_pair, req, largest=True)
+                    close = qd[k] < req[b]
+                    k, b = k[close], b[close]
+                    joined = ka.union_pairs(uf.parent, qi[k], qj[k])
+                    for kk, bb in zip(k[joined].tolist(), b[joined].tolist(), strict=True):
+                        a_, b_ = int(qi[kk]), int(qj[kk])
                         joins.append((a_, b_, float(qd[kk]), float(req[bb]), int(rid[bb]), int(term[bb])))
                         grew.add(a_)
+            if r_pass >= r_full:
+                break
+            r_pass = min(4.0 * r_pass, r_full)
         if not grew:
             break
         roots_now = uf.roots(st_idx)
@@ -1376,6 +1389,7 @@ def _sites(
         }
 
     member_ids: dict[int, list[str]] = {}
+    group_neq: dict[int, dict[str, float]] = {}
 
     def build() -> list[dict[str, Any]]:
         out = []
@@ -1402,11 +1416,13 @@ def _sites(
             }
             if grouped:
                 site["group_id"] = f"G{int(group_pos[o]) + 1}"
-                tot: dict[str, float] = {}
-                for m in members:
-                    for d, v in stock[m].neq_by_division.items():
-                        tot[d] = tot.get(d, 0.0) + v
-                site["group_neq_kg"] = tot
+                if o not in group_neq:
+                    tot: dict[str, float] = {}
+                    for m in members:
+                        for d, v in stock[m].neq_by_division.items():
+                            tot[d] = tot.get(d, 0.0) + v
+                    group_neq[o] = tot
+                site["group_neq_kg"] = group_neq[o]
             out.append(site)
         return out
 
