@@ -8,11 +8,12 @@ import math
 import random
 
 import pytest
+import shapely
+from tests.reference import check_naive as ref
 
 from depotsafe.check import LICENCE_DIVISIONS, CaseType, check_depot
 from depotsafe.layout import LOCAL_METRES, read_layout
 from depotsafe.rules import load_rule_set
-from tests.reference import check_naive as ref
 
 
 def cbrt(q):
@@ -51,7 +52,7 @@ def test_workshop_in_front_of_an_igloo_is_a_violation_not_a_merge():
     result = check_depot(_depot([ig, ws]))
     assert result.groups == []
     assert result.aggregations == []
-    bad = [v for v in result.violations]
+    bad = result.violations
     assert [(v["pes"], v["es"]) for v in bad] == [("IG", "WS")]
     v = bad[0]
     assert v["rule"] == "D13"
@@ -223,10 +224,9 @@ def test_licences_exact_against_every_exposed_site(seed):
             if lim > 0 and math.isfinite(lim):
                 # the limiting ES named allows exactly that much
                 j = ids.index(rec["limiting_es"][div])
-                assert min(ref.limit(rs, depot.sites[m], depot.sites[j], ct,
-                                     min(__import__("shapely").distance(depot.sites[mm].geometry,
-                                                                        depot.sites[j].geometry) for mm in members),
-                                     0.0) for m in members) == pytest.approx(lim, rel=1e-9)
+                d_min = min(shapely.distance(depot.sites[mm].geometry, depot.sites[j].geometry) for mm in members)
+                assert min(ref.limit(rs, depot.sites[m], depot.sites[j], ct, d_min, 0.0)
+                           for m in members) == pytest.approx(lim, rel=1e-9)
             del arg
 
 
@@ -256,7 +256,9 @@ def test_cli_json_lists_the_group_once_and_names_large_groups_by_id(tmp_path):
     # one pair for the group against the house (600 t at 590 m: column d row 20, D13 = 22.2 x 600000^(1/3)
     # = 1,872 m)
     (v,) = doc["violations"]
-    assert v["es"] == "H" and v["group"] == "G1" and v["group_id"] == "G1"
+    assert v["es"] == "H"
+    assert v["group"] == "G1"
+    assert v["group_id"] == "G1"
     assert v["required_distance_m"] == pytest.approx(22.2 * cbrt(n * 5000.0), rel=1e-12)
     assert v["distance_m"] == pytest.approx(590.0, abs=1e-6)
     assert all(s["aggregation_group"] == "G1" and s["group_id"] == "G1" for s in doc["sites"])

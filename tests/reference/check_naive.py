@@ -23,12 +23,12 @@ from __future__ import annotations
 import math
 
 import shapely
+from tests.reference.geometry_naive import sector_mask
 
 from depotsafe.check import _cases_of
 from depotsafe.explosives import parse_stock_entry
 from depotsafe.kinds import kinds
 from depotsafe.qd import FACES, Relation, max_neq_kg, required_distance_m, resolve_rule
-from tests.reference.geometry_naive import sector_mask
 
 TOL = 1e-6
 _BITS = ((1, "front"), (2, "side"), (4, "rear"))
