@@ -246,6 +246,8 @@ def group_outward(cand_group, cand_es, gstart, gmembers, kind, ec, bearing_deg, 
         nt = 0
         for t in range(a, b):
             mm = gmembers[t]
+            if not ec[mm] and not ec[j] and seen[kind[mm] * 512]:
+                continue  # neither side earth-covered: the relation is the member's kind alone
             s60 = 0
             s12 = 0
             em = 0
