@@ -5,20 +5,26 @@ handles the few distinct relations, never the pairs one by one):
 
 1. Stock per site: parsed and checked (compatibility, AASTP-1 Tables 5/6) and
    aggregated into QD cases (hazard-division mixing, §1.3.2.5).
-2. Aggregation groups (standards.md decision 14): storehouses closer to each
-   other than their inter-magazine distance count as one site with the
-   aggregated NEQ, repeated until no group grows (a chain of storehouses each
-   too close to the next becomes one group).
-3. Candidate pairs: every site within the largest distance any rule could
-   require of the PES (an envelope over all relations of the rule set), found
-   with a grid; exact nearest-point distances between footprints.
+2. Aggregation groups (standards.md decision 14, AASTP-1 §1.3.2.3 b): storage
+   sites (data/kinds.csv holds_explosives = yes) closer to each other than either
+   one's inter-magazine distance merge, a group being tested at its aggregated
+   NEQ, until no group grows.  Workshops never merge; their shortfalls are
+   violations.  Searches exclude a site's own group (kernels/aggregate.py).
+3. Pairs: a group is one PES.  Lone PES: candidate pairs within the largest
+   distance their kind could require of each kind of ES at twice their NEQ;
+   groups: the sites around the group, the nearest member (exact nearest-point
+   distance) and the distinct relations of all members, reduced in a kernel
+   (never members x sites in memory).  The required distance of a group's pair
+   is the largest of its members' relations at the group's NEQ.  Listed: the
+   violations and the near misses (failing at twice the PES's NEQ).
 4. Relations: the sector of each ES seen from an earth-covered PES, the face an
    earth-covered ES turns toward the PES (every sector touched counts: the
    larger distance applies, Annex I-A Note 1).
-5. Required distance of every pair (rules kernel), the verdict (actual >=
-   required, unrounded), the explosives limit licence of each storehouse per
-   hazard division (each in isolation, as the UN ELL tool gives it), the
-   verdict of its actual mixed stock, the limiting exposed site and the headroom.
+5. Licences (per hazard division, each in isolation) and the headroom of the
+   actual stock: within one class of relation (ES attributes, PES sector, ES
+   face) the nearest ES limits, so each PES searches for the nearest ES of each
+   class, as far as the rule of that class could still limit (groups: every
+   site around the group).  Each member of a group carries the group's licence.
 """
 
 from __future__ import annotations
@@ -690,30 +696,6 @@ def _storage_codes(rel: _Relations) -> np.ndarray:
     """Per site: True for the kinds that hold explosives as stores (data/kinds.csv ``yes``)."""
     table = kinds()
     return np.array([table[k].holds_explosives == "yes" for k in rel.kind_names], dtype=bool)[rel.pes_kind]
-
-
-@lru_cache(maxsize=64)
-def _imd_envelope(rule_set: RuleSet, case: CaseType) -> np.ndarray:
-    """Largest inter-magazine distance (ES a storage kind) at each NEQ of _Q_GRID [m]."""
-    index, env = _envelopes(rule_set, case)
-    table = kinds()
-    rows = [i for opt, i in index.items() if table[opt[0]].holds_explosives == "yes"]
-    return env[rows].max(axis=0) if rows else np.zeros(_Q_GRID.size)
-
-
-def _imd_radius(rs: RuleSet, cases: _Cases) -> np.ndarray:
-    """Per owner: an upper bound on any inter-magazine distance it could require [m]."""
-    start, ctype, q, u = cases.arrays()
-    n_owner = start.size - 1
-    r_case = np.zeros(ctype.size)
-    for t, ct in enumerate(cases.types):
-        sel = ctype == t
-        if np.any(sel):
-            r_case[sel] = _imd_envelope(rs, ct)[_grid_index(np.maximum(q[sel], u[sel]))] * (1 + 1e-9) + 1e-6
-    out = np.zeros(n_owner)
-    if ctype.size:
-        np.maximum.at(out, np.repeat(np.arange(n_owner), np.diff(start)), r_case)
-    return out
 
 
 def _scaled(cases: _Cases, factor: float) -> _Cases:
@@ -1443,14 +1425,6 @@ def compact_group_refs(record: dict[str, Any]) -> dict[str, Any]:
         if members is not None and len(members) > GROUP_INLINE_MAX:
             record = {**record, key: record.get("group_id", "")}
     return record
-
-
-def _depot_diameter(fp: Any) -> float:
-    xs = np.concatenate([fp.x0, fp.x1])
-    ys = np.concatenate([fp.y0, fp.y1])
-    if xs.size == 0:
-        return 0.0
-    return float(math.hypot(xs.max() - xs.min(), ys.max() - ys.min())) + 1.0
 
 
 __all__ = ["FACES", "CaseType", "CheckResult", "check_depot", "search_radius_m"]

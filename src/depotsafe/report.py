@@ -214,7 +214,8 @@ def human_report(result: CheckResult) -> str:
                      "AASTP-1 §1.3.2.3 b):")
         for agg in result.aggregations:
             members = agg["members"]
-            lines.append(f"  {'+'.join(members)}: {len(members)} storage sites")
+            shown = "+".join(members) if len(members) <= 10 else "+".join(members[:10]) + "+..."
+            lines.append(f"  {agg['id']} {shown}: {len(members)} storage sites")
             for j in agg["joins"][:10]:
                 lines.append(f"    {j['a']}-{j['b']} {j['distance_m']:.1f} m < {math.ceil(j['imd_m'])} m ({j['rule']})")
             if len(agg["joins"]) > 10:
@@ -230,14 +231,15 @@ def human_report(result: CheckResult) -> str:
             )
         lines.append("")
     lines.append("Explosives limit licence per HD (each in isolation), kg NEQ [limiting exposed site]:")
-    shown_groups: set[tuple[str, ...]] = set()
+    shown_groups: set[str] = set()
     for site in result.sites:
-        group = tuple(site.get("aggregation_group") or ())
-        if group:
-            if group in shown_groups:
+        gid = site.get("group_id")
+        if gid:
+            if gid in shown_groups:
                 continue
-            shown_groups.add(group)
-            name = "+".join(group) + " (group)"
+            shown_groups.add(gid)
+            group = site["aggregation_group"]
+            name = ("+".join(group) if len(group) <= 10 else f"{gid} ({len(group)} storage sites)") + " (group)"
         else:
             name = site["id"]
         least = site.get("licence_at_least", {})

@@ -33,12 +33,13 @@ def _owners(result: Any) -> list[tuple[str, dict[str, Any]]]:
     """Each storehouse once, each aggregation group once (its members share its record)."""
     out, seen = [], set()
     for s in result.sites:
-        group = tuple(s.get("aggregation_group") or ())
-        if group:
-            if group in seen:
+        gid = s.get("group_id")
+        if gid:
+            if gid in seen:
                 continue
-            seen.add(group)
-            out.append(("+".join(group) + " " + _("(group)"), s))
+            seen.add(gid)
+            group = s["aggregation_group"]
+            out.append(((gid if len(group) > 10 else "+".join(group)) + " " + _("(group)"), s))
         else:
             out.append((s["id"], s))
     return out
