@@ -698,6 +698,16 @@ def _storage_codes(rel: _Relations) -> np.ndarray:
     return np.array([table[k].holds_explosives == "yes" for k in rel.kind_names], dtype=bool)[rel.pes_kind]
 
 
+def _max_rows_into(out: np.ndarray, rows: np.ndarray, vals: np.ndarray) -> None:
+    """out[rows[k]] = max(out[rows[k]], vals[k]) for rows in nondecreasing order (runs reduced at once)."""
+    if rows.size == 0:
+        return
+    starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
+    red = np.maximum.reduceat(vals, starts, axis=0)
+    tgt = rows[starts]
+    out[tgt] = np.maximum(out[tgt], red)
+
+
 def _scaled(cases: _Cases, factor: float) -> _Cases:
     """The same cases with every NEQ times ``factor`` (unit NEQs unchanged)."""
     out = _Cases()
@@ -750,7 +760,7 @@ def _attr_caps(
         kk = kind_o[row_o[sel]]
         kk = np.where(kk < 0, n_k, kk)
         vals = table[row_of[kk], gi[:, None]] * (1 + 1e-9) + 1e-6  # (rows, n_attr)
-        np.maximum.at(out, row_o[sel], vals)
+        _max_rows_into(out, row_o[sel], vals)
     return out
 
 
@@ -1277,8 +1287,11 @@ def _class_caps(
             table = np.vstack([np.zeros(n_q), d.reshape(len(rids), n_q)])
             c = row_c[sel]
             gi = _grid_index(np.maximum(neq[c], u[c]))
-            vals = table[key_of[pk_s[row_s[sel]]], gi[:, None]]
-            np.maximum.at(out, row_s[sel], vals)
+            cols = np.flatnonzero(key_of.any(axis=0))  # the classes some kind of PES here can have
+            vals = table[key_of[:, cols][pk_s[row_s[sel]]], gi[:, None]]
+            sub = np.zeros((sites.size, cols.size))
+            _max_rows_into(sub, row_s[sel], vals)
+            out[:, cols] = np.maximum(out[:, cols], sub)
     return np.where(out > 0, out * (1 + 1e-9) + 1e-6, 0.0)
 
 
