@@ -1104,25 +1104,19 @@ def check_depot(
     lic, labels = _licence_owners(rs, stock, owner_members, with_licences=licences)
     lone_owner = owner[lone]
     lone_rows = _ClassRows.concat([])
+    # One search, as far as each class's own rule could require at the licence ceiling (or at
+    # twice the NEQ held, if more): no ES beyond can limit below the ceiling, and a class stops
+    # at its nearest ES as soon as that is found.
+    ceiling = rs.licence_ceiling_kg
+    first_caps = None
     if lone.size:
-        lone_rows = _class_search(rs, rel, ka, fp, bearings, lone, lone_owner, cases, lic, None)
+        _s0, _c0, q0, _u0 = cases.arrays()
+        first_caps = _class_caps(rs, rel, lone, lone_owner, [
+            (cases, np.maximum(2.0 * q0, ceiling)), (lic, np.full(len(lic.q), ceiling))])
+        lone_rows = _class_search(rs, rel, ka, fp, bearings, lone, lone_owner, cases, lic, first_caps)
     rows = _ClassRows.concat([lone_rows, g_rows])
     lic_limit, lic_es = _limits(rel, rows, lic, n_owner)
     head_limit, head_es = _limits(rel, rows, cases, n_owner)
-    # a second search where the limits found allow farther exposed sites to limit
-    if lone.size:
-        ceiling = rs.licence_ceiling_kg
-        had = _class_caps(rs, rel, lone, lone_owner, [(cases, 2.0 * cases.arrays()[2])])
-        need = _class_caps(rs, rel, lone, lone_owner, [(cases, np.minimum(head_limit, ceiling)),
-                                                       (lic, np.minimum(lic_limit, ceiling))])
-        more = np.flatnonzero(np.any(need > had + 1e-9, axis=1))
-        if more.size:
-            extra = _class_search(rs, rel, ka, fp, bearings, lone[more], lone_owner[more], cases, lic,
-                                  np.maximum(need[more], had[more]))
-            drop = np.isin(lone_rows.owner, lone_owner[more])
-            lone_rows = _ClassRows.concat([_ClassRows(*[getattr(lone_rows, f)[~drop] for f in
-                                                        ("owner", "pk", "w", "pm", "em", "ea", "dist", "es")]),
-                                           extra])
     if group_owners.size:
         need_g = _caps_from_limits(rs, rel, cases, lic, head_limit, lic_limit, group_owners).max(axis=1)
         more_g = np.flatnonzero(need_g > r2_owner[group_owners] + 1e-9)
@@ -1343,27 +1337,36 @@ def _sites(
     start, ctype, cq, _cu = cases.arrays()
     ceiling = rs.licence_ceiling_kg
     at_least_type: dict[CaseType, bool] = {}
-    for ct in lic.types:
-        _i, env = _envelopes(rs, ct)
-        at_least_type[ct] = env.max(axis=0)[-1] > float(search_radius_m(rs, ct, np.array([ceiling]))[0])
+
+    def grows(ct: CaseType) -> bool:
+        """Whether some rule of this case type still grows beyond the licence ceiling."""
+        if ct not in at_least_type:
+            _i, env = _envelopes(rs, ct)
+            at_least_type[ct] = env.max(axis=0)[-1] > float(search_radius_m(rs, ct, np.array([ceiling]))[0])
+        return at_least_type[ct]
 
     def owner_record(o: int) -> dict[str, Any]:
         head = []
         for c in range(int(start[o]), int(start[o + 1])):
             lim = float(head_limit[c])
+            least = False
+            if lim >= ceiling and grows(cases.types[int(ctype[c])]):
+                lim, least = ceiling, True  # ES beyond the ceiling's distances are not searched
             head.append({
                 "hd": cases.types[int(ctype[c])].division,
                 "neq_kg": float(cq[c]),
                 "max_neq_kg": None if math.isinf(lim) else lim,
                 "headroom_kg": None if math.isinf(lim) else lim - float(cq[c]),
-                "limiting_es": ids[int(head_es[c])] if head_es[c] >= 0 and not math.isinf(lim) else None,
+                "limiting_es": ids[int(head_es[c])] if head_es[c] >= 0 and not math.isinf(lim) and not least
+                else None,
+                "max_neq_at_least": least,
             })
         lic_vals, lic_least, lic_lim_es = {}, {}, {}
         for c in range(int(lstart[o]), int(lstart[o + 1])):
             d = labels[o][c - int(lstart[o])]
             v = float(lic_limit[c])
             least = False
-            if v >= ceiling and at_least_type[lic.types[int(lctype[c])]]:
+            if v >= ceiling and grows(lic.types[int(lctype[c])]):
                 v, least = ceiling, True
             lic_vals[d] = v
             lic_least[d] = least
