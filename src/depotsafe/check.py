@@ -1345,12 +1345,15 @@ def _sites(
             at_least_type[ct] = env.max(axis=0)[-1] > float(search_radius_m(rs, ct, np.array([ceiling]))[0])
         return at_least_type[ct]
 
+    grows_case = [grows(ct) for ct in cases.types]
+    grows_lic = [grows(ct) for ct in lic.types]
+
     def owner_record(o: int) -> dict[str, Any]:
         head = []
         for c in range(int(start[o]), int(start[o + 1])):
             lim = float(head_limit[c])
             least = False
-            if lim >= ceiling and grows(cases.types[int(ctype[c])]):
+            if lim >= ceiling and grows_case[int(ctype[c])]:
                 lim, least = ceiling, True  # ES beyond the ceiling's distances are not searched
             head.append({
                 "hd": cases.types[int(ctype[c])].division,
@@ -1366,7 +1369,7 @@ def _sites(
             d = labels[o][c - int(lstart[o])]
             v = float(lic_limit[c])
             least = False
-            if v >= ceiling and grows(lic.types[int(lctype[c])]):
+            if v >= ceiling and grows_lic[int(lctype[c])]:
                 v, least = ceiling, True
             lic_vals[d] = v
             lic_least[d] = least
