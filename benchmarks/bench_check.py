@@ -1,8 +1,14 @@
 """The whole-depot check: depotsafe versus what a user would otherwise write.
 
-Run: ``python benchmarks/bench_check.py [--sizes 1000 10000 100000] [--repeat 3]``
+Run: ``python benchmarks/bench_check.py [--sizes 1000 10000 100000] [--yards 1000 10000 40000]
+[--rows 2500 40000] [--repeat 3]``
 
-For synthetic depots (depotsafe.synthetic, seed 1) of each size:
+Depots of three kinds (depotsafe.synthetic): the realistic synthetic depots
+(``synthetic_depot``, seed 1) of each size; dense yards (``dense_yard``: stacks
+12 m x 20 m, 10 m apart, 0.5-10 t HD 1.1 each, one aggregation group, 2,000
+houses around); igloo rows (``igloo_rows``: doors north, 40 m side by side, rows
+120 m apart, 1-10 t each, houses 14 km away: a plain compliant depot where the
+licence search dominates).  For each:
 
 * **depotsafe**: ``check_depot`` in full: stock, aggregation groups, candidate
   pairs, sectors and faces, required distances and verdicts of every pair, the
@@ -23,7 +29,16 @@ JIT compilation is timed); peak memory is the process's peak resident set
 (VmHWM; Numba and GEOS allocate outside Python's tracing) minus the resident
 set before the timed run, i.e. what the method itself needs beyond the depot.
 The verdicts of the shapely pipeline are compared with depotsafe's on every
-pair outside an aggregation group.
+pair outside an aggregation group (depotsafe lists the violations and near
+misses: a pair it does not list must comply).
+
+* **whole process**: ``depotsafe check LAYOUT --out-json FILE`` run as a command
+  (layout written beforehand, not timed): wall time, peak resident set of the
+  process (``wait4`` rusage) and the size of the JSON it writes.
+
+The shapely pipeline and the per-pair loop check every PES at its own NEQ,
+pair by pair: on the dense yards they are run up to ``--shapely-max`` sites only
+(beyond, the table shows a dash).
 """
 
 from __future__ import annotations
@@ -47,11 +62,43 @@ def _vm(key: str) -> float:
     return float("nan")
 
 
-def _depot(n: int):
-    from depotsafe.layout import read_layout
-    from depotsafe.synthetic import synthetic_depot
+def _collection(spec: str):
+    """The GeoJSON of a depot spec: ``N`` (synthetic), ``yardN`` (dense yard) or ``rowsN`` (igloo rows)."""
+    from depotsafe import synthetic
 
-    return read_layout(synthetic_depot(n, seed=1))
+    if spec.startswith("yard"):
+        return synthetic.dense_yard(int(spec[4:]))
+    if spec.startswith("rows"):
+        return synthetic.igloo_rows(int(spec[4:]))
+    return synthetic.synthetic_depot(int(spec), seed=1)
+
+
+def _depot(spec: str):
+    from depotsafe.layout import read_layout
+
+    return read_layout(_collection(spec))
+
+
+def run_process(spec: str) -> dict:
+    """``depotsafe check`` as a whole process: wall time, peak RSS, JSON size."""
+    import shutil
+    import tempfile
+
+    exe = shutil.which("depotsafe") or str(Path(sys.executable).with_name("depotsafe"))
+    with tempfile.TemporaryDirectory() as tmp:
+        layout = Path(tmp) / "layout.geojson"
+        layout.write_text(json.dumps(_collection(spec)))
+        out = Path(tmp) / "out.json"
+        t = time.perf_counter()
+        proc = subprocess.Popen([exe, "check", str(layout), "--out-json", str(out)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, env=os.environ.copy())
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        dt = time.perf_counter() - t
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):
+            raise RuntimeError(f"depotsafe check exited {code}: {proc.stderr.read().decode()}")
+        return {"seconds": dt, "peak_mb": usage.ru_maxrss / 1024.0, "json_mb": out.stat().st_size / 2**20,
+                "exit": code}
 
 
 def run_depotsafe(depot):
@@ -198,7 +245,7 @@ def run_loop(depot, sample_pes=40):
 METHODS = {"depotsafe": run_depotsafe, "verdicts": run_depotsafe_verdicts, "shapely": run_shapely, "loop": run_loop}
 
 
-def one(n: int, method: str, repeat: int) -> dict:
+def one(spec: str, method: str, repeat: int) -> dict:
     # warm-up: compile (or load from the cache) every kernel, parallel ones included
     from depotsafe.layout import read_layout
     from depotsafe.synthetic import synthetic_depot
@@ -208,7 +255,8 @@ def one(n: int, method: str, repeat: int) -> dict:
     small = read_layout(synthetic_depot(200, seed=2))
     if method != "loop":
         METHODS[method](small)
-    depot = _depot(n)
+    depot = _depot(spec)
+    n = len(depot.sites)
     base = _vm("VmRSS")
     best, out = math.inf, None
     for _ in range(repeat if method != "loop" else 1):
@@ -228,10 +276,11 @@ def one(n: int, method: str, repeat: int) -> dict:
 
         pi, pj, d, req = res
         ours = check_depot(depot)
-        ok = {(int(a), int(b)): bool(dd >= rr) for a, b, dd, rr, agg in
-              zip(ours.pair_pes, ours.pair_es, ours.pair_distance_m, ours.pair_required_m, ours.pair_aggregated,
-                  strict=True) if not agg}
-        grouped = {depot.sites.index(depot.site(sid)) for g in ours.groups for sid in g}
+        ok = {(int(a), int(b)): bool(dd >= rr) for a, b, dd, rr, g in
+              zip(ours.pair_pes, ours.pair_es, ours.pair_distance_m, ours.pair_required_m, ours.pair_group,
+                  strict=True) if g < 0}
+        index = {site.id: i for i, site in enumerate(depot.sites)}
+        grouped = {index[sid] for g in ours.groups for sid in g}
         mism = 0
         for a, b, dd, rr in zip(pi.tolist(), pj.tolist(), d, req, strict=True):
             if a in grouped:
@@ -240,48 +289,66 @@ def one(n: int, method: str, repeat: int) -> dict:
             if (a, b) in ok:
                 mism += ok[(a, b)] != verdict
             else:
-                mism += not verdict  # depotsafe left it out: it must comply
+                mism += not verdict  # depotsafe did not list it: it must comply
         out["verdict_mismatches"] = int(mism)
     return out
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000])
+    ap.add_argument("--yards", type=int, nargs="*", default=[1000, 10000, 40000])
+    ap.add_argument("--rows", type=int, nargs="*", default=[2500, 40000])
+    ap.add_argument("--shapely-max", type=int, default=12000,
+                    help="run the shapely pipeline and the per-pair loop on yards and rows up to this many sites")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--one", nargs=2, metavar=("N", "METHOD"), help=argparse.SUPPRESS)
+    ap.add_argument("--one", nargs=2, metavar=("SPEC", "METHOD"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(one(int(args.one[0]), args.one[1], args.repeat)))
+        print(json.dumps(one(args.one[0], args.one[1], args.repeat)))
         return 0
     import numba
     import shapely
 
+    specs = ([(str(n), n) for n in args.sizes] + [(f"yard{n}", n + 2000) for n in args.yards]
+             + [(f"rows{n}", n + 200) for n in args.rows])
     rows = []
-    for n in args.sizes:
-        row = {}
+    for spec, n_sites in specs:
+        row = {"spec": spec}
         for method in METHODS:
-            proc = subprocess.run([sys.executable, __file__, "--one", str(n), method, "--repeat", str(args.repeat)],
+            if method in ("shapely", "loop") and not spec[0].isdigit() and n_sites > args.shapely_max:
+                row[method] = None
+                continue
+            proc = subprocess.run([sys.executable, __file__, "--one", spec, method, "--repeat", str(args.repeat)],
                                   capture_output=True, text=True, env=os.environ.copy())
             if proc.returncode != 0:
                 print(proc.stderr, file=sys.stderr)
                 return 1
             row[method] = json.loads(proc.stdout.strip().splitlines()[-1])
+        row["process"] = run_process(spec)
         rows.append(row)
     print(f"Whole-depot check; numba {numba.__version__} ({numba.get_num_threads()} threads), "
           f"shapely {shapely.__version__}, {os.cpu_count()} CPUs.")
     print()
-    print("| sites | storehouses | pairs | depotsafe full [s] | depotsafe verdicts only [s] | shapely pipeline [s] "
-          "| per-pair loop [s] (scaled) | shapely / verdicts only | shapely / full | loop / full "
-          "| peak extra RSS full / verdicts / shapely [MiB] | verdict mismatches |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| depot | sites | storehouses | pairs listed | depotsafe full [s] | depotsafe verdicts only [s] "
+          "| shapely pipeline [s] | per-pair loop [s] (scaled) | shapely / full | loop / full "
+          "| peak extra RSS full / verdicts / shapely [MiB] | whole process [s] / peak RSS [MiB] / JSON [MiB] "
+          "| verdict mismatches |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    kind = {"yard": "dense yard", "rows": "igloo rows"}
     for r in rows:
-        o, v, s, lp = r["depotsafe"], r["verdicts"], r["shapely"], r["loop"]
-        print(f"| {o['sites']:,} | {lp['all_pes']:,} | {o['pairs']:,} | {o['seconds']:.3f} | {v['seconds']:.3f} | "
-              f"{s['seconds']:.2f} | {lp['seconds']:.1f} ({lp['sampled_pes']} PES sampled) | "
-              f"{s['seconds'] / v['seconds']:.1f}x | {s['seconds'] / o['seconds']:.1f}x | "
-              f"{lp['seconds'] / o['seconds']:.0f}x | {o['peak_mb']:.0f} / {v['peak_mb']:.0f} / {s['peak_mb']:.0f} | "
-              f"{s['verdict_mismatches']} |")
+        o, v, s, lp, pr = r["depotsafe"], r["verdicts"], r["shapely"], r["loop"], r["process"]
+        name = kind.get(r["spec"][:4], "synthetic")
+        sh = f"{s['seconds']:.2f}" if s else "–"
+        lo = f"{lp['seconds']:.1f} ({lp['sampled_pes']} PES sampled)" if lp else "–"
+        ratio_s = f"{s['seconds'] / o['seconds']:.1f}x" if s else "–"
+        ratio_l = f"{lp['seconds'] / o['seconds']:.0f}x" if lp else "–"
+        storehouses = lp["all_pes"] if lp else "–"
+        s_mb = f"{s['peak_mb']:.0f}" if s else "–"
+        print(f"| {name} | {o['sites']:,} | {storehouses} | {o['pairs']:,} | {o['seconds']:.3f} | {v['seconds']:.3f} "
+              f"| {sh} | {lo} | {ratio_s} | {ratio_l} | {o['peak_mb']:.0f} / {v['peak_mb']:.0f} / {s_mb} "
+              f"| {pr['seconds']:.1f} / {pr['peak_mb']:.0f} / {pr['json_mb']:.1f} "
+              f"| {s['verdict_mismatches'] if s else '–'} |")
     return 0
 
 

@@ -24,14 +24,17 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 FULL = [
-    ("Whole-depot check (`bench_check.py`)", ["bench_check.py", "--sizes", "1000", "10000", "100000", "--repeat", "3"]),
+    ("Whole-depot check (`bench_check.py`): synthetic depots, dense yards, igloo rows",
+     ["bench_check.py", "--sizes", "1000", "10000", "100000", "--yards", "1000", "10000", "40000",
+      "--rows", "2500", "40000", "--repeat", "3"]),
     ("Candidate pairs and footprint distances (`bench_geometry.py`)", ["bench_geometry.py"]),
     ("Blast field, 2000 x 2000 grid, 100 events (`bench_blast.py`)", ["bench_blast.py"]),
     ("Location risk, 2000 x 2000 grid, 100 storehouses (`bench_risk.py`)", ["bench_risk.py"]),
     ("Cold start: set-up, first page, first check (`bench_coldstart.py`)", ["bench_coldstart.py"]),
 ]
 QUICK = [
-    ("Whole-depot check (quick)", ["bench_check.py", "--sizes", "1000", "--repeat", "1"]),
+    ("Whole-depot check (quick)", ["bench_check.py", "--sizes", "1000", "--yards", "1000", "--rows", "2500",
+                                   "--repeat", "1"]),
     ("Candidate pairs (quick)", ["bench_geometry.py", "--sizes", "1000", "--repeat", "1"]),
     ("Blast field (quick)", ["bench_blast.py", "--n", "200", "--events", "10", "--sample", "500"]),
     ("Location risk (quick)", ["bench_risk.py", "--n", "200", "--events", "10"]),

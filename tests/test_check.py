@@ -47,40 +47,53 @@ def test_sample_violations_worked_by_hand(sample):
     p = pair(sample, "B2", "H1")
     assert p["required_distance_m"] == pytest.approx(22.2 * 20.0, rel=1e-12)
     assert not p["compliant"]
-    # BS1 and BS2 (5 t each) 15 m apart: closer than D7 = 2.4 x 5000^(1/3) = 41.0 m, so
-    # one site of 10 t (decision 14); between them D7 at 10 t = 51.7 m.
-    assert ["BS1", "BS2"] in [sorted(g) for g in sample.groups]
-    p = pair(sample, "BS1", "BS2")
-    assert p["required_distance_m"] == pytest.approx(2.4 * cbrt(10000), rel=1e-12)
-    assert p["distance_m"] == pytest.approx(15.0, abs=0.01)
-    # The district road R1 (heavy traffic) from the aggregated 10 t stacks: column d row 19,
-    # D13 = 478.3 m (with the 270 m projection minimum of §1.3.7.3d below it).
+    # BS1 and BS2 (5 t each) 15 m apart: closer than their inter-magazine distance, column d
+    # row 14, the larger alternative D7 = 2.4 x 5000^(1/3) = 41.0 m, so one site of 10 t
+    # (decision 14): listed once in the aggregations, not as violations.
+    assert [sorted(a["members"]) for a in sample.aggregations] == [["BS1", "BS2"]]
+    (join,) = sample.aggregations[0]["joins"]
+    assert {join["a"], join["b"]} == {"BS1", "BS2"}
+    assert join["distance_m"] == pytest.approx(15.0, abs=0.01)
+    assert join["imd_m"] == pytest.approx(2.4 * cbrt(5000), rel=1e-12)
+    assert join["rule"] == "D7"
+    assert not [p for p in sample.iter_pairs() if {p["pes"], p["es"]} == {"BS1", "BS2"}]
+    # The district road R1 (heavy traffic) from the group (10 t), measured from its nearest member
+    # BS2 (252.5 m): column d row 19, D13 = 22.2 x 10000^(1/3) = 478.3 m (with the 270 m
+    # projection minimum of §1.3.7.3d below it).  One pair for the group, not one per member.
     p = pair(sample, "BS2", "R1")
+    assert sorted(p["group"]) == ["BS1", "BS2"]
     assert p["required_distance_m"] == pytest.approx(22.2 * cbrt(10000), rel=1e-12)
+    assert p["distance_m"] == pytest.approx(252.5, abs=0.1)
     assert not p["compliant"]
+    assert not [q for q in sample.iter_pairs() if q["pes"] == "BS1" and q["es"] == "R1"]
     # The school SCH (vulnerable building): 2 x 478.3 = 956.6 m (decision 21) against 838.6 m.
     p = pair(sample, "A2", "SCH")
     assert p["required_distance_m"] == pytest.approx(2 * 22.2 * cbrt(10000), rel=1e-12)
     assert not p["compliant"]
     bad = {(v["pes"], v["es"]) for v in sample.violations}
-    assert {("A1", "H1"), ("A2", "H1"), ("B2", "H1"), ("BS1", "BS2"), ("BS2", "R1"), ("A1", "SCH")} <= bad
+    assert {("A1", "H1"), ("A2", "H1"), ("B2", "H1"), ("BS2", "R1"), ("A1", "SCH")} <= bad
+    assert not [v for v in sample.violations if v["pes"] in ("BS1", "BS2") and v["es"] in ("BS1", "BS2")]
 
 
 def test_sample_compliant_pairs_worked_by_hand(sample):
-    # Igloo rows: side by side 40 m apart, D3 = 0.5 x 10000^(1/3) = 10.8 m (rows 4/5, column b).
-    p = pair(sample, "A1", "A2")
-    assert p["relation"]["pes_face"] == "side"
-    assert p["required_distance_m"] == pytest.approx(0.5 * cbrt(10000), rel=1e-12)
+    # The pair list holds the violations and the near misses: the pairs that would fail at twice
+    # their PES's NEQ (DESIGN.md).
+    # B1 (5 t HD 1.1) front -> farmhouse H1, 435.9 m: column f row 20, D13 = 22.2 x 5000^(1/3)
+    # = 379.6 m, so its 400 m floor: complies; at 10 t D13 = 478.3 m would fail: a near miss.
+    p = pair(sample, "B1", "H1")
+    assert p["relation"]["pes_face"] == "front"
+    assert p["required_distance_m"] == pytest.approx(400.0)
+    assert p["distance_m"] == pytest.approx(435.9, abs=0.1)
     assert p["compliant"]
-    # B1 (5 t HD 1.1) rear -> workshop WS1: column a row 18, D10 (>= 270 m) = 270 m
-    # (8.0 x 5000^(1/3) = 136.8 m) against 281.5 m.
-    p = pair(sample, "B1", "WS1")
-    assert p["relation"]["pes_face"] == "rear"
-    assert p["required_distance_m"] == pytest.approx(270.0)
-    assert p["compliant"]
-    # Workshop WS1 (200 kg) -> office OFF, 484 m: nothing could require that much of an
-    # inhabited building at 200 kg (400 m: the D13 floor and the built-up area minimum), so the pair is not listed (DESIGN.md: pairs closer than the largest
-    # distance any rule could require between them).
+    assert p["near_miss"]
+    # Igloo rows side by side, 30 m gaps: D3 = 0.5 x 20000^(1/3) = 13.6 m even at twice the
+    # 10 t of A1 (rows 4/5, column b): not a near miss, so not listed.
+    assert not [p for p in sample.iter_pairs() if p["pes"] == "A1" and p["es"] == "A2"]
+    # B1 rear -> workshop WS1, 281.5 m: column a row 18, D10 (>= 270 m); at twice 5 t
+    # D10 = 8.0 x 10000^(1/3) = 172.3 m, still under the 270 m floor: not listed.
+    assert not [p for p in sample.iter_pairs() if p["pes"] == "B1" and p["es"] == "WS1"]
+    # Workshop WS1 (200 kg) -> office OFF, 484 m: at 400 kg an inhabited building needs at most
+    # 400 m (the D13 floor and the built-up area minimum): not listed.
     assert not [p for p in sample.iter_pairs() if p["pes"] == "WS1" and p["es"] == "OFF"]
 
 
@@ -120,20 +133,26 @@ def _stack(fid, x, y, neq_kg, size=10.0):
 
 def test_aggregation_chain():
     # Five 5 t barricaded stacks, 10 m footprints, 30 m gaps: each is closer to the next than
-    # D7 = 2.4 x 5000^(1/3) = 41.0 m, so the chain is one site (decision 14).  A sixth stack
-    # 90 m beyond the last stays on its own: even the aggregated 30 t would need only
-    # D7 = 2.4 x 30000^(1/3) = 74.7 m.
+    # D7 = 2.4 x 5000^(1/3) = 41.0 m, so the chain is one site of 25 t (decision 14).  A sixth
+    # stack 90 m beyond the last stays on its own: the group's 25 t needs D7 = 2.4 x 25000^(1/3)
+    # = 70.2 m of it, and FAR's own 5 t 41.0 m.
     feats = [_stack(f"S{k}", 40.0 * k, 0.0, 5000.0) for k in range(5)] + [_stack("FAR", 260.0, 0.0, 5000.0)]
     depot = read_layout(_local({"type": "FeatureCollection", "features": feats}))
     result = check_depot(depot)
     assert [sorted(g) for g in result.groups] == [["S0", "S1", "S2", "S3", "S4"]]
-    # The aggregated 25 t counts for every outward distance: S0 -> S2 (70 m apart) needs
-    # D7 at 25 t = 70.2 m, so it fails although 70 m is far more than D7 at 5 t.
-    p = pair(result, "S0", "S2")
-    assert p["required_distance_m"] == pytest.approx(2.4 * cbrt(25000.0), rel=1e-12)
-    assert p["distance_m"] == pytest.approx(70.0)
-    assert not p["compliant"]
-    assert p["relation"]["aggregated"] is True
+    assert len(result.aggregations[0]["joins"]) == 4
+    # Not even a near miss: at twice the group's NEQ (50 t) D7 = 2.4 x 50000^(1/3) = 88.4 m < 90 m.
+    assert list(result.iter_pairs()) == []
+    assert result.compliant
+    # The group's licence is the group's: FAR, 90 m from the nearest member, allows
+    # (90 / 2.4)^3 = 52,734 kg for the whole group (D7), and S0 carries it too.
+    sites = {s["id"]: s for s in result.sites}
+    for sid in ("S0", "S4"):
+        assert sites[sid]["licence_applies_to"] == "group"
+        assert sites[sid]["licence_limit_kg"]["1.1"] == pytest.approx((90.0 / 2.4) ** 3, rel=1e-9)
+        assert sites[sid]["limiting_es"]["1.1"] == "FAR"
+    assert sites["FAR"]["licence_limit_kg"]["1.1"] == pytest.approx((90.0 / 2.4) ** 3, rel=1e-9)
+    assert sites["FAR"]["limiting_es"]["1.1"] == "S4"
 
 
 def _transform(fc, angle_deg, dx, dy, seed):

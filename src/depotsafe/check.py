@@ -5,20 +5,26 @@ handles the few distinct relations, never the pairs one by one):
 
 1. Stock per site: parsed and checked (compatibility, AASTP-1 Tables 5/6) and
    aggregated into QD cases (hazard-division mixing, §1.3.2.5).
-2. Aggregation groups (standards.md decision 14): storehouses closer to each
-   other than their inter-magazine distance count as one site with the
-   aggregated NEQ, repeated until no group grows (a chain of storehouses each
-   too close to the next becomes one group).
-3. Candidate pairs: every site within the largest distance any rule could
-   require of the PES (an envelope over all relations of the rule set), found
-   with a grid; exact nearest-point distances between footprints.
+2. Aggregation groups (standards.md decision 14, AASTP-1 §1.3.2.3 b): storage
+   sites (data/kinds.csv holds_explosives = yes) closer to each other than either
+   one's inter-magazine distance merge, a group being tested at its aggregated
+   NEQ, until no group grows.  Workshops never merge; their shortfalls are
+   violations.  Searches exclude a site's own group (kernels/aggregate.py).
+3. Pairs: a group is one PES.  Lone PES: candidate pairs within the largest
+   distance their kind could require of each kind of ES at twice their NEQ;
+   groups: the sites around the group, the nearest member (exact nearest-point
+   distance) and the distinct relations of all members, reduced in a kernel
+   (never members x sites in memory).  The required distance of a group's pair
+   is the largest of its members' relations at the group's NEQ.  Listed: the
+   violations and the near misses (failing at twice the PES's NEQ).
 4. Relations: the sector of each ES seen from an earth-covered PES, the face an
    earth-covered ES turns toward the PES (every sector touched counts: the
    larger distance applies, Annex I-A Note 1).
-5. Required distance of every pair (rules kernel), the verdict (actual >=
-   required, unrounded), the explosives limit licence of each storehouse per
-   hazard division (each in isolation, as the UN ELL tool gives it), the
-   verdict of its actual mixed stock, the limiting exposed site and the headroom.
+5. Licences (per hazard division, each in isolation) and the headroom of the
+   actual stock: within one class of relation (ES attributes, PES sector, ES
+   face) the nearest ES limits, so each PES searches for the nearest ES of each
+   class, as far as the rule of that class could still limit (groups: every
+   site around the group).  Each member of a group carries the group's licence.
 """
 
 from __future__ import annotations
@@ -41,7 +47,13 @@ from depotsafe.explosives import (
     qd_division,
 )
 from depotsafe.kinds import kinds
-from depotsafe.layout import Depot, depot_arrays, pairs_within_radius, sector_masks
+from depotsafe.layout import (
+    SECTOR_TOL_M,
+    Depot,
+    depot_arrays,
+    pairs_within_radius,
+    sector_masks,
+)
 from depotsafe.qd import (
     FACES,
     Relation,
@@ -164,13 +176,15 @@ class CheckResult:
     pair_rule_id: np.ndarray  # -1: no rule applies (No QD)
     pair_term: np.ndarray
     pair_division: np.ndarray  # index into case_types
-    pair_aggregated: np.ndarray
+    pair_aggregated: np.ndarray  # the PES is an aggregation group
+    pair_group: np.ndarray  # index into groups, -1 for a lone PES
     rules: list[Rule]
     case_types: list[CaseType]
     site_builder: Callable[[], list[dict[str, Any]]]
     n_storehouses: int
     n_incompatible: int
     groups: list[list[str]]
+    aggregations: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     _sites: list[dict[str, Any]] | None = field(default=None, repr=False)
 
@@ -214,9 +228,10 @@ class CheckResult:
             term = None
             relation = {"pes_kind": sites[i].kind, "es_kind": sites[j].kind}
             division = ""
-        if self.pair_aggregated[k]:
+        g = int(self.pair_group[k])
+        if g >= 0:
             relation["aggregated"] = True
-        return {
+        out = {
             "pes": sites[i].id,
             "es": sites[j].id,
             "hd": division,
@@ -227,7 +242,13 @@ class CheckResult:
             "required_distance_m": float(self.pair_required_m[k]),
             "distance_m": float(self.pair_distance_m[k]),
             "compliant": bool(self.pair_distance_m[k] >= self.pair_required_m[k]),
+            # listed only because it would fail at twice its PES's NEQ (DESIGN.md)
+            "near_miss": bool(self.pair_distance_m[k] >= self.pair_required_m[k]),
         }
+        if g >= 0:
+            out["group"] = self.groups[g]
+            out["group_id"] = f"G{g + 1}"
+        return out
 
     def iter_pairs(self) -> Iterator[dict[str, Any]]:
         for k in range(self.pair_pes.shape[0]):
@@ -256,6 +277,7 @@ class CheckResult:
             "storehouses": self.n_storehouses,
             "pairs": int(self.pair_pes.shape[0]),
             "violations": self.n_violations,
+            "aggregation_groups": len(self.groups),
             "incompatible_sites": self.n_incompatible,
             "compliant": self.compliant,
         }
@@ -266,6 +288,7 @@ class CheckResult:
             "pairs": list(self.iter_pairs()),
             "sites": self.sites,
             "violations": self.violations,
+            "aggregations": self.aggregations,
             "groups": self.groups,
             "summary": self.summary(),
             "notes": self.notes,
@@ -305,6 +328,28 @@ def _envelopes(rule_set: RuleSet, case: CaseType) -> tuple[dict[tuple[Any, ...],
     d = d.reshape(n_r, n_q)
     env = np.zeros((len(index), n_q))
     np.maximum.at(env, np.asarray(opts), d)
+    return index, env
+
+
+@lru_cache(maxsize=64)
+def _envelopes_by_pes(rule_set: RuleSet, case: CaseType) -> tuple[dict[tuple[Any, ...], int], np.ndarray]:
+    """As `_envelopes`, one row per (PES kind, exposed-site attributes): max over faces only."""
+    rules, opts = [], []
+    index: dict[tuple[Any, ...], int] = {}
+    for rel in all_relations():
+        try:
+            rule = resolve_rule(rule_set, case.division, rel, case.tables)
+        except InputError:
+            continue
+        rules.append(rule)
+        opts.append(index.setdefault((rel.pes_kind, *_es_option(rel)), len(index)))
+    table = pack_rules(rule_set, rules)
+    n_r, n_q = len(rules), _Q_GRID.size
+    ids = np.repeat(np.arange(n_r), n_q)
+    q = np.tile(_Q_GRID, n_r)
+    d, _ = required_distances(table, ids, q, q)
+    env = np.zeros((len(index), n_q))
+    np.maximum.at(env, np.asarray(opts), d.reshape(n_r, n_q))
     return index, env
 
 
@@ -449,7 +494,7 @@ def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
 
 class _UnionFind:
     def __init__(self, n: int) -> None:
-        self.parent = np.arange(n)
+        self.parent = np.arange(n, dtype=np.int64)
 
     def find(self, a: int) -> int:
         p = self.parent
@@ -488,6 +533,7 @@ class _Relations:
         kind_code = {k: i for i, k in enumerate(self.kind_names)}
         self.pes_kind = np.array([kind_code[s.kind] for s in depot.sites], dtype=np.int64)
         self.ec = np.array([table[s.kind].earth_covered for s in depot.sites], dtype=bool)
+        self.ec_kind = np.array([table[k].earth_covered for k in self.kind_names], dtype=bool)
         attrs = []
         for s in depot.sites:
             k = table[s.kind]
@@ -539,13 +585,6 @@ def _expand(
     Returns row_pair, row_case (global case index), row_rule, row_q, row_u.
     """
     n = pi.shape[0]
-    start, ctype, q, u = cases.arrays()
-    counts = (start[owner + 1] - start[owner]) if n else np.zeros(0, dtype=np.int64)
-    total = int(counts.sum())
-    row_pair = np.repeat(np.arange(n, dtype=np.int64), counts)
-    first = np.cumsum(counts) - counts
-    row_case = start[owner][row_pair] + (np.arange(total, dtype=np.int64) - np.repeat(first, counts))
-    ct = ctype[row_case]
     t2 = np.array([_is_table2(rel.rs, c) for c in cases.types], dtype=bool)
     # sectors of each ES seen from earth-covered PES; face of earth-covered ES toward the PES
     pes_ec = rel.ec[pi]
@@ -561,15 +600,51 @@ def _expand(
     if np.any(es_ec):
         sel = np.flatnonzero(es_ec)
         em[sel] = sector_masks(fp, pj[sel], pi[sel], bearings, FRONT_HALF_ANGLE_DEG, REAR_HALF_ANGLE_DEG)
-    pm_row = np.where(t2[ct], m10[row_pair], m60[row_pair])
-    em_row = em[row_pair]
-    pk_row = rel.pes_kind[pi][row_pair]
-    ea_row = rel.es_attr[pj][row_pair]
+    return _expand_masks(rel, cases, owner, rel.pes_kind[pi], m60, m10, em, rel.es_attr[pj])
+
+
+def _expand_masks(
+    rel: _Relations, cases: _Cases, owner: np.ndarray, pk: np.ndarray, m60: np.ndarray, m10: np.ndarray,
+    em: np.ndarray, ea: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Rows (item x case of its owner x PES sector x ES face) of items given by their roles.
+
+    Item k: owner[k] (whose cases apply), PES kind code pk[k], sectors m60[k] (front
+    at 60 deg) and m10[k] (front at 10 deg, HD 1.2 tables), ES face em[k] and ES
+    attributes ea[k].  Returns row_item, row_case, row_rule, row_q, row_u.
+    """
+    n = owner.shape[0]
+    start, ctype, q, u = cases.arrays()
+    counts = (start[owner + 1] - start[owner]) if n else np.zeros(0, dtype=np.int64)
+    total = int(counts.sum())
+    row_pair = np.repeat(np.arange(n, dtype=np.int64), counts)
+    first = np.cumsum(counts) - counts
+    row_case = start[owner][row_pair] + (np.arange(total, dtype=np.int64) - np.repeat(first, counts))
+    ct = ctype[row_case]
+    t2 = np.array([_is_table2(rel.rs, c) for c in cases.types], dtype=bool)
+    pm_row = np.where(t2[ct], m10[row_pair], m60[row_pair]) if total else np.zeros(0, dtype=np.int64)
+    rid, r2 = _rule_rows(rel, cases.types, ct, pk[row_pair], pm_row, ea[row_pair], em[row_pair])
+    rc = row_case[r2]
+    return row_pair[r2], rc, rid, q[rc], u[rc]
+
+
+def _rule_rows(
+    rel: _Relations, types: list[CaseType], ct: np.ndarray, pk_row: np.ndarray, pm_row: np.ndarray,
+    ea_row: np.ndarray, em_row: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rule ids of rows (case type, PES kind, PES sector bits, ES attributes, ES face bits).
+
+    Every sector and face bit set gives a row (the larger distance applies over
+    them).  Returns rule id and source row of each output row.
+    """
+    total = ct.shape[0]
     n_pk = len(rel.kind_names)
     n_ea = len(rel.es_attr_list)
+    if total == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     key = (((ct * n_pk + pk_row) * 8 + pm_row) * n_ea + ea_row) * 8 + em_row
     # distinct keys without sorting: the key space is small (a few hundred thousand codes)
-    n_codes = len(cases.types) * n_pk * 8 * n_ea * 8
+    n_codes = len(types) * n_pk * 8 * n_ea * 8
     present = np.zeros(n_codes, dtype=np.int64)
     present[key] = 1
     uniq = np.flatnonzero(present)
@@ -589,7 +664,7 @@ def _expand(
         attr = rel.es_attr_list[ea]
         pfaces = [f for b, f in _FACE_BITS if p_m & b] or [None]
         efaces = [f for b, f in _FACE_BITS if e_m & b] or [None]
-        lists.append([rel.rule_id(cases.types[c], pes_kind, pf, attr, ef) for pf in pfaces for ef in efaces])
+        lists.append([rel.rule_id(types[c], pes_kind, pf, attr, ef) for pf in pfaces for ef in efaces])
     nr = np.array([len(x) for x in lists], dtype=np.int64)
     flat = np.array([r for x in lists for r in x], dtype=np.int64)
     kstart = np.cumsum(nr) - nr
@@ -597,8 +672,7 @@ def _expand(
     r2 = np.repeat(np.arange(total, dtype=np.int64), rep)
     off = np.arange(r2.size, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep, rep)
     rid = flat[kstart[inv][r2] + off] if r2.size else np.zeros(0, dtype=np.int64)
-    rc = row_case[r2]
-    return row_pair[r2], rc, rid, q[rc], u[rc]
+    return rid, r2
 
 
 def _first_per_key(keys: np.ndarray, values: np.ndarray, largest: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -618,6 +692,148 @@ def _first_per_key(keys: np.ndarray, values: np.ndarray, largest: bool) -> tuple
 # ------------------------------------------------------------------ the check
 
 
+def _storage_codes(rel: _Relations) -> np.ndarray:
+    """Per site: True for the kinds that hold explosives as stores (data/kinds.csv ``yes``)."""
+    table = kinds()
+    return np.array([table[k].holds_explosives == "yes" for k in rel.kind_names], dtype=bool)[rel.pes_kind]
+
+
+def _max_rows_into(out: np.ndarray, rows: np.ndarray, vals: np.ndarray) -> None:
+    """out[rows[k]] = max(out[rows[k]], vals[k]) for rows in nondecreasing order (runs reduced at once)."""
+    if rows.size == 0:
+        return
+    starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
+    red = np.maximum.reduceat(vals, starts, axis=0)
+    tgt = rows[starts]
+    out[tgt] = np.maximum(out[tgt], red)
+
+
+def _scaled(cases: _Cases, factor: float) -> _Cases:
+    """The same cases with every NEQ times ``factor`` (unit NEQs unchanged)."""
+    out = _Cases()
+    out.types = cases.types
+    out._type_index = dict(cases._type_index)
+    out.start = list(cases.start)
+    out.ctype = list(cases.ctype)
+    out.q = [x * factor for x in cases.q]
+    out.u = list(cases.u)
+    return out
+
+
+def _attr_caps(
+    rs: RuleSet, rel: _Relations, cases: _Cases, owners: np.ndarray, neq: np.ndarray,
+    owner_kind: np.ndarray | None = None,
+) -> np.ndarray:
+    """(len(owners), n_attr): the largest distance any rule could require of an ES of each
+    attribute set, over the cases of each owner with NEQ ``neq[case]`` instead of q [m].
+
+    ``owner_kind``: the PES kind code of each owner (its relations only), or -1 / None
+    for any kind (a group of several kinds).
+    """
+    start, ctype, _q, u = cases.arrays()
+    n_attr = len(rel.es_attr_list)
+    out = np.zeros((owners.size, n_attr))
+    counts = start[owners + 1] - start[owners]
+    row_o = np.repeat(np.arange(owners.size), counts)
+    first = np.cumsum(counts) - counts
+    row_c = start[owners][row_o] + (np.arange(int(counts.sum())) - np.repeat(first, counts))
+    kind_o = np.full(owners.size, -1, dtype=np.int64) if owner_kind is None else owner_kind
+    n_k = len(rel.kind_names)
+    for t, ct in enumerate(cases.types):
+        sel = ctype[row_c] == t
+        if not np.any(sel):
+            continue
+        index, env = _envelopes(rs, ct)
+        pindex, penv = _envelopes_by_pes(rs, ct)
+        # rows: (kind code or "any") x attribute -> row of a stacked envelope table
+        table = np.vstack([env, env.max(axis=0), penv])
+        any_row = env.shape[0]
+        off = env.shape[0] + 1
+        row_of = np.empty((n_k + 1, n_attr), dtype=np.int64)
+        for a, attr in enumerate(rel.es_attr_list):
+            row_of[n_k, a] = index.get(attr, any_row)
+            for kc, kname in enumerate(rel.kind_names):
+                r = pindex.get((kname, *attr))
+                row_of[kc, a] = off + r if r is not None else row_of[n_k, a]
+        c = row_c[sel]
+        gi = _grid_index(np.maximum(neq[c], u[c]))
+        kk = kind_o[row_o[sel]]
+        kk = np.where(kk < 0, n_k, kk)
+        vals = table[row_of[kk], gi[:, None]] * (1 + 1e-9) + 1e-6  # (rows, n_attr)
+        _max_rows_into(out, row_o[sel], vals)
+    return out
+
+
+def _decode_keys(rk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kind code, sectors at 60 deg, sectors at 10 deg and ES face of group_outward keys."""
+    return rk // 512, (rk // 64) % 8, (rk // 8) % 8, rk % 8
+
+
+@dataclass
+class _ClassRows:
+    """Candidate limiting exposed sites of each owner: one row per (owner, relation class, ES).
+
+    ``w`` 0: sectors at 60 deg (every case type but HD 1.2), 1: at 10 deg (HD 1.2).
+    """
+
+    owner: np.ndarray
+    pk: np.ndarray
+    w: np.ndarray
+    pm: np.ndarray
+    em: np.ndarray
+    ea: np.ndarray
+    dist: np.ndarray
+    es: np.ndarray
+
+    @classmethod
+    def concat(cls, parts: list[_ClassRows]) -> _ClassRows:
+        if not parts:
+            z = np.zeros(0, dtype=np.int64)
+            return cls(z, z, z, z, z, z, np.zeros(0), z)
+        return cls(*[np.concatenate([getattr(p, f) for p in parts]) for f in
+                     ("owner", "pk", "w", "pm", "em", "ea", "dist", "es")])
+
+
+def _limits(
+    rel: _Relations, rows: _ClassRows, cases: _Cases, n_owner: int, neq_override: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per case of ``cases``: the largest NEQ every candidate ES allows (inf: none limits) and that ES.
+
+    A case applies only to the rows of its owner; a row of PES sectors w=1 serves
+    the HD 1.2 (table 2) case types of earth-covered PES, w=0 every other.
+    """
+    start, ctype, _q, u = cases.arrays()
+    n_case = ctype.size
+    limit = np.full(n_case, np.inf)
+    limiting = np.full(n_case, -1, dtype=np.int64)
+    if rows.owner.size == 0 or n_case == 0:
+        return limit, limiting
+    order = np.argsort(rows.owner, kind="stable")
+    ro = rows.owner[order]
+    rstart = np.searchsorted(ro, np.arange(n_owner + 1))
+    counts_o = np.diff(rstart)
+    case_owner = np.repeat(np.arange(n_owner), np.diff(start))
+    n_rows_case = counts_o[case_owner]
+    c_rep = np.repeat(np.arange(n_case), n_rows_case)
+    first = np.cumsum(n_rows_case) - n_rows_case
+    r_idx = order[rstart[case_owner][c_rep] + (np.arange(c_rep.size) - np.repeat(first, n_rows_case))]
+    t2 = np.array([_is_table2(rel.rs, c) for c in cases.types], dtype=bool)
+    ec_pk = np.array([kinds()[k].earth_covered for k in rel.kind_names], dtype=bool)
+    want_w = np.where(t2[ctype[c_rep]] & ec_pk[rows.pk[r_idx]], 1, 0)
+    keep = rows.w[r_idx] == want_w
+    c_rep, r_idx = c_rep[keep], r_idx[keep]
+    rid, r2 = _rule_rows(rel, cases.types, ctype[c_rep], rows.pk[r_idx], rows.pm[r_idx], rows.ea[r_idx],
+                         rows.em[r_idx])
+    if rid.size == 0:
+        return limit, limiting
+    cc = c_rep[r2]
+    lim = max_neqs(rel.table, rid, rows.dist[r_idx[r2]], u[cc])[0]
+    k, b = _first_per_key(cc, lim, largest=False)
+    limit[k] = lim[b]
+    limiting[k] = rows.es[r_idx[r2][b]]
+    return limit, limiting
+
+
 def check_depot(
     depot: Depot,
     rule_set: str | RuleSet = "iatg",
@@ -625,7 +841,7 @@ def check_depot(
     *,
     licences: bool = True,
 ) -> CheckResult:
-    """Check every PES–ES pair of a depot and the licence of every storehouse.
+    """Check every PES against every exposed site of a depot and the licence of every storehouse.
 
     Parameters
     ----------
@@ -642,7 +858,11 @@ def check_depot(
     Returns
     -------
     CheckResult
+        Pairs are the violations and the near misses (pairs that would fail at
+        twice their PES's NEQ); aggregation groups are one PES each.
     """
+    from depotsafe.kernels import aggregate as ka
+
     rs = rule_set if isinstance(rule_set, RuleSet) else load_rule_set(rule_set)
 
     def tick(f: float, msg: str) -> None:
@@ -658,14 +878,17 @@ def check_depot(
     notes: list[str] = []
     is_pes = np.zeros(n_sites, dtype=bool)
     is_pes[pes_idx] = True
+    storage = _storage_codes(rel) & is_pes
+    st_idx = np.flatnonzero(storage).astype(np.int64)
+    storage_attr = np.array([kinds()[a[0]].holds_explosives == "yes" for a in rel.es_attr_list], dtype=bool)
 
     # ---------------------------------------------- aggregation groups (decision 14)
     tick(0.1, "aggregation groups")
     uf = _UnionFind(n_sites)
     case_cache: dict[tuple[int, ...], list[tuple[CaseType, float, float]]] = {}
 
-    def group_cases() -> tuple[_Cases, np.ndarray]:
-        """Cases of every group; owner index of every site (-1 if not a PES)."""
+    def group_cases() -> tuple[_Cases, np.ndarray, np.ndarray]:
+        """Cases of every owner (group or lone PES); owner of every site (-1 if not a PES); roots."""
         roots = uf.roots(pes_idx)
         uniq_roots, inverse = np.unique(roots, return_inverse=True)
         members: dict[int, list[int]] = {}
@@ -682,272 +905,545 @@ def check_depot(
         cases = _Cases.from_lists(owners)
         owner = np.full(n_sites, -1, dtype=np.int64)
         owner[pes_idx] = inverse
-        return cases, owner
+        return cases, owner, uniq_roots
 
-    def evaluate(pi: np.ndarray, pj: np.ndarray, owner: np.ndarray, cases: _Cases) -> tuple[np.ndarray, ...]:
-        row_pair, row_case, rid, rq, ru = _expand(rel, fp, bearings, pi, pj, owner[pi], cases)
-        if rid.size:
-            req, term = required_distances(rel.table, rid, rq, ru)
-        else:
-            req, term = np.zeros(0), np.zeros(0, dtype=np.int64)
-        return row_pair, row_case, rid, rq, ru, req, term
-
-    # One search for every PES; after groups grow, only the PES whose search radius
-    # changed are searched again, and only their PES-PES pairs are evaluated again.
-    radius = np.zeros(n_sites)
-    pi = pj = np.zeros(0, dtype=np.int64)
-    dist = np.zeros(0)
-    redo = pes_idx
-    for _round in range(len(pes_idx) + 1):
-        cases, owner = group_cases()
-        new_radius = np.zeros(n_sites)
-        new_radius[pes_idx] = _radius_of_cases(rs, cases)[owner[pes_idx]]
-        requery = redo[new_radius[redo] != radius[redo]] if _round else redo
-        radius = new_radius
-        if requery.size:
-            qi, qj, qd = pairs_within_radius(fp, requery, radius)
-            stale = np.isin(pi, requery)
-            pi = np.concatenate([pi[~stale], qi])
-            pj = np.concatenate([pj[~stale], qj])
-            dist = np.concatenate([dist[~stale], qd])
-        check = np.isin(pi, redo) if _round else np.ones(pi.shape, dtype=bool)
-        sel = check & is_pes[pj] & (owner[pi] != owner[pj])
-        if np.any(sel):
-            sel[sel] = dist[sel] <= _pair_radius(rs, cases, owner[pi[sel]], rel.es_attr[pj[sel]], rel.es_attr_list)
-        grew_sites: set[int] = set()
-        if np.any(sel):
-            row_pair, _rc, _rid, _q, _u, req, _t = evaluate(pi[sel], pj[sel], owner, cases)
-            required = np.zeros(int(sel.sum()))
-            np.maximum.at(required, row_pair, req)
-            close = dist[sel] < required
-            for a_, b_ in zip(pi[sel][close].tolist(), pj[sel][close].tolist(), strict=True):
-                if uf.union(a_, b_):
-                    grew_sites.update((a_, b_))
-        if not grew_sites:
+    # Only storage sites merge, by their inter-magazine distance (either way), to a
+    # fixpoint; after a group grows only its members search again, at its new NEQ.
+    joins: list[tuple[int, int, float, float, int, int]] = []
+    redo = st_idx
+    cell = None
+    for _round in range(len(st_idx) + 1):
+        if redo.size == 0:
             break
-        # every member of a group that grew has a new NEQ: search and evaluate it again
-        roots_now = uf.roots(pes_idx)
-        grown_roots = {uf.find(x) for x in grew_sites}
-        redo = pes_idx[np.isin(roots_now, list(grown_roots))]
-    cases, owner = group_cases()
+        cases, owner, _roots = group_cases()
+        radius = np.zeros(n_sites)
+        if storage_attr.any():
+            radius[st_idx] = _attr_caps(rs, rel, cases, owner[st_idx], cases.arrays()[2],
+                                        rel.pes_kind[st_idx])[:, storage_attr].max(axis=1)
+        if cell is None:  # about one storage site per cell
+            from depotsafe.kernels.geometry import site_bounds
+
+            bx0, by0, bx1, by1 = site_bounds(*fp.args()[:5])
+            w_ = float(bx1[st_idx].max() - bx0[st_idx].min()) if st_idx.size else 1.0
+            h_ = float(by1[st_idx].max() - by0[st_idx].min()) if st_idx.size else 1.0
+            cell = max(math.sqrt(max(w_ * h_, 1.0) / max(st_idx.size, 1)), 1e-3 * max(w_, h_, 1.0))
+        grew: set[int] = set()
+        # growing radii: near neighbours merge first, so that the members of a dense group
+        # are not paired with each other at the full radius (cells of one group are skipped)
+        r_full = float(radius[redo].max()) if redo.size else 0.0
+        r_pass = min(2.0 * cell, r_full)
+        while True:
+            label = np.arange(n_sites, dtype=np.int64)
+            label[pes_idx] = uf.roots(pes_idx)
+            rad = np.minimum(radius, r_pass)
+            qi, qj, qd = ka.pairs_other_label(redo, rad, label, st_idx, *fp.args(),
+                                              max(cell, 0.25 * float(np.median(rad[redo]))))
+            if qi.size:
+                row_pair, _rc, rid, _q, _u = _expand(rel, fp, bearings, qi, qj, owner[qi], cases)
+                if rid.size:
+                    req, term = required_distances(rel.table, rid, _q, _u)
+                    k, b = _first_per_key(row_pair, req, largest=True)
+                    close = qd[k] < req[b]
+                    k, b = k[close], b[close]
+                    joined = ka.union_pairs(uf.parent, qi[k], qj[k])
+                    for kk, bb in zip(k[joined].tolist(), b[joined].tolist(), strict=True):
+                        a_, b_ = int(qi[kk]), int(qj[kk])
+                        joins.append((a_, b_, float(qd[kk]), float(req[bb]), int(rid[bb]), int(term[bb])))
+                        grew.add(a_)
+            if r_pass >= r_full:
+                break
+            r_pass = min(4.0 * r_pass, r_full)
+        if not grew:
+            break
+        roots_now = uf.roots(st_idx)
+        grown_roots = np.unique(uf.roots(np.array(sorted(grew), dtype=np.int64)))
+        redo = st_idx[np.isin(roots_now, grown_roots)]
+    cases, owner, owner_root = group_cases()
+    n_owner = owner_root.size
     roots = uf.roots(pes_idx)
     groups_map: dict[int, list[int]] = {}
     for i, r in zip(pes_idx.tolist(), roots.tolist(), strict=True):
         groups_map.setdefault(r, []).append(i)
-    groups = [[depot.sites[m].id for m in mem] for mem in groups_map.values() if len(mem) > 1]
+    owner_members = [groups_map[int(r)] for r in owner_root.tolist()]
+    group_owners = np.array([o for o in range(n_owner) if len(owner_members[o]) > 1], dtype=np.int64)
+    ids = [s.id for s in depot.sites]
+    groups = [[ids[m] for m in owner_members[o]] for o in group_owners.tolist()]
+    group_pos = np.full(n_owner, -1, dtype=np.int64)
+    group_pos[group_owners] = np.arange(group_owners.size)
+    join_lists: list[list[dict[str, Any]]] = [[] for _ in groups]
+    for a_, b_, d_, imd, rid_, term_ in joins:
+        t = rel.rules[rid_].terms[term_]
+        join_lists[group_pos[owner[a_]]].append({"a": ids[a_], "b": ids[b_], "distance_m": d_, "imd_m": imd,
+                                                 "rule": t.code, "rule_label": t.label, "source": t.source})
+    aggregations = [{"id": f"G{k + 1}", "members": g, "joins": j}
+                    for k, (g, j) in enumerate(zip(groups, join_lists, strict=True))]
     if groups:
         notes.append(
-            "Storehouses closer than their inter-magazine distance count as one site with the aggregated NEQ "
-            "(AASTP-1 §1.3.2.3, decision 14): " + "; ".join("+".join(g) for g in groups)
+            "Storage sites closer than their inter-magazine distance count as one site with the aggregated NEQ "
+            "(AASTP-1 §1.3.2.3 b), decision 14): " + "; ".join("+".join(g) for g in groups)
         )
 
-    # ---------------------------------------------- every pair
+    # ---------------------------------------------- outward pairs
     tick(0.3, "pairs")
-    order = np.lexsort((pj, pi))
-    pi, pj, dist = pi[order], pj[order], dist[order]
-    # keep the pairs closer than the largest distance any rule could require between them
-    keep = dist <= _pair_radius(rs, cases, owner[pi], rel.es_attr[pj], rel.es_attr_list)
+    cases2 = _scaled(cases, 2.0)
+    lone = pes_idx[np.array([len(owner_members[owner[i]]) == 1 for i in pes_idx.tolist()], dtype=bool)] \
+        if pes_idx.size else pes_idx
+    r2_owner = _radius_of_cases(rs, cases2)
+    # each lone PES: as far as its own kind could require anything of each kind of ES at 2 x NEQ
+    lone_caps2 = _caps_initial(rs, rel, cases, owner[lone], rel.pes_kind[lone])
+    radius2 = np.zeros(n_sites)
+    radius2[lone] = lone_caps2.max(axis=1) if lone.size else 0.0
+    pi, pj, dist = pairs_within_radius(fp, lone, radius2)
+    lone_pos = np.full(n_sites, -1, dtype=np.int64)
+    lone_pos[lone] = np.arange(lone.size)
+    keep = dist <= lone_caps2[lone_pos[pi], rel.es_attr[pj]] if pi.size else np.zeros(0, dtype=bool)
     pi, pj, dist = pi[keep], pj[keep], dist[keep]
+    p_owner = owner[pi]
+
+    # groups: the exposed sites around each group, the nearest member and every member's relation
+    g_rows = _ClassRows.concat([])
+    g_cand_owner = g_cand_es = g_dmin = g_near = np.zeros(0, dtype=np.int64)
+    if group_owners.size:
+        gstart = np.concatenate([[0], np.cumsum([len(owner_members[o]) for o in group_owners])]).astype(np.int64)
+        gmembers = np.array([m for o in group_owners.tolist() for m in owner_members[o]], dtype=np.int64)
+
+        def group_view(radius_g: np.ndarray) -> tuple[np.ndarray, ...]:
+            from depotsafe.kernels.geometry import site_bounds
+
+            bx0, by0, bx1, by1 = site_bounds(*fp.args()[:5])
+            qx0 = np.minimum.reduceat(bx0[gmembers], gstart[:-1])
+            qy0 = np.minimum.reduceat(by0[gmembers], gstart[:-1])
+            qx1 = np.maximum.reduceat(bx1[gmembers], gstart[:-1])
+            qy1 = np.maximum.reduceat(by1[gmembers], gstart[:-1])
+            cq, cj = ka.box_candidates(qx0, qy0, qx1, qy1, radius_g, *fp.args()[:5],
+                                       float(default_cell_m_all(fp)))
+            root_all = np.arange(n_sites, dtype=np.int64)
+            root_all[pes_idx] = roots
+            ok = root_all[cj] != owner_root[group_owners[cq]]
+            cq, cj = cq[ok], cj[ok]
+            dmin, near, rc, rk = ka.group_outward(
+                cq, cj, gstart, gmembers, rel.pes_kind, rel.ec, bearings, FRONT_HALF_ANGLE_DEG,
+                FRONT_HALF_ANGLE_HD12_DEG, REAR_HALF_ANGLE_DEG, SECTOR_TOL_M, len(rel.kind_names), *fp.args())
+            return cq, cj, dmin, near, rc, rk
+
+        gq, g_cand_es, g_dmin, g_near, g_rc, g_rk = group_view(r2_owner[group_owners])
+        g_cand_owner = group_owners[gq]
+
+        def to_class_rows(cand_owner, cand_es, dmin, rc, rk) -> _ClassRows:
+            kind_, s60, s12, em = _decode_keys(rk)
+            o = cand_owner[rc]
+            j = cand_es[rc]
+            w1 = np.flatnonzero(rel.ec_kind[kind_])
+            cat = np.concatenate
+            return _ClassRows(
+                owner=cat([o, o[w1]]), pk=cat([kind_, kind_[w1]]),
+                w=cat([np.zeros(rc.size, dtype=np.int64), np.ones(w1.size, dtype=np.int64)]),
+                pm=cat([s60, s12[w1]]), em=cat([em, em[w1]]), ea=cat([rel.es_attr[j], rel.es_attr[j][w1]]),
+                dist=cat([dmin[rc], dmin[rc][w1]]), es=cat([j, j[w1]]))
+
+        g_rows = to_class_rows(g_cand_owner, g_cand_es, g_dmin, g_rc, g_rk)
+    else:
+        g_rc = g_rk = np.zeros(0, dtype=np.int64)
+
     tick(0.45, "required distances")
-    row_pair, row_case, rid, rq, ru, req, term = evaluate(pi, pj, owner, cases)
-    n_pairs = pi.shape[0]
-    required = np.zeros(n_pairs)
-    pair_rule = np.full(n_pairs, -1, dtype=np.int64)
-    pair_term = np.full(n_pairs, -1, dtype=np.int64)
-    pair_div = np.zeros(n_pairs, dtype=np.int64)
-    keys, best = _first_per_key(row_pair, req, largest=True)
+    # lone PES: rows of each pair
+    row_pair, row_case, rid, rq, ru = _expand(rel, fp, bearings, pi, pj, p_owner, cases)
+    # groups: rows of each (group, ES) from its members' distinct relations
+    g_kind, g_s60, g_s12, g_em = _decode_keys(g_rk)
+    gr_item, gr_case, gr_rid, gr_q, gr_u = _expand_masks(
+        rel, cases, g_cand_owner[g_rc], g_kind, g_s60, g_s12, g_em, rel.es_attr[g_cand_es[g_rc]])
+    g_item_cand = g_rc
+    n_lone = pi.size
+    all_pair = np.concatenate([row_pair, n_lone + g_item_cand[gr_item]])
+    all_rid = np.concatenate([rid, gr_rid])
+    all_q = np.concatenate([rq, gr_q])
+    all_u = np.concatenate([ru, gr_u])
+    all_case = np.concatenate([row_case, gr_case])
+    n_all = n_lone + g_cand_owner.size
+    c_pes = np.concatenate([pi, g_near]).astype(np.int64)
+    c_es = np.concatenate([pj, g_cand_es]).astype(np.int64)
+    c_dist = np.concatenate([dist, g_dmin]).astype(np.float64)
+    c_owner = np.concatenate([p_owner, g_cand_owner]).astype(np.int64)
+    if all_rid.size:
+        req, term = required_distances(rel.table, all_rid, all_q, all_u)
+        req2, _t2 = required_distances(rel.table, all_rid, 2.0 * all_q, all_u)
+    else:
+        req = req2 = np.zeros(0)
+        term = np.zeros(0, dtype=np.int64)
+    required = np.zeros(n_all)
+    required2 = np.zeros(n_all)
+    pair_rule = np.full(n_all, -1, dtype=np.int64)
+    pair_term = np.full(n_all, -1, dtype=np.int64)
+    pair_div = np.zeros(n_all, dtype=np.int64)
+    keys, best = _first_per_key(all_pair, req, largest=True)
     required[keys] = req[best]
     has_rule = req[best] > 0
-    pair_rule[keys[has_rule]] = rid[best][has_rule]
+    pair_rule[keys[has_rule]] = all_rid[best][has_rule]
     pair_term[keys[has_rule]] = term[best][has_rule]
     _start, ctype, _q, _u = cases.arrays()
-    pair_div[keys] = ctype[row_case[best]]
-    aggregated = owner[pi] == owner[pj]
+    pair_div[keys] = ctype[all_case[best]]
+    if all_pair.size:
+        np.maximum.at(required2, all_pair, req2)
+    listed = c_dist < required2  # violations and near misses (DESIGN.md)
+    order = np.lexsort((c_es, c_pes))
+    order = order[listed[order]]
+    result_pairs = {
+        "pes": c_pes[order], "es": c_es[order], "dist": c_dist[order], "req": required[order],
+        "rule": pair_rule[order], "term": pair_term[order], "div": pair_div[order], "owner": c_owner[order],
+    }
+    fail_owner = np.zeros(n_owner, dtype=bool)
+    failing = c_dist < required
+    np.logical_or.at(fail_owner, c_owner[failing], True)
+    ratio = np.where(required > 0, c_dist / np.where(required > 0, required, 1.0), np.inf)
+    worst_keys, worst_rows = _first_per_key(c_owner, ratio, largest=False)
+    worst_es = {int(o): int(c_es[r]) for o, r in zip(worst_keys, worst_rows, strict=True)
+                if math.isfinite(ratio[r])}
 
-    # ---------------------------------------------- licences and verdicts
+    # ---------------------------------------------- licences and headroom
     tick(0.6, "licences")
-    lim_rows = max_neqs(rel.table, rid, dist[row_pair], ru)[0] if rid.size else np.zeros(0)
-    sites_out = _sites(depot, rs, rel, stock, fp, bearings, pes_idx, owner, cases, pi, pj, dist, required,
-                       row_pair, row_case, lim_rows, groups_map, roots, licences)
+    lic, labels = _licence_owners(rs, stock, owner_members, with_licences=licences)
+    lone_owner = owner[lone]
+    lone_rows = _ClassRows.concat([])
+    # One search, as far as each class's own rule could require at the licence ceiling (or at
+    # twice the NEQ held, if more): no ES beyond can limit below the ceiling, and a class stops
+    # at its nearest ES as soon as that is found.
+    ceiling = rs.licence_ceiling_kg
+    first_caps = None
+    if lone.size:
+        _s0, _c0, q0, _u0 = cases.arrays()
+        first_caps = _class_caps(rs, rel, lone, lone_owner, [
+            (cases, np.maximum(2.0 * q0, ceiling)), (lic, np.full(len(lic.q), ceiling))])
+        lone_rows = _class_search(rs, rel, ka, fp, bearings, lone, lone_owner, cases, lic, first_caps)
+    rows = _ClassRows.concat([lone_rows, g_rows])
+    lic_limit, lic_es = _limits(rel, rows, lic, n_owner)
+    head_limit, head_es = _limits(rel, rows, cases, n_owner)
+    if group_owners.size:
+        need_g = _caps_from_limits(rs, rel, cases, lic, head_limit, lic_limit, group_owners).max(axis=1)
+        more_g = np.flatnonzero(need_g > r2_owner[group_owners] + 1e-9)
+        if more_g.size:
+            rg = r2_owner[group_owners].copy()
+            rg[more_g] = need_g[more_g]
+            gq, ge, gd, _gn, rc, rk = group_view(rg)
+            g_rows = to_class_rows(group_owners[gq], ge, gd, rc, rk)
+    rows = _ClassRows.concat([lone_rows, g_rows])
+    lic_limit, lic_es = _limits(rel, rows, lic, n_owner)
+    head_limit, head_es = _limits(rel, rows, cases, n_owner)
+
+    sites_out = _sites(depot, rs, stock, pes_idx, owner, owner_members, cases, lic, labels, lic_limit, lic_es,
+                       head_limit, head_es, fail_owner, worst_es, licences, group_pos)
     tick(1.0, "done")
     return CheckResult(
-        depot=depot, rule_set=rs, pair_pes=pi, pair_es=pj, pair_distance_m=dist, pair_required_m=required,
-        pair_rule_id=pair_rule, pair_term=pair_term, pair_division=pair_div, pair_aggregated=aggregated,
-        rules=rel.rules, case_types=cases.types, site_builder=sites_out, groups=groups, notes=notes,
-        n_storehouses=int(pes_idx.size), n_incompatible=sum(1 for i in pes_idx.tolist() if not stock[int(i)].compatible),
+        depot=depot, rule_set=rs, pair_pes=result_pairs["pes"], pair_es=result_pairs["es"],
+        pair_distance_m=result_pairs["dist"], pair_required_m=result_pairs["req"],
+        pair_rule_id=result_pairs["rule"], pair_term=result_pairs["term"], pair_division=result_pairs["div"],
+        pair_aggregated=group_pos[result_pairs["owner"]] >= 0, pair_group=group_pos[result_pairs["owner"]],
+        rules=rel.rules, case_types=cases.types, site_builder=sites_out, groups=groups, aggregations=aggregations,
+        notes=notes, n_storehouses=int(pes_idx.size),
+        n_incompatible=sum(1 for i in pes_idx.tolist() if not stock[int(i)].compatible),
     )
 
 
-def _licence_owners(rs: RuleSet, stock: dict[int, SiteStock], pes_idx: np.ndarray) -> tuple[_Cases, list[list[str]]]:
-    """One owner per PES: a case per licence division (q is a placeholder)."""
+def default_cell_m_all(fp: Any) -> float:
+    """Grid cell of a box query over every site [m]: about one site per cell."""
+    from depotsafe.kernels.geometry import site_bounds
+
+    bx0, by0, bx1, by1 = site_bounds(*fp.args()[:5])
+    n = max(fp.n_sites, 1)
+    w = float(bx1.max() - bx0.min()) if n else 1.0
+    h = float(by1.max() - by0.min()) if n else 1.0
+    cell = max(math.sqrt(max(w * h, 1.0) / n), 1e-3 * max(w, h, 1.0))
+    while (w / cell + 1) * (h / cell + 1) > 4 * n + 16:
+        cell *= 1.5
+    return cell
+
+
+def _licence_owners(
+    rs: RuleSet, stock: dict[int, SiteStock], owner_members: list[list[int]], with_licences: bool = True,
+) -> tuple[_Cases, list[list[str]]]:
+    """One licence owner per owner (group or lone PES): a case per licence division (q is a placeholder)."""
     labels = []
     owners = []
     types = {div: CaseType(div, ("3A", "3B") if div == "1.3" else ()) for div in LICENCE_DIVISIONS}
     plain = [div for div in LICENCE_DIVISIONS if div in rs.divisions and div != "1.6"]
-    for i in pes_idx.tolist():
-        unit16 = max((ln.unit_neq_kg or 0.0 for ln in stock[i].lines if ln.hd == "1.6"), default=0.0)
-        lab = plain + (["1.6"] if unit16 > 0 and "1.6" in rs.divisions else [])
-        owners.append([(types[d], 1.0, unit16) for d in lab])
-        labels.append(lab)
+    made: dict[tuple[bool, float], tuple[list[tuple[CaseType, float, float]], list[str]]] = {}
+    for members in owner_members:
+        if not with_licences:
+            owners.append([])
+            labels.append([])
+            continue
+        unit16 = max((ln.unit_neq_kg or 0.0 for i in members for ln in stock[i].lines if ln.hd == "1.6"),
+                     default=0.0)
+        key = (unit16 > 0 and "1.6" in rs.divisions, unit16)
+        got = made.get(key)
+        if got is None:
+            lab = plain + (["1.6"] if key[0] else [])
+            got = made[key] = ([(types[d], 1.0, unit16) for d in lab], lab)
+        owners.append(got[0])
+        labels.append(got[1])
     return _Cases.from_lists(owners), labels
 
 
+def _caps_initial(
+    rs: RuleSet, rel: _Relations, cases: _Cases, owners: np.ndarray, owner_kind: np.ndarray | None = None,
+) -> np.ndarray:
+    """First search caps per (owner, ES attributes): the envelope at twice the NEQ held [m]."""
+    _s, _c, q, _u = cases.arrays()
+    return _attr_caps(rs, rel, cases, owners, 2.0 * q, owner_kind)
+
+
+def _caps_from_limits(
+    rs: RuleSet, rel: _Relations, cases: _Cases, lic: _Cases, head_limit: np.ndarray, lic_limit: np.ndarray,
+    owners: np.ndarray, owner_kind: np.ndarray | None = None,
+) -> np.ndarray:
+    """Caps per (owner, ES attributes) beyond which no ES can limit below the limits found [m].
+
+    An ES of attributes a farther than the envelope of a at limit L cannot allow
+    less than L (distances never fall as NEQ grows, decision 5).  Limits above
+    the licence ceiling count as the ceiling.
+    """
+    ceiling = rs.licence_ceiling_kg
+    out = _attr_caps(rs, rel, cases, owners, np.minimum(head_limit, ceiling), owner_kind)
+    if lic.ctype:
+        out = np.maximum(out, _attr_caps(rs, rel, lic, owners, np.minimum(lic_limit, ceiling), owner_kind))
+    return out
+
+
+def _attr_cells(rel: _Relations, fp: Any) -> np.ndarray:
+    """Grid cell per ES attribute set: about one site per cell [m]."""
+    from depotsafe.kernels.geometry import site_bounds
+
+    bx0, by0, bx1, by1 = site_bounds(*fp.args()[:5])
+    out = np.ones(len(rel.es_attr_list))
+    for a in range(out.size):
+        sel = rel.es_attr == a
+        n = int(sel.sum())
+        if n == 0:
+            continue
+        w = float(bx1[sel].max() - bx0[sel].min())
+        h = float(by1[sel].max() - by0[sel].min())
+        cell = max(math.sqrt(max(w * h, 1.0) / n), 1e-3 * max(w, h, 1.0), 1.0)
+        while (w / cell + 1) * (h / cell + 1) > 4 * n + 16:
+            cell *= 1.5
+        out[a] = cell
+    return out
+
+
+_FACE_OF = (None, "front", "side", "rear")
+
+
+def _class_caps(
+    rs: RuleSet, rel: _Relations, sites: np.ndarray, site_owner: np.ndarray,
+    sources: list[tuple[_Cases, np.ndarray]],
+) -> np.ndarray:
+    """(len(sites), n_attr * 32): per class of relation (columns of kernels.aggregate.class_nearest),
+    the largest distance its own rule requires at the NEQ given per case [m] (0: class unused).
+
+    An ES of that class farther than this cannot allow less than that NEQ (distances never
+    fall as NEQ grows, decision 5; read at the next grid point above).
+    """
+    n_attr = len(rel.es_attr_list)
+    ncol = n_attr * 32
+    out = np.zeros((sites.size, ncol))
+    pk_s = rel.pes_kind[sites]
+    n_k = len(rel.kind_names)
+    attr_ec = [kinds()[a[0]].earth_covered for a in rel.es_attr_list]
+    for cases, neq in sources:
+        start, ctype, _q, u = cases.arrays()
+        counts = start[site_owner + 1] - start[site_owner]
+        row_s = np.repeat(np.arange(sites.size), counts)
+        first = np.cumsum(counts) - counts
+        row_c = start[site_owner][row_s] + (np.arange(int(counts.sum())) - np.repeat(first, counts))
+        for t, ct in enumerate(cases.types):
+            sel = np.flatnonzero(ctype[row_c] == t)
+            if sel.size == 0:
+                continue
+            t2 = _is_table2(rs, ct)
+            key_of = np.zeros((n_k, ncol), dtype=np.int64)  # 0: a zero row
+            rids = []
+            for kc in np.unique(pk_s[row_s[sel]]).tolist():
+                pec = bool(rel.ec_kind[kc])
+                w = 1 if (t2 and pec) else 0
+                for a, attr in enumerate(rel.es_attr_list):
+                    for sct in (1, 2, 3) if pec else (0,):
+                        for e in (1, 2, 3) if attr_ec[a] else (0,):
+                            try:
+                                rid = rel.rule_id(ct, rel.kind_names[kc], _FACE_OF[sct], attr, _FACE_OF[e])
+                            except InputError:
+                                continue
+                            rids.append(rid)
+                            key_of[kc, a * 32 + w * 16 + sct * 4 + e] = len(rids)
+            if not rids:
+                continue
+            n_q = _Q_GRID.size
+            ids = np.repeat(np.asarray(rids, dtype=np.int64), n_q)
+            qg = np.tile(_Q_GRID, len(rids))
+            d, _ = required_distances(rel.table, ids, qg, qg)
+            table = np.vstack([np.zeros(n_q), d.reshape(len(rids), n_q)])
+            c = row_c[sel]
+            gi = _grid_index(np.maximum(neq[c], u[c]))
+            cols = np.flatnonzero(key_of.any(axis=0))  # the classes some kind of PES here can have
+            vals = table[key_of[:, cols][pk_s[row_s[sel]]], gi[:, None]]
+            sub = np.zeros((sites.size, cols.size))
+            _max_rows_into(sub, row_s[sel], vals)
+            out[:, cols] = np.maximum(out[:, cols], sub)
+    return np.where(out > 0, out * (1 + 1e-9) + 1e-6, 0.0)
+
+
+_CLASS_BLOCK = 8192
+
+
+def _class_search(
+    rs: RuleSet, rel: _Relations, ka: Any, fp: Any, bearings: np.ndarray, sites: np.ndarray,
+    site_owner: np.ndarray, cases: _Cases, lic: _Cases, cap: np.ndarray | None,
+) -> _ClassRows:
+    """For each lone PES: the nearest ES of every class of relation within its caps.
+
+    Within one class (ES attributes, PES sector, ES face) the rule is the same, and
+    the quantity it allows grows with the distance: the nearest ES of the class is
+    the one that limits (every ES touching two sectors counts in both).
+    """
+    if cap is None:
+        cap = _class_caps(rs, rel, sites, site_owner, [(cases, 2.0 * cases.arrays()[2])])
+    n_attr = len(rel.es_attr_list)
+    attr_ec = np.array([kinds()[a[0]].earth_covered for a in rel.es_attr_list], dtype=bool)
+    grids = ka.attribute_grids(rel.es_attr, n_attr, *fp.args()[:5], _attr_cells(rel, fp))
+    bear = np.where(np.isfinite(bearings), bearings, 0.0)
+    parts = []
+    bits = np.array([0, 1, 2, 4], dtype=np.int64)
+    for b0 in range(0, sites.size, _CLASS_BLOCK):
+        blk = slice(b0, b0 + _CLASS_BLOCK)
+        best_d, best_j = ka.class_nearest(
+            np.ascontiguousarray(sites[blk], dtype=np.int64), np.ascontiguousarray(cap[blk], dtype=np.float64),
+            attr_ec, rel.ec, bear, FRONT_HALF_ANGLE_DEG, FRONT_HALF_ANGLE_HD12_DEG,
+            REAR_HALF_ANGLE_DEG, SECTOR_TOL_M, *grids, *fp.args())
+        k, col = np.nonzero(best_j >= 0)
+        a = col // 32
+        site = sites[blk][k]
+        parts.append(_ClassRows(
+            owner=site_owner[blk][k], pk=rel.pes_kind[site], w=(col % 32) // 16, pm=bits[(col % 16) // 4],
+            em=bits[col % 4], ea=a.astype(np.int64), dist=best_d[k, col], es=best_j[k, col]))
+    return _ClassRows.concat(parts)
+
+
 def _sites(
-    depot: Depot, rs: RuleSet, rel: _Relations, stock: dict[int, SiteStock], fp: Any, bearings: np.ndarray,
-    pes_idx: np.ndarray, owner: np.ndarray, cases: _Cases, pi: np.ndarray, pj: np.ndarray, dist: np.ndarray,
-    required: np.ndarray, row_pair: np.ndarray, row_case: np.ndarray, lim_rows: np.ndarray,
-    groups_map: dict[int, list[int]], roots: np.ndarray, with_licences: bool = True,
+    depot: Depot, rs: RuleSet, stock: dict[int, SiteStock], pes_idx: np.ndarray, owner: np.ndarray,
+    owner_members: list[list[int]], cases: _Cases, lic: _Cases, labels: list[list[str]], lic_limit: np.ndarray,
+    lic_es: np.ndarray, head_limit: np.ndarray, head_es: np.ndarray, fail_owner: np.ndarray,
+    worst_es: dict[int, int], with_licences: bool, group_pos: np.ndarray,
 ) -> Callable[[], list[dict[str, Any]]]:
-    n_sites = len(depot.sites)
+    """The per-site records (built on first use: a large depot may only be streamed)."""
     ids = [s.id for s in depot.sites]
-    n_pes = pes_idx.size
-    pes_pos = np.full(n_sites, -1, dtype=np.int64)
-    pes_pos[pes_idx] = np.arange(n_pes)
-
-    # --- licences (each HD in isolation): the smallest limit over every ES.  A first
-    # bound comes from the pairs of the check itself; then each division searches as far
-    # as the envelope says an ES of each kind could still limit more, up to the licence
-    # ceiling of the rule set.
-    lic, labels = _licence_owners(rs, stock, pes_idx)
-    if not with_licences:
-        lic, labels = _Cases.from_lists([[] for _ in range(n_pes)]), [[] for _ in range(n_pes)]
-    lstart, lctype, _lq, lu = lic.arrays()
-    n_lic = lctype.size
-    limit = np.full(n_lic, np.inf)
-    limiting = np.full(n_lic, -1, dtype=np.int64)
-    row_p, row_c, rid, _q, ru = _expand(rel, fp, bearings, pi, pj, pes_pos[pi], lic)
-    if rid.size:
-        lim = max_neqs(rel.table, rid, dist[row_p], ru)[0]
-        k, b = _first_per_key(row_c, lim, largest=False)
-        limit[k] = lim[b]
-        limiting[k] = pj[row_p[b]]
-    at_least = np.zeros(n_lic, dtype=bool)
-    for t, ct in enumerate(lic.types):
-        rows = np.flatnonzero(lctype == t)  # one licence case per PES holding it
-        owners = np.repeat(np.arange(n_pes), np.diff(lstart))[rows]
-        _licence_search(rs, rel, fp, bearings, pes_idx[owners], ct, lu[rows], rows, limit, limiting,
-                        _depot_diameter(fp))
-        # at or above the ceiling: "at least" the ceiling, unless no rule grows with the
-        # NEQ beyond it (the envelope is flat), which is "unlimited"
-        _i, env = _envelopes(rs, ct)
-        grows = env.max(axis=0)[-1] > float(search_radius_m(rs, ct, np.array([rs.licence_ceiling_kg]))[0])
-        big = rows[limit[rows] >= rs.licence_ceiling_kg]
-        if grows:
-            at_least[big] = True
-            limit[big] = rs.licence_ceiling_kg
-
-    # --- headroom of the actual (aggregated) stock: per PES and case, the smallest limit
-    # key (PES, its own case): the case index within the owner is small (a few cases per site)
-    c_start = np.asarray(cases.start, dtype=np.int64)
-    n_local = max(1, int(np.diff(c_start).max())) if c_start.size > 1 else 1
-    if row_pair.size:
-        row_pes = pi[row_pair]
-        hk = pes_pos[row_pes] * n_local + (row_case - c_start[owner[row_pes]])
-    else:
-        hk = np.zeros(0, dtype=np.int64)
-    hkeys, hbest = _first_per_key(hk, lim_rows, largest=False)
-    head_lim = dict(zip(hkeys.tolist(), lim_rows[hbest].tolist(), strict=True))
-    head_es = dict(zip(hkeys.tolist(), pj[row_pair[hbest]].tolist(), strict=True))
-    # --- verdict of each PES: all its pairs; the limiting ES has the smallest distance/required
-    ratio = np.where(required > 0, dist / np.where(required > 0, required, 1.0), np.inf)
-    fail = dist < required
-    pes_fail = np.zeros(n_sites, dtype=bool)
-    np.logical_or.at(pes_fail, pi, fail)
-    rkeys, rbest = _first_per_key(pi, ratio, largest=False)
-    worst_es = dict(zip(rkeys.tolist(), pj[rbest].tolist(), strict=True))
-    worst_ratio = dict(zip(rkeys.tolist(), ratio[rbest].tolist(), strict=True))
-
+    lstart, lctype, _lq, _lu = lic.arrays()
     start, ctype, cq, _cu = cases.arrays()
-    root_of = dict(zip(pes_idx.tolist(), roots.tolist(), strict=True))
+    ceiling = rs.licence_ceiling_kg
+    at_least_type: dict[CaseType, bool] = {}
+
+    def grows(ct: CaseType) -> bool:
+        """Whether some rule of this case type still grows beyond the licence ceiling."""
+        if ct not in at_least_type:
+            _i, env = _envelopes(rs, ct)
+            at_least_type[ct] = env.max(axis=0)[-1] > float(search_radius_m(rs, ct, np.array([ceiling]))[0])
+        return at_least_type[ct]
+
+    grows_case = [grows(ct) for ct in cases.types]
+    grows_lic = [grows(ct) for ct in lic.types]
+
+    def owner_record(o: int) -> dict[str, Any]:
+        head = []
+        for c in range(int(start[o]), int(start[o + 1])):
+            lim = float(head_limit[c])
+            least = False
+            if lim >= ceiling and grows_case[int(ctype[c])]:
+                lim, least = ceiling, True  # ES beyond the ceiling's distances are not searched
+            head.append({
+                "hd": cases.types[int(ctype[c])].division,
+                "neq_kg": float(cq[c]),
+                "max_neq_kg": None if math.isinf(lim) else lim,
+                "headroom_kg": None if math.isinf(lim) else lim - float(cq[c]),
+                "limiting_es": ids[int(head_es[c])] if head_es[c] >= 0 and not math.isinf(lim) and not least
+                else None,
+                "max_neq_at_least": least,
+            })
+        lic_vals, lic_least, lic_lim_es = {}, {}, {}
+        for c in range(int(lstart[o]), int(lstart[o + 1])):
+            d = labels[o][c - int(lstart[o])]
+            v = float(lic_limit[c])
+            least = False
+            if v >= ceiling and grows_lic[int(lctype[c])]:
+                v, least = ceiling, True
+            lic_vals[d] = v
+            lic_least[d] = least
+            lic_lim_es[d] = ids[int(lic_es[c])] if lic_es[c] >= 0 and math.isfinite(v) else None
+        limiting = worst_es.get(o)
+        if limiting is None and head:
+            ratios = [(h["max_neq_kg"] / h["neq_kg"], h["limiting_es"]) for h in head
+                      if h["max_neq_kg"] is not None and h["neq_kg"] > 0 and h["limiting_es"]]
+            limiting_id = min(ratios)[1] if ratios else None
+        else:
+            limiting_id = ids[limiting] if limiting is not None else None
+        return {
+            "licence_limit_kg": {d: (None if math.isinf(v) else v) for d, v in lic_vals.items()},
+            "licence_unlimited": {d: math.isinf(v) for d, v in lic_vals.items()},
+            "licence_at_least": lic_least,
+            "limiting_es": lic_lim_es,
+            "mixed_stock": {"compliant": not bool(fail_owner[o]), "limiting_es": limiting_id, "cases": head},
+        }
+
+    member_ids: dict[int, list[str]] = {}
+    group_neq: dict[int, dict[str, float]] = {}
 
     def build() -> list[dict[str, Any]]:
-        """The per-site records (built on first use: a large depot may only be streamed)."""
         out = []
-        for p, i in enumerate(pes_idx.tolist()):
+        cache: dict[int, dict[str, Any]] = {}
+        for i in pes_idx.tolist():
             s = stock[i]
             o = int(owner[i])
-            head = []
-            for c in range(int(start[o]), int(start[o + 1])):
-                key = p * n_local + (c - int(start[o]))
-                lim = head_lim.get(key, math.inf)
-                head.append({
-                    "hd": cases.types[int(ctype[c])].division,
-                    "neq_kg": float(cq[c]),
-                    "max_neq_kg": None if math.isinf(lim) else lim,
-                    "headroom_kg": None if math.isinf(lim) else lim - float(cq[c]),
-                    "limiting_es": ids[head_es[key]] if key in head_es and not math.isinf(lim) else None,
-                })
-            lic_vals = {labels[p][c - int(lstart[p])]: float(limit[c]) for c in range(int(lstart[p]), int(lstart[p + 1]))}
-            lic_least = {labels[p][c - int(lstart[p])]: bool(at_least[c]) for c in range(int(lstart[p]), int(lstart[p + 1]))}
-            lic_es = {labels[p][c - int(lstart[p])]: (ids[int(limiting[c])] if limiting[c] >= 0 and math.isfinite(limit[c])
-                                                       else None) for c in range(int(lstart[p]), int(lstart[p + 1]))}
-            members = groups_map[root_of[i]]
-            out.append({
+            rec = cache.get(o)
+            if rec is None:
+                rec = cache[o] = owner_record(o)
+            members = owner_members[o]
+            grouped = len(members) > 1
+            if grouped and o not in member_ids:
+                member_ids[o] = [ids[m] for m in members]  # one list per group, shared by its members
+            site = {
                 "id": ids[i],
                 "kind": depot.sites[i].kind,
                 "neq_kg": s.neq_by_division,
-                "licence_limit_kg": {d: (None if math.isinf(v) else v) for d, v in lic_vals.items()},
-                "licence_unlimited": {d: math.isinf(v) for d, v in lic_vals.items()},
-                "licence_at_least": lic_least,
-                "limiting_es": lic_es,
-                "mixed_stock": {
-                    "compliant": not bool(pes_fail[i]),
-                    "limiting_es": ids[worst_es[i]] if i in worst_es and math.isfinite(worst_ratio[i]) else None,
-                    "cases": head,
-                },
+                **rec,
                 "compatibility": {"compatible": s.compatible, "conflicts": s.conflicts, "conditions": s.conditions},
-                "aggregation_group": [ids[m] for m in members] if len(members) > 1 else [],
-            })
+                "aggregation_group": member_ids[o] if grouped else [],
+                # the licence, the limits and the verdict above are those of the whole group
+                "licence_applies_to": "group" if grouped else "site",
+            }
+            if grouped:
+                site["group_id"] = f"G{int(group_pos[o]) + 1}"
+                if o not in group_neq:
+                    tot: dict[str, float] = {}
+                    for m in members:
+                        for d, v in stock[m].neq_by_division.items():
+                            tot[d] = tot.get(d, 0.0) + v
+                    group_neq[o] = tot
+                site["group_neq_kg"] = group_neq[o]
+            out.append(site)
         return out
 
+    _ = with_licences
     return build
 
 
-def _licence_search(
-    rs: RuleSet, rel: _Relations, fp: Any, bearings: np.ndarray, sites: np.ndarray, ct: CaseType,
-    unit: np.ndarray, rows: np.ndarray, limit: np.ndarray, limiting: np.ndarray, diameter: float,
-) -> None:
-    """Lower ``limit[rows]`` (one licence case of ``ct`` per site) to its final value.
-
-    An ES of kind c at distance d cannot limit below L when d exceeds what any rule
-    could require of kind c at L (the envelope); so each round searches every site
-    within the envelope at the current limit, until the limits stop moving.
-    """
-    ceiling = rs.licence_ceiling_kg
-    searched = np.zeros(sites.size)
-    todo = np.arange(sites.size)
-    for _round in range(8):
-        need = np.minimum(
-            search_radius_m(rs, ct, np.maximum(np.minimum(limit[rows], ceiling), unit)), diameter
-        )
-        todo = np.flatnonzero(need > searched + 1e-9)
-        if todo.size == 0:
-            return
-        radius = np.zeros(len(rel.pes_kind))
-        radius[sites[todo]] = need[todo]
-        li, lj, ld = pairs_within_radius(fp, sites[todo], radius)
-        pos = np.full(len(rel.pes_kind), -1, dtype=np.int64)
-        pos[sites[todo]] = todo
-        owner = pos[li]
-        cases = _Cases.one_each(ct, np.minimum(limit[rows], ceiling), unit)
-        keep = ld <= _pair_radius(rs, cases, owner, rel.es_attr[lj], rel.es_attr_list)
-        li, lj, ld, owner = li[keep], lj[keep], ld[keep], owner[keep]
-        row_p, _row_c, rid, _q, ru = _expand(rel, fp, bearings, li, lj, owner, cases)
-        if rid.size:
-            lim = max_neqs(rel.table, rid, ld[row_p], ru)[0]
-            k, b = _first_per_key(owner[row_p], lim, largest=False)
-            better = lim[b] < limit[rows[k]]
-            limit[rows[k[better]]] = lim[b][better]
-            limiting[rows[k[better]]] = lj[row_p[b][better]]
-        searched[todo] = need[todo]
+GROUP_INLINE_MAX = 100
+"""In JSON, a group of more members than this is named by its id ("G1") in pair and site
+records instead of listing its members again (its members are listed once, in
+``aggregations``): the output stays bounded by sites + pairs."""
 
 
-def _depot_diameter(fp: Any) -> float:
-    xs = np.concatenate([fp.x0, fp.x1])
-    ys = np.concatenate([fp.y0, fp.y1])
-    if xs.size == 0:
-        return 0.0
-    return float(math.hypot(xs.max() - xs.min(), ys.max() - ys.min())) + 1.0
+def compact_group_refs(record: dict[str, Any]) -> dict[str, Any]:
+    """A pair or site record for JSON: a large group's member list replaced by its id."""
+    for key in ("group", "aggregation_group"):
+        members = record.get(key)
+        if members is not None and len(members) > GROUP_INLINE_MAX:
+            record = {**record, key: record.get("group_id", "")}
+    return record
 
 
 __all__ = ["FACES", "CaseType", "CheckResult", "check_depot", "search_radius_m"]

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 import shapely
 from shapely.geometry import mapping
 
-from depotsafe.check import CheckResult, _cases_of
+from depotsafe.check import CheckResult, _cases_of, compact_group_refs
 from depotsafe.errors import InputError
 from depotsafe.explosives import parse_stock_entry
 from depotsafe.kinds import kinds
@@ -28,7 +28,7 @@ from depotsafe.qd import FACES, Relation, required_distance_m, resolve_rule
 
 PAIR_COLUMNS = (
     "pes", "es", "hd", "pes_kind", "pes_face", "es_kind", "es_face", "rule", "rule_label",
-    "required_distance_m", "distance_m", "compliant", "source",
+    "required_distance_m", "distance_m", "compliant", "source", "near_miss", "group",
 )
 
 
@@ -47,30 +47,38 @@ def write_json(result: CheckResult, f: IO[str]) -> None:
     f.write("{\n  \"pairs\": [")
     first = True
     for pair in result.iter_pairs():
-        f.write(("\n    " if first else ",\n    ") + json.dumps(pair, allow_nan=False))
+        f.write(("\n    " if first else ",\n    ") + json.dumps(compact_group_refs(pair), allow_nan=False))
         first = False
-    f.write("\n  ],\n  \"sites\": " + json.dumps(result.sites, allow_nan=False))
+    f.write("\n  ],\n  \"sites\": [")
+    first = True
+    for site in result.sites:
+        f.write(("\n    " if first else ",\n    ") + json.dumps(compact_group_refs(site), allow_nan=False))
+        first = False
+    f.write("\n  ]")
     f.write(",\n  \"violations\": [")
     first = True
     for pair in result.iter_violations():
-        f.write(("\n    " if first else ",\n    ") + json.dumps(pair, allow_nan=False))
+        f.write(("\n    " if first else ",\n    ") + json.dumps(compact_group_refs(pair), allow_nan=False))
         first = False
-    f.write("\n  ],\n  \"groups\": " + json.dumps(result.groups))
+    f.write("\n  ],\n  \"aggregations\": " + json.dumps(result.aggregations, allow_nan=False))
+    f.write(",\n  \"groups\": " + json.dumps(result.groups))
     f.write(",\n  \"summary\": " + json.dumps(result.summary()))
     f.write(",\n  \"notes\": " + json.dumps(result.notes))
     f.write(",\n  \"provenance\": " + json.dumps(result.provenance()) + "\n}\n")
 
 
 def write_pairs_csv(result: CheckResult, f: IO[str]) -> None:
-    """Every pair as one CSV row (columns PAIR_COLUMNS)."""
+    """Every listed pair (violations and near misses) as one CSV row (columns PAIR_COLUMNS)."""
     w = csv.writer(f, lineterminator="\n")
     w.writerow(PAIR_COLUMNS)
-    for p in result.iter_pairs():
+    for p in map(compact_group_refs, result.iter_pairs()):
         rel = p["relation"]
         w.writerow([
             p["pes"], p["es"], p["hd"], rel.get("pes_kind"), rel.get("pes_face") or "", rel.get("es_kind"),
             rel.get("es_face") or "", p["rule"], p["rule_label"], f"{p['required_distance_m']:.3f}",
             f"{p['distance_m']:.3f}", "yes" if p["compliant"] else "no", p["source"],
+            "yes" if p.get("near_miss") else "no",
+            p["group"] if isinstance(p.get("group"), str) else "+".join(p.get("group", [])),
         ])
 
 
@@ -201,20 +209,43 @@ def arcs_kml(result: CheckResult) -> str:
 def human_report(result: CheckResult) -> str:
     s = result.summary()
     lines = [
-        f"{s['sites']} sites, {s['storehouses']} storehouses, {s['pairs']} PES-ES pairs checked: "
-        f"{s['violations']} violation(s), {s['incompatible_sites']} site(s) with incompatible stock.",
+        f"{s['sites']} sites, {s['storehouses']} storehouses, {s['pairs']} PES-ES pairs listed (violations and "
+        f"near misses): {s['violations']} violation(s), {s['incompatible_sites']} site(s) with incompatible stock.",
         "",
     ]
+    if result.aggregations:
+        lines.append("Aggregation groups (one site each: closer than their inter-magazine distance, "
+                     "AASTP-1 §1.3.2.3 b):")
+        for agg in result.aggregations:
+            members = agg["members"]
+            shown = "+".join(members) if len(members) <= 10 else "+".join(members[:10]) + "+..."
+            lines.append(f"  {agg['id']} {shown}: {len(members)} storage sites")
+            for j in agg["joins"][:10]:
+                lines.append(f"    {j['a']}-{j['b']} {j['distance_m']:.1f} m < {math.ceil(j['imd_m'])} m ({j['rule']})")
+            if len(agg["joins"]) > 10:
+                lines.append(f"    ... {len(agg['joins']) - 10} more join(s)")
+        lines.append("")
     if s["violations"]:
         lines.append(f"{'PES':<12}{'ES':<12}{'HD':<7}{'required m':>11}{'actual m':>10}  rule")
         for v in result.iter_violations():
+            pes = v["pes"] + (" (group)" if v.get("group") else "")
             lines.append(
-                f"{v['pes']:<12}{v['es']:<12}{v['hd']:<7}{math.ceil(v['required_distance_m']):>11}"
+                f"{pes:<12}{v['es']:<12}{v['hd']:<7}{math.ceil(v['required_distance_m']):>11}"
                 f"{v['distance_m']:>10.1f}  {v['rule_label']}"
             )
         lines.append("")
     lines.append("Explosives limit licence per HD (each in isolation), kg NEQ [limiting exposed site]:")
+    shown_groups: set[str] = set()
     for site in result.sites:
+        gid = site.get("group_id")
+        if gid:
+            if gid in shown_groups:
+                continue
+            shown_groups.add(gid)
+            group = site["aggregation_group"]
+            name = ("+".join(group) if len(group) <= 10 else f"{gid} ({len(group)} storage sites)") + " (group)"
+        else:
+            name = site["id"]
         least = site.get("licence_at_least", {})
         lic = ", ".join(
             f"{d}: " + ("unlimited" if v is None else ("at least " if least.get(d) else "") + f"{math.floor(v):,}")
@@ -223,7 +254,7 @@ def human_report(result: CheckResult) -> str:
         )
         verdict = "OK" if site["mixed_stock"]["compliant"] else "FAILS"
         compat = "" if site["compatibility"]["compatible"] else "  INCOMPATIBLE STOCK"
-        lines.append(f"  {site['id']}: stock {verdict}{compat}; {lic}")
+        lines.append(f"  {name}: stock {verdict}{compat}; {lic}")
     for note in result.notes:
         lines.append(f"note: {note}")
     prov = result.provenance()

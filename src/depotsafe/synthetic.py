@@ -181,3 +181,71 @@ def synthetic_depot(n_sites: int, seed: int = 0) -> dict[str, Any]:
         "crs": {"type": "name", "properties": {"name": LOCAL_METRES}},
         "features": feats,
     }
+
+
+def _collection(feats: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": LOCAL_METRES}},
+            "features": feats}
+
+
+def _rect_features(prefix: str, kind: str, cx: np.ndarray, cy: np.ndarray, length: float, width: float,
+                   bearing: float, props: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    n = cx.size
+    rings = np.round(rectangle_coords(cx, cy, np.full(n, length), np.full(n, width), np.full(n, bearing)), 3)
+    return [{"type": "Feature", "properties": {"id": f"{prefix}{i}", "kind": kind, **props[i]},
+             "geometry": {"type": "Polygon", "coordinates": [rings[i].tolist()]}} for i in range(n)]
+
+
+def dense_yard(n_stacks: int, n_houses: int = 2000, seed: int = 0) -> dict[str, Any]:
+    """A field storage area: ``n_stacks`` unbarricaded stacks in a dense grid, houses around.
+
+    Stacks 12 m x 20 m, 10 m apart (every neighbour closer than its inter-magazine
+    distance, so the whole yard is one aggregation group), 0.5-10 t HD 1.1 D each;
+    ``n_houses`` houses 12 m x 10 m scattered 300-1,500 m outside the yard's edge.
+    Local metres.
+    """
+    if not isinstance(n_stacks, int) or isinstance(n_stacks, bool) or n_stacks < 1:
+        raise InputError("n_stacks", n_stacks, "an integer >= 1")
+    rng = np.random.default_rng(seed)
+    cols = max(1, round(math.sqrt(n_stacks * 30.0 / 22.0)))
+    k = np.arange(n_stacks)
+    cx = (k % cols) * 22.0
+    cy = (k // cols) * 30.0
+    q = rng.uniform(500.0, 10000.0, n_stacks).round(-1)
+    feats = _rect_features("Y", "unbarricaded_stack", cx, cy, 20.0, 12.0, 0.0,
+                           [{"stock": [{"hd": "1.1", "cg": "D", "neq_kg": float(v)}]} for v in q])
+    x0, x1, y0, y1 = cx.min() - 6, cx.max() + 6, cy.min() - 10, cy.max() + 10
+    ang = rng.uniform(0.0, 2 * math.pi, n_houses)
+    gap = rng.uniform(300.0, 1500.0, n_houses)
+    # a point on the yard's edge in direction ang, pushed out by gap
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    hw, hh = (x1 - x0) / 2, (y1 - y0) / 2
+    s = np.minimum(hw / np.maximum(np.abs(np.sin(ang)), 1e-9), hh / np.maximum(np.abs(np.cos(ang)), 1e-9))
+    hx = mx + (s + gap) * np.sin(ang)
+    hy = my + (s + gap) * np.cos(ang)
+    feats += _rect_features("H", "inhabited_building", hx, hy, 12.0, 10.0, 0.0, [{"persons": 4}] * n_houses)
+    return _collection(feats)
+
+
+def igloo_rows(n_igloos: int, per_row: int = 200, n_houses: int = 200, seed: int = 0) -> dict[str, Any]:
+    """Igloos in rows on a plain compliant depot, houses far away.
+
+    Igloos (7 bar, 25 m x 10 m) with doors north, 40 m centre to centre side by side,
+    rows 120 m apart, 1-10 t HD 1.1 D each; ``n_houses`` houses in a cluster 14 km
+    north of the last row.  Local metres.
+    """
+    if not isinstance(n_igloos, int) or isinstance(n_igloos, bool) or n_igloos < 1:
+        raise InputError("n_igloos", n_igloos, "an integer >= 1")
+    rng = np.random.default_rng(seed)
+    per_row = min(per_row, n_igloos)
+    k = np.arange(n_igloos)
+    cx = (k % per_row) * 40.0
+    cy = (k // per_row) * 120.0
+    q = rng.uniform(1000.0, 10000.0, n_igloos).round(-1)
+    feats = _rect_features("G", "igloo_7bar", cx, cy, 25.0, 10.0, 0.0,
+                           [{"front_bearing_deg": 0.0, "stock": [{"hd": "1.1", "cg": "D", "neq_kg": float(v)}]}
+                            for v in q])
+    hx = cx.mean() + rng.uniform(-1500.0, 1500.0, n_houses)
+    hy = cy.max() + 14000.0 + rng.uniform(0.0, 1000.0, n_houses)
+    feats += _rect_features("H", "inhabited_building", hx, hy, 12.0, 10.0, 0.0, [{"persons": 4}] * n_houses)
+    return _collection(feats)

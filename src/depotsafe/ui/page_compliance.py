@@ -29,14 +29,43 @@ def run_check(depot: Any, key: str) -> None:
                                  "pairs": list(result.iter_pairs())}
 
 
+def _owners(result: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Each storehouse once, each aggregation group once (its members share its record)."""
+    out, seen = [], set()
+    for s in result.sites:
+        gid = s.get("group_id")
+        if gid:
+            if gid in seen:
+                continue
+            seen.add(gid)
+            group = s["aggregation_group"]
+            out.append(((gid if len(group) > 10 else "+".join(group)) + " " + _("(group)"), s))
+        else:
+            out.append((s["id"], s))
+    return out
+
+
+def _aggregation_table(result: Any) -> pd.DataFrame:
+    rows = []
+    for agg in result.aggregations:
+        for j in agg["joins"]:
+            rows.append({
+                _("group"): "+".join(agg["members"]), _("join"): f"{j['a']} – {j['b']}",
+                _("distance [m]"): j["distance_m"], _("inter-magazine distance [m]"): j["imd_m"],
+                _("rule"): j["rule"], _("source"): j["source"],
+            })
+    return pd.DataFrame(rows)
+
+
 def _licence_table(result: Any) -> pd.DataFrame:
     rows = []
-    for s in result.sites:
+    for name, s in _owners(result):
+        held = s.get("group_neq_kg", s["neq_kg"])
         for hd, limit in s["licence_limit_kg"].items():
-            neq = s["neq_kg"].get(hd, 0.0) if isinstance(s["neq_kg"], dict) else 0.0
+            neq = held.get(hd, 0.0) if isinstance(held, dict) else 0.0
             unlimited = s.get("licence_unlimited", {}).get(hd, limit is None)
             rows.append({
-                _("storehouse"): s["id"],
+                _("storehouse"): name,
                 _("HD"): hd,
                 _("NEQ held [kg]"): neq,
                 _("licence (ELL)"): _("unlimited") if unlimited else kilograms_down(limit),
@@ -48,11 +77,11 @@ def _licence_table(result: Any) -> pd.DataFrame:
 
 def _mixed_table(result: Any) -> pd.DataFrame:
     rows = []
-    for s in result.sites:
+    for name, s in _owners(result):
         ms = s["mixed_stock"]
         for c in ms["cases"]:
             rows.append({
-                _("storehouse"): s["id"],
+                _("storehouse"): name,
                 _("HD (as aggregated)"): c["hd"],
                 _("NEQ [kg]"): c["neq_kg"],
                 _("limit [kg]"): kilograms_down(c["max_neq_kg"]),
@@ -119,7 +148,8 @@ def render() -> None:
     summ = result.summary()
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(_("Violations"), summ["violations"], help=_("pairs closer than their required distance"))
-    c2.metric(_("Pairs checked"), summ["pairs"], help=_("every pair closer than the largest distance any rule could require"))
+    c2.metric(_("Pairs checked"), summ["pairs"],
+              help=_("the violations and the near misses: pairs that would fail at twice their PES's NEQ"))
     c3.metric(_("Incompatible mixes"), summ["incompatible_sites"], help=_("AASTP-1 (2006) Part I §1.2.3, Tables 5 and 6"))
     c4.metric(_("Check time"), f"{chk['elapsed_s']:.2f} s")
     if result.compliant:
@@ -154,6 +184,13 @@ def render() -> None:
     st.dataframe(df, hide_index=True, width="stretch", key="pairs_table",
                  column_config={_("required [m]"): st.column_config.NumberColumn(format="%.1f"),
                                 _("actual [m]"): st.column_config.NumberColumn(format="%.1f")})
+
+    if result.aggregations:
+        st.subheader(_("Aggregation groups"))
+        st.caption(_("Storage sites closer than their inter-magazine distance are one site with the aggregated "
+                     "NEQ (AASTP-1 (2006) §1.3.2.3 b): each group is checked and licensed once, from the member "
+                     "nearest to each exposed site."))
+        st.dataframe(_aggregation_table(result), hide_index=True, width="stretch", key="aggregation_table")
 
     st.subheader(_("Explosives limit licence per storehouse"))
     st.caption(_("Per hazard division, each in isolation, the largest NEQ every exposed site allows; "
