@@ -93,6 +93,12 @@ def _agreement(depot: Any) -> dict[str, int]:
             _Arc(f["geometry"], _band(p["required_distance_m"])))
     counts = {"compliant": 0, "violated": 0, "straddling": 0, "in_band": 0, "groups_skipped": 0}
     pes_groups = {group_of.get(s["id"], (s["id"],)) for s in result.sites}
+    # the faces every earth-covered exposed site turns toward every PES, in one call
+    ec_es = [i for i, s in enumerate(depot.sites) if table[s.kind].earth_covered]
+    pes_i = [index[s["id"]] for s in result.sites]
+    pe = [(e, m) for e in ec_es for m in pes_i if e != m]
+    faces = dict(zip(pe, face_towards(fp, [e for e, _m in pe], [m for _e, m in pe], bearings).tolist(),
+                     strict=True)) if pe else {}
     for g in sorted(pes_groups):
         if len(g) > 1 and not grouped_as_one:
             counts["groups_skipped"] += 1
@@ -105,7 +111,7 @@ def _agreement(depot: Any) -> dict[str, int]:
             geom = e_site.geometry
             cls = _es_class(e_site, table)
             if table[e_site.kind].earth_covered:
-                masks = face_towards(fp, [e] * len(members), members, bearings)
+                masks = [faces[(e, m)] for m in members]
                 faces_all = [f for b, f in BITS if all(m & b for m in masks)]
                 faces_any = [f for b, f in BITS if any(m & b for m in masks)]
             else:
@@ -143,9 +149,9 @@ def test_sample_depot_arcs_agree_with_verdicts() -> None:
     assert counts["straddling"] == 0
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_synthetic_depot_arcs_agree_with_verdicts(seed: int) -> None:
-    counts = _agreement(read_layout(synthetic_depot(250, seed=seed)))
+@pytest.mark.parametrize(("n_sites", "seed"), [(250, 0), (250, 1), (600, 2)])
+def test_synthetic_depot_arcs_agree_with_verdicts(n_sites: int, seed: int) -> None:
+    counts = _agreement(read_layout(synthetic_depot(n_sites, seed=seed)))
     assert counts["violated"] >= 2
     assert counts["compliant"] >= 1000
     print(counts)
@@ -309,3 +315,27 @@ def test_group_of_thousands_of_stacks_is_one_buffer() -> None:
     assert np.count_nonzero(~fails & ~edge) > 500
     assert not ((fails != inside) & ~edge).any()
     assert elapsed < 60, elapsed
+
+
+def test_geojson_and_kml_carry_the_labels() -> None:
+    import xml.etree.ElementTree as ET
+
+    from depotsafe.report import arcs_geojson, arcs_kml
+
+    result = check_depot(read_layout(SAMPLE), licences=False)
+    doc = arcs_geojson(result)
+    feats = doc["features"]
+    keys = {"pes", "group", "es_kind", "es_face", "pes_sector", "required_distance_m", "rule", "violated"}
+    assert all(keys <= f["properties"].keys() for f in feats)
+    sectors = {(f["properties"]["pes"], f["properties"]["pes_sector"]) for f in feats}
+    assert {("A1", "front"), ("A1", "side"), ("A1", "rear"), ("BS1+BS2", None)} <= sectors
+    lon, lat = feats[0]["geometry"]["coordinates"][0][0]
+    assert -180 <= lon <= 180
+    assert -90 <= lat <= 90
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    root = ET.fromstring(arcs_kml(result).encode())
+    marks = root.findall(".//k:Placemark", ns)
+    assert len(marks) == len(feats)
+    names = {d.get("name") for d in marks[0].findall(".//k:Data", ns)}
+    assert keys <= names
+    assert [m.find("k:name", ns).text for m in marks] == [f["properties"]["label"] for f in feats]
