@@ -226,6 +226,7 @@ class _GroupArcs:
         self.diameter = math.hypot(x1 - x0, y1 - y0)
         self._buffers: dict[float, Any] = {}
         self._sectors: dict[tuple[str, str, float, float], Any] = {}
+        self._pieces: dict[tuple[tuple[Any, ...], float], Any] = {}
 
     def radii(self, es_class: tuple[Any, ...], es_face: str | None) -> dict[tuple[Any, ...], dict[str, Any]]:
         """Per piece (member kind, sector, front and rear angles): the largest distance over the cases."""
@@ -278,11 +279,15 @@ class _GroupArcs:
         return geom
 
     def piece(self, key: tuple[Any, ...], r: float) -> Any:
-        kind, sector, front_deg, rear_deg = key
-        grown = self.buffer(r)
-        if sector is None:
-            return grown
-        return shapely.intersection(grown, self.sector(kind, sector, front_deg, rear_deg, r))
+        """The region of one piece: the members' sector (all round if None) within r of the group."""
+        cached = self._pieces.get((key, r))
+        if cached is None:
+            kind, sector, front_deg, rear_deg = key
+            cached = self.buffer(r)
+            if sector is not None:
+                cached = shapely.intersection(cached, self.sector(kind, sector, front_deg, rear_deg, r))
+            self._pieces[(key, r)] = cached
+        return cached
 
 
 def _arc_groups(result: CheckResult) -> list[list[str]]:
