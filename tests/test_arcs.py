@@ -339,3 +339,17 @@ def test_geojson_and_kml_carry_the_labels() -> None:
     names = {d.get("name") for d in marks[0].findall(".//k:Data", ns)}
     assert keys <= names
     assert [m.find("k:name", ns).text for m in marks] == [f["properties"]["label"] for f in feats]
+
+
+def test_a_kind_absent_from_the_depot_gets_arcs_and_a_bad_kind_is_refused() -> None:
+    from depotsafe.errors import InputError
+
+    members = [("G1", "igloo_7bar", 0.0, 0.0, 90.0, 8000.0)]
+    depot = _group_depot(members)
+    result = SimpleNamespace(depot=depot, rule_set=load_rule_set("iatg"), groups=[], sites=[{"id": "G1"}],
+                             iter_violations=lambda: iter(()))
+    feats = arcs(result, ("public_traffic_route",))
+    assert {f["properties"]["traffic"] for f in feats} == {"heavy"}
+    assert {f["properties"]["pes_sector"] for f in feats} == {"front", "side", "rear"}
+    with pytest.raises(InputError, match="es_kinds: got 'school'"):
+        arcs(result, ("school",))

@@ -349,6 +349,11 @@ def arcs(
     depot = result.depot
     table = kinds()
     classes = list(dict.fromkeys(_es_class(s, table) for s in depot.sites if es_kinds is None or s.kind in es_kinds))
+    for k in es_kinds or ():  # a kind asked for but not in the depot: its default attributes
+        if k not in table:
+            raise InputError("es_kinds", k, f"one of {', '.join(table)}")
+        if not any(c[0] == k for c in classes):
+            classes.append((k, "heavy" if k == "public_traffic_route" else None, False, False, False))
     wanted = None if pes is None else set(pes)
     groups = [g for g in _arc_groups(result) if wanted is None or wanted.intersection(g)]
     group_of = {m: tuple(g) for g in groups for m in g}
