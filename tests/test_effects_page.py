@@ -27,6 +27,7 @@ def test_group_by_default_and_alone_on_request() -> None:
     at.selectbox(key="k_effects_site").set_value("BS1").run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.toggle(key="k_effects_group").value is True
+    assert "effects_groups" in at.session_state  # no check was run: the page ran one without licences
     assert any("AASTP-1 §1.3.2.3 b)" in i.value and "BS2" in i.value for i in at.info)
     depot = read_layout(SAMPLE)
     table = _table(at)
@@ -42,3 +43,17 @@ def test_group_by_default_and_alone_on_request() -> None:
     d = depot.site("BS2").geometry.distance(depot.site("BS1").geometry)
     assert table.loc["BS2", "overpressure [kPa]"] == pytest.approx(b.incident_overpressure_pa(5_000.0, d) / 1e3,
                                                                    rel=1e-9)
+
+
+def test_the_page_reuses_the_check_the_app_holds() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    at.sidebar.radio(key="k_page").set_value("compliance").run()
+    at.button(key="run_check").click().run()
+    at.sidebar.radio(key="k_page").set_value("effects").run()
+    at.selectbox(key="k_effects_site").set_value("BS2").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "effects_groups" not in at.session_state  # no second check
+    assert any("BS1" in i.value for i in at.info)
+    table = _table(at)
+    assert "BS1" not in table.index
+    assert "BS2" not in table.index
