@@ -96,7 +96,7 @@ def arc_shortfall_m(radius_m: float, quad_segs: int = ARC_QUAD_SEGS) -> float:
 
     A buffer with ``quad_segs`` segments per quarter circle has its vertices on
     the true circle and chords spanning at most pi/(2 quad_segs): each chord's
-    midpoint lies r(1 - cos(pi/(4 quad_segs))) inside it (0.12 mm per 100 m at
+    midpoint lies r(1 - cos(pi/(4 quad_segs))) inside it (3 cm per 100 m at
     32), and no point of the polygon lies outside the true buffer.
     """
     return radius_m * (1.0 - math.cos(math.pi / (4.0 * quad_segs)))
