@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from shapely.geometry import Point, shape
 
 from depotsafe.cli import main
 from depotsafe.effects import blast as b
+from depotsafe.layout import read_layout
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "sample_depot.geojson"
 
@@ -109,3 +114,129 @@ def test_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: lis
     layout = _local_layout(tmp_path)
     assert main(["effects", str(layout), *argv, "--json"]) == 2
     assert re.search(message, capsys.readouterr().err)
+
+
+# ------------------------------------------------------------ the event of an aggregation group (issue 8 item 5)
+
+def _installed(*argv: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``depotsafe`` command."""
+    exe = Path(sys.executable).with_name("depotsafe")
+    cmd = [str(exe)] if exe.exists() else [shutil.which("depotsafe") or "depotsafe"]
+    return subprocess.run([*cmd, *argv], capture_output=True, text=True, timeout=600)
+
+
+def _effects_json(*argv: str) -> dict:
+    out = _installed("effects", str(SAMPLE), *argv, "--json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def _min_distance_m(site_id: str, members: list[str]) -> float:
+    """Distance from a site to the nearest of the members (shapely, in the depot's metres)."""
+    depot = read_layout(SAMPLE)
+    return min(depot.site(site_id).geometry.distance(depot.site(m).geometry) for m in members)
+
+
+def test_default_event_is_the_aggregation_group(tmp_path: Path) -> None:
+    # BS1 and BS2 (5 t HD 1.1 each, 15 m apart) are one aggregation group of 10 t.
+    geo_path = tmp_path / "group.geojson"
+    data = _effects_json("--event", "BS1", "--geojson", str(geo_path))
+    ev = data["event"]
+    assert ev["site"] == "BS1"
+    assert ev["id"] == "BS1"
+    assert ev["mode"] == "group"
+    assert sorted(ev["members"]) == ["BS1", "BS2"]
+    assert ev["neq_kg"] == pytest.approx(10_000.0, rel=1e-12)
+    assert "AASTP-1 §1.3.2.3 b)" in ev["reason"]
+    assert "BS2" in ev["reason"]
+    rows = {r["id"]: r for r in data["sites"]}
+    assert "BS1" not in rows
+    assert "BS2" not in rows
+    checked = 0
+    for sid, row in rows.items():
+        d = _min_distance_m(sid, ["BS1", "BS2"])
+        assert row["distance_m"] == pytest.approx(d, rel=1e-9, abs=1e-6)
+        expected = b.incident_overpressure_pa(10_000.0, d)
+        if expected is None or math.isnan(expected):
+            continue
+        assert row["incident_overpressure_kpa"] == pytest.approx(expected / 1e3, rel=1e-9)
+        checked += 1
+    assert checked >= 10
+
+
+def test_alone_explodes_the_named_member_only(tmp_path: Path) -> None:
+    data = _effects_json("--event", "BS1", "--alone")
+    ev = data["event"]
+    assert ev["mode"] == "alone"
+    assert ev["members"] == ["BS1"]
+    assert sorted(ev["group"]) == ["BS1", "BS2"]
+    assert ev["neq_kg"] == pytest.approx(5_000.0, rel=1e-12)
+    assert "AASTP-1 §1.3.2.3 b)" in ev["reason"]
+    rows = {r["id"]: r for r in data["sites"]}
+    assert "BS1" not in rows
+    for sid in ("BS2", "H1", "SCH", "A1"):
+        d = _min_distance_m(sid, ["BS1"])
+        assert rows[sid]["distance_m"] == pytest.approx(d, rel=1e-9, abs=1e-6)
+        assert rows[sid]["incident_overpressure_kpa"] == pytest.approx(
+            b.incident_overpressure_pa(5_000.0, d) / 1e3, rel=1e-9)
+    assert rows["BS2"]["distance_m"] == pytest.approx(15.0, abs=0.05)
+
+
+def test_group_zones_nest_around_the_member_alone_zones(tmp_path: Path) -> None:
+    g_path, a_path = tmp_path / "group.geojson", tmp_path / "alone.geojson"
+    group = _effects_json("--event", "BS2", "--geojson", str(g_path))
+    alone = _effects_json("--event", "BS2", "--alone", "--geojson", str(a_path))
+    g_blast = {z["level"]: z for z in group["zones"]["blast"]}
+    a_blast = {z["level"]: z for z in alone["zones"]["blast"]}
+    assert g_blast.keys() == a_blast.keys()
+    assert len(g_blast) == 10
+    for level, z in g_blast.items():
+        assert z["radius_m"] == pytest.approx(
+            b.distance_for("incident_overpressure", 10_000.0, z["overpressure_kpa"] * 1e3), rel=1e-9)
+        assert a_blast[level]["radius_m"] == pytest.approx(
+            b.distance_for("incident_overpressure", 5_000.0, z["overpressure_kpa"] * 1e3), rel=1e-9)
+    g_geo = json.loads(g_path.read_text())["features"]
+    a_geo = json.loads(a_path.read_text())["features"]
+
+    def key(f: dict) -> tuple:
+        p = f["properties"]
+        return (p["zone"], p.get("level"), p.get("hd"))
+
+    a_by = {key(f): shape(f["geometry"]) for f in a_geo}
+    g_by = {key(f): shape(f["geometry"]) for f in g_geo}
+    assert a_by.keys() == g_by.keys()
+    assert len(a_by) >= 11
+    for k, g_zone in g_by.items():
+        if k[0] == "blast":  # a larger radius from a larger footprint: strictly around it
+            assert g_zone.contains(a_by[k]), k
+            assert g_zone.area > a_by[k].area * 1.2, k
+        else:  # the 400 m minimum for both: around it up to the buffers' chords
+            assert a_by[k].difference(g_zone).area <= 1e-5 * a_by[k].area, k
+            assert g_zone.area > a_by[k].area, k
+
+
+def test_readable_output_says_which(tmp_path: Path) -> None:
+    out = _installed("effects", str(SAMPLE), "--event", "BS1")
+    assert out.returncode == 0, out.stderr
+    first, reason = out.stdout.splitlines()[:2]
+    assert "group BS1+BS2" in first
+    assert "10000 kg" in first
+    assert "AASTP-1 §1.3.2.3 b)" in reason
+    out = _installed("effects", str(SAMPLE), "--event", "BS1", "--alone")
+    assert out.returncode == 0, out.stderr
+    assert "event BS1 (alone" in out.stdout
+    assert "5000 kg" in out.stdout
+
+
+def test_site_in_no_group_explodes_alone() -> None:
+    data = _effects_json("--event", "A1")
+    assert data["event"]["members"] == ["A1"]
+    assert data["event"]["mode"] == "group"
+    assert "explodes alone" in data["event"]["reason"]
+
+
+def test_hazard_zones_of_lives_in_the_effects_package() -> None:
+    from depotsafe.effects import hazard_zones_of
+    from depotsafe.effects.event import hazard_zones_of as from_event
+
+    assert hazard_zones_of is from_event

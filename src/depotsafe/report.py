@@ -91,58 +91,343 @@ def pairs_csv(result: CheckResult) -> str:
 # ------------------------------------------------------------------ arcs
 
 
-def arcs(result: CheckResult, es_kinds: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
-    """QD arcs of every storehouse: one buffer per exposed-site kind present.
+#: Segments per quarter circle of the drawn arcs (shapely ``quad_segs``).
+ARC_QUAD_SEGS = 32
 
-    The distance drawn is the largest the storehouse could require of an ES of
-    that kind (any face, any sector, its aggregated stock).  Features carry
-    ``pes``, ``es_kind``, ``required_distance_m``, ``rule`` and ``violated``
-    (some ES of that kind fails).  Coordinates in local metres.
+
+def arc_shortfall_m(radius_m: float, quad_segs: int = ARC_QUAD_SEGS) -> float:
+    """How far a drawn arc of radius ``radius_m`` may fall inside the true curve [m].
+
+    A buffer with ``quad_segs`` segments per quarter circle has its vertices on
+    the true circle and chords spanning at most pi/(2 quad_segs): each chord's
+    midpoint lies r(1 - cos(pi/(4 quad_segs))) inside it (3 cm per 100 m at
+    32), and no point of the polygon lies outside the true buffer.
+    """
+    return radius_m * (1.0 - math.cos(math.pi / (4.0 * quad_segs)))
+
+
+def _es_class(site: Any, kind_table: dict[str, Any]) -> tuple[Any, ...]:
+    """The exposed-site attributes a rule reads (kind, traffic, sparse, evacuable, door barricade)."""
+    k = kind_table[site.kind]
+    return (
+        site.kind,
+        site.traffic if site.kind == "public_traffic_route" else None,
+        bool(site.sparse) if k.holds_explosives == "no" else False,
+        bool(site.evacuable) if k.holds_explosives == "no" else False,
+        bool(site.door_barricade) if k.earth_covered else False,
+    )
+
+
+def _sector_angles(rs: Any, division: str) -> tuple[float, float]:
+    """Front and rear half-angles [deg] of an earth-covered PES's sectors, as the check uses them."""
+    from depotsafe.check import (
+        FRONT_HALF_ANGLE_DEG,
+        FRONT_HALF_ANGLE_HD12_DEG,
+        REAR_HALF_ANGLE_DEG,
+    )
+
+    tables = [d.table for d in rs.division_tables if d.division == division]
+    front = FRONT_HALF_ANGLE_HD12_DEG if tables == ["2"] else FRONT_HALF_ANGLE_DEG
+    return front, REAR_HALF_ANGLE_DEG
+
+
+def _frame(site: Any) -> tuple[float, float, float, float, float, float, float, float]:
+    """Origin, bearing sine/cosine and extent of a footprint in its door frame (kernels/geometry.py).
+
+    u runs along the door normal (sin b, cos b), v to its right (cos b, -sin b).
+    """
+    import numpy as np
+
+    xy = np.asarray(shapely.get_coordinates(site.geometry), dtype=np.float64)
+    ox, oy = float(xy[0, 0]), float(xy[0, 1])
+    b = math.radians(float(site.front_bearing_deg))
+    sb, cb = math.sin(b), math.cos(b)
+    dx, dy = xy[:, 0] - ox, xy[:, 1] - oy
+    u = dx * sb + dy * cb
+    v = dx * cb - dy * sb
+    return ox, oy, sb, cb, float(u.min()), float(u.max()), float(v.min()), float(v.max())
+
+
+def _wedges(site: Any, front_deg: float, rear_deg: float, reach_m: float) -> tuple[Any, Any]:
+    """Front and rear sectors of an earth-covered site (AASTP-1 Annex I-A Note 1), cut at ``reach_m``.
+
+    Front: beyond the door face, between lines from its corners at ``front_deg``
+    to the door normal, widening outward; rear likewise behind the rear face at
+    ``rear_deg``.  Each is exact up to ``reach_m`` from the faces along the normal.
+    """
+    ox, oy, sb, cb, umin, umax, vmin, vmax = _frame(site)
+
+    def xy(u: float, v: float) -> tuple[float, float]:
+        return ox + u * sb + v * cb, oy + u * cb - v * sb
+
+    tf, tr = math.tan(math.radians(front_deg)), math.tan(math.radians(rear_deg))
+    front = shapely.Polygon([xy(umax, vmin), xy(umax, vmax), xy(umax + reach_m, vmax + reach_m * tf),
+                             xy(umax + reach_m, vmin - reach_m * tf)])
+    rear = shapely.Polygon([xy(umin, vmin), xy(umin - reach_m, vmin - reach_m * tr),
+                            xy(umin - reach_m, vmax + reach_m * tr), xy(umin, vmax)])
+    return front, rear
+
+
+#: Parts of a footprint union above which it is grown in steps (see _grow).
+_GROW_IN_STEPS_PARTS = 8
+
+
+def _grow(geom: Any, r: float, quad_segs: int) -> Any:
+    """``geom`` grown by r: one buffer, or for many parts a few growing steps.
+
+    Buffering thousands of separate footprints by a large r unions thousands
+    of heavily overlapping disks (minutes and gigabytes for a yard of 2,500
+    stacks).  Growing by r_1, then the result by r_2 - r_1, and so on, gives
+    the same set (Minkowski sums of disks add), while each step merges only
+    near neighbours and the footprints soon become one outline.  Each step's
+    polygon lies inside its true buffer and falls short of it by its own
+    chord error, so the result lies inside the true buffer and falls short by
+    at most the sum, r(1 - cos(pi/(4 quad_segs))), as for one buffer.
+    """
+    parts = shapely.get_num_geometries(geom)
+    if parts <= _GROW_IN_STEPS_PARTS or r <= 0:
+        return shapely.buffer(geom, r, quad_segs=quad_segs)
+    x0, y0, x1, y1 = geom.bounds
+    step = max(min(r, math.hypot(x1 - x0, y1 - y0) / math.sqrt(parts)) / 4.0, 1e-3)
+    done = 0.0
+    while done < r:
+        nxt = min(r, done + step)
+        geom = shapely.buffer(geom, nxt - done, quad_segs=quad_segs)
+        done = nxt
+        if shapely.get_num_geometries(geom) <= _GROW_IN_STEPS_PARTS:
+            return shapely.buffer(geom, r - done, quad_segs=quad_segs) if r > done else geom
+        step *= 2.0
+    return geom
+
+
+class _GroupArcs:
+    """The arcs of one PES (a group of one) or aggregation group.
+
+    For an exposed site of a given class and face, the region where it fails is
+    {x : min_m dist(m, x) < max_m r_m(sector of m containing x)}: the union over
+    members m and their sectors s of sector(m, s) intersected with the union of
+    the members' footprints grown by r_(m,s) (standards.md decision 14, revised:
+    the smallest distance from any member against the largest requirement of
+    any member's relation, at the group's NEQ).  Members of one kind share
+    their pieces: per (kind, sector) the union of their sectors, so a group of
+    thousands of stacks of one kind is one buffer of the union.
+    """
+
+    def __init__(self, result: CheckResult, members: list[str], quad_segs: int) -> None:
+        self.rs = result.rule_set
+        self.depot = result.depot
+        self.members = members
+        self.sites = [self.depot.site(m) for m in members]
+        self.quad_segs = quad_segs
+        lines = [parse_stock_entry(e, f"{s.id}.stock[{k}]") for s in self.sites for k, e in enumerate(s.stock_entries)]
+        self.cases = _cases_of(self.rs, lines)
+        table = kinds()
+        self.kinds = list(dict.fromkeys(s.kind for s in self.sites))
+        self.ec = {k: table[k].earth_covered for k in self.kinds}
+        self.union = self.sites[0].geometry if len(self.sites) == 1 else shapely.union_all(
+            [s.geometry for s in self.sites])
+        x0, y0, x1, y1 = self.union.bounds
+        self.diameter = math.hypot(x1 - x0, y1 - y0)
+        self._buffers: dict[float, Any] = {}
+        self._sectors: dict[tuple[str, str, float, float], Any] = {}
+        self._pieces: dict[tuple[tuple[Any, ...], float], Any] = {}
+
+    def radii(self, es_class: tuple[Any, ...], es_face: str | None) -> dict[tuple[Any, ...], dict[str, Any]]:
+        """Per piece (member kind, sector, front and rear angles): the largest distance over the cases."""
+        ek, traffic, sparse, evac, barricade = es_class
+        out: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for case, q, u in self.cases:
+            angles = _sector_angles(self.rs, case.division)
+            for pk in self.kinds:
+                for sector in FACES if self.ec[pk] else (None,):
+                    rel = Relation(pk, ek, sector, es_face, traffic, sparse, evac, barricade)
+                    try:
+                        rule = resolve_rule(self.rs, case.division, rel, case.tables)
+                    except InputError:
+                        continue  # a relation this rule set does not cover
+                    d, t = required_distance_m(self.rs, rule, q, u)
+                    if d <= 0 or t < 0:
+                        continue
+                    key = (pk, sector, *(angles if sector else (0.0, 0.0)))
+                    if key not in out or d > out[key]["required_distance_m"]:
+                        term = rule.terms[t]
+                        out[key] = {"required_distance_m": d, "rule": term.label, "rule_code": term.code,
+                                    "hd": case.division, "source": term.source}
+        return out
+
+    def buffer(self, r: float) -> Any:
+        """The union of the members' footprints grown by r (polygonized, never beyond the true buffer)."""
+        if r not in self._buffers:
+            self._buffers[r] = _grow(self.union, r, self.quad_segs)
+        return self._buffers[r]
+
+    def sector(self, kind: str, sector: str, front_deg: float, rear_deg: float, r: float) -> Any:
+        """The union of the ``sector`` of every member of ``kind``, exact within r of the group."""
+        reach = r + self.diameter + 1.0
+        key = (kind, sector, front_deg, rear_deg)
+        cached = self._sectors.get(key)
+        if cached is not None and cached[0] >= reach:
+            return cached[1]
+        reach *= 2.0  # room for larger radii of the same sector
+        wedges = [_wedges(s, front_deg, rear_deg, reach) for s in self.sites if s.kind == kind]
+        if sector == "front":
+            geom = shapely.union_all([f for f, _r in wedges])
+        elif sector == "rear":
+            geom = shapely.union_all([r_ for _f, r_ in wedges])
+        else:  # side: the rest; a point is side for some member unless in every member's front or rear
+            x0, y0, x1, y1 = self.union.bounds
+            box = shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach)
+            not_side = shapely.intersection_all([shapely.union(f, r_) for f, r_ in wedges])
+            geom = shapely.difference(box, not_side)
+        self._sectors[key] = (reach, geom)
+        return geom
+
+    def piece(self, key: tuple[Any, ...], r: float) -> Any:
+        """The region of one piece: the members' sector (all round if None) within r of the group."""
+        cached = self._pieces.get((key, r))
+        if cached is None:
+            kind, sector, front_deg, rear_deg = key
+            cached = self.buffer(r)
+            if sector is not None:
+                cached = shapely.intersection(cached, self.sector(kind, sector, front_deg, rear_deg, r))
+            self._pieces[(key, r)] = cached
+        return cached
+
+
+def _arc_groups(result: CheckResult) -> list[list[str]]:
+    """Every PES as its aggregation group (a group of one when in none), in site order."""
+    grouped = {m for g in result.groups for m in g}
+    seen: set[str] = set()
+    out = []
+    for site_out in result.sites:
+        sid = site_out["id"]
+        if sid in seen:
+            continue
+        members = next((list(g) for g in result.groups if sid in g), [sid]) if sid in grouped else [sid]
+        seen.update(members)
+        out.append(members)
+    return out
+
+
+def arcs(
+    result: CheckResult,
+    es_kinds: tuple[str, ...] | None = None,
+    *,
+    pes: Any = None,
+    violated_only: bool = False,
+    quad_segs: int = ARC_QUAD_SEGS,
+) -> list[dict[str, Any]]:
+    """QD arcs per sector of each PES (or aggregation group) and each kind and face of exposed site.
+
+    An arc is the region where an exposed site of that kind (and attributes:
+    traffic, sparse, evacuable, door barricade) turning that face toward the
+    PES would fail.  An earth-covered PES has one piece per sector (front, side,
+    rear as AASTP-1 Annex I-A Note 1 and the check define them; HD 1.2 its own
+    front sector), each with its own radius; any other PES one all-round piece.
+    For a group: the union over members and sectors of the member's sector
+    intersected with the union of the members' footprints grown by that
+    member's requirement at the group's NEQ.  Drawings, never verdicts: each
+    buffer falls inside its true curve by at most ``arc_shortfall_m(r)``.
+
+    Parameters
+    ----------
+    result : CheckResult
+    es_kinds : tuple of str, optional
+        Exposed-site kinds to draw (default: every kind present in the depot).
+    pes : iterable of str, optional
+        Only the PES (their whole groups) with these ids.
+    violated_only : bool
+        Only the arcs marked violated.
+
+    Returns
+    -------
+    list of dict
+        GeoJSON-like features with a shapely ``geometry`` (local metres) and
+        ``properties``: pes (the group's ids joined by "+"), group (member ids),
+        pes_kind, pes_sector (null: all round), es_kind, es_face (null: not
+        earth-covered), traffic/sparse/evacuable/es_door_barricade (where they
+        apply), hd, required_distance_m, rule, rule_code, source, violated (an
+        exposed site of this class fails against the PES, in this sector by its
+        relation or lying in this arc).
     """
     depot = result.depot
-    rs = result.rule_set
-    present = es_kinds or tuple(dict.fromkeys(s.kind for s in depot.sites))
     table = kinds()
-    violated = {
-        (p["pes"], p["relation"].get("es_kind")) for p in result.iter_violations()
-    }
+    classes = list(dict.fromkeys(_es_class(s, table) for s in depot.sites if es_kinds is None or s.kind in es_kinds))
+    for k in es_kinds or ():  # a kind asked for but not in the depot: its default attributes
+        if k not in table:
+            raise InputError("es_kinds", k, f"one of {', '.join(table)}")
+        if not any(c[0] == k for c in classes):
+            classes.append((k, "heavy" if k == "public_traffic_route" else None, False, False, False))
+    wanted = None if pes is None else set(pes)
+    groups = [g for g in _arc_groups(result) if wanted is None or wanted.intersection(g)]
+    group_of = {m: tuple(g) for g in groups for m in g}
+    # violations by (group, class, es face): the relation's PES kind and sector, the ES id
+    bad: dict[tuple[Any, ...], list[tuple[str | None, str | None, str]]] = {}
+    for v in result.iter_violations():
+        g = group_of.get(v["pes"])
+        if g is None:
+            continue
+        rel = v["relation"]
+        es = depot.site(v["es"])
+        key = (g, _es_class(es, table), rel.get("es_face"))
+        bad.setdefault(key, []).append((rel.get("pes_kind"), rel.get("pes_face"), es.id))
     feats: list[dict[str, Any]] = []
-    group_of = {sid: g for g in result.groups for sid in g}
-    for site_out in result.sites:
-        site = depot.site(site_out["id"])
-        members = group_of.get(site.id, [site.id])
-        lines = []
-        for m in members:
-            s = depot.site(m)
-            lines += [parse_stock_entry(e, f"{m}.stock[{k}]") for k, e in enumerate(s.stock_entries)]
-        cases = _cases_of(rs, lines)
-        pk = table[site.kind]
-        for ek in present:
-            ekind = table[ek]
-            best, best_label = 0.0, ""
-            for case, q, u in cases:
-                for pf in FACES if pk.earth_covered else (None,):
-                    for ef in FACES if ekind.earth_covered else (None,):
-                        traffic = "heavy" if ek == "public_traffic_route" else None
-                        rule = resolve_rule(rs, case.division, Relation(site.kind, ek, pf, ef, traffic), case.tables)
-                        d, t = required_distance_m(rs, rule, q, u)
-                        if d > best:
-                            best, best_label = d, rule.terms[t].label
-            if best <= 0:
-                continue
-            geom = shapely.buffer(site.geometry, best, quad_segs=32)
-            feats.append({
-                "type": "Feature",
-                "geometry": geom,
-                "properties": {
-                    "pes": site.id,
-                    "es_kind": ek,
-                    "required_distance_m": round(best, 3),
-                    "rule": best_label,
-                    "violated": (site.id, ek) in violated,
-                },
-            })
+    for members in groups:
+        g = tuple(members)
+        if violated_only and not any(k[0] == g for k in bad):
+            continue
+        arcs_g = _GroupArcs(result, members, quad_segs)
+        for cls in classes:
+            ek_kind = table[cls[0]]
+            for ef in FACES if ek_kind.earth_covered else (None,):
+                fails = bad.get((g, cls, ef), [])
+                if violated_only and not fails:
+                    continue
+                for key, info in arcs_g.radii(cls, ef).items():
+                    r = info["required_distance_m"]
+                    geom = arcs_g.piece(key, r)
+                    if geom.is_empty:
+                        continue
+                    pk, sector = key[0], key[1]
+                    violated = any(
+                        (fk == pk and (sector is None or fs == sector))
+                        or shapely.intersects(geom, depot.site(es_id).geometry)
+                        for fk, fs, es_id in fails
+                    )
+                    if violated_only and not violated:
+                        continue
+                    props: dict[str, Any] = {
+                        "pes": "+".join(members),
+                        "group": list(members),
+                        "pes_kind": pk,
+                        "pes_sector": sector,
+                        "es_kind": cls[0],
+                        "es_face": ef,
+                    }
+                    if cls[1] is not None:
+                        props["traffic"] = cls[1]
+                    for name, val in zip(("sparse", "evacuable", "es_door_barricade"), cls[2:], strict=True):
+                        if val:
+                            props[name] = True
+                    props |= {
+                        "hd": info["hd"],
+                        "required_distance_m": round(r, 3),
+                        "rule": info["rule"],
+                        "rule_code": info["rule_code"],
+                        "source": info["source"],
+                        "violated": violated,
+                    }
+                    feats.append({"type": "Feature", "geometry": geom, "properties": props})
     return feats
+
+
+def arc_label(props: dict[str, Any]) -> str:
+    """A one-line label of an arc: PES, sector, exposed kind and face, distance."""
+    sector = f" {props['pes_sector']}" if props.get("pes_sector") else ""
+    face = f" ({props['es_face']})" if props.get("es_face") else ""
+    traffic = f" ({props['traffic']} traffic)" if props.get("traffic") else ""
+    return (f"{props['pes']}{sector} to {props['es_kind']}{face}{traffic}: "
+            f"{math.ceil(props['required_distance_m'])} m")
 
 
 def arcs_geojson(result: CheckResult) -> dict[str, Any]:
@@ -153,7 +438,9 @@ def arcs_geojson(result: CheckResult) -> dict[str, Any]:
         geom = feat["geometry"]
         if not depot.is_local:
             geom = shapely.transform(geom, lambda xy: _lonlat(depot, xy))
-        out.append({"type": "Feature", "geometry": mapping(geom), "properties": feat["properties"]})
+        props = dict(feat["properties"])
+        props["label"] = arc_label(props)
+        out.append({"type": "Feature", "geometry": mapping(geom), "properties": props})
     doc: dict[str, Any] = {"type": "FeatureCollection", "features": out}
     if depot.is_local:
         doc["crs"] = {"type": "name", "properties": {"name": depot.crs_name}}
@@ -175,6 +462,21 @@ def _xml_text(text: str) -> str:
     return escape(_XML_FORBIDDEN.sub("\ufffd", text), {'"': "&quot;"})
 
 
+def _kml_polygons(geom: Any) -> str:
+    """A (multi)polygon in lon/lat as KML Polygon elements (holes as inner boundaries)."""
+    polys = [geom] if geom.geom_type == "Polygon" else [g for g in getattr(geom, "geoms", []) if g.geom_type == "Polygon"]
+
+    def ring(r: Any) -> str:
+        return "<LinearRing><coordinates>" + " ".join(f"{x:.7f},{y:.7f}" for x, y in r.coords) \
+            + "</coordinates></LinearRing>"
+
+    parts = []
+    for p in polys:
+        inner = "".join(f"<innerBoundaryIs>{ring(h)}</innerBoundaryIs>" for h in p.interiors)
+        parts.append(f"<Polygon><outerBoundaryIs>{ring(p.exterior)}</outerBoundaryIs>{inner}</Polygon>")
+    return parts[0] if len(parts) == 1 else "<MultiGeometry>" + "".join(parts) + "</MultiGeometry>"
+
+
 def arcs_kml(result: CheckResult) -> str:
     """QD arcs as KML (Google Earth, QGIS).  KML needs lon/lat: not for local layouts."""
     depot = result.depot
@@ -191,13 +493,16 @@ def arcs_kml(result: CheckResult) -> str:
     for feat in arcs(result):
         props = feat["properties"]
         geom = shapely.transform(feat["geometry"], lambda xy: _lonlat(depot, xy))
-        ring = " ".join(f"{x:.7f},{y:.7f}" for x, y in geom.exterior.coords)
-        name = f"{props['pes']} to {props['es_kind']}: {math.ceil(props['required_distance_m'])} m"
+        data = "".join(
+            f'<Data name="{k}"><value>{_xml_text(json.dumps(props[k]) if isinstance(props[k], list) else str(props[k]))}'
+            "</value></Data>"
+            for k in ("pes", "group", "es_kind", "es_face", "pes_sector", "hd", "required_distance_m", "rule",
+                      "violated")
+        )
         parts.append(
-            f"<Placemark><name>{_xml_text(name)}</name><description>{_xml_text(props['rule'])}</description>"
+            f"<Placemark><name>{_xml_text(arc_label(props))}</name><description>{_xml_text(props['rule'])}</description>"
             f"<styleUrl>#{'violated' if props['violated'] else 'ok'}</styleUrl>"
-            f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{ring}</coordinates>"
-            "</LinearRing></outerBoundaryIs></Polygon></Placemark>"
+            f"<ExtendedData>{data}</ExtendedData>{_kml_polygons(geom)}</Placemark>"
         )
     parts.append("</Document></kml>")
     return "\n".join(parts) + "\n"

@@ -1,9 +1,12 @@
 """``depotsafe effects``: what an explosion at one site would do to every other site.
 
-    depotsafe effects LAYOUT.geojson --event ESH-1 [--stock STOCK.csv] [--neq "5 t"]
+    depotsafe effects LAYOUT.geojson --event ESH-1 [--alone] [--stock STOCK.csv] [--neq "5 t"]
         [--explosive TNT] [--sparse] [--csv SITES.csv] [--geojson ZONES.geojson] --json
 
-The event NEQ is the site's HD 1.1 + 1.5 NEQ, plus its HD 1.2 and 1.3 when it
+The event is the site's aggregation group (storehouses closer than their
+inter-magazine distance are one site, AASTP-1 §1.3.2.3 b): they explode
+together); ``--alone`` explodes the named site by itself.  The event NEQ is the
+HD 1.1 + 1.5 NEQ of the stock that explodes, plus its HD 1.2 and 1.3 when it
 holds any 1.1/1.5 (AASTP-1 Table 4: the mixture counts as 1.1); ``--neq``
 overrides it.  Distances run from the event's footprint to the nearest point
 of each site (as QD does).  Blast zones are the AASTP-1 protection levels at
@@ -24,18 +27,14 @@ from shapely.geometry import mapping
 from depotsafe import __version__
 from depotsafe.cli import add_max_layout_option, print_json
 from depotsafe.effects.blast import MODEL_SOURCE, get_explosive
-from depotsafe.effects.hazards import (
-    OPEN_KINDS,
-    PROTECTED_KINDS,
-    HazardZone,
-    hd11_fragment_zone,
-    hd12_fragment_zone,
-    hd13_thermal_zone,
+from depotsafe.effects.event import (
+    aggregation_groups,
+    event_hazard_zones,
+    explosion_event,
 )
 from depotsafe.effects.tables import data_sha256
-from depotsafe.effects.zones import blast_zones, event_neq_kg, site_table
+from depotsafe.effects.zones import blast_zones, site_table
 from depotsafe.errors import InputError
-from depotsafe.explosives import parse_stock_entry, qd_division
 from depotsafe.layout import read_layout
 from depotsafe.outputs import Output, check_output_paths, write_outputs
 from depotsafe.units import to_si
@@ -55,7 +54,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[2] if __doc__ else None,
     )
     p.add_argument("layout", help="depot layout (GeoJSON)")
-    p.add_argument("--event", required=True, help="id of the site that explodes")
+    p.add_argument("--event", required=True, help="id of the site that explodes (with its aggregation group)")
+    p.add_argument("--alone", action="store_true",
+                   help="explode the named site alone, not its aggregation group (AASTP-1 1.3.2.3 b)")
     p.add_argument("--stock", help="stock CSV joined to the layout by site_id")
     p.add_argument("--neq", help='blast NEQ overriding the site stock, e.g. "5 t"')
     p.add_argument("--explosive", default="TNT", help="explosive for TNT equivalence (default TNT)")
@@ -68,38 +69,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _stock(site: Any) -> list[Any]:
-    return [parse_stock_entry(e, f"{site.id}.stock[{k}]") for k, e in enumerate(site.stock_entries)]
-
-
-def hazard_zones_of(kind: str, lines: list[Any], blast_neq_kg: float, sparse: bool) -> tuple[list[HazardZone], list[str]]:
-    """Fragment and thermal zones of an event site, with notes on what was left out."""
-    zones: list[HazardZone] = []
-    notes: list[str] = []
-    if blast_neq_kg > 0:
-        if kind in PROTECTED_KINDS or kind in OPEN_KINDS:
-            zones.append(hd11_fragment_zone(blast_neq_kg, kind, sparse))
-        else:
-            notes.append(f"no HD 1.1 fragment zone: kind {kind} has no projection minimum in AASTP-1 1.3.7.3d")
-        return zones, notes
-    divs = [(qd_division(ln), ln) for ln in lines]
-    neq12 = sum(ln.neq_kg for d, ln in divs if d in ("1.2.1", "1.2.2"))
-    if neq12 > 0:
-        sub = "1.2.1" if any(d == "1.2.1" for d, _ in divs) else "1.2.2"
-        zones.append(hd12_fragment_zone(neq12, sub))
-    neq13 = sum(ln.neq_kg for d, ln in divs if d == "1.3")
-    if neq13 > 0:
-        propellant = any(d == "1.3" and ln.cg == "C" for d, ln in divs)
-        zones.append(hd13_thermal_zone(neq13, kind, propellant))
-    return zones, notes
-
-
 def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     """The JSON result and the zones GeoJSON."""
     depot = read_layout(args.layout, args.stock, max_mb=args.max_layout_mb)
-    event = depot.site(args.event)
+    site = depot.site(args.event)
     exp = get_explosive(args.explosive, "--explosive")
-    lines = _stock(event)
+    if not site.stock_entries and args.neq is None:
+        raise InputError("--event", args.event, "the site holds no stock; give --neq for a blast event")
+    ev = explosion_event(depot, site.id, aggregation_groups(depot), alone=args.alone)
     notes: list[str] = []
     if args.neq is not None:
         neq = to_si(args.neq, "mass", "--neq")
@@ -107,20 +84,23 @@ def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
             raise InputError("--neq", args.neq, "the NEQ must be > 0 kg")
         neq_source = "--neq"
     else:
-        neq = event_neq_kg(lines)
-        neq_source = "stock: HD 1.1 + 1.5 (+ 1.2, 1.3 mixed with them, AASTP-1 Table 4)"
-        if neq <= 0 and not lines:
-            raise InputError("--event", args.event, "the site holds no stock; give --neq for a blast event")
-    hzones, hnotes = hazard_zones_of(event.kind, lines, neq, args.sparse)
+        neq = ev.neq_kg
+        neq_source = ("stock: HD 1.1 + 1.5 (+ 1.2, 1.3 mixed with them, AASTP-1 Table 4)"
+                      + (" of every member of the group" if len(ev.members) > 1 else ""))
+    hzones, hnotes = event_hazard_zones(ev, neq, args.sparse)
     notes.extend(hnotes)
     if neq <= 0:
-        notes.append("no HD 1.1/1.5 in the site: no mass explosion, no blast zones (fragment/thermal only)")
-    others = [(s.id, s.geometry, s.persons) for s in depot.sites if s.id != event.id]
-    rows = site_table(event.geometry, neq, others, exp.name, hzones)
-    bzones = blast_zones([event.geometry], [neq], exp.name) if neq > 0 else []
+        notes.append("no HD 1.1/1.5 in the event: no mass explosion, no blast zones (fragment/thermal only)")
+    if ev.mode == "alone" and len(ev.group) > 1:
+        notes.append(f"{', '.join(m for m in ev.group if m != ev.site)} in the same aggregation group "
+                     "listed as exposed sites (exploded alone on request)")
+    others = [(s.id, s.geometry, s.persons) for s in depot.sites if s.id not in ev.members]
+    rows = site_table(ev.footprint, neq, others, exp.name, hzones)
+    bzones = blast_zones([ev.footprint], [neq], exp.name) if neq > 0 else []
     result: dict[str, Any] = {
-        "event": {"id": event.id, "kind": event.kind, "neq_kg": neq, "neq_source": neq_source,
-                  "explosive": exp.name},
+        "event": {"id": site.id, "kind": site.kind, "neq_kg": neq, "neq_source": neq_source,
+                  "explosive": exp.name, "site": ev.site, "members": list(ev.members), "mode": ev.mode,
+                  "group": list(ev.group), "reason": ev.reason},
         "sites": rows,
         "zones": {
             "blast": [{"level": z.level.level, "overpressure_kpa": z.level.overpressure_pa / 1e3,
@@ -129,7 +109,9 @@ def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
             "hazard": [{"kind": z.kind, "hd": z.hd, "radius_m": z.radius_m, "rule": z.rule,
                         "source": z.source, "basis": z.basis} for z in hzones],
         },
-        "notes": [*notes, "distances from the event footprint to the nearest point of each site", "blast zones drawn from the incident overpressure (Kingery-Bulmash), largest distance"],
+        "notes": [*notes, "distances from the event footprint (the union of the members' footprints) to the nearest "
+                  "point of each site", "blast zones drawn from the incident overpressure (Kingery-Bulmash), "
+                  "largest distance"],
         "provenance": {"model": MODEL_SOURCE, "effects_data_sha256": data_sha256(),
                        "depotsafe_version": __version__, "input_sha256": depot.input_sha256},
     }
@@ -141,7 +123,7 @@ def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
                                         "overpressure_kpa": z.level.overpressure_pa / 1e3,
                                         "radius_m": z.radius_m[0], "name": z.level.name}})
     for hz in hzones:
-        features.append({"type": "Feature", "geometry": mapping(to_out(event.geometry.buffer(hz.radius_m, quad_segs=32))),
+        features.append({"type": "Feature", "geometry": mapping(to_out(ev.footprint.buffer(hz.radius_m, quad_segs=32))),
                          "properties": {"zone": hz.kind, "hd": hz.hd, "radius_m": hz.radius_m,
                                         "rule": hz.rule, "basis": hz.basis}})
     geojson: dict[str, Any] = {"type": "FeatureCollection", "features": features}
@@ -182,7 +164,11 @@ def run(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         ev = result["event"]
-        sys.stdout.write(f"event {ev['id']} ({ev['kind']}), {ev['neq_kg']:.0f} kg {ev['explosive']}\n")
+        what = ev["id"] if len(ev["members"]) == 1 else "group " + "+".join(ev["members"])
+        # "group"/"alone" only where the site belongs to a group: a lone site is neither.
+        mode = f"{ev['mode']}: " if len(ev["members"]) > 1 or ev["mode"] == "alone" else ""
+        sys.stdout.write(f"event {what} ({mode}{ev['kind']}), {ev['neq_kg']:.0f} kg {ev['explosive']}\n")
+        sys.stdout.write(f"  {ev['reason']}\n")
         for row in result["sites"]:
             p = row["incident_overpressure_kpa"]
             shown = "-" if p is None else f"{p:.3g} kPa"

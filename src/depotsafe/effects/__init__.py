@@ -22,15 +22,19 @@ from depotsafe.effects.blast import (
     shock_front_velocity_m_s,
     tnt_equivalent_kg,
 )
+from depotsafe.effects.event import Event, explosion_event, hazard_zones_of
 
 __all__ = [
     "ABOVE_FIT",
     "BELOW_FIT",
     "OK",
     "BlastResult",
+    "Event",
     "arrival_time_s",
     "blast_parameters",
     "distance_for",
+    "explosion_event",
+    "hazard_zones_of",
     "incident_impulse_pa_s",
     "incident_overpressure_pa",
     "positive_duration_s",

@@ -238,3 +238,28 @@ def _with_alpha(hex_colour: str, alpha: float) -> str:
 def pair_line(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
     """The segment joining the nearest points of two footprints (drawing only)."""
     return shapely.shortest_line(a, b)
+
+
+def arc_overlays(result: Any, pes: str | None = None) -> list[Overlay]:
+    """The check's QD arcs as overlays: every violated arc, and every arc of ``pes`` (with its group).
+
+    One arc per sector of an earth-covered PES (front, side, rear) and per
+    kind and face of exposed site, each with its own distance
+    (depotsafe.report.arcs): an exposed site of that kind inside it fails.
+    Drawings only; the verdicts come from the engine's exact distances.
+    """
+    from depotsafe.report import arc_label, arcs
+
+    feats = arcs(result, violated_only=True)
+    if pes is not None:
+        feats = [f for f in feats if pes not in f["properties"]["group"]] + arcs(result, pes=[pes])
+    out = []
+    for f in feats:
+        p = f["properties"]
+        bad = bool(p["violated"])
+        sector = f"{_('sector')}: {p['pes_sector']}<br>" if p.get("pes_sector") else ""
+        out.append(Overlay(
+            f["geometry"].boundary, _("arc (violated)") if bad else _("arc"), VIOLATION if bad else ARC,
+            hover=f"<b>{arc_label(p)}</b><br>{sector}HD {p['hd']}: {p['rule']}<br>{p['source']}",
+            dash="dash", group="arc_bad" if bad else "arc"))
+    return out

@@ -11,7 +11,7 @@ import streamlit as st
 from depotsafe.errors import DepotsafeError
 from depotsafe.ui import exports, state
 from depotsafe.ui.common import KEEP, _, kilograms_down, metres_up, progress, show_error
-from depotsafe.ui.maps import ARC, VIOLATION, Overlay, depot_figure, pair_line
+from depotsafe.ui.maps import VIOLATION, Overlay, arc_overlays, depot_figure, pair_line
 
 #: Pairs drawn on the map at most (violations first); the table has them all.
 MAP_PAIRS = 400
@@ -93,16 +93,13 @@ def _mixed_table(result: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _overlays(depot: Any, pairs: list[dict[str, Any]], arcs_of: str | None) -> list[Overlay]:
-    out: list[Overlay] = []
+def _overlays(result: Any, pairs: list[dict[str, Any]], arcs_of: str | None) -> list[Overlay]:
+    depot = result.depot
     shown = [p for p in pairs if not p["compliant"]]
-    for a in exports.arcs(depot, shown + [p for p in pairs if p["pes"] == arcs_of], quad_segs=32):
-        colour = ARC if a["compliant"] else VIOLATION
-        out.append(Overlay(
-            a["geometry"], _("arc (violated)") if not a["compliant"] else _("arc"), colour,
-            hover=f"<b>{a['pes']}</b> HD {a['hd']}: {a['rule']} {metres_up(a['required_distance_m'])}"
-                  f"<br>{_('exposed sites')}: {', '.join(a['es'][:8])}<br>{a['source']}",
-            dash="dash", group="arc_bad" if not a["compliant"] else "arc"))
+    cache = st.session_state["check"].setdefault("arc_overlays", {})  # arcs per sector (maps.arc_overlays)
+    if arcs_of not in cache:
+        cache[arcs_of] = arc_overlays(result, arcs_of)
+    out: list[Overlay] = list(cache[arcs_of])
     for p in shown[:MAP_PAIRS]:
         line = pair_line(depot.site(p["pes"]).geometry, depot.site(p["es"]).geometry)
         out.append(Overlay(
@@ -168,7 +165,7 @@ def render() -> None:
     bad_sites = {p["pes"] for p in pairs if not p["compliant"]} | {p["es"] for p in pairs if not p["compliant"]}
     hover = {s["id"]: "<br>".join(f"ELL HD {hd}: {kilograms_down(v)}" for hd, v in s["licence_limit_kg"].items())
              for s in result.sites}
-    st.plotly_chart(depot_figure(depot, _overlays(depot, pairs, arcs_of or None), hover_extra=hover,
+    st.plotly_chart(depot_figure(depot, _overlays(result, pairs, arcs_of or None), hover_extra=hover,
                                  highlight=bad_sites, basemap=basemap),
                     width="stretch", key="check_map")
 

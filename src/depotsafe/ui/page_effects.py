@@ -25,10 +25,26 @@ def _effects_available() -> bool:
     return True
 
 
+def _groups(depot: Any, depot_key: Any) -> list[list[str]]:
+    """Aggregation groups: the Compliance page's check if it is of this depot, else a check without licences."""
+    chk = st.session_state.get("check")
+    if chk is not None and chk.get("key") == depot_key:
+        return [list(g) for g in chk["result"].groups]
+    cached = st.session_state.get("effects_groups")
+    if cached is not None and cached[0] == depot_key:
+        return cached[1]
+    from depotsafe.effects.event import aggregation_groups
+
+    with st.spinner(_("Finding the aggregation groups")):
+        groups = aggregation_groups(depot)
+    st.session_state["effects_groups"] = (depot_key, groups)
+    return groups
+
+
 def render() -> None:
     """Draw the Effects page."""
     st.header(_("Effects"))
-    depot, _key, err = state.depot()
+    depot, depot_key, err = state.depot()
     if err is not None:
         show_error(err, _("The edited depot was refused; the effects use the last depot that read cleanly."))
     if depot is None:
@@ -38,7 +54,7 @@ def render() -> None:
         not_available(_("explosion effects"))
         return
     from depotsafe.effects.tables import explosives
-    from depotsafe.effects.zones import blast_zones, event_neq_kg, site_table
+    from depotsafe.effects.zones import blast_zones, site_table
 
     stores = [s for s in depot.sites if s.stock_entries]
     if not stores:
@@ -56,10 +72,21 @@ def render() -> None:
                              index=names.index("TNT") if "TNT" in names else 0, key=f"{KEEP}effects_explosive")
     site = depot.site(site_id)
     try:
-        lines = model.site_stock_lines(site)
+        model.site_stock_lines(site)  # a clear message if this storehouse's stock cannot be read
+        groups = _groups(depot, depot_key)
+        from depotsafe.effects.event import event_hazard_zones, explosion_event
+
+        whole = st.toggle(_("Explode its whole aggregation group"), value=True, key=f"{KEEP}effects_group",
+                          help=_("Storehouses closer than their inter-magazine distance are one site (AASTP-1 "
+                                 "§1.3.2.3 b)): an explosion in one is taken to set off all of them."))
+        ev = explosion_event(depot, site.id, groups, alone=not whole)
     except (DepotsafeError, ValueError) as exc:
         show_error(exc, _("The stock of this storehouse could not be read"))
         return
+    if len(ev.group) > 1:
+        (st.info if whole else st.warning)(ev.reason)
+    else:
+        st.caption(ev.reason)
     if event == "custom":
         text = st.text_input(_("NEQ of the event"), value="1 t", key=f"{KEEP}effects_neq")
         from depotsafe.units import to_si
@@ -72,19 +99,17 @@ def render() -> None:
             show_error(exc, _("NEQ of the event"))
             return
     else:
-        neq_kg = event_neq_kg(lines)
+        neq_kg = ev.neq_kg
     st.caption(_("Blast NEQ {neq:,.0f} kg: HD 1.1 and 1.5, with HD 1.2 and 1.3 added when stored with them "
                  "(AASTP-1 (2006) Table 4 and §1.3.2.5); HD 1.4 never.").format(neq=neq_kg))
 
-    from depotsafe.commands.effects import hazard_zones_of
-
     overlays: list[Overlay] = []
     zone_rows: list[dict[str, Any]] = []
-    others = [(s.id, s.geometry, s.persons) for s in depot.sites if s.id != site.id]
+    others = [(s.id, s.geometry, s.persons) for s in depot.sites if s.id not in ev.members]
     try:
-        hz, hz_notes = hazard_zones_of(site.kind, lines, neq_kg, site.sparse)
-        zones = blast_zones([site.geometry], [neq_kg], explosive) if neq_kg > 0 else []
-        table = site_table(site.geometry, neq_kg, others, explosive=explosive, hazard_zones=hz)
+        hz, hz_notes = event_hazard_zones(ev, neq_kg, site.sparse)
+        zones = blast_zones([ev.footprint], [neq_kg], explosive) if neq_kg > 0 else []
+        table = site_table(ev.footprint, neq_kg, others, explosive=explosive, hazard_zones=hz)
     except (DepotsafeError, ValueError) as exc:
         show_error(exc, _("The effects could not be computed"))
         return
@@ -104,7 +129,7 @@ def render() -> None:
     for hzone in hz:
         colour = FRAGMENT if hzone.kind == "fragment" else THERMAL
         label = _("fragment zone (HD {hd})") if hzone.kind == "fragment" else _("thermal zone (HD {hd})")
-        overlays.append(Overlay(site.geometry.buffer(hzone.radius_m, quad_segs=32).boundary,
+        overlays.append(Overlay(ev.footprint.buffer(hzone.radius_m, quad_segs=32).boundary,
                                 label.format(hd=hzone.hd), colour, dash="dot", width=2,
                                 hover=f"{hzone.rule}: {metres_up(hzone.radius_m)}<br>{hzone.source}"))
         zone_rows.append({_("zone"): label.format(hd=hzone.hd), _("name"): hzone.rule, _("overpressure ≥ [kPa]"): None,
@@ -117,7 +142,7 @@ def render() -> None:
         return
     basemap = st.toggle(_("Basemap (needs internet)"), key=f"{KEEP}basemap_effects", value=False,
                         disabled=depot.is_local)
-    st.plotly_chart(depot_figure(depot, overlays, highlight=[site.id], basemap=basemap),
+    st.plotly_chart(depot_figure(depot, overlays, highlight=list(ev.members), basemap=basemap),
                     width="stretch", key="effects_map")
     st.subheader(_("Zones"))
     st.dataframe(pd.DataFrame(zone_rows), hide_index=True, width="stretch", key="zones_table")
