@@ -181,3 +181,55 @@ def test_installed_console_script_runs():
     assert json.loads(out.stdout)["rule"] == "D7"
     bad = subprocess.run([sys.executable, "-m", "depotsafe", "qd", "--hd", "1.1"], capture_output=True, text=True)
     assert bad.returncode == 2
+
+
+# --- issue 9: where the source raises the distance -------------------------------------------
+
+
+def _run(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The installed ``depotsafe`` command."""
+    from pathlib import Path
+
+    exe = str(Path(sys.executable).with_name("depotsafe"))
+    return subprocess.run([exe, *argv], capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("cg", ["F", "H", "J", "K", "L"])
+def test_hd13_groups_no_source_assigns_take_table_3a(cg: str) -> None:
+    """Decision 28: §1.3.1.6 a) (p. I-3-5) names C for 3A and G for 3B only: F, H, J, K, L take 3A.
+
+    Table 3A column f row 14 prints 240 m (virtually complete protection, p. I-A-18); Table 3B
+    gives 60 m there (p. I-A-20).
+    """
+    out = _run("qd", "--hd", "1.3", "--cg", cg, "--neq", "10 t", "--pes", "igloo_7bar", "--pes-face", "front",
+               "--es", "barricaded_stack", "--json")
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    assert answer["required_distance_m"] == 240.0
+    assert any("decision 28" in n for n in answer["notes"])
+    g = _run("qd", "--hd", "1.3", "--cg", "G", "--neq", "10 t", "--pes", "igloo_7bar", "--pes-face", "front",
+             "--es", "barricaded_stack", "--json")
+    assert json.loads(g.stdout)["required_distance_m"] == 60.0
+
+
+@pytest.mark.parametrize(("pes", "es"), [
+    ("barricaded_stack", "workshop_barricaded"),   # Table 1 column d row 17: D10^o
+    ("unbarricaded_stack", "workshop_barricaded"),  # column e row 17: D10^o
+    ("barricaded_stack", "workshop"),               # column d row 18: D10^o
+])
+def test_footnote_o_270_m_from_storage_to_light_roofed_workshop(pes: str, es: str) -> None:
+    """Footnote o and §1.3.1.13 (p. I-3-10): 270 m between HD 1.1 storage and light-roofed workshops.
+
+    At 500 kg D10 = 8.0 Q^(1/3) = 63.5 m (Table 1 prints 64 m at 500 kg); from a storage PES the
+    270 m minimum governs (decision 27).
+    """
+    out = _run("qd", "--hd", "1.1", "--neq", "500 kg", "--pes", pes, "--es", es, "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["required_distance_m"] == 270.0
+
+
+def test_footnote_o_not_from_a_workshop() -> None:
+    """A workshop as PES (column d: workshop_barricaded) keeps D10 alone: 8.0 x 500^(1/3) = 63.50 m."""
+    out = _run("qd", "--hd", "1.1", "--neq", "500 kg", "--pes", "workshop_barricaded", "--es", "workshop", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["required_distance_m"] == pytest.approx(8.0 * 500 ** (1 / 3), rel=1e-12)

@@ -618,6 +618,9 @@ def test_single_divisions():
     assert case_set(mix_divisions([L("1.3", "G", 80)])) == [
         ("1.3", 80.0, None, ("3B",))
     ]
+    # Decision 28: no source assigns F, H, J, K, L to a table; 3A, the larger distance.
+    for cg in "FHJKL":
+        assert case_set(mix_divisions([L("1.3", cg, 80)])) == [("1.3", 80.0, None, ("3A",))]
 
 
 def test_rule1_hd14_ignored_but_its_case_kept():

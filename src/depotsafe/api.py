@@ -172,12 +172,18 @@ def qd_division_and_tables(
     check_division(rule_set, division)
     tables: tuple[str, ...] = ("3A", "3B")
     if division == "1.3":
-        if cg == "C":
-            tables = ("3A",)
-            notes.append("HD 1.3 of group C: propellant table 3A")
-        elif cg is not None:
-            tables = ("3B",)
-            notes.append(f"HD 1.3 of group {cg}: table 3B (other than propellants)")
+        if cg is not None:
+            from depotsafe.explosives import rules as classification
+
+            table = classification().groups[cg.upper()].hd13_table
+            tables = (table,)
+            if cg.upper() == "C":
+                notes.append("HD 1.3 of group C: propellant table 3A (AASTP-1 §1.3.1.6 a))")
+            elif cg.upper() == "G":
+                notes.append("HD 1.3 of group G: table 3B (other items, AASTP-1 §1.3.1.6 a))")
+            else:
+                notes.append(f"HD 1.3 of group {cg.upper()}: no source assigns it a table; "
+                             f"table {table}, the larger distance (decision 28)")
         else:
             notes.append("HD 1.3 without a group: the larger of tables 3A and 3B")
     if division == "1.5":

@@ -205,6 +205,8 @@ def resolve_rule(
         active_base.add("evac")
     if relation.es_door_barricade:
         active_base.add("door_barricade")
+    if kinds()[relation.pes_kind].holds_explosives == "yes":
+        active_base.add("storage_pes")  # a storage site, not a workshop (footnote o, decision 27)
 
     terms: list[RuleTerm] = []
     cells: list[str] = []

@@ -40,12 +40,12 @@ _FORMS = {"power": FORM_POWER, "logquad": FORM_LOGQUAD, "logquad_ceil": FORM_LOG
 #: Tags a matrix term may carry (data/README.md).  Tags never made active by
 #: a relation ("n", "i") keep their terms out, as decisions 15 and 18 say.
 KNOWN_TAGS = frozenset(
-    {"light", "heavy", "sparse", "evac", "n", "i", "hd1.2.1", "hd1.2.2", "door_barricade"}
+    {"light", "heavy", "sparse", "evac", "n", "i", "hd1.2.1", "hd1.2.2", "door_barricade", "storage_pes"}
 )
 
 _TERM_RE = re.compile(
     r"^(?:(?P<noqd>NOQD)|FIX=(?P<fix>[0-9.]+)|(?P<func>[A-Z][A-Za-z0-9]*)(?:>=(?P<min>[0-9.]+))?)"
-    r"(?:/(?P<tags>[!A-Za-z0-9.,]+))?$"
+    r"(?:/(?P<tags>[!A-Za-z0-9_.,]+))?$"
 )
 
 

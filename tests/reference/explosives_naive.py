@@ -27,7 +27,9 @@ def _qd(line) -> str:
 
 
 def _tables(lines) -> tuple[str, ...]:
-    return tuple(sorted({"3A" if x.cg == "C" else "3B" for x in lines}))
+    # 3A: propellants (C, AASTP-1 §1.3.1.6 a)) and the HD 1.3 groups no source assigns (F, H, J, K, L:
+    # the larger distance, decision 28); 3B: "other items" (G) and the groups of non-1.3 lines.
+    return tuple(sorted({"3A" if x.cg in ("C", "F", "H", "J", "K", "L") else "3B" for x in lines}))
 
 
 def naive_cases(lines, *, demonstrated: bool = False, n2_applies: bool = False):

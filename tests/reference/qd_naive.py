@@ -128,6 +128,8 @@ ES_ROWS = {
     ("inhabited_building", None): ["20"], ("vulnerable_building", None): ["20"],
 }
 EC = ("igloo_7bar", "igloo_3bar", "earth_covered")
+#: Storage sites (not workshops): footnote o's 270 m applies from these (§1.3.1.13, decision 27).
+STORAGE = (*EC, "heavy_walled_roof", "heavy_walled", "barricaded_stack", "unbarricaded_stack")
 
 
 def table2_row(es, es_face, barricade):
@@ -169,6 +171,8 @@ def _table_1_like(table, pes, pes_face, es, es_face, barricade, traffic, sparse,
                 # "D13^l; D13 (>=400m)": the 400 m minimum unless sparsely populated (decision 19)
                 if sparse != (minimum == 0):
                     continue
+            if table == "1" and "o" in notes and pes in STORAGE:
+                minimum = max(minimum, 270.0)  # footnote o: light-roofed workshop near HD 1.1 storage
             chosen.append((kind, value, minimum))
         for kind, value, minimum in chosen:
             if kind == "fix":
