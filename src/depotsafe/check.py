@@ -66,14 +66,22 @@ from depotsafe.qd import (
 )
 from depotsafe.rules import RuleSet, load_rule_set
 
-#: Front-sector half angles [deg from the door normal].  AASTP-1 Annex I-A Note 1:
-#: lines at 150 deg to the front face (60 deg from the normal) for HD 1.1; Note 2:
-#: 100 deg to the face (10 deg from the normal) for HD 1.2.  HD 1.3 uses the HD 1.1
-#: sector, which contains the +-30 deg propellant cone of §1.3.6.6a (the larger
-#: distance).
-FRONT_HALF_ANGLE_DEG = 60.0
-FRONT_HALF_ANGLE_HD12_DEG = 10.0
-REAR_HALF_ANGLE_DEG = 45.0
+def _sector_angles() -> dict[tuple[str, str], float]:
+    """Half angles of the ECM sectors [deg], from data/ecm_sectors.csv (AASTP-1 Annex I-A Notes 1, 2)."""
+    from depotsafe.kinds import read_data_csv
+
+    return {(r["sector"], r["division"]): float(r["used_deg"]) for r in read_data_csv("ecm_sectors.csv")}
+
+
+_SECTORS = _sector_angles()
+#: Front-sector half angles [deg from the door normal]: HD 1.1 (and 1.3, whose
+#: ±30° propellant cone of §1.3.6.6 a) it contains) and HD 1.2; rear half angle
+#: [deg from the rear-wall normal].  Where AASTP-1's text and figures disagree
+#: the wider front and the narrower rear are used, the larger distances
+#: (decision 13; data/ecm_sectors.csv says which and why).
+FRONT_HALF_ANGLE_DEG = _SECTORS[("front", "1.1")]
+FRONT_HALF_ANGLE_HD12_DEG = _SECTORS[("front", "1.2")]
+REAR_HALF_ANGLE_DEG = _SECTORS[("rear", "1.1")]
 
 #: Divisions reported in the explosives limit licence of each storehouse.
 LICENCE_DIVISIONS = ("1.1", "1.2.1", "1.2.2", "1.3", "1.4", "1.6")

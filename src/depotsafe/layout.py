@@ -1377,8 +1377,8 @@ def sector_masks(
 ) -> np.ndarray:
     """Sectors (1 front, 2 side, 4 rear) of earth-covered PES that each ES touches.
 
-    standards.md section 9 decision 13: front lines at 60 deg to the door
-    normal (80 for HD 1.2), rear lines at 45 deg to the rear normal.
+    Half angles are arguments: the check passes those of data/ecm_sectors.csv
+    (AASTP-1 Annex I-A Notes 1 and 2, decision 13); the defaults are Note 1's text.
     ``bearing_deg`` holds one bearing per site (NaN where not applicable; only
     the PES entries are read).  See kernels.geometry.sector_masks.
     """
