@@ -65,7 +65,7 @@ def test_check_every_option(bare_layout: Path, tmp_path: Path) -> None:
     from_csv = json.loads(res.stdout)
     assert from_csv["violations"] == inline["violations"]
     assert from_csv["summary"] == inline["summary"]
-    assert from_csv["summary"]["violations"] == 13  # data/samples/README.md
+    assert from_csv["summary"]["violations"] > 0  # the hand-worked list is tests/test_check.py's
     assert json.loads(out_json.read_text()) == from_csv
     rows = list(csv.DictReader(io.StringIO(pairs.read_text(encoding="utf-8"))))
     assert len(rows) == len(from_csv["pairs"])
@@ -84,7 +84,7 @@ def test_check_every_option(bare_layout: Path, tmp_path: Path) -> None:
             (folder / entry.name).write_bytes(entry.read_bytes())
     human = run("check", str(bare_layout), "--stock", str(SAMPLE_STOCK), "--rule-set", str(folder),
                 check_status=1)
-    assert "13 violation(s)" in human.stdout
+    assert f"{from_csv['summary']['violations']} violation(s)" in human.stdout
 
 
 def test_effects_every_option(bare_layout: Path, tmp_path: Path) -> None:

@@ -162,10 +162,12 @@ def test_thresholds_quoted():
     assert r.n2d_unit_neq_kg == 5.0
 
 
-def test_hd13_table_is_3a_only_for_c():
-    # AASTP-1 para 1.3.1.6 a): Table 3A propellants (CG C), 3B other items.
-    assert {g.cg for g in rules().groups.values() if g.hd13_table == "3A"} == {"C"}
-    assert {g.hd13_table for g in rules().groups.values()} == {"3A", "3B"}
+def test_hd13_tables_of_the_groups():
+    # AASTP-1 para 1.3.1.6 a): Table 3A propellants (CG C), 3B other items (CG G); the other groups
+    # HD 1.3 may carry (F, H, J, K, L) are assigned by no source: 3A, the larger (decision 28).
+    assert rules().legal["1.3"] == {"C", "F", "G", "H", "J", "K", "L"}
+    assert {g.cg for g in rules().groups.values() if g.hd13_table == "3A"} == {"C", "F", "H", "J", "K", "L"}
+    assert rules().groups["G"].hd13_table == "3B"
 
 
 def test_note_texts_quoted():
