@@ -245,7 +245,8 @@ def _reference_fails(depot: Any, members: list[str], es_kind: str, es_face: str 
         site = depot.site(m)
         dmin = np.minimum(dmin, shapely.distance(pts, site.geometry))
         ec = kinds()[site.kind].earth_covered
-        sectors = _sector_of(site, x, y, 60.0, 45.0) if ec else np.full(x.shape, None)
+        # Notes 1 as drawn (decision 13: the wider front, the narrower rear): atan 2 = 63.43 deg, 43.7 deg
+        sectors = _sector_of(site, x, y, math.degrees(math.atan(2.0)), 43.7) if ec else np.full(x.shape, None)
         for s in ("front", "side", "rear") if ec else (None,):
             rule = resolve_rule(rs, "1.1", Relation(site.kind, es_kind, s, es_face), ())
             r, _t = required_distance_m(rs, rule, neq, 0.0)

@@ -31,6 +31,7 @@ from depotsafe.kinds import kinds
 from depotsafe.qd import FACES, Relation, max_neq_kg, required_distance_m, resolve_rule
 
 TOL = 1e-6
+REAR = 43.7  # rear half angle [deg] (Note 1 as drawn)
 _BITS = ((1, "front"), (2, "side"), (4, "rear"))
 
 
@@ -46,10 +47,12 @@ def _relations(pes, es, division):
     """Every relation of PES site ``pes`` toward ES site ``es`` for a division (all sectors touched)."""
     table = kinds()
     kp, ke = table[pes.kind], table[es.kind]
-    front = 10.0 if division.startswith("1.2") else 60.0
-    pfs = _faces(sector_mask(pes.geometry, es.geometry, pes.front_bearing_deg, front, 45.0, TOL)) \
+    # AASTP-1 Annex I-A Notes 1 and 2 as drawn (the wider front, the narrower rear: decision 13):
+    # HD 1.1/1.3 front at slope 1:2 (atan 2 = 63.43 deg), HD 1.2 front 25 deg, rear 43.7 deg.
+    front = 25.0 if division.startswith("1.2") else math.degrees(math.atan(2.0))
+    pfs = _faces(sector_mask(pes.geometry, es.geometry, pes.front_bearing_deg, front, REAR, TOL)) \
         if kp.earth_covered else [None]
-    efs = _faces(sector_mask(es.geometry, pes.geometry, es.front_bearing_deg, 60.0, 45.0, TOL)) \
+    efs = _faces(sector_mask(es.geometry, pes.geometry, es.front_bearing_deg, math.degrees(math.atan(2.0)), REAR, TOL)) \
         if ke.earth_covered else [None]
     out = []
     for pf in pfs:
