@@ -1191,14 +1191,14 @@ def _licence_owners(
 ) -> tuple[_Cases, list[list[str]]]:
     """One licence owner per owner (group or lone PES): a case per licence division (q is a placeholder)."""
     labels = []
-    owners = []
     types = {div: CaseType(div, ("3A", "3B") if div == "1.3" else ()) for div in LICENCE_DIVISIONS}
     plain = [div for div in LICENCE_DIVISIONS if div in rs.divisions and div != "1.6"]
     made: dict[tuple[bool, float], tuple[list[tuple[CaseType, float, float]], list[str]]] = {}
+    owner_keys: list[tuple[bool, float] | None] = []
     for members in owner_members:
         if not with_licences:
-            owners.append([])
             labels.append([])
+            owner_keys.append(None)
             continue
         unit16 = max((ln.unit_neq_kg or 0.0 for i in members for ln in stock[i].lines if ln.hd == "1.6"),
                      default=0.0)
@@ -1207,9 +1207,21 @@ def _licence_owners(
         if got is None:
             lab = plain + (["1.6"] if key[0] else [])
             got = made[key] = ([(types[d], 1.0, unit16) for d in lab], lab)
-        owners.append(got[0])
         labels.append(got[1])
-    return _Cases.from_lists(owners), labels
+        owner_keys.append(key)
+    # as _Cases.from_lists of the case lists, each distinct case list resolved once (types registered in
+    # the order of first appearance, as from_lists does)
+    out = _Cases()
+    resolved: dict[tuple[bool, float] | None, tuple[list[int], list[float], list[float]]] = {None: ([], [], [])}
+    for key, (cs, _lab) in made.items():
+        resolved[key] = ([out.type_id(ct) for ct, _q, _u in cs], [q for _ct, q, _u in cs], [u for _ct, _q, u in cs])
+    per_owner = [resolved[k] for k in owner_keys]
+    out.ctype = [t for r in per_owner for t in r[0]]
+    out.q = [q for r in per_owner for q in r[1]]
+    out.u = [u for r in per_owner for u in r[2]]
+    out.start = np.concatenate([[0], np.cumsum([len(r[0]) for r in per_owner], dtype=np.int64)]).tolist()
+    out._arrays = None
+    return out, labels
 
 
 def _caps_initial(
