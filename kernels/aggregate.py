@@ -351,6 +351,32 @@ def _possible_sectors(cu, cv, rho, umin, umax, vmin, vmax, cf, sf, cr, sr, tol):
 
 
 @njit(cache=True)
+def footprint_disks(ec, bearing_deg, seg_start, x0, y0, x1, y1):
+    """Per site: centre of its bounding box, radius of the disk there holding its footprint,
+    and (earth-covered sites) its frame `geometry._frame` as 8 numbers."""
+    bxmin, bymin, bxmax, bymax = site_bounds(seg_start, x0, y0, x1, y1)
+    n_sites = bxmin.shape[0]
+    ccx = np.empty(n_sites)
+    ccy = np.empty(n_sites)
+    crho = np.empty(n_sites)
+    frames = np.zeros((n_sites, 8))
+    for i in range(n_sites):
+        cx_ = 0.5 * (bxmin[i] + bxmax[i])
+        cy_ = 0.5 * (bymin[i] + bymax[i])
+        r_ = 0.0
+        for t in range(seg_start[i], seg_start[i + 1]):
+            r_ = max(r_, math.hypot(x0[t] - cx_, y0[t] - cy_), math.hypot(x1[t] - cx_, y1[t] - cy_))
+        ccx[i] = cx_
+        ccy[i] = cy_
+        crho[i] = r_
+        if ec[i]:
+            fr = _frame(i, seg_start, x0, y0, x1, y1, math.radians(bearing_deg[i]))
+            for q in range(8):
+                frames[i, q] = fr[q]
+    return ccx, ccy, crho, frames
+
+
+@njit(cache=True)
 def _in_frame(px, py, fr):  # pragma: no cover - compiled
     """Point (px, py) in the frame fr = (ox, oy, sb, cb, ...) of `geometry._frame`."""
     dx = px - fr[0]
@@ -531,23 +557,7 @@ def class_nearest(pes, cap, attr_ec, ec, bearing_deg, front_deg, front12_deg, re
     n_chunks = min(n, 64)
     n_sites = bxmin.shape[0]
     # per site: centre and radius of its footprint, and its frame (for the pre-tests)
-    ccx = np.empty(n_sites)
-    ccy = np.empty(n_sites)
-    crho = np.empty(n_sites)
-    frames = np.zeros((n_sites, 8))
-    for i in range(n_sites):
-        cx_ = 0.5 * (bxmin[i] + bxmax[i])
-        cy_ = 0.5 * (bymin[i] + bymax[i])
-        r_ = 0.0
-        for t in range(seg_start[i], seg_start[i + 1]):
-            r_ = max(r_, math.hypot(x0[t] - cx_, y0[t] - cy_), math.hypot(x1[t] - cx_, y1[t] - cy_))
-        ccx[i] = cx_
-        ccy[i] = cy_
-        crho[i] = r_
-        if ec[i]:
-            fr = _frame(i, seg_start, x0, y0, x1, y1, math.radians(bearing_deg[i]))
-            for q in range(8):
-                frames[i, q] = fr[q]
+    ccx, ccy, crho, frames = footprint_disks(ec, bearing_deg, seg_start, x0, y0, x1, y1)
     for ch in prange(n_chunks):
         stamp = np.full(n_sites, -1, dtype=np.int64)
         for k in range(ch, n, n_chunks):
