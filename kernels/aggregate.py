@@ -26,8 +26,10 @@ import numpy as np
 from depotsafe.kernels.geometry import (
     _build_grid,
     _cell_of,
+    _frame,
     _pair_distance,
     _sector_mask,
+    _wedge_h,
     site_bounds,
 )
 from numba import njit, prange
@@ -313,11 +315,88 @@ def _attr_stop(k, base, cap_row, best_d):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def _possible_sectors(cu, cv, rho, umin, umax, vmin, vmax, cf, sf, cr, sr, tol):  # pragma: no cover
+    """Sectors (bits 1 front, 2 side, 4 rear, as `_sector_mask`) that a footprint within rho of
+    the point (cu, cv) of the frame may touch: a superset of what `_sector_mask` finds.
+
+    The wedge functions are 1-Lipschitz (unit gradients), so every vertex v of the footprint
+    has |h(v) - h(c)| <= rho.  A wedge is surely missed when some h exceeds tol at every
+    vertex; the side is surely missed when every vertex lies strictly inside the front (or
+    the rear) wedge.  A margin far above rounding keeps the test one-sided.
+    """
+    eps = tol + 1e-6 + 1e-9 * (abs(cu) + abs(cv) + rho)
+    out_f = False
+    in_f = True
+    out_r = False
+    in_r = True
+    for k in range(3):
+        hf = _wedge_h(cu, cv, umax, vmin, vmax, cf, sf, k)
+        if hf - rho > eps:
+            out_f = True
+        if hf + rho >= -eps:
+            in_f = False
+        hr = _wedge_h(-cu, cv, -umin, vmin, vmax, cr, sr, k)
+        if hr - rho > eps:
+            out_r = True
+        if hr + rho >= -eps:
+            in_r = False
+    bits = 0
+    if not out_f:
+        bits |= 1
+    if not (in_f or in_r):
+        bits |= 2
+    if not out_r:
+        bits |= 4
+    return bits
+
+
+@njit(cache=True)
+def footprint_disks(ec, bearing_deg, seg_start, x0, y0, x1, y1):
+    """Per site: centre of its bounding box, radius of the disk there holding its footprint,
+    and (earth-covered sites) its frame `geometry._frame` as 8 numbers."""
+    bxmin, bymin, bxmax, bymax = site_bounds(seg_start, x0, y0, x1, y1)
+    n_sites = bxmin.shape[0]
+    ccx = np.empty(n_sites)
+    ccy = np.empty(n_sites)
+    crho = np.empty(n_sites)
+    frames = np.zeros((n_sites, 8))
+    for i in range(n_sites):
+        cx_ = 0.5 * (bxmin[i] + bxmax[i])
+        cy_ = 0.5 * (bymin[i] + bymax[i])
+        r_ = 0.0
+        for t in range(seg_start[i], seg_start[i + 1]):
+            r_ = max(r_, math.hypot(x0[t] - cx_, y0[t] - cy_), math.hypot(x1[t] - cx_, y1[t] - cy_))
+        ccx[i] = cx_
+        ccy[i] = cy_
+        crho[i] = r_
+        if ec[i]:
+            fr = _frame(i, seg_start, x0, y0, x1, y1, math.radians(bearing_deg[i]))
+            for q in range(8):
+                frames[i, q] = fr[q]
+    return ccx, ccy, crho, frames
+
+
+@njit(cache=True)
+def _in_frame(px, py, fr):  # pragma: no cover - compiled
+    """Point (px, py) in the frame fr = (ox, oy, sb, cb, ...) of `geometry._frame`."""
+    dx = px - fr[0]
+    dy = py - fr[1]
+    return dx * fr[2] + dy * fr[3], dx * fr[3] - dy * fr[2]
+
+
+@njit(cache=True)
 def _class_nearest_one(k, p, cap_row, attr_ec, n_attr, ec, bearing_deg, f60, f12, rr, tol_m,
                        g_x0, g_y0, g_cell, g_nx, g_ny, g_cs, g_is, cstart, citems, stamp,
                        bxmin, bymin, bxmax, bymax, seg_start, x0, y0, x1, y1, part_first, is_polygon,
-                       best_d, best_j):  # pragma: no cover - compiled
+                       best_d, best_j, ccx, ccy, crho, frames):  # pragma: no cover - compiled
     pec = ec[p]
+    cf60 = math.cos(f60)
+    sf60 = math.sin(f60)
+    cf12 = math.cos(f12)
+    sf12 = math.sin(f12)
+    crr = math.cos(rr)
+    srr = math.sin(rr)
+    fp_ = frames[p]
     for a in range(n_attr):
         nx = g_nx[a]
         if nx == 0:
@@ -360,13 +439,36 @@ def _class_nearest_one(k, p, cap_row, attr_ec, n_attr, ec, bearing_deg, f60, f12
                                        bymax[j])
                         if gap > stop:
                             continue
+                        # cheap pre-tests: the sectors of p that j may touch, and the faces of j
+                        # that p may face (supersets of the exact masks below)
+                        ps60 = 7
+                        ps12 = 7
+                        pe = 7
+                        if pec:
+                            cu, cv = _in_frame(ccx[j], ccy[j], fp_)
+                            ps60 = _possible_sectors(cu, cv, crho[j], fp_[4], fp_[5], fp_[6], fp_[7], cf60, sf60,
+                                                     crr, srr, tol_m)
+                            ps12 = _possible_sectors(cu, cv, crho[j], fp_[4], fp_[5], fp_[6], fp_[7], cf12, sf12,
+                                                     crr, srr, tol_m)
+                        if aec:
+                            fj = frames[j]
+                            cu, cv = _in_frame(ccx[p], ccy[p], fj)
+                            pe = _possible_sectors(cu, cv, crho[p], fj[4], fj[5], fj[6], fj[7], cf60, sf60, crr,
+                                                   srr, tol_m)
                         # the classes this site could still improve: their ES faces and sector sets
                         open_e = 0
                         open_w = 0
                         for cc in range(32):
                             cap = cap_row[base + cc]
                             if cap > 0.0 and gap <= min(cap, best_d[k, base + cc]):
-                                open_e |= 1 << (cc % 4)
+                                s_ = (cc % 16) // 4
+                                e_ = cc % 4
+                                sb_ = ps60 if cc < 16 else ps12
+                                if s_ > 0 and (sb_ >> (s_ - 1)) & 1 == 0:
+                                    continue
+                                if e_ > 0 and (pe >> (e_ - 1)) & 1 == 0:
+                                    continue
+                                open_e |= 1 << e_
                                 open_w |= 1 << (cc // 16)
                         if open_e == 0:
                             continue
@@ -454,13 +556,15 @@ def class_nearest(pes, cap, attr_ec, ec, bearing_deg, front_deg, front12_deg, re
     rr = math.radians(rear_deg)
     n_chunks = min(n, 64)
     n_sites = bxmin.shape[0]
+    # per site: centre and radius of its footprint, and its frame (for the pre-tests)
+    ccx, ccy, crho, frames = footprint_disks(ec, bearing_deg, seg_start, x0, y0, x1, y1)
     for ch in prange(n_chunks):
         stamp = np.full(n_sites, -1, dtype=np.int64)
         for k in range(ch, n, n_chunks):
             _class_nearest_one(k, pes[k], cap[k], attr_ec, n_attr, ec, bearing_deg, f60, f12, rr, tol_m,
                                g_x0, g_y0, g_cell, g_nx, g_ny, g_cs, g_is, cstart, citems, stamp,
                                bxmin, bymin, bxmax, bymax, seg_start, x0, y0, x1, y1, part_first, is_polygon,
-                               best_d, best_j)
+                               best_d, best_j, ccx, ccy, crho, frames)
     return best_d, best_j
 
 

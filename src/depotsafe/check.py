@@ -802,6 +802,26 @@ class _ClassRows:
                      ("owner", "pk", "w", "pm", "em", "ea", "dist", "es")])
 
 
+def _max_neqs_unique(rel: _Relations, rid: np.ndarray, dist: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """`max_neqs` of each row, computed once per distinct (rule, distance, unit NEQ).
+
+    On a regular depot many rows repeat exactly (the same rule at the same distance);
+    the values are those of `max_neqs` on every row, only not recomputed.
+    """
+    n = rid.size
+    if n < 2:
+        return max_neqs(rel.table, rid, dist, unit)[0]
+    order = np.lexsort((unit, dist, rid))
+    r_s, d_s, u_s = rid[order], dist[order], unit[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (r_s[1:] != r_s[:-1]) | (d_s[1:] != d_s[:-1]) | (u_s[1:] != u_s[:-1])
+    first = np.flatnonzero(new)
+    lim_u = max_neqs(rel.table, r_s[first], d_s[first], u_s[first])[0]
+    out = np.empty(n)
+    out[order] = lim_u[np.cumsum(new) - 1]
+    return out
+
+
 def _limits(
     rel: _Relations, rows: _ClassRows, cases: _Cases, n_owner: int, neq_override: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -835,7 +855,7 @@ def _limits(
     if rid.size == 0:
         return limit, limiting
     cc = c_rep[r2]
-    lim = max_neqs(rel.table, rid, rows.dist[r_idx[r2]], u[cc])[0]
+    lim = _max_neqs_unique(rel, rid, rows.dist[r_idx[r2]], u[cc])
     k, b = _first_per_key(cc, lim, largest=False)
     limit[k] = lim[b]
     limiting[k] = rows.es[r_idx[r2][b]]
@@ -1133,9 +1153,10 @@ def check_depot(
             rg[more_g] = need_g[more_g]
             gq, ge, gd, _gn, rc, rk = group_view(rg)
             g_rows = to_class_rows(group_owners[gq], ge, gd, rc, rk)
-    rows = _ClassRows.concat([lone_rows, g_rows])
-    lic_limit, lic_es = _limits(rel, rows, lic, n_owner)
-    head_limit, head_es = _limits(rel, rows, cases, n_owner)
+            # the groups' rows changed: the limits again (unchanged rows give the same limits)
+            rows = _ClassRows.concat([lone_rows, g_rows])
+            lic_limit, lic_es = _limits(rel, rows, lic, n_owner)
+            head_limit, head_es = _limits(rel, rows, cases, n_owner)
 
     sites_out = _sites(depot, rs, stock, pes_idx, owner, owner_members, cases, lic, labels, lic_limit, lic_es,
                        head_limit, head_es, fail_owner, worst_es, licences, group_pos)
@@ -1170,14 +1191,14 @@ def _licence_owners(
 ) -> tuple[_Cases, list[list[str]]]:
     """One licence owner per owner (group or lone PES): a case per licence division (q is a placeholder)."""
     labels = []
-    owners = []
     types = {div: CaseType(div, ("3A", "3B") if div == "1.3" else ()) for div in LICENCE_DIVISIONS}
     plain = [div for div in LICENCE_DIVISIONS if div in rs.divisions and div != "1.6"]
     made: dict[tuple[bool, float], tuple[list[tuple[CaseType, float, float]], list[str]]] = {}
+    owner_keys: list[tuple[bool, float] | None] = []
     for members in owner_members:
         if not with_licences:
-            owners.append([])
             labels.append([])
+            owner_keys.append(None)
             continue
         unit16 = max((ln.unit_neq_kg or 0.0 for i in members for ln in stock[i].lines if ln.hd == "1.6"),
                      default=0.0)
@@ -1186,9 +1207,21 @@ def _licence_owners(
         if got is None:
             lab = plain + (["1.6"] if key[0] else [])
             got = made[key] = ([(types[d], 1.0, unit16) for d in lab], lab)
-        owners.append(got[0])
         labels.append(got[1])
-    return _Cases.from_lists(owners), labels
+        owner_keys.append(key)
+    # as _Cases.from_lists of the case lists, each distinct case list resolved once (types registered in
+    # the order of first appearance, as from_lists does)
+    out = _Cases()
+    resolved: dict[tuple[bool, float] | None, tuple[list[int], list[float], list[float]]] = {None: ([], [], [])}
+    for key, (cs, _lab) in made.items():
+        resolved[key] = ([out.type_id(ct) for ct, _q, _u in cs], [q for _ct, q, _u in cs], [u for _ct, _q, u in cs])
+    per_owner = [resolved[k] for k in owner_keys]
+    out.ctype = [t for r in per_owner for t in r[0]]
+    out.q = [q for r in per_owner for q in r[1]]
+    out.u = [u for r in per_owner for u in r[2]]
+    out.start = np.concatenate([[0], np.cumsum([len(r[0]) for r in per_owner], dtype=np.int64)]).tolist()
+    out._arrays = None
+    return out, labels
 
 
 def _caps_initial(
@@ -1355,33 +1388,38 @@ def _sites(
 
     grows_case = [grows(ct) for ct in cases.types]
     grows_lic = [grows(ct) for ct in lic.types]
+    # plain Python values, read once (the records are built per owner)
+    start_l, ctype_l, cq_l = start.tolist(), ctype.tolist(), cq.tolist()
+    head_limit_l, head_es_l = head_limit.tolist(), head_es.tolist()
+    lstart_l, lctype_l = lstart.tolist(), lctype.tolist()
+    lic_limit_l, lic_es_l = lic_limit.tolist(), lic_es.tolist()
 
     def owner_record(o: int) -> dict[str, Any]:
         head = []
-        for c in range(int(start[o]), int(start[o + 1])):
-            lim = float(head_limit[c])
+        for c in range(start_l[o], start_l[o + 1]):
+            lim = head_limit_l[c]
             least = False
-            if lim >= ceiling and grows_case[int(ctype[c])]:
+            if lim >= ceiling and grows_case[ctype_l[c]]:
                 lim, least = ceiling, True  # ES beyond the ceiling's distances are not searched
             head.append({
-                "hd": cases.types[int(ctype[c])].division,
-                "neq_kg": float(cq[c]),
+                "hd": cases.types[ctype_l[c]].division,
+                "neq_kg": cq_l[c],
                 "max_neq_kg": None if math.isinf(lim) else lim,
-                "headroom_kg": None if math.isinf(lim) else lim - float(cq[c]),
-                "limiting_es": ids[int(head_es[c])] if head_es[c] >= 0 and not math.isinf(lim) and not least
+                "headroom_kg": None if math.isinf(lim) else lim - cq_l[c],
+                "limiting_es": ids[head_es_l[c]] if head_es_l[c] >= 0 and not math.isinf(lim) and not least
                 else None,
                 "max_neq_at_least": least,
             })
         lic_vals, lic_least, lic_lim_es = {}, {}, {}
-        for c in range(int(lstart[o]), int(lstart[o + 1])):
-            d = labels[o][c - int(lstart[o])]
-            v = float(lic_limit[c])
+        for c in range(lstart_l[o], lstart_l[o + 1]):
+            d = labels[o][c - lstart_l[o]]
+            v = lic_limit_l[c]
             least = False
-            if v >= ceiling and grows_lic[int(lctype[c])]:
+            if v >= ceiling and grows_lic[lctype_l[c]]:
                 v, least = ceiling, True
             lic_vals[d] = v
             lic_least[d] = least
-            lic_lim_es[d] = ids[int(lic_es[c])] if lic_es[c] >= 0 and math.isfinite(v) else None
+            lic_lim_es[d] = ids[lic_es_l[c]] if lic_es_l[c] >= 0 and math.isfinite(v) else None
         limiting = worst_es.get(o)
         if limiting is None and head:
             ratios = [(h["max_neq_kg"] / h["neq_kg"], h["limiting_es"]) for h in head
