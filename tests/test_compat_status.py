@@ -222,3 +222,24 @@ def test_check_readable_lists_the_conditional_mix_apart_from_violations(tmp_path
     (line,) = [ln for ln in out.splitlines() if ln.startswith("  S1: ") and "Table 6 note 2" in ln]
     assert "effectively segregated" in line
     assert "0 violation(s)" in out
+
+
+# ----------------------------------------------------------------- the app's stock table
+
+
+def test_app_verdict_column_labels_a_conditional_mix():
+    from depotsafe.layout import read_layout
+    from depotsafe.ui import i18n, model, page_depot
+
+    depot = read_layout({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": LOCAL_METRES}},
+                         "features": [_rect("S1", "barricaded_stack", 0.0, 0.0, 10.0, 10.0, _CF),
+                                      _rect("S2", "barricaded_stack", 0.0, 500.0, 10.0, 10.0,
+                                            [{"hd": "1.1", "cg": "D", "neq_kg": 100}])]})
+    rows = {r["site"]: r for r in model.compatibility_rows(depot)}
+    assert (rows["S1"]["status"], rows["S1"]["compatible"]) == ("conditional", True)
+    assert "Table 6 note 2" in rows["S1"]["conditions"]
+    assert rows["S2"]["status"] == "compatible"
+    labels = {s: page_depot._verdict_label(s) for s in ("compatible", "conditional", "incompatible")}
+    assert labels == {"compatible": "compatible", "conditional": "conditional: to confirm",
+                      "incompatible": "NOT compatible"}
+    assert i18n.catalog("fr")["conditional: to confirm"] == "conditionnel : à confirmer"
