@@ -84,6 +84,7 @@ def assert_like_reference(lines):
     got_small = check_compatibility(small)
     got = check_compatibility(lines)
     assert got.compatible == got_small.compatible == ok
+    assert got.status == got_small.status == _NAIVE.naive_status(small, T5, T6)
     assert conflict_groups(got) == conflict_groups(got_small) == pairs
     eff_of = {_key(x): e for x, e in zip(small, effective, strict=True)}
     assert got.effective_cg == [eff_of[_key(x)] for x in lines]

@@ -105,6 +105,7 @@ class SiteStock:
     conflicts: list[str]
     conditions: list[str]
     neq_by_division: dict[str, float]
+    status: str = "compatible"  # "compatible", "conditional" or "incompatible" (decision 29)
 
 
 class _Cases:
@@ -192,6 +193,7 @@ class CheckResult:
     n_storehouses: int
     n_incompatible: int
     groups: list[list[str]]
+    n_conditional: int = 0  # storehouses whose mix is conditional: findings, not failures (decision 29)
     aggregations: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     _sites: list[dict[str, Any]] | None = field(default=None, repr=False)
@@ -287,6 +289,7 @@ class CheckResult:
             "violations": self.n_violations,
             "aggregation_groups": len(self.groups),
             "incompatible_sites": self.n_incompatible,
+            "conditional_sites": self.n_conditional,
             "compliant": self.compliant,
         }
 
@@ -476,10 +479,10 @@ def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
         if len(lines) != len(site.stock_entries):
             continue
         if len(lines) == 1:
-            compatible, conflicts, conditions = True, [], []
+            compatible, conflicts, conditions, status = True, [], [], "compatible"
         else:
             compat = check_compatibility(lines)
-            compatible = compat.compatible
+            compatible, status = compat.compatible, compat.status
             conflicts = [
                 f"{c.first_code} (line {c.first}) with {c.second_code} (line {c.second}): {c.reason} [{c.source}]"
                 for c in compat.conflicts
@@ -494,7 +497,7 @@ def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
         for ln in lines:
             key = qd_division(ln)
             neq_by[key] = neq_by.get(key, 0.0) + ln.neq_kg
-        out[i] = SiteStock(lines, compatible, conflicts, conditions, neq_by)
+        out[i] = SiteStock(lines, compatible, conflicts, conditions, neq_by, status)
     if problems:
         raise LayoutError("stock", f"{len(problems)} problem(s)", "\n  " + "\n  ".join(problems))
     return out
@@ -1169,6 +1172,7 @@ def check_depot(
         rules=rel.rules, case_types=cases.types, site_builder=sites_out, groups=groups, aggregations=aggregations,
         notes=notes, n_storehouses=int(pes_idx.size),
         n_incompatible=sum(1 for i in pes_idx.tolist() if not stock[int(i)].compatible),
+        n_conditional=sum(1 for i in pes_idx.tolist() if stock[int(i)].status == "conditional"),
     )
 
 
@@ -1456,7 +1460,8 @@ def _sites(
                 "kind": depot.sites[i].kind,
                 "neq_kg": s.neq_by_division,
                 **rec,
-                "compatibility": {"compatible": s.compatible, "conflicts": s.conflicts, "conditions": s.conditions},
+                "compatibility": {"compatible": s.compatible, "status": s.status, "conflicts": s.conflicts,
+                                  "conditions": s.conditions},
                 "aggregation_group": member_ids[o] if grouped else [],
                 # the licence, the limits and the verdict above are those of the whole group
                 "licence_applies_to": "group" if grouped else "site",

@@ -628,6 +628,12 @@ class Conflict:
     second_lines: tuple[int, ...] = ()
 
 
+#: Values of CompatibilityResult.status (decision 29).
+STATUS_COMPATIBLE = "compatible"
+STATUS_CONDITIONAL = "conditional"
+STATUS_INCOMPATIBLE = "incompatible"
+
+
 @dataclass(frozen=True)
 class CompatibilityResult:
     """Result of :func:`check_compatibility`.
@@ -635,7 +641,15 @@ class CompatibilityResult:
     Attributes
     ----------
     compatible : bool
-        True when there is no conflict.
+        True when there is no conflict (also when ``status`` is "conditional").
+    status : str
+        "incompatible" when there is a conflict; else "conditional" when a
+        pair of lines meets a cell of Table 5 or 6 that permits the mix only
+        under a note setting a condition depotsafe cannot see (effect
+        "condition" or "treat_as" in mixing_notes.csv: Table 5 notes 1, 3;
+        Table 6 notes 1, 2, 4, 5; standards.md section 9 decision 29); else
+        "compatible".  A conditional mix is a finding for the manager to
+        confirm, not a conflict.
     conflicts : list of Conflict
         At most one per pair of distinct (group, form) keys and rule.
     conditions : list of str
@@ -647,6 +661,7 @@ class CompatibilityResult:
     """
 
     compatible: bool
+    status: str
     conflicts: list[Conflict]
     conditions: list[str]
     effective_cg: list[str]
@@ -779,7 +794,9 @@ def check_compatibility(
 
     A blank cell is a conflict.  A note whose effect is "isolate" (CG L:
     Table 5 note 2, Table 6 note 3) is a conflict unless both lines are of
-    the same item.  Every other note is a condition.  Effective groups:
+    the same item.  Every other note is a condition; a note of effect
+    "condition" or "treat_as" on a pair makes the status "conditional"
+    (decision 29), notes 6 and 7 only change effective groups.  Effective groups:
     note 1 (CG B with D, E, F: the B line counts as F), note 5 (N with C, D,
     E counts as D), note 6 (several 1.6N families count as D unless
     declared compatible), note 7 (a set of only 1.6N and 1.4S: S counts as
@@ -973,8 +990,15 @@ def check_compatibility(
             add_condition(
                 f"Table {set_note.table} note {set_note.number}: {set_note.text}"
             )
+    if conflicts:
+        status = STATUS_INCOMPATIBLE
+    elif found_conditions:
+        status = STATUS_CONDITIONAL
+    else:
+        status = STATUS_COMPATIBLE
     return CompatibilityResult(
         compatible=not conflicts,
+        status=status,
         conflicts=conflicts,
         conditions=conditions,
         effective_cg=effective,

@@ -539,6 +539,14 @@ def human_report(result: CheckResult) -> str:
                 f"{v['distance_m']:>10.1f}  {v['rule_label']}"
             )
         lines.append("")
+    conditional = [site for site in result.sites if site["compatibility"].get("status") == "conditional"]
+    if conditional:
+        # decision 29: findings for the manager to confirm, not violations (the exit status does not change)
+        lines.append(f"Mixes to confirm ({len(conditional)} site(s)): permitted only under a note of AASTP-1 "
+                     "Tables 5/6 that depotsafe cannot check; not violations:")
+        for site in conditional:
+            lines.append(f"  {site['id']}: " + "; ".join(site["compatibility"]["conditions"]))
+        lines.append("")
     lines.append("Explosives limit licence per HD (each in isolation), kg NEQ [limiting exposed site]:")
     shown_groups: set[str] = set()
     for site in result.sites:

@@ -171,3 +171,34 @@ def naive_compatibility(lines, t5, t6, *, n_families_compatible=False):
             if x.cg == "S":
                 effective[k] = "N"
     return ok, pairs, effective
+
+
+# Notes whose cells permit the mix only under a condition depotsafe cannot see
+# (standards.md section 9 decision 29), as the note texts of AASTP-1 (2006)
+# Part I read: Table 5 note 1 (UN Test Series 3) and note 3 (NCA discretion
+# for G); Table 6 note 1 (B fuzes with the articles they will be fitted to),
+# note 2 (effective segregation), note 4 (NCA discretion for G) and note 5
+# (N "should not in general" be stored with other groups).  Notes 6 and 7 and
+# the S/S cell (decision 14) only change which group a line counts as.
+CONDITIONAL_NOTES = {"substance": {"1", "3"}, "article": {"1", "2", "4", "5"}}
+
+
+def naive_status(lines, t5, t6):
+    """"incompatible", "conditional" or "compatible", pair by pair.
+
+    Incompatible as naive_compatibility says; else conditional when any pair
+    of lines, in any table it is read in, meets a cell carrying one of
+    CONDITIONAL_NOTES; else compatible.
+    """
+    ok, _pairs, _effective = naive_compatibility(lines, t5, t6)
+    if not ok:
+        return "incompatible"
+    tables = {"substance": t5, "article": t6}
+    for i, a in enumerate(lines):
+        for b in lines[i + 1:]:
+            for f in _pair_tables(a, b, tables):
+                groups, rows = tables[f]
+                cell = rows[a.cg][groups.index(b.cg)]
+                if any(ch in CONDITIONAL_NOTES[f] for ch in cell if ch.isdigit()):
+                    return "conditional"
+    return "compatible"

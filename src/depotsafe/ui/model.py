@@ -383,6 +383,7 @@ def compatibility_rows(depot: Any) -> list[dict[str, Any]]:
             "codes": ", ".join(ln.code for ln in lines),
             "neq_kg": sum(ln.neq_kg for ln in lines),
             "compatible": res.compatible,
+            "status": res.status,  # "compatible", "conditional" or "incompatible" (decision 29)
             "conflicts": "; ".join(
                 f"{c.first_code} + {c.second_code}: {c.reason}" for c in res.conflicts
             ),

@@ -109,6 +109,15 @@ def _stock_editor(depot: Any) -> None:
     st.session_state["stock_rows"] = rows
 
 
+def _verdict_label(status: str) -> str:
+    """The verdict column: a conditional mix (decision 29) is told apart from a plain compatible one."""
+    if status == "incompatible":
+        return _("NOT compatible")
+    if status == "conditional":
+        return _("conditional: to confirm")
+    return _("compatible")
+
+
 def _verdicts(depot: Any) -> None:
     st.subheader(_("Compatibility of each storehouse's mix"))
     try:
@@ -123,7 +132,7 @@ def _verdicts(depot: Any) -> None:
         _("site"): r["site"],
         _("stock"): r["codes"],
         _("NEQ [kg]"): r["neq_kg"],
-        _("verdict"): _("compatible") if r["compatible"] else _("NOT compatible"),
+        _("verdict"): _verdict_label(r["status"]),
         _("conflicts"): r["conflicts"],
         _("conditions"): r["conditions"],
         _("source"): r["source"],
