@@ -239,3 +239,16 @@ def test_effects_text_has_the_json_figures(event: str) -> None:
         assert len(parts) == len(r["injury_probability"])
         for part, pr in zip(parts, r["injury_probability"].values(), strict=True):
             assert _percent_matches(re.search(r"(< 0\.1 %|> 99\.9 %|[\d.]+ %)$", part).group(1), pr)  # type: ignore[union-attr]
+
+
+def test_effects_text_without_a_blast_event() -> None:
+    """A4 holds HD 1.3 only: no mass explosion; the text says so per site and keeps the persons."""
+    text, data = _both("effects", str(SAMPLE), "--event", "A4")
+    _no_raw_values(text)
+    assert data["event"]["neq_kg"] == 0
+    for r in data["sites"]:
+        assert r["incident_overpressure_kpa"] is None
+        line = next(x for x in text.split("\n") if x.startswith(f"  {r['id']}: "))
+        assert line == (f"  {r['id']}: {math.floor(r['distance_m'] * 10 + 1e-9) / 10:,.1f} m, "
+                        f"{r['persons']:g} person(s); no blast event (no HD 1.1 or 1.5 explodes)")
+    assert "note: no HD 1.1/1.5 in the event: no mass explosion" in text

@@ -188,7 +188,9 @@ def _text(out: dict[str, Any]) -> str:
             lines.append(f"    people: {lv['people']}")
             lines.append(f"    source: {lv['source']}")
         elif out["incident_overpressure_kpa"] is not None:
-            lines.append("  below every AASTP-1 protection level (under 1.5 kPa): no injury expected")
+            lines.append("  below every AASTP-1 protection level (under 1.5 kPa)")
+        elif out["status"]["incident_overpressure_kpa"]["code"] == "below_fit_range":
+            lines.append("  closer than the fit's range: above every AASTP-1 protection level (complete demolition)")
         inj = out.get("injury_probability")
         if inj:
             shown = "; ".join(f"{INJURY_NAMES.get(m, m.replace('_', ' '))} {percent(p)}" for m, p in inj.items())

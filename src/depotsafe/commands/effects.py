@@ -152,15 +152,16 @@ def _sites_text(result: dict[str, Any]) -> str:
         p = row["incident_overpressure_kpa"]
         if p is None:
             why = row["status"].get("incident_overpressure")
-            blast = "no blast event" if not row["status"] else f"overpressure not computed ({why})"
+            blast = "no blast event (no HD 1.1 or 1.5 explodes)" if not row["status"] else f"overpressure not computed ({why})"
         else:
             blast = f"incident overpressure {number(p, 'kPa')}"
             if row["incident_impulse_kpa_ms"] is not None:
                 blast += f", impulse {number(row['incident_impulse_kpa_ms'], 'kPa*ms')}"
-        zone = row["zone"] + (f" ({row['zone_name']})" if row.get("zone_name") else "")
+        zone = "" if not row["status"] else "; zone " + row["zone"] + (
+            f" ({row['zone_name']})" if row.get("zone_name") else "")
         persons = row.get("persons")
         who = "persons not given" if persons is None else f"{persons:g} person(s)"
-        lines.append(f"  {row['id']}: {metres_measured(row['distance_m'])}, {who}; {blast}; zone {zone}")
+        lines.append(f"  {row['id']}: {metres_measured(row['distance_m'])}, {who}; {blast}{zone}")
         if row["in_hazard_zones"]:
             lines.append(f"    inside: {', '.join(row['in_hazard_zones'])}")
         inj = row.get("injury_probability")
