@@ -220,12 +220,12 @@ def test_readable_output_says_which(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     first, reason = out.stdout.splitlines()[:2]
     assert "group BS1+BS2" in first
-    assert "10000 kg" in first
+    assert "10,000 kg" in first
     assert "AASTP-1 §1.3.2.3 b)" in reason
     out = _installed("effects", str(SAMPLE), "--event", "BS1", "--alone")
     assert out.returncode == 0, out.stderr
     assert "event BS1 (alone" in out.stdout
-    assert "5000 kg" in out.stdout
+    assert "5,000 kg" in out.stdout
 
 
 def test_site_in_no_group_explodes_alone() -> None:

@@ -105,7 +105,7 @@ def test_effects_every_option(bare_layout: Path, tmp_path: Path) -> None:
     assert over["event"]["neq_kg"] == 2000.0
     assert over["event"]["neq_source"] == "--neq"
     text = run("effects", str(bare_layout), "--stock", str(SAMPLE_STOCK), "--event", "US1", "--sparse")
-    assert text.stdout.startswith("event US1 (unbarricaded_stack), 2000 kg TNT")
+    assert text.stdout.startswith("event US1 (unbarricaded_stack), 2,000 kg NEQ of TNT")
 
 
 def test_siting_every_option(bare_layout: Path, tmp_path: Path) -> None:
@@ -155,4 +155,5 @@ def test_blast_every_option() -> None:
     imp = json.loads(run("blast", "--neq", "10 t", "--impulse", "100 kPa*ms", "--json").stdout)
     assert math.isfinite(imp["distance_m"])
     text = run("blast", "--neq", "22000 lb", "--distance", "1500 ft")
-    assert "incident_overpressure_kpa" in text.stdout
+    assert "  incident overpressure: " in text.stdout
+    assert "at 457.2 m:" in text.stdout  # 1500 ft

@@ -25,6 +25,13 @@ from depotsafe.errors import InputError
 from depotsafe.explosives import parse_stock_entry
 from depotsafe.kinds import kinds
 from depotsafe.qd import FACES, Relation, required_distance_m, resolve_rule
+from depotsafe.textfmt import (
+    kg_headroom,
+    kg_limit,
+    kg_stock,
+    metres_measured,
+    metres_up,
+)
 
 PAIR_COLUMNS = (
     "pes", "es", "hd", "pes_kind", "pes_face", "es_kind", "es_face", "rule", "rule_label",
@@ -530,15 +537,6 @@ def human_report(result: CheckResult) -> str:
             if len(agg["joins"]) > 10:
                 lines.append(f"    ... {len(agg['joins']) - 10} more join(s)")
         lines.append("")
-    if s["violations"]:
-        lines.append(f"{'PES':<12}{'ES':<12}{'HD':<7}{'required m':>11}{'actual m':>10}  rule")
-        for v in result.iter_violations():
-            pes = v["pes"] + (" (group)" if v.get("group") else "")
-            lines.append(
-                f"{pes:<12}{v['es']:<12}{v['hd']:<7}{math.ceil(v['required_distance_m']):>11}"
-                f"{v['distance_m']:>10.1f}  {v['rule_label']}"
-            )
-        lines.append("")
     conditional = [site for site in result.sites if site["compatibility"].get("status") == "conditional"]
     if conditional:
         # decision 29: findings for the manager to confirm, not violations (the exit status does not change)
@@ -547,8 +545,14 @@ def human_report(result: CheckResult) -> str:
         for site in conditional:
             lines.append(f"  {site['id']}: " + "; ".join(site["compatibility"]["conditions"]))
         lines.append("")
-    lines.append("Explosives limit licence per HD (each in isolation), kg NEQ [limiting exposed site]:")
+    by_store: dict[str, list[dict[str, Any]]] = {}
+    for v in result.iter_violations():
+        by_store.setdefault(v.get("group_id") or v["pes"], []).append(v)
+    lines.append("Storehouses: stock per QD case with the limit at this mix and the headroom (limit minus stock); "
+                 "licence per HD held alone, with its limiting exposed site; each violation with its rule and source. "
+                 "Required distances rounded up to the metre, limits down to the kilogram.")
     shown_groups: set[str] = set()
+    record = {rec["id"]: rec for rec in result.sites} if result.groups else {}
     for site in result.sites:
         gid = site.get("group_id")
         if gid:
@@ -556,18 +560,41 @@ def human_report(result: CheckResult) -> str:
                 continue
             shown_groups.add(gid)
             group = site["aggregation_group"]
-            name = ("+".join(group) if len(group) <= 10 else f"{gid} ({len(group)} storage sites)") + " (group)"
+            members = "+".join(group) if len(group) <= 10 else "+".join(group[:10]) + "+..."
+            name = f"{gid} {members} (aggregation group of {len(group)} storage sites, one site)"
+            key = gid
         else:
-            name = site["id"]
+            name, key = f"{site['id']} ({site['kind']})", site["id"]
+        bad = by_store.get(key, [])
+        verdict = "OK" if site["mixed_stock"]["compliant"] and not bad else "VIOLATION"
+        compat = "" if site["compatibility"]["compatible"] else "  INCOMPATIBLE STOCK"
+        lines.append(f"  {name}: {verdict}{compat}")
+        if gid:
+            for m in group[:10]:
+                held = ", ".join(f"HD {d} {kg_stock(q)}" for d, q in record[m]["neq_kg"].items())
+                lines.append(f"    member {m}: {held or 'no stock'}")
+            if len(group) > 10:
+                lines.append(f"    ... {len(group) - 10} more member(s)")
+        for c in site["mixed_stock"]["cases"]:
+            lim = kg_limit(c["max_neq_kg"], c["max_neq_at_least"])
+            by = f" [{c['limiting_es']}]" if c["limiting_es"] else ""
+            lines.append(f"    HD {c['hd']}: stock {kg_stock(c['neq_kg'])} NEQ; limit at this mix {lim}{by}; "
+                         f"{kg_headroom(c['headroom_kg'], c['max_neq_at_least'])}")
         least = site.get("licence_at_least", {})
-        lic = ", ".join(
-            f"{d}: " + ("unlimited" if v is None else ("at least " if least.get(d) else "") + f"{math.floor(v):,}")
-            + (f" [{site['limiting_es'][d]}]" if site["limiting_es"].get(d) else "")
+        lic = "; ".join(
+            f"{d} {kg_limit(v, least.get(d, False))}"
+            + (f" [{site['limiting_es'][d]}]" if site["limiting_es"].get(d) and not least.get(d) else "")
             for d, v in site["licence_limit_kg"].items()
         )
-        verdict = "OK" if site["mixed_stock"]["compliant"] else "FAILS"
-        compat = "" if site["compatibility"]["compatible"] else "  INCOMPATIBLE STOCK"
-        lines.append(f"  {name}: stock {verdict}{compat}; {lic}")
+        lines.append(f"    licence per HD alone: {lic}")
+        for v in bad[:20]:
+            pes = f" from {v['pes']}" if gid else ""
+            lines.append(
+                f"    violation: {v['es']}{pes} at {metres_measured(v['distance_m'])}, required "
+                f"{metres_up(v['required_distance_m'])} (HD {v['hd']}, {v['rule_label']}; {v['source']})"
+            )
+        if len(bad) > 20:
+            lines.append(f"    ... {len(bad) - 20} more violation(s) (--json or --pairs-csv lists all)")
     for note in result.notes:
         lines.append(f"note: {note}")
     prov = result.provenance()

@@ -98,6 +98,7 @@ def forward(neq_kg: float, distance_m: float, explosive: str) -> tuple[dict[str,
         notes=res.notes,
         provenance=_provenance(explosive),
     )
+    out.update(_meaning(out["incident_overpressure_kpa"], out["incident_impulse_kpa_ms"]))
     return out, res.any_valid
 
 
@@ -121,16 +122,81 @@ def inverse(neq_kg: float, quantity: str, level_si: float, explosive: str) -> di
     }
 
 
+#: Readable name, unit shown and meaning of each quantity (text output only).
+MEANINGS: dict[str, tuple[str, str, str]] = {
+    "incident_overpressure_kpa": ("incident overpressure", "kPa",
+                                  "peak side-on pressure above ambient, what a person or building in the open meets"),
+    "incident_impulse_kpa_ms": ("incident impulse", "kPa*ms", "side-on pressure integrated over the positive phase"),
+    "reflected_overpressure_kpa": ("reflected overpressure", "kPa",
+                                   "peak pressure on a wall facing the explosion (normal reflection)"),
+    "reflected_impulse_kpa_ms": ("reflected impulse", "kPa*ms", "impulse on a wall facing the explosion"),
+    "arrival_time_ms": ("arrival time", "ms", "time from the explosion until the shock front arrives"),
+    "positive_duration_ms": ("positive duration", "ms", "how long the overpressure lasts"),
+    "shock_front_velocity_m_s": ("shock-front velocity", "m/s", "speed of the shock front at this distance"),
+}
+
+#: Readable names of the probit models (data/effects/probits.csv) for the text output.
+INJURY_NAMES = {
+    "eardrum_rupture": "eardrum rupture",
+    "lung_haemorrhage_eisenberg": "lung haemorrhage fatality (Eisenberg)",
+    "lung_haemorrhage_hse": "lung haemorrhage fatality (HSE)",
+    "head_impact": "fatal head impact (body thrown)",
+    "structural_collapse": "collapse of a conventional building",
+}
+
+
+def _meaning(p_kpa: float | None, i_kpa_ms: float | None) -> dict[str, Any]:
+    """The AASTP-1 protection level and the probit injury probabilities at an incident pressure and impulse."""
+    from depotsafe.effects.injury import blast_injury
+    from depotsafe.effects.zones import zone_of
+
+    if p_kpa is None:
+        return {"protection_level": None, "injury_probability": None}
+    lv = zone_of(p_kpa * 1e3)
+    level = None if lv is None else {
+        "level": lv.level, "overpressure_kpa": lv.overpressure_pa / 1e3, "name": lv.name,
+        "buildings": lv.buildings, "people": lv.people, "source": lv.source,
+    }
+    # 1 kPa*ms = 1 Pa*s
+    injury = None if i_kpa_ms is None else blast_injury(p_kpa * 1e3, i_kpa_ms)
+    return {"protection_level": level, "injury_probability": injury}
+
+
 def _text(out: dict[str, Any]) -> str:
+    from depotsafe.textfmt import kg_stock, metres_measured, metres_up, number, percent
+
+    model = f"model: {out['provenance']['model']}"
     if "distance_m" in out and "status" not in out:
-        return f"distance: {out['distance_m']:.1f} m\n"
-    lines = []
-    for q in QUANTITIES:
-        key, _ = OUTPUT_KEYS[q]
-        v = out[key]
-        shown = "not computed: " + out["status"][key]["message"] if v is None else f"{v:.4g}"
-        lines.append(f"{key}: {shown}")
+        what, level = (("incident overpressure", number(out["overpressure_kpa"], "kPa"))
+                       if "overpressure_kpa" in out else ("incident impulse", number(out["impulse_kpa_ms"], "kPa*ms")))
+        lines = [f"{kg_stock(out['neq_kg'])} NEQ of {out['explosive']}, hemispherical surface burst: the {what} "
+                 f"reaches {level} out to {metres_up(out['distance_m'])} (distance rounded up to the metre)"]
+    else:
+        lines = [f"{kg_stock(out['neq_kg'])} NEQ of {out['explosive']} (TNT equivalent {kg_stock(out['tnt_equivalent_pressure_kg'])}"
+                 f" for pressure, {kg_stock(out['tnt_equivalent_impulse_kg'])} for impulse), hemispherical surface burst, "
+                 f"at {metres_measured(out['distance_m'])}:"]
+        for q in QUANTITIES:
+            key, _ = OUTPUT_KEYS[q]
+            name, unit, meaning = MEANINGS[key]
+            v = out[key]
+            shown = "not computed: " + out["status"][key]["message"] if v is None else number(v, unit)
+            lines.append(f"  {name}: {shown}  ({meaning})")
+        lv = out.get("protection_level")
+        if lv is not None:
+            lines.append(f"  AASTP-1 protection level {lv['level']} ({lv['name']}, from {number(lv['overpressure_kpa'], 'kPa')}):")
+            lines.append(f"    buildings: {lv['buildings']}")
+            lines.append(f"    people: {lv['people']}")
+            lines.append(f"    source: {lv['source']}")
+        elif out["incident_overpressure_kpa"] is not None:
+            lines.append("  below every AASTP-1 protection level (under 1.5 kPa)")
+        elif out["status"]["incident_overpressure_kpa"]["code"] == "below_fit_range":
+            lines.append("  closer than the fit's range: above every AASTP-1 protection level (complete demolition)")
+        inj = out.get("injury_probability")
+        if inj:
+            shown = "; ".join(f"{INJURY_NAMES.get(m, m.replace('_', ' '))} {percent(p)}" for m, p in inj.items())
+            lines.append(f"  probit injury and damage probabilities (data/effects/probits.csv): {shown}")
     lines.extend(f"note: {n}" for n in out["notes"])
+    lines.append(model)
     return "\n".join(lines) + "\n"
 
 

@@ -142,9 +142,40 @@ def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _sites_text(result: dict[str, Any]) -> str:
+    """Per exposed site: distance, persons, overpressure, zone, hazard zones, injury probabilities."""
+    from depotsafe.commands.blast import INJURY_NAMES
+    from depotsafe.textfmt import metres_measured, number, percent
+
+    lines = []
+    for row in result["sites"]:
+        p = row["incident_overpressure_kpa"]
+        if p is None:
+            why = row["status"].get("incident_overpressure")
+            blast = "no blast event (no HD 1.1 or 1.5 explodes)" if not row["status"] else f"overpressure not computed ({why})"
+        else:
+            blast = f"incident overpressure {number(p, 'kPa')}"
+            if row["incident_impulse_kpa_ms"] is not None:
+                blast += f", impulse {number(row['incident_impulse_kpa_ms'], 'kPa*ms')}"
+        zone = "" if not row["status"] else "; zone " + row["zone"] + (
+            f" ({row['zone_name']})" if row.get("zone_name") else "")
+        persons = row.get("persons")
+        who = "persons not given" if persons is None else f"{persons:g} person(s)"
+        lines.append(f"  {row['id']}: {metres_measured(row['distance_m'])}, {who}; {blast}{zone}")
+        if row["in_hazard_zones"]:
+            lines.append(f"    inside: {', '.join(row['in_hazard_zones'])}")
+        inj = row.get("injury_probability")
+        if inj:
+            lines.append("    probability: " + "; ".join(
+                f"{INJURY_NAMES.get(m, m.replace('_', ' '))} {percent(v)}" for m, v in inj.items()))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``effects``; 0 on success, 2 on bad input."""
     import sys
+
+    from depotsafe.textfmt import kg_stock
 
     check_output_paths([("--csv", args.csv), ("--geojson", args.geojson)])
     result, geojson = compute(args)
@@ -167,10 +198,12 @@ def run(args: argparse.Namespace) -> int:
         what = ev["id"] if len(ev["members"]) == 1 else "group " + "+".join(ev["members"])
         # "group"/"alone" only where the site belongs to a group: a lone site is neither.
         mode = f"{ev['mode']}: " if len(ev["members"]) > 1 or ev["mode"] == "alone" else ""
-        sys.stdout.write(f"event {what} ({mode}{ev['kind']}), {ev['neq_kg']:.0f} kg {ev['explosive']}\n")
+        sys.stdout.write(f"event {what} ({mode}{ev['kind']}), {kg_stock(ev['neq_kg'])} NEQ of {ev['explosive']} "
+                         f"({ev['neq_source']})\n")
         sys.stdout.write(f"  {ev['reason']}\n")
-        for row in result["sites"]:
-            p = row["incident_overpressure_kpa"]
-            shown = "-" if p is None else f"{p:.3g} kPa"
-            sys.stdout.write(f"  {row['id']}: {row['distance_m']:.0f} m, {shown}, zone {row['zone']}\n")
+        sys.stdout.write("  per exposed site: distance from the event footprint, persons, incident blast, AASTP-1 "
+                         "protection zone, fragment/thermal zones it lies in, probit probabilities for a person there\n")
+        sys.stdout.write(_sites_text(result))
+        sys.stdout.writelines(f"note: {n}\n" for n in result["notes"])
+        sys.stdout.write(f"model: {result['provenance']['model']}\n")
     return 0
