@@ -17,7 +17,6 @@ from depotsafe.ui import state
 from depotsafe.ui.common import KEEP, _, keep_widget_state
 from depotsafe.ui.i18n import LANGUAGES
 
-
 #: The one kernel warm-up of this server process (a background thread) and its outcome.
 _WARM: dict[str, Any] = {"thread": None, "seconds": None, "error": None}
 _WARM_LOCK = threading.Lock()
@@ -41,7 +40,7 @@ def _warm_up_now() -> None:
         engine_warm_up()
         fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
         check_depot(model.build_depot(fc, rows))
-    except Exception as exc:  # noqa: BLE001 - reported on the page; the pages still compute on demand
+    except Exception as exc:
         _WARM["error"] = f"{type(exc).__name__}: {exc}"
         sys.stderr.write(f"depotsafe app: kernel warm-up failed: {_WARM['error']}\n")
         return
