@@ -316,21 +316,29 @@ def _es_option(rel: Relation) -> tuple[Any, ...]:
 
 
 @lru_cache(maxsize=64)
-def _envelopes(rule_set: RuleSet, case: CaseType) -> tuple[dict[tuple[Any, ...], int], np.ndarray]:
-    """Largest required distance at each NEQ of _Q_GRID, per kind of exposed site [m].
+def _envelopes_by_pes(rule_set: RuleSet, case: CaseType) -> tuple[dict[tuple[Any, ...], int], np.ndarray]:
+    """Largest required distance at each NEQ of _Q_GRID, one row per (PES kind, exposed-site
+    attributes): the maximum over every PES face and ES face of those relations [m].
 
-    Row k of the matrix is the maximum over every PES kind and face and every ES
-    face of the relations whose exposed-site attributes have index k.
+    Relations whose rules have the same terms require the same distance at every NEQ, so
+    each distinct set of terms is evaluated once (a few dozen of the several hundred
+    relations): this is part of every process's first check.
     """
-    rules, opts = [], []
     index: dict[tuple[Any, ...], int] = {}
+    distinct: dict[tuple[Any, ...], int] = {}
+    rules: list[Rule] = []
+    row_of_rel, col_of_rel = [], []
     for rel in all_relations():
         try:
             rule = resolve_rule(rule_set, case.division, rel, case.tables)
         except InputError:
             continue  # a relation this rule set does not cover (partial rule sets)
-        rules.append(rule)
-        opts.append(index.setdefault(_es_option(rel), len(index)))
+        key = tuple((t.func_index, t.min_m, t.scale, t.q_source, t.use_floor) for t in rule.terms)
+        if key not in distinct:
+            distinct[key] = len(rules)
+            rules.append(rule)
+        row_of_rel.append(index.setdefault((rel.pes_kind, *_es_option(rel)), len(index)))
+        col_of_rel.append(distinct[key])
     table = pack_rules(rule_set, rules)
     n_r, n_q = len(rules), _Q_GRID.size
     ids = np.repeat(np.arange(n_r), n_q)
@@ -338,29 +346,25 @@ def _envelopes(rule_set: RuleSet, case: CaseType) -> tuple[dict[tuple[Any, ...],
     d, _ = required_distances(table, ids, q, q)
     d = d.reshape(n_r, n_q)
     env = np.zeros((len(index), n_q))
-    np.maximum.at(env, np.asarray(opts), d)
+    np.maximum.at(env, np.asarray(row_of_rel, dtype=np.int64), d[np.asarray(col_of_rel, dtype=np.int64)])
     return index, env
 
 
 @lru_cache(maxsize=64)
-def _envelopes_by_pes(rule_set: RuleSet, case: CaseType) -> tuple[dict[tuple[Any, ...], int], np.ndarray]:
-    """As `_envelopes`, one row per (PES kind, exposed-site attributes): max over faces only."""
-    rules, opts = [], []
+def _envelopes(rule_set: RuleSet, case: CaseType) -> tuple[dict[tuple[Any, ...], int], np.ndarray]:
+    """Largest required distance at each NEQ of _Q_GRID, per kind of exposed site [m].
+
+    Row k of the matrix is the maximum over every PES kind and face and every ES
+    face of the relations whose exposed-site attributes have index k (the rows of
+    :func:`_envelopes_by_pes` of those attributes, whatever the PES kind).
+    """
+    pindex, penv = _envelopes_by_pes(rule_set, case)
     index: dict[tuple[Any, ...], int] = {}
-    for rel in all_relations():
-        try:
-            rule = resolve_rule(rule_set, case.division, rel, case.tables)
-        except InputError:
-            continue
-        rules.append(rule)
-        opts.append(index.setdefault((rel.pes_kind, *_es_option(rel)), len(index)))
-    table = pack_rules(rule_set, rules)
-    n_r, n_q = len(rules), _Q_GRID.size
-    ids = np.repeat(np.arange(n_r), n_q)
-    q = np.tile(_Q_GRID, n_r)
-    d, _ = required_distances(table, ids, q, q)
-    env = np.zeros((len(index), n_q))
-    np.maximum.at(env, np.asarray(opts), d.reshape(n_r, n_q))
+    rows = np.empty(len(pindex), dtype=np.int64)
+    for key, r in pindex.items():
+        rows[r] = index.setdefault(key[1:], len(index))
+    env = np.zeros((len(index), penv.shape[1]))
+    np.maximum.at(env, rows, penv)
     return index, env
 
 

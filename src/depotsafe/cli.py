@@ -33,8 +33,15 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the parser with every command that can be imported."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Build the parser with every command that can be imported.
+
+    Given the arguments, and when they name a command before any option, only
+    that command's module is imported: each module imports what its command
+    computes with (pint, numba kernels, geometry), and a check should not wait
+    for the risk or effects engines to load.  ``depotsafe --help``, a
+    misspelt command or an option first still see every command.
+    """
     parser = _Parser(
         prog="depotsafe",
         description=(
@@ -45,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"depotsafe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:
+    first = next(iter(argv), None) if argv is not None else None
+    names = (first,) if first in COMMANDS else COMMANDS
+    for name in names:
         try:
             module = importlib.import_module(f"depotsafe.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -102,7 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from depotsafe.ui.runtime import configure_numba_cache
 
     configure_numba_cache()
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         status: int = args._run(args)

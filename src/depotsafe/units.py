@@ -29,7 +29,24 @@ import pint
 
 from depotsafe.errors import UnitError
 
-ureg = pint.UnitRegistry(cache_folder=None)
+
+def _registry() -> pint.UnitRegistry:
+    """pint's default registry, its parsed definitions cached on disk.
+
+    Parsing pint's definition file is most of the cost of a command's start;
+    pint's own disk cache (keyed by the definition files) keeps the parsed
+    form beside the compiled kernels (``<depotsafe cache>/pint``).  Where that
+    folder cannot be written the registry is built without it.
+    """
+    from depotsafe.ui.runtime import cache_base
+
+    try:
+        return pint.UnitRegistry(cache_folder=cache_base() / "pint")
+    except OSError:
+        return pint.UnitRegistry(cache_folder=None)
+
+
+ureg = _registry()
 Q_ = ureg.Quantity
 
 #: The kinds of quantity accepted at the edge, with their SI unit.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -15,29 +17,64 @@ from depotsafe.ui import state
 from depotsafe.ui.common import KEEP, _, keep_widget_state
 from depotsafe.ui.i18n import LANGUAGES
 
+#: The one kernel warm-up of this server process (a background thread) and its outcome.
+_WARM: dict[str, Any] = {"thread": None, "seconds": None, "error": None}
+_WARM_LOCK = threading.Lock()
 
-@st.cache_resource(show_spinner=False)
-def warm_up() -> dict[str, float]:
-    """Compile (or load from the disk cache) every kernel once per server.
+
+def _warm_up_now() -> None:
+    """Compile (or load from the disk cache) every kernel, then check the sample depot once.
 
     ``depotsafe.warmup.warm_up`` reaches every kernel path (the parallel
-    variants of large depots too); then the sample depot is read and checked,
-    the app's first page.  No user waits on the compiler.
+    variants of large depots too); the sample check fills the rule caches of
+    the app's first page.  Runs on a background thread: kernels are
+    thread-safe, and a page that calls one before the thread reaches it waits
+    on Numba's own compiler lock for that kernel only.
     """
-    timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    from depotsafe.check import check_depot
-    from depotsafe.ui import model
-    from depotsafe.warmup import warm_up as engine_warm_up
+    try:
+        from depotsafe.check import check_depot
+        from depotsafe.ui import model
+        from depotsafe.warmup import warm_up as engine_warm_up
 
-    engine_warm_up()
-
-    fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
-    check_depot(model.build_depot(fc, rows))
-    timings["check"] = time.perf_counter() - t0
-    sys.stderr.write(f"depotsafe app: kernels ready in {timings['check']:.2f} s "
+        engine_warm_up()
+        fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
+        check_depot(model.build_depot(fc, rows))
+    except Exception as exc:
+        _WARM["error"] = f"{type(exc).__name__}: {exc}"
+        sys.stderr.write(f"depotsafe app: kernel warm-up failed: {_WARM['error']}\n")
+        return
+    _WARM["seconds"] = time.perf_counter() - t0
+    sys.stderr.write(f"depotsafe app: kernels ready in {_WARM['seconds']:.2f} s "
                      f"(Numba cache {os.environ.get('NUMBA_CACHE_DIR', 'in memory')})\n")
-    return timings
+
+
+def start_warm_up() -> threading.Thread:
+    """Start the warm-up once per server process, in the background; return its thread.
+
+    The first page no longer waits for it (issue 12: the first page drawn in
+    seconds): the Depot page needs no kernel, and by the time a user has
+    looked at the map and clicked a check, the kernels are loaded.
+    """
+    with _WARM_LOCK:
+        thread = _WARM["thread"]
+        if thread is None:
+            thread = threading.Thread(target=_warm_up_now, name="depotsafe-warm-up", daemon=True)
+            _WARM["thread"] = thread
+            thread.start()
+        return thread
+
+
+def warm_up(timeout_s: float | None = None) -> dict[str, float]:
+    """Start the warm-up if needed and wait for it (at most ``timeout_s``); its timings."""
+    start_warm_up().join(timeout_s)
+    return {} if _WARM["seconds"] is None else {"check": _WARM["seconds"]}
+
+
+def kernels_ready() -> bool:
+    """True once the background warm-up has finished (or failed: pages then compile on demand)."""
+    thread = _WARM["thread"]
+    return thread is not None and not thread.is_alive()
 
 
 def _pages() -> dict[str, tuple[Callable[[], str], Callable[[], None]]]:
@@ -62,9 +99,7 @@ def main() -> None:
     """Run one pass of the app script."""
     st.set_page_config(page_title="depotsafe", page_icon="🛡️", layout="wide")
     keep_widget_state()
-    with st.spinner("depotsafe: loading the calculation kernels (seconds; up to a minute on the "
-                    "first start after an install or upgrade, unless `depotsafe warmup` ran)…"):
-        warm_up()
+    start_warm_up()
     state.init()
     pages = _pages()
     with st.sidebar:
@@ -77,4 +112,8 @@ def main() -> None:
         st.caption(_("Quantity-distances: AASTP-1 (2006) Annex I-A as adopted by IATG 02.20. "
                      "Effects: IATG 01.80. depotsafe {v}.").format(v=__version__))
         st.caption(_("Depot: {label}").format(label=st.session_state.get("layout_label", "")))
+        if not kernels_ready():
+            st.caption(_("Loading the calculation kernels in the background (seconds; up to a minute "
+                         "on the first start after an install, unless `depotsafe warmup` ran). "
+                         "A calculation started now waits for the kernels it needs."))
     pages[page][1]()
