@@ -10,7 +10,7 @@ import streamlit as st
 from depotsafe.errors import DepotsafeError
 from depotsafe.ui import model, state
 from depotsafe.ui.common import KEEP, _, metres_up, not_available, show_error
-from depotsafe.ui.maps import Overlay, depot_figure
+from depotsafe.ui.maps import Overlay, show_map
 
 FRAGMENT = "#542788"
 THERMAL = "#e66101"
@@ -142,8 +142,7 @@ def render() -> None:
         return
     basemap = st.toggle(_("Basemap (needs internet)"), key=f"{KEEP}basemap_effects", value=False,
                         disabled=depot.is_local)
-    st.plotly_chart(depot_figure(depot, overlays, highlight=list(ev.members), basemap=basemap),
-                    width="stretch", key="effects_map")
+    show_map(depot, overlays, highlight=list(ev.members), basemap=basemap, key="effects_map")
     st.subheader(_("Zones"))
     st.dataframe(pd.DataFrame(zone_rows), hide_index=True, width="stretch", key="zones_table")
     if table:
