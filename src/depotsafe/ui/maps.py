@@ -55,11 +55,12 @@ DOOR = "#000000"
 LARGE = 1500
 
 #: The plot area the map is laid out for [px]: its height, and the narrowest
-#: width the app gives it (a 1280 x 720 projector with the sidebar open leaves
-#: about 780 px).  On a wider plot the map only gets more pixels per metre, so
-#: labels placed for this width still do not overlap.
+#: width the app gives it (Streamlit's wide layout with the sidebar open: a
+#: 1280 x 720 projector leaves about 780 px, a 1024 px laptop about 520 px).
+#: On a wider plot the map only gets more pixels per metre, so labels placed
+#: for this width still do not overlap.
 PLOT_HEIGHT_PX = 500
-MIN_PLOT_WIDTH_PX = 600
+MIN_PLOT_WIDTH_PX = 520
 #: Free border around the drawing, room for the scale bar and north arrow [px].
 BORDER_PX = 44
 #: Figure margins [px]: left (y tick labels), right, top, and the x axis under the plot.
@@ -423,7 +424,7 @@ class MapPlan:
             "extent": list(self.extent),
             "m_per_px": self.m_per_px,
             "labels": [{"text": b.text, "box": [b.x0, b.y0, b.x1, b.y1], "kind": b.kind, "ref": b.ref,
-                        "leader": b.leader} for b in self.labels],
+                        "anchor": list(b.anchor), "leader": b.leader} for b in self.labels],
             "dropped": [{"text": r.text, "kind": r.kind, "ref": r.ref} for r in self.dropped],
             "doors": [{"site": d.site, "tail": list(d.tail), "tip": list(d.tip), "bearing_deg": d.bearing_deg}
                       for d in self.doors],
@@ -780,14 +781,14 @@ def _draw_labels(add: Callable[..., None], plan: MapPlan, overlays: Sequence[Ove
         add(xs, ys, mode="lines", line={"width": 0.8, "color": "#555555"}, hoverinfo="skip", showlegend=False,
             name="leaders")
     colour_of = {(ov.label, ov.group or ov.name): ov.colour for ov in overlays if ov.label}
-    for kind in ("site", "arc"):
-        boxes = [b for b in plan.labels if b.kind == kind]
-        if not boxes:
-            continue
+    by_colour: dict[tuple[str, str], list[LabelBox]] = {}
+    for b in plan.labels:
+        colour = "#111111" if b.kind == "site" else colour_of.get((b.text, b.ref), ARC)
+        by_colour.setdefault((b.kind, colour), []).append(b)
+    for (kind, colour), boxes in by_colour.items():
         add([b.centre[0] for b in boxes], [b.centre[1] for b in boxes], mode="text",
             text=[b.text for b in boxes], textposition="middle center",
-            textfont={"size": LABEL_FONT_PX,
-                      "color": [colour_of.get((b.text, b.ref), ARC) for b in boxes] if kind == "arc" else "#111111"},
+            textfont={"size": LABEL_FONT_PX, "color": colour},
             hoverinfo="skip", showlegend=False, name=f"{kind} labels")
 
 
