@@ -53,7 +53,8 @@ def _assert_no_overlap(meta) -> None:
         assert _disjoint(a, b), (a, b)
     x0, y0, x1, y1 = meta["extent"]
     for a in boxes:
-        assert x0 <= a[0] < a[2] <= x1 and y0 <= a[1] < a[3] <= y1, a
+        assert x0 <= a[0] < a[2] <= x1, a
+        assert y0 <= a[1] < a[3] <= y1, a
         # nor over the scale bar or the north arrow
         sb = meta["scale_bar"]
         assert _disjoint(a, [sb["x0"], sb["y0"] - 1e-9, sb["x0"] + sb["length_m"], sb["y0"] + 1e-9])
@@ -132,13 +133,16 @@ def test_place_labels_greedy_takes_first_free_candidate_and_drops_when_full() ->
     w, h = maps.text_size_px("AAA")
     assert (a.x0, a.y0, a.x1, a.y1) == pytest.approx((13.0, 5.0 - h / 2, 13.0 + w, 5.0 + h / 2))
     assert 5.0 + h / 2 > 13.0  # why "above" is not free
-    assert (b.x0, b.x1) == pytest.approx((-3.0 - w, -3.0)) and not b.leader
-    assert c.leader and not a.leader
+    assert (b.x0, b.x1) == pytest.approx((-3.0 - w, -3.0))
+    assert not b.leader
+    assert c.leader
+    assert not a.leader
     for p, q in itertools.combinations(placed, 2):
         assert _disjoint((p.x0, p.y0, p.x1, p.y1), (q.x0, q.y0, q.x1, q.y1))
     # a map too small for any label: dropped, not placed over another
     placed, dropped = maps.place_labels(reqs, 1.0, (-5.0, -5.0, 15.0, 15.0))
-    assert placed == [] and [d.text for d in dropped] == ["AAA", "BBB", "CCC"]
+    assert placed == []
+    assert [d.text for d in dropped] == ["AAA", "BBB", "CCC"]
 
 
 # ---------------------------------------------------------------- footprints and doors
@@ -161,7 +165,8 @@ def test_every_footprint_is_drawn_as_its_polygon(sample, dense) -> None:
             elif s.geometry.geom_type == "LineString":
                 line = tuple((float(x), float(y)) for x, y in s.geometry.coords)
                 assert line in runs_by_kind[s.kind], s.id
-    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert fig.layout.yaxis.scaleratio == 1
 
 
 def test_point_site_is_a_marker_of_its_size(sample) -> None:
@@ -176,7 +181,8 @@ def test_point_site_is_a_marker_of_its_size(sample) -> None:
     m_per_px = _meta(fig)["m_per_px"]
     tr = next(t for t in fig.data if t.mode == "markers" and t.legendgroup == pt.kind
               and t.marker.color != "rgba(0,0,0,0)")
-    assert list(tr.x) == [0.0] and list(tr.y) == [0.0]
+    assert list(tr.x) == [0.0]
+    assert list(tr.y) == [0.0]
     assert tr.marker.size[0] == pytest.approx(120.0 / m_per_px)  # diameter in px at the map's scale
     assert site.id in {lab["ref"] for lab in _meta(fig)["labels"]}
 
@@ -285,7 +291,8 @@ def _is_round(v: float) -> bool:
 @pytest.mark.parametrize("target", [0.7, 1.0, 3.3, 19.9, 20.0, 49.0, 333.0, 999.0, 4321.0])
 def test_nice_length(target) -> None:
     v = maps.nice_length(target)
-    assert _is_round(v) and v <= target * (1 + 1e-12)
+    assert _is_round(v)
+    assert v <= target * (1 + 1e-12)
     # the next round number up would be too long
     nxt = v * (2.5 if f"{v:e}".startswith("2") else 2.0)
     assert nxt > target
@@ -299,7 +306,8 @@ def test_scale_bar_is_round_and_matches_the_map_scale(sample, dense) -> None:
         assert _is_round(sb["length_m"])
         # the axes show exactly the extent; the scale is that extent over the plot's pixels
         x0, y0, x1, y1 = meta["extent"]
-        assert list(fig.layout.xaxis.range) == [x0, x1] and list(fig.layout.yaxis.range) == [y0, y1]
+        assert list(fig.layout.xaxis.range) == [x0, x1]
+        assert list(fig.layout.yaxis.range) == [y0, y1]
         assert (x1 - x0) / maps.MIN_PLOT_WIDTH_PX == pytest.approx(meta["m_per_px"], rel=1e-12)
         # the whole drawing fits: one of the two spans leaves just the border free
         geoms = [s.geometry for s in depot.sites]
@@ -319,7 +327,8 @@ def test_scale_bar_is_round_and_matches_the_map_scale(sample, dense) -> None:
         assert float(value) * {"m": 1.0, "km": 1000.0}[unit] == sb["length_m"]
         # the north arrow points up the grid (+y)
         (nx0, ny0), (nx1, ny1) = meta["north"]
-        assert nx0 == nx1 and ny1 > ny0
+        assert nx0 == nx1
+        assert ny1 > ny0
 
 
 def test_everything_is_inside_the_extent(sample) -> None:
@@ -328,7 +337,10 @@ def test_everything_is_inside_the_extent(sample) -> None:
     meta = _meta(maps.depot_figure(depot, overlays))
     x0, y0, x1, y1 = meta["extent"]
     bx0, by0, bx1, by1 = shapely.total_bounds([*(s.geometry for s in depot.sites), *(o.geometry for o in overlays)])
-    assert x0 < bx0 and y0 < by0 and bx1 < x1 and by1 < y1
+    assert x0 < bx0
+    assert y0 < by0
+    assert bx1 < x1
+    assert by1 < y1
 
 
 # ---------------------------------------------------------------- legend
@@ -358,7 +370,8 @@ def test_legend_fits_under_the_plot(sample, viewport) -> None:
     assert legend_h <= fig.layout.margin.b - maps.AXIS_B_PX
     assert fig.layout.height == maps.PLOT_HEIGHT_PX + fig.layout.margin.t + fig.layout.margin.b
     assert plot_w >= maps.MIN_PLOT_WIDTH_PX
-    assert fig.layout.legend.orientation == "h" and fig.layout.legend.yref == "container"
+    assert fig.layout.legend.orientation == "h"
+    assert fig.layout.legend.yref == "container"
 
 
 # ---------------------------------------------------------------- basemap
@@ -383,7 +396,7 @@ def test_tiles_reachable_true_when_a_tile_answers(monkeypatch) -> None:
     import threading
 
     class Tile(http.server.BaseHTTPRequestHandler):
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "image/png")
             self.end_headers()
