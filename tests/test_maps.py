@@ -347,7 +347,8 @@ def test_everything_is_inside_the_extent(sample) -> None:
 
 
 # The plot widths the app gives the map (Streamlit wide layout: the viewport less the
-# sidebar, 336 px, and the main block's padding, 2 x 48 px, less the figure margins).
+# sidebar, 300 px in chromium, 336 px here to be safe, and the main block's padding,
+# 2 x 48 px, less the figure margins); tests/browser/test_maps_browser.py measures it.
 VIEWPORTS = {"projector 1280x720": 1280, "laptop 1366x768": 1366, "small laptop 1024x768": 1024}
 
 
@@ -362,10 +363,11 @@ def test_legend_fits_under_the_plot(sample, viewport) -> None:
     n = sum(1 for tr in fig.data if tr.showlegend is not False and tr.name)
     assert n == meta["legend_entries"]
     # the legend's box: full rows of fixed-width entries at the bottom of the figure
-    per_row = max(1, int((fig_w - 2 * maps.LEGEND_PAD_PX) // maps.LEGEND_ENTRY_PX))
+    pitch = maps.LEGEND_ENTRY_PX + maps.LEGEND_SYMBOL_PX
+    per_row = max(1, int((fig_w - 2 * maps.LEGEND_PAD_PX) // pitch))
     rows = math.ceil(n / per_row)
     legend_h = rows * maps.LEGEND_ROW_PX + 2 * maps.LEGEND_PAD_PX
-    legend_w = min(n, per_row) * maps.LEGEND_ENTRY_PX + 2 * maps.LEGEND_PAD_PX
+    legend_w = min(n, per_row) * pitch + 2 * maps.LEGEND_PAD_PX
     assert legend_w <= fig_w
     assert legend_h <= fig.layout.margin.b - maps.AXIS_B_PX
     assert fig.layout.height == maps.PLOT_HEIGHT_PX + fig.layout.margin.t + fig.layout.margin.b

@@ -65,8 +65,11 @@ MIN_PLOT_WIDTH_PX = 520
 BORDER_PX = 44
 #: Figure margins [px]: left (y tick labels), right, top, and the x axis under the plot.
 MARGIN_L_PX, MARGIN_R_PX, MARGIN_T_PX, AXIS_B_PX = 60, 10, 10, 45
-#: Legend: fixed entry width and row height, so its size is known in advance [px].
-LEGEND_ENTRY_PX = 215
+#: Legend: fixed entry width (the text's; plotly adds the symbol and a gap,
+#: ``LEGEND_SYMBOL_PX``, measured 45 px in chromium) and row height (measured
+#: 29 px), so its size is known in advance [px].
+LEGEND_ENTRY_PX = 170
+LEGEND_SYMBOL_PX = 45
 LEGEND_ROW_PX = 30
 LEGEND_PAD_PX = 8
 #: Label text size and the box padding around it [px].
@@ -464,7 +467,8 @@ def _arc_points(ov: Overlay, n: int = 48) -> tuple[tuple[float, float], ...]:
 
 def legend_rows(n_entries: int, plot_width_px: float) -> int:
     """Rows of the legend under a plot this wide (fixed entry width) [-]."""
-    per_row = max(1, int((plot_width_px + MARGIN_L_PX + MARGIN_R_PX - 2 * LEGEND_PAD_PX) // LEGEND_ENTRY_PX))
+    pitch = LEGEND_ENTRY_PX + LEGEND_SYMBOL_PX
+    per_row = max(1, int((plot_width_px + MARGIN_L_PX + MARGIN_R_PX - 2 * LEGEND_PAD_PX) // pitch))
     return max(1, math.ceil(n_entries / per_row))
 
 
