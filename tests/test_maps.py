@@ -488,3 +488,20 @@ def test_app_basemap_with_network_draws_on_tiles(monkeypatch) -> None:
     spec = _chart(at)
     assert {tr.get("type") for tr in spec["data"]} == {"scattermap"}
     assert spec["layout"]["meta"]["depotsafe_map"]["basemap"] is True
+
+
+def test_app_effects_zones_are_labelled_with_their_radius() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=300).run()
+    at.sidebar.radio(key="k_page").set_value("effects").run()
+    at.selectbox(key="k_effects_site").set_value("A1").run()
+    assert not at.exception, [e.message for e in at.exception]
+    spec = _chart(at)
+    meta = spec["layout"]["meta"]["depotsafe_map"]
+    _assert_no_overlap(meta)
+    zones = next(d.value for d in at.dataframe if "radius from the footprint" in d.value.columns)
+    texts = {lab["text"] for lab in meta["labels"] if lab["kind"] == "arc"}
+    # every zone of the table has its label on the map: its name and its radius
+    for _i, row in zones.iterrows():
+        assert f"{row['zone']} {row['radius from the footprint']}" in texts, (row["zone"], texts)
