@@ -11,7 +11,7 @@ import streamlit as st
 from depotsafe.errors import DepotsafeError
 from depotsafe.ui import exports, state
 from depotsafe.ui.common import KEEP, _, kilograms_down, metres_up, progress, show_error
-from depotsafe.ui.maps import VIOLATION, Overlay, arc_overlays, depot_figure, pair_line
+from depotsafe.ui.maps import VIOLATION, Overlay, arc_overlays, pair_line, show_map
 
 #: Pairs drawn on the map at most (violations first); the table has them all.
 MAP_PAIRS = 400
@@ -165,9 +165,8 @@ def render() -> None:
     bad_sites = {p["pes"] for p in pairs if not p["compliant"]} | {p["es"] for p in pairs if not p["compliant"]}
     hover = {s["id"]: "<br>".join(f"ELL HD {hd}: {kilograms_down(v)}" for hd, v in s["licence_limit_kg"].items())
              for s in result.sites}
-    st.plotly_chart(depot_figure(depot, _overlays(result, pairs, arcs_of or None), hover_extra=hover,
-                                 highlight=bad_sites, basemap=basemap),
-                    width="stretch", key="check_map")
+    show_map(depot, _overlays(result, pairs, arcs_of or None), hover_extra=hover, highlight=bad_sites,
+             basemap=basemap, key="check_map")
 
     st.subheader(_("Pairs"))
     only_bad = st.toggle(_("Violations only"), key=f"{KEEP}only_violations", value=True)

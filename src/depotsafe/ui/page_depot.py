@@ -13,7 +13,7 @@ from depotsafe.errors import DepotsafeError
 from depotsafe.kinds import kinds
 from depotsafe.ui import model, state
 from depotsafe.ui.common import KEEP, _, show_error
-from depotsafe.ui.maps import depot_figure
+from depotsafe.ui.maps import show_map
 
 _LOG = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def render() -> None:
     st.caption(_("{label}: {n} sites").format(label=st.session_state.get("layout_label", ""), n=len(depot.sites)))
     basemap = st.toggle(_("Basemap (needs internet)"), key=f"{KEEP}basemap_depot", value=False,
                         disabled=depot.is_local)
-    st.plotly_chart(depot_figure(depot, basemap=basemap), width="stretch", key="depot_map")
+    show_map(depot, basemap=basemap, key="depot_map")
     _stock_editor(depot)
     _verdicts(depot)
     _siteplan(depot)

@@ -10,7 +10,7 @@ import streamlit as st
 from depotsafe.errors import DepotsafeError
 from depotsafe.ui import model, state
 from depotsafe.ui.common import KEEP, _, metres_up, not_available, show_error
-from depotsafe.ui.maps import Overlay, depot_figure
+from depotsafe.ui.maps import Overlay, show_map
 
 FRAGMENT = "#542788"
 THERMAL = "#e66101"
@@ -122,7 +122,9 @@ def render() -> None:
         overlays.append(Overlay(
             z.geometry.boundary, f"{lv.level}: ≥ {lv.overpressure_pa / 1e3:g} kPa", colours[n],
             hover=f"<b>{lv.level}</b> {lv.name}<br>≥ {lv.overpressure_pa / 1e3:g} kPa, "
-                  f"{metres_up(z.radius_m[0])}<br>{lv.people}<br>{lv.source}", width=2))
+                  f"{metres_up(z.radius_m[0])}<br>{lv.people}<br>{lv.source}", width=2,
+            label=f"{lv.level} {metres_up(z.radius_m[0])}", label_origin=ev.footprint,
+            label_radius_m=float(z.radius_m[0])))
         zone_rows.append({_("zone"): lv.level, _("name"): lv.name, _("overpressure ≥ [kPa]"): lv.overpressure_pa / 1e3,
                           _("radius from the footprint"): metres_up(z.radius_m[0]), _("people"): lv.people,
                           _("source"): lv.source})
@@ -131,7 +133,9 @@ def render() -> None:
         label = _("fragment zone (HD {hd})") if hzone.kind == "fragment" else _("thermal zone (HD {hd})")
         overlays.append(Overlay(ev.footprint.buffer(hzone.radius_m, quad_segs=32).boundary,
                                 label.format(hd=hzone.hd), colour, dash="dot", width=2,
-                                hover=f"{hzone.rule}: {metres_up(hzone.radius_m)}<br>{hzone.source}"))
+                                hover=f"{hzone.rule}: {metres_up(hzone.radius_m)}<br>{hzone.source}",
+                                label=f"{label.format(hd=hzone.hd)} {metres_up(hzone.radius_m)}",
+                                label_origin=ev.footprint, label_radius_m=float(hzone.radius_m)))
         zone_rows.append({_("zone"): label.format(hd=hzone.hd), _("name"): hzone.rule, _("overpressure ≥ [kPa]"): None,
                           _("radius from the footprint"): metres_up(hzone.radius_m), _("people"): hzone.basis,
                           _("source"): hzone.source})
@@ -142,8 +146,7 @@ def render() -> None:
         return
     basemap = st.toggle(_("Basemap (needs internet)"), key=f"{KEEP}basemap_effects", value=False,
                         disabled=depot.is_local)
-    st.plotly_chart(depot_figure(depot, overlays, highlight=list(ev.members), basemap=basemap),
-                    width="stretch", key="effects_map")
+    show_map(depot, overlays, highlight=list(ev.members), basemap=basemap, key="effects_map")
     st.subheader(_("Zones"))
     st.dataframe(pd.DataFrame(zone_rows), hide_index=True, width="stretch", key="zones_table")
     if table:

@@ -10,7 +10,7 @@ from depotsafe.errors import DepotsafeError
 from depotsafe.kinds import kinds
 from depotsafe.ui import state
 from depotsafe.ui.common import KEEP, _, not_available, progress, show_error
-from depotsafe.ui.maps import Overlay, depot_figure
+from depotsafe.ui.maps import Overlay, show_map
 
 HDS = ["1.1", "1.2", "1.2.1", "1.2.2", "1.3", "1.4", "1.5", "1.6"]
 CGS = list("ABCDEFGHJKLNS")
@@ -66,7 +66,7 @@ def render() -> None:
                                           "what": f"{kind}, HD {hd}{cg}, {neq}"}
     sit = st.session_state.get("siting")
     if sit is None or sit["key"] != key:
-        st.plotly_chart(depot_figure(depot), width="stretch", key="siting_map_plain")
+        show_map(depot, key="siting_map_plain")
         return
     result = sit["result"]
     c1, c2 = st.columns(2)
@@ -79,6 +79,6 @@ def render() -> None:
     if not result.allowed.is_empty:
         overlays.append(Overlay(result.allowed, _("allowed area"), ALLOWED, fill=True,
                                 hover=_("allowed area") + f": {sit['what']}"))
-    st.plotly_chart(depot_figure(depot, overlays), width="stretch", key="siting_map")
+    show_map(depot, overlays, key="siting_map")
     st.download_button(_("Allowed area (GeoJSON)"), json.dumps(result.geojson()), file_name="allowed.geojson",
                        mime="application/geo+json", key="dl_siting")
