@@ -83,6 +83,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     env = dict(os.environ)
     env.setdefault("DEPOTSAFE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # a workspace of saved depots of its own: every new session opens the sample depot
+    env["DEPOTSAFE_WORKSPACE"] = str(tmp_path_factory.mktemp("workspace"))
     # As the README's first command does: compile the kernels at set-up, so the
     # first page load does not wait on the compiler (a loaded machine took > 120 s).
     warm = subprocess.run([str(Path(sys.executable).with_name("depotsafe")), "warmup"],

@@ -87,7 +87,7 @@ def test_check_then_effects(page, app_url: str, artifacts: Path) -> None:
         expect(page.get_by_text("Not available in this version of depotsafe: explosion effects.")).to_be_visible()
         return
     expect(page.get_by_role("heading", name="Zones", exact=True)).to_be_visible(timeout=60_000)
-    zones = page.get_by_test_id("stDataFrame").first
+    zones = page.get_by_test_id("stTable").first
     expect(zones).to_be_visible()
     expect(page.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible(timeout=60_000)
     page.screenshot(path=str(artifacts / "03-effects.png"), full_page=True)

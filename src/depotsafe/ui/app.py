@@ -76,5 +76,8 @@ def main() -> None:
         st.divider()
         st.caption(_("Quantity-distances: AASTP-1 (2006) Annex I-A as adopted by IATG 02.20. "
                      "Effects: IATG 01.80. depotsafe {v}.").format(v=__version__))
-        st.caption(_("Depot: {label}").format(label=st.session_state.get("layout_label", "")))
+        depot_slot = st.container()
     pages[page][1]()
+    # drawn after the page: an upload or an edit on this run is already saved and named
+    with depot_slot:
+        state.sidebar()
