@@ -130,7 +130,8 @@ def test_unlimited_and_at_least_are_words_and_verdicts_agree() -> None:
         assert row["licence (ELL)"] == "at least 10,000,000 kg"
         assert row["headroom"].startswith("at least ")
     unlimited = [r for r in licences if r["licence (ELL)"] == "unlimited"]
-    assert unlimited and all(r["HD"] == "1.4" and r["headroom"] == "unlimited" for r in unlimited)
+    assert unlimited
+    assert all(r["HD"] == "1.4" and r["headroom"] == "unlimited" for r in unlimited)
     mixed = _rows(tables, "HD (as aggregated)")
     assert {r["verdict"] for r in mixed} == {"complies", "VIOLATION"}
     for r in mixed:
@@ -167,7 +168,8 @@ def test_a_group_holds_the_same_neq_in_every_table() -> None:
         label = "+".join(members) + " (group)"
         mixed = [r for r in _rows(tables, "HD (as aggregated)") if r["storehouse"] == label]
         licences = [r for r in _rows(tables, "licence (ELL)") if r["storehouse"] == label]
-        assert mixed and licences
+        assert mixed
+        assert licences
         assert math.isclose(sum(kg(r["NEQ held"]) for r in mixed), total)
         assert math.isclose(sum(kg(r["NEQ held"]) for r in licences), total)
         # no table names a member alone with a NEQ of its own on the Compliance page

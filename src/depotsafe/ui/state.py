@@ -72,7 +72,7 @@ def _open(depot_id: str) -> None:
     try:  # the last stock that read cleanly, for when the latest edit is refused
         st.session_state["_depot_good"] = (_digest(fc, good), model.build_depot(fc, good))
         st.session_state["_good_rows"] = good
-    except Exception:  # noqa: BLE001 - depot() shows the error of the edited stock
+    except Exception:
         _LOG.info("saved depot %s: its last good stock does not read either", depot_id)
     st.session_state["_ws_saved"] = _digest([fc, rows], st.session_state["layout_label"])
     ws.set_last(depot_id)
@@ -82,7 +82,7 @@ def open_saved(depot_id: str) -> bool:
     """Open a saved depot; False (and a message for the page) when it cannot be read."""
     try:
         _open(depot_id)
-    except Exception as exc:  # noqa: BLE001 - a damaged file: say so, keep what is open
+    except Exception as exc:
         _LOG.warning("saved depot %s could not be opened: %s", depot_id, exc)
         st.session_state["ws_message"] = ("error", f"{depot_id}: {exc}")
         return False
