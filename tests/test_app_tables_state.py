@@ -201,6 +201,12 @@ def test_workspace_files_round_trip_and_refuse_foreign_ids(tmp_path: Path) -> No
     assert back["layout"] == fc
     assert back["stock"] == rows
     assert back["meta"].source == "north.geojson"
+    # a stock edit writes the stock alone: the layout file is kept as it is
+    layout_file = tmp_path / "depots" / a.id / "layout.json"
+    layout_file.write_text(json.dumps({**fc, "marker": 1}))
+    ws.save(a.id, "North area", fc, [*rows, {**rows[0], "quantity": "1 t"}], layout_changed=False)
+    assert ws.load(a.id)["layout"] == {**fc, "marker": 1}
+    assert len(ws.load(a.id)["stock"]) == len(rows) + 1
     assert ws.rename(a.id, "South").name == "South"
     assert [e.name for e in ws.entries()] == ["South"]
     assert not list(tmp_path.rglob("*.tmp"))  # atomic writes leave no temporary file

@@ -31,6 +31,22 @@ def _digest(fc: Any, rows: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _key(fc: Any, rows: Any) -> str:
+    """:func:`_digest` of the session's layout and stock, computed again only when they changed.
+
+    The layout is replaced (never changed in place) when it changes, so the same
+    object means the same layout; the stock rows are compared by value (the
+    editor hands over a new list on every run).  A 20,000-site layout takes
+    seconds to hash: this keeps that off every rerun.
+    """
+    memo = st.session_state.get("_key_memo")
+    if memo is not None and memo[0] is fc and memo[1] == rows:
+        return str(memo[2])
+    key = _digest(fc, rows)
+    st.session_state["_key_memo"] = (fc, [dict(r) for r in rows], key)
+    return key
+
+
 def workspace() -> Workspace:
     """The workspace in force (``$DEPOTSAFE_WORKSPACE`` or the user's data folder)."""
     return Workspace()
@@ -49,6 +65,7 @@ def set_depot(fc: dict[str, Any], rows: list[dict[str, Any]], label: str) -> Non
     st.session_state["depot_version"] = st.session_state.get("depot_version", 0) + 1
     st.session_state["ws_id"] = Workspace.new_id()
     st.session_state.pop("_ws_saved", None)
+    st.session_state.pop("_ws_saved_fc", None)
     st.session_state.pop("siteplan_base", None)
     autosave()
 
@@ -74,7 +91,8 @@ def _open(depot_id: str) -> None:
         st.session_state["_good_rows"] = good
     except Exception:
         _LOG.info("saved depot %s: its last good stock does not read either", depot_id)
-    st.session_state["_ws_saved"] = _digest([fc, rows], st.session_state["layout_label"])
+    st.session_state["_ws_saved"] = (depot_id, _key(fc, rows), st.session_state["layout_label"])
+    st.session_state["_ws_saved_fc"] = fc
     ws.set_last(depot_id)
 
 
@@ -118,18 +136,21 @@ def autosave() -> None:
         return
     rows = st.session_state.get("stock_rows", [])
     name = st.session_state.get("layout_label", "") or SAMPLE_LABEL
-    digest = _digest([fc, rows], name)
-    if st.session_state.get("_ws_saved") == digest:
+    digest = (depot_id, _key(fc, rows), name)
+    saved = st.session_state.get("_ws_saved")
+    if saved == digest:
         return
     good = st.session_state.get("_good_rows")
     try:
-        workspace().save(depot_id, name, fc, rows, stock_good=good, source=st.session_state.get("layout_source", ""))
+        workspace().save(depot_id, name, fc, rows, stock_good=good, source=st.session_state.get("layout_source", ""),
+                         layout_changed=st.session_state.get("_ws_saved_fc") is not fc)
     except OSError as exc:
         _LOG.warning("the working depot could not be saved: %s", exc)
         st.session_state["ws_error"] = str(exc)
         return
     st.session_state.pop("ws_error", None)
     st.session_state["_ws_saved"] = digest
+    st.session_state["_ws_saved_fc"] = fc
 
 
 def depot() -> tuple[Any, str, BaseException | None]:
@@ -142,7 +163,7 @@ def depot() -> tuple[Any, str, BaseException | None]:
     rows = st.session_state.get("stock_rows", [])
     if fc is None:
         return None, "", None
-    key = _digest(fc, rows)
+    key = _key(fc, rows)
     cached = st.session_state.get("_depot_cache")
     if cached and cached[0] == key:
         return cached[1], key, None

@@ -11,13 +11,15 @@ a temporary folder), else the user's data folder:
 on Linux, ``~/Library/Application Support/depotsafe/workspace`` on macOS,
 ``%LOCALAPPDATA%\\depotsafe\\workspace`` on Windows.  Layout::
 
-    <workspace>/depots/<id>/meta.json   name, source file, times, number of sites
-    <workspace>/depots/<id>/depot.json  layout (GeoJSON, no stock) and stock rows
-    <workspace>/last.json               id of the depot last worked on
+    <workspace>/depots/<id>/meta.json    name, source file, times, number of sites
+    <workspace>/depots/<id>/layout.json  the layout (GeoJSON FeatureCollection, no stock)
+    <workspace>/depots/<id>/depot.json   the stock rows as edited and the last that read cleanly
+    <workspace>/last.json                id of the depot last worked on
 
 Every file is written atomically (a temporary file in the same folder, flushed
 to disk, then renamed over the old one): a crash leaves the old file or the new
-one, never half of one.  Ids are made here and checked on every read, so no name
+one, never half of one.  The layout is rewritten only when it changed (a stock
+edit of a large depot writes the stock alone).  Ids are made here and checked on every read, so no name
 the user types ever becomes part of a path.  This module imports no streamlit.
 """
 
@@ -122,18 +124,22 @@ class Workspace:
 
     # ----------------------------------------------------------- writing
     def save(self, depot_id: str, name: str, layout: Any, stock: list[dict[str, Any]],
-             stock_good: list[dict[str, Any]] | None = None, source: str = "") -> Saved:
+             stock_good: list[dict[str, Any]] | None = None, source: str = "",
+             layout_changed: bool = True) -> Saved:
         """Save (create or replace) one depot and make it the last worked on.
 
         ``stock`` is the stock as edited; ``stock_good`` the last stock that
         read cleanly with this layout (kept so that a reopened depot whose
-        latest edit is refused still has a depot to show).
+        latest edit is refused still has a depot to show).  With
+        ``layout_changed`` False the layout file already saved is kept.
         """
         folder = self._dir(depot_id)
-        doc = {"format": FORMAT, "version": FORMAT_VERSION, "layout": layout, "stock": stock,
+        doc = {"format": FORMAT, "version": FORMAT_VERSION, "stock": stock,
                "stock_good": stock if stock_good is None else stock_good}
         sites = len(layout.get("features", [])) if isinstance(layout, dict) else 0
         meta = Saved(depot_id, clean_name(name), source, _now(), sites)
+        if layout_changed or not (folder / "layout.json").is_file():
+            write_atomic(folder / "layout.json", json.dumps(layout, ensure_ascii=False, default=str))
         write_atomic(folder / "depot.json", json.dumps(doc, ensure_ascii=False, default=str))
         write_atomic(folder / "meta.json", json.dumps(meta.__dict__, ensure_ascii=False))
         self.set_last(depot_id)
@@ -170,7 +176,8 @@ class Workspace:
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             msg = f"{self._dir(depot_id) / 'depot.json'} is not a saved depotsafe depot"
             raise ValueError(msg)
-        return {"layout": doc["layout"], "stock": list(doc.get("stock") or []),
+        layout = json.loads((self._dir(depot_id) / "layout.json").read_text(encoding="utf-8"))
+        return {"layout": layout, "stock": list(doc.get("stock") or []),
                 "stock_good": list(doc.get("stock_good") or []), "meta": self.meta(depot_id)}
 
     def entries(self) -> list[Saved]:
