@@ -335,3 +335,17 @@ def test_app_server_limit_matches() -> None:
 
     assert max_upload_mib() == 24  # 25,000,000 bytes = 23.84 MiB
     assert max_upload_mib() * 1024 * 1024 >= model.MAX_UPLOAD_BYTES
+
+
+def test_a_site_plan_edit_keeps_the_depot_name_and_is_saved() -> None:
+    at = _app()
+    depot_id = at.session_state["ws_id"]
+    before = Workspace(default_folder()).load(depot_id)["layout"]
+    at.button(key="build_siteplan").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Layout rebuilt from the site plan." in "\n".join(s.value for s in at.success)
+    assert at.session_state["ws_id"] == depot_id  # an edit of the same depot, not a new one
+    assert "Depot: sample_depot.geojson" in _sidebar_text(at)
+    after = Workspace(default_folder()).load(depot_id)["layout"]
+    assert after != before  # the rebuilt footprints are what is saved
+    assert len(after["features"]) == len(before["features"])

@@ -16,6 +16,7 @@ from depotsafe.ui.common import (
     kilograms_down,
     metres_up,
     not_available,
+    number_style,
     quantity,
     show_error,
     show_table,
@@ -87,9 +88,9 @@ def _pair() -> None:
         value = None if lim["unlimited"] else lim["max_neq_kg"]
         text = kilograms_down(value)
         if value and neq_unit == "t":  # rounded down to the kilogram (DESIGN.md)
-            text = f"{math.floor(value + 1e-9) / 1000:,.3f} t"
+            text = f"{number_style().fixed(math.floor(value + 1e-9) / 1000, 3)} t"
         elif value and neq_unit != "kg":
-            text = f"{math.floor(_convert(value, 'kg', neq_unit) + 1e-9):,} {neq_unit}"
+            text = f"{number_style().fixed(math.floor(_convert(value, 'kg', neq_unit) + 1e-9))} {neq_unit}"
         r2.metric(_("Largest NEQ at {d:g} {u}").format(d=dist, u=dist_unit), text,
                   help=f"{lim['rule']}: {lim['rule_label']} — {lim['source']}")
         r2.caption(f"{_('rule')} {lim['rule']}: {lim['rule_label']} · {lim['source']}")

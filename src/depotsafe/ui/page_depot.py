@@ -159,10 +159,15 @@ def _siteplan(depot: Any) -> None:
         if kept:
             st.caption(_("Kept from the file: {ids}").format(ids=", ".join(kept)))
         base = pd.DataFrame(st.session_state["siteplan_base"], columns=list(model.SITEPLAN_COLUMNS))
+        formats = {"x_m": "%.2f", "y_m": "%.2f", "lon": "%.6f", "lat": "%.6f", "length_m": "%.2f",
+                   "width_m": "%.2f", "orientation_deg": "%.1f", "door_bearing_deg": "%.1f", "persons": "%d"}
+        for col in formats:  # numbers, so that a blank cell is empty rather than "None"
+            base[col] = pd.to_numeric(base[col], errors="coerce").astype("float64")
         edited = st.data_editor(
             base, key=f"siteplan_editor_{st.session_state.get('siteplan_version', 0)}", num_rows="dynamic",
             width="stretch",
-            column_config={"kind": st.column_config.SelectboxColumn(_("kind"), options=list(kinds()), required=True)},
+            column_config={"kind": st.column_config.SelectboxColumn(_("kind"), options=list(kinds()), required=True),
+                           **{c: st.column_config.NumberColumn(c, format=f) for c, f in formats.items()}},
         )
         c1, c2 = st.columns(2)
         if c1.button(_("Build the layout from the table"), key="build_siteplan"):
