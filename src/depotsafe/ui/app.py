@@ -40,6 +40,16 @@ def warm_up() -> dict[str, float]:
     return timings
 
 
+#: Printing a page: no sidebar or toolbar, tables and charts at full length, no row split across pages.
+PRINT_CSS = """<style>
+@media print {
+  section[data-testid="stSidebar"], header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
+  [data-testid="stMain"], [data-testid="stAppViewContainer"] { overflow: visible !important; height: auto !important; }
+  [data-testid="stTable"] tr { break-inside: avoid; }
+}
+</style>"""
+
+
 def _pages() -> dict[str, tuple[Callable[[], str], Callable[[], None]]]:
     from depotsafe.ui import (
         page_calculator,
@@ -62,6 +72,7 @@ def main() -> None:
     """Run one pass of the app script."""
     st.set_page_config(page_title="depotsafe", page_icon="🛡️", layout="wide")
     keep_widget_state()
+    st.html(PRINT_CSS)
     with st.spinner("depotsafe: loading the calculation kernels (seconds; up to a minute on the "
                     "first start after an install or upgrade, unless `depotsafe warmup` ran)…"):
         warm_up()
