@@ -16,6 +16,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from depotsafe.ui import model
@@ -107,6 +109,20 @@ def test_the_checker_catches_what_it_must() -> None:
     assert _bad_cells(ok) == []
     assert _bad_cells(pd.DataFrame({"a": ["10\u202f000,5 kg", "0,0123 kPa"]}), "fr") == []
     assert len(_bad_cells(pd.DataFrame({"a": ["31\u202f586,2071 kg"]}), "fr")) == 1
+
+
+@given(st.floats(min_value=0.0, max_value=1e9, allow_nan=False, allow_infinity=False))
+def test_french_figures_are_the_english_ones_with_french_marks(v: float) -> None:
+    """One rounding for both languages: only the group separator and the decimal mark differ."""
+    from depotsafe import textfmt
+
+    def french(text: str) -> str:
+        return text.replace(",", "\u202f").replace(".", ",")
+
+    for fmt in (textfmt.metres_up, textfmt.metres_measured, textfmt.kg_stock, textfmt.kg_down, textfmt.percent):
+        x = v / 1e9 if fmt is textfmt.percent else v
+        assert fmt(x, textfmt.FRENCH) == french(fmt(x))
+    assert textfmt.number(v, "kPa", 3, textfmt.FRENCH) == french(textfmt.number(v, "kPa"))
 
 
 def _rows(tables: list, column: str) -> list[dict]:
