@@ -14,3 +14,13 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("depotsafe")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _private_workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets an empty workspace of saved depots (the app's DEPOTSAFE_WORKSPACE),
+    never the user's: a test that loads a depot must not reopen in the next one."""
+    monkeypatch.setenv("DEPOTSAFE_WORKSPACE", str(tmp_path_factory.mktemp("workspace")))

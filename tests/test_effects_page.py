@@ -14,8 +14,14 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "sample_depot.geojson"
 
 
+def _kpa(cell: str) -> float:
+    """The number of a cell such as "8.89 kPa" (shown to three significant figures)."""
+    assert cell.endswith(" kPa"), cell
+    return float(cell.split(" ")[0].replace(",", ""))
+
+
 def _table(at: AppTest):
-    for d in at.dataframe:
+    for d in [*at.table, *at.dataframe]:
         if "building" in d.value.columns:
             return d.value.set_index("building")
     raise AssertionError("no effects table")
@@ -34,15 +40,15 @@ def test_group_by_default_and_alone_on_request() -> None:
     assert "BS1" not in table.index
     assert "BS2" not in table.index
     d = min(depot.site("H1").geometry.distance(depot.site(m).geometry) for m in ("BS1", "BS2"))
-    assert table.loc["H1", "overpressure [kPa]"] == pytest.approx(b.incident_overpressure_pa(10_000.0, d) / 1e3,
-                                                                  rel=1e-9)
+    assert _kpa(table.loc["H1", "overpressure"]) == pytest.approx(b.incident_overpressure_pa(10_000.0, d) / 1e3,
+                                                                  rel=5e-3)
     at.toggle(key="k_effects_group").set_value(False).run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("alone on request" in w.value for w in at.warning)
     table = _table(at)
     d = depot.site("BS2").geometry.distance(depot.site("BS1").geometry)
-    assert table.loc["BS2", "overpressure [kPa]"] == pytest.approx(b.incident_overpressure_pa(5_000.0, d) / 1e3,
-                                                                   rel=1e-9)
+    assert _kpa(table.loc["BS2", "overpressure"]) == pytest.approx(b.incident_overpressure_pa(5_000.0, d) / 1e3,
+                                                                   rel=5e-3)
 
 
 def test_the_page_reuses_the_check_the_app_holds() -> None:

@@ -500,7 +500,7 @@ def test_app_effects_zones_are_labelled_with_their_radius() -> None:
     spec = _chart(at)
     meta = spec["layout"]["meta"]["depotsafe_map"]
     _assert_no_overlap(meta)
-    zones = next(d.value for d in at.dataframe if "radius from the footprint" in d.value.columns)
+    zones = next(d.value for d in [*at.table, *at.dataframe] if "radius from the footprint" in d.value.columns)
     texts = {lab["text"] for lab in meta["labels"] if lab["kind"] == "arc"}
     # every zone of the table has its label on the map: its name and its radius
     for _i, row in zones.iterrows():

@@ -12,32 +12,54 @@ or a bare number.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 #: Float noise below this is ignored when rounding (1e-9 of a metre or a kilogram).
 _EPS = 1e-9
 
 
-def metres_up(value_m: float) -> str:
+@dataclass(frozen=True)
+class NumberStyle:
+    """How a locale writes numbers: the group (thousands) separator and the decimal mark."""
+
+    group: str = ","
+    decimal: str = "."
+
+    def fixed(self, value: float, decimals: int = 0) -> str:
+        """``value`` with ``decimals`` decimals and group separators: "31,586.2"."""
+        text = f"{value:,.{decimals}f}"
+        if self.group == "," and self.decimal == ".":
+            return text
+        return text.translate({ord(","): self.group, ord("."): self.decimal})
+
+
+#: English (the command line's): "1,234.5".
+ENGLISH = NumberStyle()
+#: French (CLDR): a narrow no-break space groups the thousands, a comma marks decimals: "1 234,5".
+FRENCH = NumberStyle("\u202f", ",")
+
+
+def metres_up(value_m: float, style: NumberStyle = ENGLISH) -> str:
     """A required distance, rounded up to the metre: "479 m"."""
-    return f"{math.ceil(value_m - _EPS):,} m"
+    return f"{style.fixed(math.ceil(value_m - _EPS))} m"
 
 
-def metres_measured(value_m: float) -> str:
+def metres_measured(value_m: float, style: NumberStyle = ENGLISH) -> str:
     """A measured distance, rounded down to 0.1 m: "319.4 m"."""
-    return f"{math.floor(value_m * 10.0 + _EPS) / 10.0:,.1f} m"
+    return f"{style.fixed(math.floor(value_m * 10.0 + _EPS) / 10.0, 1)} m"
 
 
-def kg_stock(value_kg: float) -> str:
+def kg_stock(value_kg: float, style: NumberStyle = ENGLISH) -> str:
     """A declared quantity to the gram, trailing zeros dropped: "10,000 kg", "340.5 kg"."""
-    text = f"{round(value_kg, 3):,.3f}".rstrip("0").rstrip(".")
+    text = style.fixed(round(value_kg, 3), 3).rstrip("0").rstrip(style.decimal)
     return f"{text} kg"
 
 
-def kg_down(value_kg: float) -> str:
+def kg_down(value_kg: float, style: NumberStyle = ENGLISH) -> str:
     """A quantity limit rounded down to the kilogram: "3,486 kg", "nil" for 0."""
     if value_kg <= 0.0:
         return "nil (0 kg)"
-    return f"{math.floor(value_kg + _EPS):,} kg"
+    return f"{style.fixed(math.floor(value_kg + _EPS))} kg"
 
 
 def kg_limit(value_kg: float | None, at_least: bool = False) -> str:
@@ -56,22 +78,22 @@ def kg_headroom(headroom_kg: float | None, at_least: bool = False) -> str:
     return "headroom " + ("at least " if at_least else "") + f"{math.floor(headroom_kg + _EPS):,} kg"
 
 
-def number(value: float, unit: str, digits: int = 3) -> str:
+def number(value: float, unit: str, digits: int = 3, style: NumberStyle = ENGLISH) -> str:
     """A physical quantity to ``digits`` significant figures with its unit: "4.52 kPa"."""
     if value == 0.0:
         return f"0 {unit}"
     mag = math.floor(math.log10(abs(value)))
     decimals = max(0, digits - 1 - mag)
-    return f"{value:,.{decimals}f} {unit}"
+    return f"{style.fixed(value, decimals)} {unit}"
 
 
-def percent(p: float) -> str:
+def percent(p: float, style: NumberStyle = ENGLISH) -> str:
     """A probability as a percentage: "< 0.1 %" below, "> 99.9 %" above, else one decimal."""
     if p < 0.0005:
-        return "< 0.1 %"
+        return f"< {style.fixed(0.1, 1)} %"
     if p > 0.9995:
-        return "> 99.9 %"
-    return f"{p * 100.0:.1f} %"
+        return f"> {style.fixed(99.9, 1)} %"
+    return f"{style.fixed(p * 100.0, 1)} %"
 
 
-__all__ = ["kg_down", "kg_headroom", "kg_limit", "kg_stock", "metres_measured", "metres_up", "number", "percent"]
+__all__ = ["ENGLISH", "FRENCH", "NumberStyle", "kg_down", "kg_headroom", "kg_limit", "kg_stock", "metres_measured", "metres_up", "number", "percent"]

@@ -76,13 +76,29 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's own workspace of saved depots (DEPOTSAFE_WORKSPACE)."""
+    return tmp_path_factory.mktemp("workspace")
+
+
+@pytest.fixture(autouse=True)
+def _new_sessions_open_the_sample(request: pytest.FixtureRequest) -> None:
+    """A new browser session reopens the depot last worked on (the workspace): each test
+    starts as on a fresh install, its new sessions on the sample depot."""
+    if "app_url" in request.fixturenames:
+        (request.getfixturevalue("app_workspace") / "last.json").unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory, app_workspace: Path) -> Iterator[str]:
     """``streamlit run`` of the packaged app on loopback; yields its URL."""
     port = _free_port()
     script = str(files("depotsafe.ui").joinpath("streamlit_app.py"))
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     env = dict(os.environ)
     env.setdefault("DEPOTSAFE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # a workspace of saved depots of its own (emptied of its last depot before each test)
+    env["DEPOTSAFE_WORKSPACE"] = str(app_workspace)
     # As the README's first command does: compile the kernels at set-up, so the
     # first page load does not wait on the compiler (a loaded machine took > 120 s).
     warm = subprocess.run([str(Path(sys.executable).with_name("depotsafe")), "warmup"],

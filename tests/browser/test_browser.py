@@ -87,7 +87,7 @@ def test_check_then_effects(page, app_url: str, artifacts: Path) -> None:
         expect(page.get_by_text("Not available in this version of depotsafe: explosion effects.")).to_be_visible()
         return
     expect(page.get_by_role("heading", name="Zones", exact=True)).to_be_visible(timeout=60_000)
-    zones = page.get_by_test_id("stDataFrame").first
+    zones = page.get_by_test_id("stTable").first
     expect(zones).to_be_visible()
     expect(page.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible(timeout=60_000)
     page.screenshot(path=str(artifacts / "03-effects.png"), full_page=True)
@@ -252,3 +252,33 @@ def test_hostile_upload_while_another_session_checks(browser, app_url: str, arti
     finally:
         first.close()
         second.close()
+
+
+def test_reload_keeps_the_uploaded_depot_and_its_name(page, app_url: str, artifacts: Path, tmp_path: Path) -> None:
+    """Issue 12 item 6: a browser reload reopens the depot worked on (the workspace), and the
+    sidebar names it as uploaded; the uploader states depotsafe's own limit."""
+    from playwright.sync_api import expect
+
+    from depotsafe.ui import model
+
+    page.goto(app_url)
+    _idle(page)
+    page.get_by_text("Load a depot").click()
+    uploader = page.get_by_test_id("stFileUploader").first
+    expect(uploader).to_contain_text("25")  # Streamlit's own line gives the widget's limit, not 200 MB
+    expect(uploader).not_to_contain_text("200")
+    fc = json.loads(model.sample_layout_bytes())
+    fc["features"] = fc["features"][:12]
+    path = tmp_path / "north depot.geojson"
+    path.write_text(json.dumps(fc))
+    _upload(page, uploader, path)
+    page.get_by_role("button", name="Load the uploaded files").click()
+    _idle(page)
+    expect(page.get_by_text("north depot.geojson: 12 sites")).to_be_visible(timeout=60_000)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Depot: north depot.geojson")).to_be_visible()
+    page.reload()
+    _idle(page)
+    expect(page.get_by_text("north depot.geojson: 12 sites")).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stSidebar").get_by_text("Depot: north depot.geojson")).to_be_visible()
+    page.screenshot(path=str(artifacts / "08-reload-keeps-the-depot.png"), full_page=True)

@@ -77,6 +77,16 @@ def kernels_ready() -> bool:
     return thread is not None and not thread.is_alive()
 
 
+#: Printing a page: no sidebar or toolbar, tables and charts at full length, no row split across pages.
+PRINT_CSS = """<style>
+@media print {
+  section[data-testid="stSidebar"], header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
+  [data-testid="stMain"], [data-testid="stAppViewContainer"] { overflow: visible !important; height: auto !important; }
+  [data-testid="stTable"] tr { break-inside: avoid; }
+}
+</style>"""
+
+
 def _pages() -> dict[str, tuple[Callable[[], str], Callable[[], None]]]:
     from depotsafe.ui import (
         page_calculator,
@@ -99,6 +109,7 @@ def main() -> None:
     """Run one pass of the app script."""
     st.set_page_config(page_title="depotsafe", page_icon="🛡️", layout="wide")
     keep_widget_state()
+    st.html(PRINT_CSS)
     start_warm_up()
     state.init()
     pages = _pages()
@@ -111,9 +122,12 @@ def main() -> None:
         st.divider()
         st.caption(_("Quantity-distances: AASTP-1 (2006) Annex I-A as adopted by IATG 02.20. "
                      "Effects: IATG 01.80. depotsafe {v}.").format(v=__version__))
-        st.caption(_("Depot: {label}").format(label=st.session_state.get("layout_label", "")))
+        depot_slot = st.container()
         if not kernels_ready():
             st.caption(_("Loading the calculation kernels in the background (seconds; up to a minute "
                          "on the first start after an install, unless `depotsafe warmup` ran). "
                          "A calculation started now waits for the kernels it needs."))
     pages[page][1]()
+    # drawn after the page: an upload or an edit on this run is already saved and named
+    with depot_slot:
+        state.sidebar()

@@ -5,18 +5,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from depotsafe.errors import DepotsafeError
 from depotsafe.kinds import kinds
 from depotsafe.ui.common import (
+    DASH,
     KEEP,
     _,
     kilograms_down,
     metres_up,
     not_available,
+    number_style,
+    quantity,
     show_error,
+    show_table,
 )
 
 HDS = ["1.1", "1.2", "1.2.1", "1.2.2", "1.3", "1.4", "1.5", "1.6"]
@@ -85,9 +88,9 @@ def _pair() -> None:
         value = None if lim["unlimited"] else lim["max_neq_kg"]
         text = kilograms_down(value)
         if value and neq_unit == "t":  # rounded down to the kilogram (DESIGN.md)
-            text = f"{math.floor(value + 1e-9) / 1000:,.3f} t"
+            text = f"{number_style().fixed(math.floor(value + 1e-9) / 1000, 3)} t"
         elif value and neq_unit != "kg":
-            text = f"{math.floor(_convert(value, 'kg', neq_unit) + 1e-9):,} {neq_unit}"
+            text = f"{number_style().fixed(math.floor(_convert(value, 'kg', neq_unit) + 1e-9))} {neq_unit}"
         r2.metric(_("Largest NEQ at {d:g} {u}").format(d=dist, u=dist_unit), text,
                   help=f"{lim['rule']}: {lim['rule_label']} — {lim['source']}")
         r2.caption(f"{_('rule')} {lim['rule']}: {lim['rule_label']} · {lim['source']}")
@@ -136,11 +139,11 @@ def _blast() -> None:
         si, unit = units.get(q, ("", ""))
         shown = None if value is None else (_convert(value, si, unit) if si else value)
         status = res.status[q]
-        rows.append({_("quantity"): labels.get(q, q), _("value"): shown, _("unit"): unit.replace("*", "·"),
+        scaled = status.get("scaled_distance_m_kg13")
+        rows.append({_("quantity"): labels.get(q, q), _("value"): quantity(shown, unit.replace("*", "·")),
                      _("status"): status.get("message", status["code"]),
-                     _("scaled distance [m/kg^(1/3)]"): status.get("scaled_distance_m_kg13", "")})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="blast_table",
-                 column_config={_("value"): st.column_config.NumberColumn(format="%.4g")})
+                     _("scaled distance"): DASH if scaled in (None, "") else quantity(float(scaled), "m/kg^(1/3)")})
+    show_table(rows, key="blast_table")
     st.caption(_("Kingery–Bulmash airblast as fitted by Swisdak (1994), IATG 01.80; TNT equivalent "
                  "{p:,.0f} kg (pressure), {i:,.0f} kg (impulse).").format(p=res.tnt_pressure_kg, i=res.tnt_impulse_kg))
     for note in res.notes:

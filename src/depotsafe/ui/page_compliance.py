@@ -5,12 +5,23 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from depotsafe.errors import DepotsafeError
 from depotsafe.ui import exports, state
-from depotsafe.ui.common import KEEP, _, kilograms_down, metres_up, progress, show_error
+from depotsafe.ui.common import (
+    DASH,
+    KEEP,
+    _,
+    kg_headroom,
+    kg_limit,
+    kg_stock,
+    metres_measured,
+    metres_up,
+    progress,
+    show_error,
+    show_table,
+)
 from depotsafe.ui.maps import VIOLATION, Overlay, arc_overlays, pair_line, show_map
 
 #: Pairs drawn on the map at most (violations first); the table has them all.
@@ -45,52 +56,67 @@ def _owners(result: Any) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def _aggregation_table(result: Any) -> pd.DataFrame:
+def _aggregation_table(result: Any) -> list[dict[str, Any]]:
+    held = {s["group_id"]: s.get("group_neq_kg", {}) for s in result.sites if s.get("group_id")}
     rows = []
     for agg in result.aggregations:
+        neq = sum(held.get(agg["id"], {}).values())
         for j in agg["joins"]:
             rows.append({
-                _("group"): "+".join(agg["members"]), _("join"): f"{j['a']} – {j['b']}",
-                _("distance [m]"): j["distance_m"], _("inter-magazine distance [m]"): j["imd_m"],
+                _("group"): "+".join(agg["members"]), _("NEQ of the group"): kg_stock(neq),
+                _("join"): f"{j['a']} – {j['b']}",
+                _("distance"): metres_measured(j["distance_m"]), _("inter-magazine distance"): metres_up(j["imd_m"]),
                 _("rule"): j["rule"], _("source"): j["source"],
             })
-    return pd.DataFrame(rows)
+    return rows
 
 
-def _licence_table(result: Any) -> pd.DataFrame:
+def _licence_table(result: Any) -> list[dict[str, Any]]:
     rows = []
     for name, s in _owners(result):
         held = s.get("group_neq_kg", s["neq_kg"])
         for hd, limit in s["licence_limit_kg"].items():
             neq = held.get(hd, 0.0) if isinstance(held, dict) else 0.0
-            unlimited = s.get("licence_unlimited", {}).get(hd, limit is None)
+            unlimited = s.get("licence_unlimited", {}).get(hd, limit is None) or limit is None
+            at_least = bool(s.get("licence_at_least", {}).get(hd, False))
             rows.append({
                 _("storehouse"): name,
                 _("HD"): hd,
-                _("NEQ held [kg]"): neq,
-                _("licence (ELL)"): _("unlimited") if unlimited else kilograms_down(limit),
-                _("limiting exposed site"): s["limiting_es"].get(hd) or "–",
-                _("headroom [kg]"): None if unlimited or limit is None else limit - neq,
+                _("NEQ held"): kg_stock(neq),
+                _("licence (ELL)"): kg_limit(None if unlimited else limit, at_least),
+                _("limiting exposed site"): s["limiting_es"].get(hd) or DASH,
+                _("headroom"): kg_headroom(None if unlimited else limit - neq, at_least),
             })
-    return pd.DataFrame(rows)
+    return rows
 
 
-def _mixed_table(result: Any) -> pd.DataFrame:
+def _failing_cases(result: Any, pairs: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(owner, HD) of every failing pair; an owner is a storehouse or its group's id."""
+    owner = {s["id"]: s.get("group_id") or s["id"] for s in result.sites}
+    return {(owner.get(p["pes"], p["pes"]), str(p["hd"])) for p in pairs if not p["compliant"]}
+
+
+def _mixed_table(result: Any, pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    failing = _failing_cases(result, pairs)
     rows = []
     for name, s in _owners(result):
         ms = s["mixed_stock"]
+        own = s.get("group_id") or s["id"]
         for c in ms["cases"]:
+            least = bool(c.get("max_neq_at_least", False))
+            # the verdict of this division's case: its pairs (exact distances), or a limit below its NEQ
+            fails = (own, str(c["hd"])) in failing or (c["headroom_kg"] is not None and c["headroom_kg"] < 0)
             rows.append({
                 _("storehouse"): name,
                 _("HD (as aggregated)"): c["hd"],
-                _("NEQ [kg]"): c["neq_kg"],
-                _("limit [kg]"): kilograms_down(c["max_neq_kg"]),
-                _("headroom [kg]"): c["headroom_kg"],
-                _("limiting exposed site"): c["limiting_es"] or "–",
-                _("verdict"): _("complies") if ms["compliant"] else _("VIOLATION"),
+                _("NEQ held"): kg_stock(c["neq_kg"]),
+                _("limit"): kg_limit(c["max_neq_kg"], least),
+                _("headroom"): kg_headroom(c["headroom_kg"], least),
+                _("limiting exposed site"): c["limiting_es"] or DASH,
+                _("verdict"): _("VIOLATION") if fails else _("complies"),
                 _("compatible mix"): _("yes") if s["compatibility"]["compatible"] else _("NO"),
             })
-    return pd.DataFrame(rows)
+    return rows
 
 
 def _overlays(result: Any, pairs: list[dict[str, Any]], arcs_of: str | None) -> list[Overlay]:
@@ -105,7 +131,7 @@ def _overlays(result: Any, pairs: list[dict[str, Any]], arcs_of: str | None) -> 
         out.append(Overlay(
             line, _("violating pair"), VIOLATION, width=3, group="pair",
             hover=f"<b>{p['pes']} → {p['es']}</b> HD {p['hd']}<br>{_('required')}: {metres_up(p['required_distance_m'])}"
-                  f"<br>{_('actual')}: {p['distance_m']:.1f} m<br>{_('rule')}: {p['rule']} {p.get('rule_label', '')}"
+                  f"<br>{_('actual')}: {metres_measured(p['distance_m'])}<br>{_('rule')}: {p['rule']} {p.get('rule_label', '')}"
                   f"<br>{p.get('source', '')}"))
     return out
 
@@ -163,7 +189,8 @@ def render() -> None:
     basemap = st.toggle(_("Basemap (needs internet)"), key=f"{KEEP}basemap_check", value=False,
                         disabled=depot.is_local)
     bad_sites = {p["pes"] for p in pairs if not p["compliant"]} | {p["es"] for p in pairs if not p["compliant"]}
-    hover = {s["id"]: "<br>".join(f"ELL HD {hd}: {kilograms_down(v)}" for hd, v in s["licence_limit_kg"].items())
+    hover = {s["id"]: "<br>".join(f"ELL HD {hd}: {kg_limit(v, s.get('licence_at_least', {}).get(hd, False))}"
+                             for hd, v in s["licence_limit_kg"].items())
              for s in result.sites}
     show_map(depot, _overlays(result, pairs, arcs_of or None), hover_extra=hover, highlight=bad_sites,
              basemap=basemap, key="check_map")
@@ -171,31 +198,28 @@ def render() -> None:
     st.subheader(_("Pairs"))
     only_bad = st.toggle(_("Violations only"), key=f"{KEEP}only_violations", value=True)
     shown = [p for p in pairs if not p["compliant"]] if only_bad else pairs
-    df = pd.DataFrame([{
+    show_table([{
         _("PES"): p["pes"], _("ES"): p["es"], _("HD"): p["hd"],
-        _("required [m]"): p["required_distance_m"], _("actual [m]"): p["distance_m"],
-        _("complies"): p["compliant"], _("rule"): p["rule"], _("rule text"): p.get("rule_label", ""),
-        _("source"): p.get("source", ""),
-    } for p in shown])
-    st.dataframe(df, hide_index=True, width="stretch", key="pairs_table",
-                 column_config={_("required [m]"): st.column_config.NumberColumn(format="%.1f"),
-                                _("actual [m]"): st.column_config.NumberColumn(format="%.1f")})
+        _("required distance"): metres_up(p["required_distance_m"]), _("actual distance"): metres_measured(p["distance_m"]),
+        _("verdict"): _("complies") if p["compliant"] else _("VIOLATION"), _("rule"): p["rule"],
+        _("rule text"): p.get("rule_label", ""), _("source"): p.get("source", ""),
+    } for p in shown], key="pairs_table", empty=_("No pair to show."))
 
     if result.aggregations:
         st.subheader(_("Aggregation groups"))
         st.caption(_("Storage sites closer than their inter-magazine distance are one site with the aggregated "
                      "NEQ (AASTP-1 (2006) §1.3.2.3 b): each group is checked and licensed once, from the member "
                      "nearest to each exposed site."))
-        st.dataframe(_aggregation_table(result), hide_index=True, width="stretch", key="aggregation_table")
+        show_table(_aggregation_table(result), key="aggregation_table")
 
     st.subheader(_("Explosives limit licence per storehouse"))
     st.caption(_("Per hazard division, each in isolation, the largest NEQ every exposed site allows; "
                  "the limiting exposed site and the headroom over the NEQ held."))
     st.caption(_("Source: the distance functions of AASTP-1 (2006) Annex I-A inverted (IATG 02.20); "
                  "the rule of each limiting pair is in the pair table."))
-    st.dataframe(_licence_table(result), hide_index=True, width="stretch", key="licence_table")
+    show_table(_licence_table(result), key="licence_table")
     st.subheader(_("Actual mixed stock"))
-    st.dataframe(_mixed_table(result), hide_index=True, width="stretch", key="mixed_table")
+    show_table(_mixed_table(result, pairs), key="mixed_table")
 
     _downloads(result, summ["pairs"])
 

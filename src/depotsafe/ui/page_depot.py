@@ -12,7 +12,7 @@ import streamlit as st
 from depotsafe.errors import DepotsafeError
 from depotsafe.kinds import kinds
 from depotsafe.ui import model, state
-from depotsafe.ui.common import KEEP, _, show_error
+from depotsafe.ui.common import DASH, KEEP, _, kg_stock, show_error, show_table
 from depotsafe.ui.maps import show_map
 
 _LOG = logging.getLogger(__name__)
@@ -25,10 +25,12 @@ def _load_section() -> None:
             fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
             state.set_depot(fc, rows, "sample_depot.geojson")
             st.session_state["load_message"] = ("ok", _("Loaded the sample depot."))
+        limit = _("At most {mb} MB per file (1 MB = 1,000,000 bytes); a depot layout is a few MB.").format(
+            mb=model.MAX_UPLOAD_MB)
         up_layout = st.file_uploader(_("Layout (GeoJSON)"), type=["geojson", "json"], key="upload_layout",
-                                     max_upload_size=model.MAX_UPLOAD_MB)
+                                     max_upload_size=model.MAX_UPLOAD_MB, help=limit)
         up_stock = st.file_uploader(_("Stock (CSV, optional)"), type=["csv"], key="upload_stock",
-                                    max_upload_size=model.MAX_UPLOAD_MB)
+                                    max_upload_size=model.MAX_UPLOAD_MB, help=limit)
         if st.button(_("Load the uploaded files"), key="load_upload", disabled=up_layout is None):
             assert up_layout is not None
             _load(up_layout.getvalue(), up_layout.name,
@@ -128,16 +130,15 @@ def _verdicts(depot: Any) -> None:
     if not rows:
         st.info(_("No storehouse holds stock."))
         return
-    df = pd.DataFrame([{
+    show_table([{
         _("site"): r["site"],
         _("stock"): r["codes"],
-        _("NEQ [kg]"): r["neq_kg"],
+        _("NEQ held"): kg_stock(r["neq_kg"]),
         _("verdict"): _verdict_label(r["status"]),
-        _("conflicts"): r["conflicts"],
-        _("conditions"): r["conditions"],
+        _("conflicts"): r["conflicts"] or DASH,
+        _("conditions"): r["conditions"] or DASH,
         _("source"): r["source"],
-    } for r in rows])
-    st.dataframe(df, hide_index=True, width="stretch", key="verdicts")
+    } for r in rows], key="verdicts")
 
 
 def _siteplan(depot: Any) -> None:
@@ -158,10 +159,15 @@ def _siteplan(depot: Any) -> None:
         if kept:
             st.caption(_("Kept from the file: {ids}").format(ids=", ".join(kept)))
         base = pd.DataFrame(st.session_state["siteplan_base"], columns=list(model.SITEPLAN_COLUMNS))
+        formats = {"x_m": "%.2f", "y_m": "%.2f", "lon": "%.6f", "lat": "%.6f", "length_m": "%.2f",
+                   "width_m": "%.2f", "orientation_deg": "%.1f", "door_bearing_deg": "%.1f", "persons": "%d"}
+        for col in formats:  # numbers, so that a blank cell is empty rather than "None"
+            base[col] = pd.to_numeric(base[col], errors="coerce").astype("float64")
         edited = st.data_editor(
             base, key=f"siteplan_editor_{st.session_state.get('siteplan_version', 0)}", num_rows="dynamic",
             width="stretch",
-            column_config={"kind": st.column_config.SelectboxColumn(_("kind"), options=list(kinds()), required=True)},
+            column_config={"kind": st.column_config.SelectboxColumn(_("kind"), options=list(kinds()), required=True),
+                           **{c: st.column_config.NumberColumn(c, format=f) for c, f in formats.items()}},
         )
         c1, c2 = st.columns(2)
         if c1.button(_("Build the layout from the table"), key="build_siteplan"):
@@ -175,8 +181,7 @@ def _siteplan(depot: Any) -> None:
             except (DepotsafeError, ValueError) as exc:
                 show_error(exc, _("The site plan was not applied; the depot on the page is unchanged."))
             else:
-                st.session_state["layout_fc"] = fc
-                st.session_state["layout_label"] = _("site plan")
+                st.session_state["layout_fc"] = fc  # the same depot, edited: its name stays
                 st.session_state["siteplan_base"] = rows
                 st.success(_("Layout rebuilt from the site plan."))
         if c2.button(_("Start an empty site plan"), key="empty_siteplan"):

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from depotsafe.errors import DepotsafeError
 from depotsafe.ui import model, state
-from depotsafe.ui.common import KEEP, _, metres_up, not_available, show_error
+from depotsafe.ui.common import (
+    DASH,
+    KEEP,
+    _,
+    count,
+    kg_stock,
+    metres_measured,
+    metres_up,
+    not_available,
+    percent,
+    quantity,
+    show_error,
+    show_table,
+)
 from depotsafe.ui.maps import Overlay, show_map
 
 FRAGMENT = "#542788"
@@ -100,8 +112,8 @@ def render() -> None:
             return
     else:
         neq_kg = ev.neq_kg
-    st.caption(_("Blast NEQ {neq:,.0f} kg: HD 1.1 and 1.5, with HD 1.2 and 1.3 added when stored with them "
-                 "(AASTP-1 (2006) Table 4 and §1.3.2.5); HD 1.4 never.").format(neq=neq_kg))
+    st.caption(_("Blast NEQ {neq}: HD 1.1 and 1.5, with HD 1.2 and 1.3 added when stored with them "
+                 "(AASTP-1 (2006) Table 4 and §1.3.2.5); HD 1.4 never.").format(neq=kg_stock(neq_kg)))
 
     overlays: list[Overlay] = []
     zone_rows: list[dict[str, Any]] = []
@@ -125,7 +137,8 @@ def render() -> None:
                   f"{metres_up(z.radius_m[0])}<br>{lv.people}<br>{lv.source}", width=2,
             label=f"{lv.level} {metres_up(z.radius_m[0])}", label_origin=ev.footprint,
             label_radius_m=float(z.radius_m[0])))
-        zone_rows.append({_("zone"): lv.level, _("name"): lv.name, _("overpressure ≥ [kPa]"): lv.overpressure_pa / 1e3,
+        zone_rows.append({_("zone"): lv.level, _("name"): lv.name,
+                          _("overpressure at least"): quantity(lv.overpressure_pa / 1e3, "kPa"),
                           _("radius from the footprint"): metres_up(z.radius_m[0]), _("people"): lv.people,
                           _("source"): lv.source})
     for hzone in hz:
@@ -136,7 +149,7 @@ def render() -> None:
                                 hover=f"{hzone.rule}: {metres_up(hzone.radius_m)}<br>{hzone.source}",
                                 label=f"{label.format(hd=hzone.hd)} {metres_up(hzone.radius_m)}",
                                 label_origin=ev.footprint, label_radius_m=float(hzone.radius_m)))
-        zone_rows.append({_("zone"): label.format(hd=hzone.hd), _("name"): hzone.rule, _("overpressure ≥ [kPa]"): None,
+        zone_rows.append({_("zone"): label.format(hd=hzone.hd), _("name"): hzone.rule, _("overpressure at least"): DASH,
                           _("radius from the footprint"): metres_up(hzone.radius_m), _("people"): hzone.basis,
                           _("source"): hzone.source})
     for note in hz_notes:
@@ -148,28 +161,25 @@ def render() -> None:
                         disabled=depot.is_local)
     show_map(depot, overlays, highlight=list(ev.members), basemap=basemap, key="effects_map")
     st.subheader(_("Zones"))
-    st.dataframe(pd.DataFrame(zone_rows), hide_index=True, width="stretch", key="zones_table")
+    show_table(zone_rows, key="zones_table")
     if table:
         st.subheader(_("Effects at every building"))
         st.caption(_("Incident overpressure and impulse at the nearest point of each building "
                      "(Kingery–Bulmash as fitted by Swisdak, IATG 01.80); injury probabilities from the probits "
-                     "of IATG 01.80. Empty where a value lies outside its fit."))
+                     "of IATG 01.80. A dash where a value lies outside its fit."))
         rows = []
         for r in sorted(table, key=lambda r: r["distance_m"]):
             inj = r.get("injury_probability") or {}
             row = {
                 _("building"): r["id"],
-                _("distance [m]"): r["distance_m"],
-                _("persons"): r["persons"],
-                _("overpressure [kPa]"): r["incident_overpressure_kpa"],
-                _("impulse [kPa·ms]"): r["incident_impulse_kpa_ms"],
-                _("zone"): r["zone"],
-                _("in hazard zones"): ", ".join(r.get("in_hazard_zones") or []),
+                _("distance"): metres_measured(r["distance_m"]),
+                _("persons"): count(r["persons"]),
+                _("overpressure"): quantity(r["incident_overpressure_kpa"], "kPa"),
+                _("impulse"): quantity(r["incident_impulse_kpa_ms"], "kPa·ms"),
+                _("zone"): r["zone"] or DASH,
+                _("in hazard zones"): ", ".join(r.get("in_hazard_zones") or []) or DASH,
             }
             for k, v in inj.items():
-                row[f"P({k})"] = v
+                row[f"P({k})"] = percent(v)
             rows.append(row)
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="effects_table",
-                     column_config={_("distance [m]"): st.column_config.NumberColumn(format="%.1f"),
-                                    _("overpressure [kPa]"): st.column_config.NumberColumn(format="%.3g"),
-                                    _("impulse [kPa·ms]"): st.column_config.NumberColumn(format="%.3g")})
+        show_table(rows, key="effects_table")

@@ -9,7 +9,15 @@ import streamlit as st
 from depotsafe.errors import DepotsafeError
 from depotsafe.kinds import kinds
 from depotsafe.ui import state
-from depotsafe.ui.common import KEEP, _, not_available, progress, show_error
+from depotsafe.ui.common import (
+    KEEP,
+    _,
+    count,
+    not_available,
+    number_style,
+    progress,
+    show_error,
+)
 from depotsafe.ui.maps import Overlay, show_map
 
 HDS = ["1.1", "1.2", "1.2.1", "1.2.2", "1.3", "1.4", "1.5", "1.6"]
@@ -70,10 +78,10 @@ def render() -> None:
         return
     result = sit["result"]
     c1, c2 = st.columns(2)
-    c1.metric(_("Share of the searched area where it could go"), f"{100 * result.allowed_fraction:.1f} %",
+    c1.metric(_("Share of the searched area where it could go"), f"{number_style().fixed(100 * result.allowed_fraction, 1)} %",
               help=_("Both ways: the new storehouse as PES against every site, every storehouse against it "
                      "as ES (IATG 02.20, AASTP-1 (2006) Annex I-A); no overlap with existing footprints."))
-    c2.metric(_("Grid points checked"), f"{result.ok.size:,}")
+    c2.metric(_("Grid points checked"), count(result.ok.size))
     st.caption(sit["what"])
     overlays = []
     if not result.allowed.is_empty:
