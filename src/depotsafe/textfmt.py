@@ -74,4 +74,11 @@ def percent(p: float) -> str:
     return f"{p * 100.0:.1f} %"
 
 
-__all__ = ["kg_down", "kg_headroom", "kg_limit", "kg_stock", "metres_measured", "metres_up", "number", "percent"]
+def assessment_required(es: str, why: str, source: str) -> str:
+    """The line that says a pair's tabulated distance is suspended (decision 30): "ASSESSMENT REQUIRED: ..."."""
+    return (f"ASSESSMENT REQUIRED: {es} holds {why}; the inter-magazine distance must not be used, an "
+            f"individual assessment decides (a violation until assessed; the tabulated figure is for "
+            f"information only) [{source}]")
+
+
+__all__ = ["assessment_required", "kg_down", "kg_headroom", "kg_limit", "kg_stock", "metres_measured", "metres_up", "number", "percent"]
