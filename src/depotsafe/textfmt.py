@@ -74,11 +74,15 @@ def percent(p: float) -> str:
     return f"{p * 100.0:.1f} %"
 
 
-def assessment_required(es: str, why: str, source: str) -> str:
-    """The line that says a pair's tabulated distance is suspended (decision 30): "ASSESSMENT REQUIRED: ..."."""
-    return (f"ASSESSMENT REQUIRED: {es} holds {why}; the inter-magazine distance must not be used, an "
-            f"individual assessment decides (a violation until assessed; the tabulated figure is for "
-            f"information only) [{source}]")
+def assessment_required(es: str, why: str, source: str, tabulated: str = "") -> str:
+    """A pair whose tabulated distance is suspended (decision 30), in words.
+
+    "ASSESSMENT REQUIRED: S2 at 190.0 m holds ...: the inter-magazine distance (tabulated 24 m, ...)
+    must not be used; an individual assessment decides, a violation until then [source]".
+    """
+    tab = f" ({tabulated}, for information only)" if tabulated else ""
+    return (f"ASSESSMENT REQUIRED: {es} holds {why}: the inter-magazine distance{tab} must not be used; "
+            f"an individual assessment decides, a violation until then [{source}]")
 
 
 __all__ = ["assessment_required", "kg_down", "kg_headroom", "kg_limit", "kg_stock", "metres_measured", "metres_up", "number", "percent"]

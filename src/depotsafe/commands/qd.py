@@ -72,7 +72,7 @@ def _human(answer: QDAnswer) -> str:
     for cell in d["cells"]:
         lines.append(f"  cell: {cell}")
     if answer.assessment is not None:
-        lines.append("  " + assessment_required("the exposed site", "very sensitive contents (declared)",
+        lines.append("  " + assessment_required("the exposed site", "very sensitive contents (--es-very-sensitive)",
                                                 answer.assessment.source))
     for flag in d["flags"]:
         lines.append(f"  FLAG: {flag}")
