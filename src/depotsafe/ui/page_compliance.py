@@ -71,6 +71,9 @@ def _licence_table(result: Any) -> pd.DataFrame:
                 _("licence (ELL)"): _("unlimited") if unlimited else kilograms_down(limit),
                 _("limiting exposed site"): s["limiting_es"].get(hd) or "–",
                 _("headroom [kg]"): None if unlimited or limit is None else limit - neq,
+                # decision 30: toward very sensitive contents an individual assessment sets the licence
+                _("limited by"): (_("assessment") + ": " + ", ".join(s.get("assessment_es", []))
+                                  if s.get("licence_basis", {}).get(hd) == "assessment" else _("the tables")),
             })
     return pd.DataFrame(rows)
 
@@ -175,9 +178,17 @@ def render() -> None:
     df = pd.DataFrame([{
         _("PES"): p["pes"], _("ES"): p["es"], _("HD"): p["hd"],
         _("required [m]"): p["required_distance_m"], _("actual [m]"): p["distance_m"],
-        _("complies"): p["compliant"], _("rule"): p["rule"], _("rule text"): p.get("rule_label", ""),
+        _("complies"): p["compliant"], _("assessment required"): p.get("assessment_required", False),
+        _("rule"): p["rule"], _("rule text"): p.get("rule_label", ""),
         _("source"): p.get("source", ""),
     } for p in shown])
+    assessed = [p for p in pairs if p.get("assessment_required")]
+    if assessed:
+        st.warning(_("{n} pair(s) toward very sensitive contents (compatibility group A stock or a site marked "
+                     "very_sensitive): the inter-magazine distances must not be used, an individual assessment "
+                     "decides; they count as violations until assessed, and their required distance is the "
+                     "table's, for information only. Source: {src}").format(
+                         n=len(assessed), src=assessed[0].get("assessment_source", "")))
     st.dataframe(df, hide_index=True, width="stretch", key="pairs_table",
                  column_config={_("required [m]"): st.column_config.NumberColumn(format="%.1f"),
                                 _("actual [m]"): st.column_config.NumberColumn(format="%.1f")})
