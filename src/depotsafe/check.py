@@ -894,19 +894,18 @@ def _very_sensitive_sites(
     why: dict[int, str] = {}
     if rule is None:
         return out, why
-    groups = set(rule.cgs)
+    groups = frozenset(rule.cgs)
+    reasons: dict[int, list[str]] = {}
     for i, site in enumerate(depot.sites):
-        if table[site.kind].holds_explosives != "yes":
-            continue
-        reasons = ["very sensitive contents (declared very_sensitive)"] if site.very_sensitive else []
-        held = stock.get(i)
-        if held is not None:
-            found = sorted({ln.cg.upper() for ln in held.lines if ln.cg.upper() in groups})
-            if found:
-                reasons.append("stock of compatibility group " + ", ".join(found))
-        if reasons:
-            out[i] = True
-            why[i] = "; ".join(reasons)
+        if site.very_sensitive:  # the layout reader allows it on storage sites only
+            reasons[i] = ["very sensitive contents (declared very_sensitive)"]
+    for i, held in stock.items():  # stock lines hold their group in capitals (explosives.stock_line)
+        found = {ln.cg for ln in held.lines} & groups
+        if found and table[depot.sites[i].kind].holds_explosives == "yes":
+            reasons.setdefault(i, []).append("stock of compatibility group " + ", ".join(sorted(found)))
+    for i, r in reasons.items():
+        out[i] = True
+        why[i] = "; ".join(r)
     return out, why
 
 
