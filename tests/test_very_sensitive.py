@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from depotsafe.check import check_depot
 from depotsafe.errors import InputError, LayoutError
@@ -333,3 +335,58 @@ def test_compliance_page_marks_the_assessment() -> None:
     (licences,) = [d.value for d in at.dataframe if "limited by" in d.value.columns]
     s1 = licences[licences["storehouse"] == "S1"]
     assert (s1["limited by"] == "assessment: VA, VS").all()
+
+
+# ------------------------------------------------------------------ property: against a naive reading
+
+
+def _naive_flagged(fc: dict, vs_id: str, groups: list[list[str]]) -> set[str]:
+    """Every PES (with stock) not grouped with the very sensitive site: each has a pair toward it.
+
+    The layouts below span less than 300 m, inside the reach of every PES (at any NEQ of HD 1.1 the
+    inhabited-building distance alone is at least 270 m, Table 1 D13 floor, p. I-A-11).
+    """
+    with_stock = {f["properties"]["id"] for f in fc["features"] if f["properties"].get("stock")}
+    own = next((set(g) for g in groups if vs_id in g), {vs_id})
+    out = set()
+    for pes in with_stock - own:
+        group = next((g for g in groups if pes in g), [pes])
+        out.add(tuple(group) if len(group) > 1 else pes)
+    return out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=2, max_size=6, unique=True),
+    neqs=st.lists(st.sampled_from([0.0, 50.0, 500.0, 5000.0]), min_size=6, max_size=6),
+    kinds_=st.lists(st.sampled_from(["barricaded_stack", "unbarricaded_stack", "heavy_walled"]),
+                    min_size=6, max_size=6),
+    pick=st.integers(0, 5),
+)
+def test_marking_one_site_flags_every_other_pes_and_changes_nothing_else(cells, neqs, kinds_, pick) -> None:
+    feats = []
+    for k, (cx, cy) in enumerate(cells):
+        props = {"stock": stock("D", neqs[k])} if neqs[k] > 0 else {}
+        feats.append(feature(f"S{k}", kinds_[k], square(25.0 * cx, 25.0 * cy), **props))
+    plain = layout(*feats)
+    vs_id = f"S{pick % len(cells)}"
+    marked = copy.deepcopy(plain)
+    marked["features"][pick % len(cells)]["properties"]["very_sensitive"] = True
+    before = check_depot(read_layout(plain)).as_dict()
+    after = check_depot(read_layout(marked)).as_dict()
+    assert after["aggregations"] == before["aggregations"]  # decision 14 unchanged
+    groups = [a["members"] for a in after["aggregations"]]
+    # pairs toward other sites: exactly as before
+    def others(pairs: list[dict]) -> list[dict]:
+        return [{k: v for k, v in p.items() if k != "assessment_required"} for p in pairs if p["es"] != vs_id]
+
+    assert others(after["pairs"]) == others(before["pairs"])
+    toward = [p for p in after["pairs"] if p["es"] == vs_id]
+    assert all(p["assessment_required"] and not p["compliant"] for p in toward)
+    got = {tuple(p["group"]) if "group" in p else p["pes"] for p in toward}
+    assert got == _naive_flagged(plain, vs_id, groups)
+    # the tabulated distance toward it is the one the unmarked depot lists (where it listed it)
+    old = {(p["pes"], p["es"]): p["required_distance_m"] for p in before["pairs"] if p["es"] == vs_id}
+    for p in toward:
+        if (p["pes"], p["es"]) in old:
+            assert p["required_distance_m"] == old[(p["pes"], p["es"])]
