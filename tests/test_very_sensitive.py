@@ -390,3 +390,18 @@ def test_marking_one_site_flags_every_other_pes_and_changes_nothing_else(cells, 
     for p in toward:
         if (p["pes"], p["es"]) in old:
             assert p["required_distance_m"] == old[(p["pes"], p["es"])]
+
+
+def test_arcs_are_not_marked_violated_by_an_assessment_alone() -> None:
+    """The arcs draw the tabulated distances; a pair failing only for its contents lies outside them."""
+    from depotsafe.report import arcs
+
+    result = check_depot(read_layout(layout(
+        feature("S1", "barricaded_stack", square(0, 0), stock=stock("D", 1000)),
+        feature("VS", "barricaded_stack", square(200, 0), very_sensitive=True),
+    )))
+    assert result.n_violations == 1
+    stacks = [a for a in arcs(result, ("barricaded_stack",)) if a["properties"]["pes"] == "S1"]
+    assert stacks
+    assert not any(a["properties"]["violated"] for a in stacks)
+    assert stacks[0]["properties"]["required_distance_m"] == pytest.approx(d7(1000.0), abs=1e-3)
