@@ -22,7 +22,7 @@ from depotsafe.qd import (
     required_distance_m,
     resolve_rule,
 )
-from depotsafe.rules import RuleSet, load_rule_set
+from depotsafe.rules import AssessmentRule, RuleSet, load_rule_set
 from depotsafe.units import quantity, to_si
 
 #: The NEQ of one round that splits HD 1.2 into 1.2.1 (above) and 1.2.2
@@ -49,6 +49,13 @@ class QDAnswer:
     unit_neq_kg: float | None = None
     flags: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: the rule that suspends the tabulated distance toward a very sensitive exposed site (decision 30), or None
+    assessment: AssessmentRule | None = None
+
+    @property
+    def assessment_required(self) -> bool:
+        """The exposed site needs an individual assessment: the tabulated answer is for information only."""
+        return self.assessment is not None
 
     @property
     def distance(self) -> Any:
@@ -115,6 +122,13 @@ class QDAnswer:
             for i, t in enumerate(self.rule.terms)
         ]
         out["cells"] = list(self.rule.cells)
+        # decision 30: toward very sensitive contents the tabulated answer above is for information only
+        out["relation"]["es_very_sensitive"] = self.assessment is not None
+        out["assessment_required"] = self.assessment is not None
+        if self.assessment is not None:
+            out["assessment_source"] = self.assessment.source
+            out["assessment_quote"] = self.assessment.quote
+            out["limited_by"] = "assessment"
         out["flags"] = list(self.flags)
         out["notes"] = list(self.notes)
         out["provenance"] = self.rule_set.provenance()
@@ -266,6 +280,7 @@ def required_distance(
     evacuable: bool = False,
     es_door_barricade: bool = False,
     rule_set: str | RuleSet = "iatg",
+    es_very_sensitive: bool = False,
 ) -> QDAnswer:
     """Required separation distance between a PES holding ``neq`` and an ES.
 
@@ -285,6 +300,11 @@ def required_distance(
         Compatibility group; picks table 3A (C) or 3B (others) for HD 1.3.
     unit_neq : pint.Quantity or str, optional
         NEQ of one munition: required for HD 1.6, splits HD 1.2.
+    es_very_sensitive : bool
+        The exposed site (a storage site) holds primary explosives or other
+        very sensitive substances: the answer is the tabulated distance for
+        information only, with ``assessment_required`` (AASTP-1 §1.3.1.4,
+        decision 30).
 
     Returns
     -------
@@ -314,7 +334,25 @@ def required_distance(
         unit_neq_kg=unit_neq_kg,
         flags=tuple(_flags(rs, rule, neq_kg)),
         notes=tuple(notes) + rule.notes,
+        assessment=_assessment(rs, es, es_very_sensitive),
     )
+
+
+def _assessment(rule_set: RuleSet, es: str, es_very_sensitive: bool) -> AssessmentRule | None:
+    """The rule that suspends the tables toward a very sensitive exposed site (decision 30), if asked."""
+    if not es_very_sensitive:
+        return None
+    from depotsafe.kinds import kinds
+
+    storage = [k for k, v in kinds().items() if v.holds_explosives == "yes"]
+    if es not in storage:
+        raise InputError("es-very-sensitive", es, "only a storage site as exposed site can be very sensitive "
+                         "(AASTP-1 §1.3.1.4 suspends the inter-magazine distances toward it); " + one_of(storage))
+    rule = rule_set.assessment("very_sensitive")
+    if rule is None:
+        raise InputError("es-very-sensitive", True, f"rule set {rule_set.name!r} has no rule for very sensitive "
+                         "exposed sites (assessments.csv); use a rule set that has one, e.g. iatg")
+    return rule
 
 
 def quantity_limit(
@@ -332,6 +370,7 @@ def quantity_limit(
     evacuable: bool = False,
     es_door_barricade: bool = False,
     rule_set: str | RuleSet = "iatg",
+    es_very_sensitive: bool = False,
 ) -> QDAnswer:
     """Largest NEQ the PES may hold at ``distance`` from the ES (explosives limit licence).
 
@@ -362,4 +401,5 @@ def quantity_limit(
         distance_m=distance_m,
         unit_neq_kg=unit_neq_kg,
         notes=tuple(notes) + rule.notes,
+        assessment=_assessment(rs, es, es_very_sensitive),
     )

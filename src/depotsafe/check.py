@@ -197,6 +197,11 @@ class CheckResult:
     aggregations: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     _sites: list[dict[str, Any]] | None = field(default=None, repr=False)
+    #: per listed pair: its ES holds very sensitive contents, an assessment is required (decision 30)
+    pair_assessment: np.ndarray | None = None
+    #: why each very sensitive site is one (site index -> text), and the rule's source (assessments.csv)
+    assessment_why: dict[int, str] = field(default_factory=dict)
+    assessment_source: str = ""
 
     @property
     def sites(self) -> list[dict[str, Any]]:
@@ -207,7 +212,10 @@ class CheckResult:
 
     @property
     def compliant_mask(self) -> np.ndarray:
-        return self.pair_distance_m >= self.pair_required_m
+        ok = self.pair_distance_m >= self.pair_required_m
+        if self.pair_assessment is not None:
+            ok &= ~self.pair_assessment  # a violation until assessed, whatever the distance (decision 30)
+        return ok
 
     @property
     def n_violations(self) -> int:
@@ -241,6 +249,8 @@ class CheckResult:
         g = int(self.pair_group[k])
         if g >= 0:
             relation["aggregated"] = True
+        assess = self.pair_assessment is not None and bool(self.pair_assessment[k])
+        ok = bool(self.pair_distance_m[k] >= self.pair_required_m[k]) and not assess
         out = {
             "pes": sites[i].id,
             "es": sites[j].id,
@@ -251,10 +261,15 @@ class CheckResult:
             "source": term.source if term else "",
             "required_distance_m": float(self.pair_required_m[k]),
             "distance_m": float(self.pair_distance_m[k]),
-            "compliant": bool(self.pair_distance_m[k] >= self.pair_required_m[k]),
+            "compliant": ok,
             # listed only because it would fail at twice its PES's NEQ (DESIGN.md)
-            "near_miss": bool(self.pair_distance_m[k] >= self.pair_required_m[k]),
+            "near_miss": ok,
+            # decision 30: the ES holds very sensitive contents; required_distance_m is for information only
+            "assessment_required": assess,
         }
+        if assess:
+            out["assessment_reason"] = self.assessment_why.get(j, "")
+            out["assessment_source"] = self.assessment_source
         if g >= 0:
             out["group"] = self.groups[g]
             out["group_id"] = f"G{g + 1}"
@@ -290,6 +305,7 @@ class CheckResult:
             "aggregation_groups": len(self.groups),
             "incompatible_sites": self.n_incompatible,
             "conditional_sites": self.n_conditional,
+            "assessments_required": 0 if self.pair_assessment is None else int(np.count_nonzero(self.pair_assessment)),
             "compliant": self.compliant,
         }
 
@@ -869,6 +885,34 @@ def _limits(
     return limit, limiting
 
 
+def _very_sensitive_sites(
+    depot: Depot, stock: dict[int, SiteStock], rule: Any
+) -> tuple[np.ndarray, dict[int, str]]:
+    """Per site: a storage site with very sensitive contents (decision 30), and why (site index -> text).
+
+    Declared ``very_sensitive`` in the layout, or holding stock of a group that the rule set's
+    assessments.csv names (A: primary explosive substances).  Without a rule, none.
+    """
+    table = kinds()
+    out = np.zeros(len(depot.sites), dtype=bool)
+    why: dict[int, str] = {}
+    if rule is None:
+        return out, why
+    groups = frozenset(rule.cgs)
+    reasons: dict[int, list[str]] = {}
+    for i, site in enumerate(depot.sites):
+        if site.very_sensitive:  # the layout reader allows it on storage sites only
+            reasons[i] = ["very sensitive contents (declared very_sensitive)"]
+    for i, held in stock.items():  # stock lines hold their group in capitals (explosives.stock_line)
+        found = {ln.cg for ln in held.lines} & groups
+        if found and table[depot.sites[i].kind].holds_explosives == "yes":
+            reasons.setdefault(i, []).append("stock of compatibility group " + ", ".join(sorted(found)))
+    for i, r in reasons.items():
+        out[i] = True
+        why[i] = "; ".join(r)
+    return out, why
+
+
 def check_depot(
     depot: Depot,
     rule_set: str | RuleSet = "iatg",
@@ -916,6 +960,11 @@ def check_depot(
     storage = _storage_codes(rel) & is_pes
     st_idx = np.flatnonzero(storage).astype(np.int64)
     storage_attr = np.array([kinds()[a[0]].holds_explosives == "yes" for a in rel.es_attr_list], dtype=bool)
+    vs_rule = rs.assessment("very_sensitive")
+    vs_site, vs_why = _very_sensitive_sites(depot, stock, vs_rule)
+    if vs_rule is None and any(s.very_sensitive for s in depot.sites):
+        notes.append(f"rule set {rs.name!r} has no rule for very sensitive exposed sites (assessments.csv): "
+                     "the sites marked very_sensitive were checked by the tables alone")
 
     # ---------------------------------------------- aggregation groups (decision 14)
     tick(0.1, "aggregation groups")
@@ -1012,6 +1061,13 @@ def check_depot(
                                                  "rule": t.code, "rule_label": t.label, "source": t.source})
     aggregations = [{"id": f"G{k + 1}", "members": g, "joins": j}
                     for k, (g, j) in enumerate(zip(groups, join_lists, strict=True))]
+    for o_ in group_owners.tolist() if vs_site.any() else []:
+        vs_members = [ids[m] for m in owner_members[o_] if vs_site[m]]
+        if vs_members:
+            notes.append(
+                f"{', '.join(vs_members)} (very sensitive contents) closer than the inter-magazine distance to "
+                "another storage site: one site with it (decision 14, unchanged); the inter-magazine distances "
+                "toward very sensitive contents need an individual assessment (AASTP-1 §1.3.1.4, decision 30)")
     if groups:
         notes.append(
             "Storage sites closer than their inter-magazine distance count as one site with the aggregated NEQ "
@@ -1032,7 +1088,28 @@ def check_depot(
     lone_pos = np.full(n_sites, -1, dtype=np.int64)
     lone_pos[lone] = np.arange(lone.size)
     keep = dist <= lone_caps2[lone_pos[pi], rel.es_attr[pj]] if pi.size else np.zeros(0, dtype=bool)
-    pi, pj, dist = pi[keep], pj[keep], dist[keep]
+    # decision 30: toward very sensitive contents every cell is suspended, as far as the check reaches
+    # (the largest distance any rule requires at twice the PES's NEQ), however far the cell's own distance
+    reach_owner = r2_owner.copy()
+    if lone.size:
+        np.maximum.at(reach_owner, owner[lone], radius2[lone])
+    if vs_site.any() and lone.size:
+        keep |= vs_site[pj]  # within radius2 <= reach
+        vs_idx = np.flatnonzero(vs_site).astype(np.int64)
+        r_vs = np.zeros(n_sites)
+        r_vs[vs_idx] = float(reach_owner[owner[lone]].max())
+        vi, vj, vd = pairs_within_radius(fp, vs_idx, r_vs)  # from each very sensitive site, the PES around it
+        is_lone = np.zeros(n_sites, dtype=bool)
+        is_lone[lone] = True
+        sel = is_lone[vj] & (vd <= reach_owner[np.maximum(owner[vj], 0)])
+        pi = np.concatenate([pi[keep], vj[sel]]).astype(np.int64)
+        pj = np.concatenate([pj[keep], vi[sel]]).astype(np.int64)
+        dist = np.concatenate([dist[keep], vd[sel]])
+        _u, first = np.unique(pi * n_sites + pj, return_index=True)  # a pair found both ways once
+        first = np.sort(first)
+        pi, pj, dist = pi[first], pj[first], dist[first]
+    else:
+        pi, pj, dist = pi[keep], pj[keep], dist[keep]
     p_owner = owner[pi]
 
     # groups: the exposed sites around each group, the nearest member and every member's relation
@@ -1119,15 +1196,21 @@ def check_depot(
     pair_div[keys] = ctype[all_case[best]]
     if all_pair.size:
         np.maximum.at(required2, all_pair, req2)
-    listed = c_dist < required2  # violations and near misses (DESIGN.md)
+    # decision 30: a very sensitive storage site as ES: the pair needs an assessment, a violation until then
+    vs_pair = vs_site[c_es] & (c_dist <= reach_owner[c_owner]) if c_es.size else np.zeros(0, dtype=bool)
+    listed = (c_dist < required2) | vs_pair  # violations and near misses (DESIGN.md)
     order = np.lexsort((c_es, c_pes))
     order = order[listed[order]]
     result_pairs = {
         "pes": c_pes[order], "es": c_es[order], "dist": c_dist[order], "req": required[order],
         "rule": pair_rule[order], "term": pair_term[order], "div": pair_div[order], "owner": c_owner[order],
+        "assess": vs_pair[order],
     }
+    assess_es: dict[int, list[str]] = {}
+    for o_, j_ in sorted(set(zip(c_owner[vs_pair].tolist(), c_es[vs_pair].tolist(), strict=True))):
+        assess_es.setdefault(o_, []).append(depot.sites[j_].id)
     fail_owner = np.zeros(n_owner, dtype=bool)
-    failing = c_dist < required
+    failing = (c_dist < required) | vs_pair
     np.logical_or.at(fail_owner, c_owner[failing], True)
     ratio = np.where(required > 0, c_dist / np.where(required > 0, required, 1.0), np.inf)
     worst_keys, worst_rows = _first_per_key(c_owner, ratio, largest=False)
@@ -1166,7 +1249,7 @@ def check_depot(
             head_limit, head_es = _limits(rel, rows, cases, n_owner)
 
     sites_out = _sites(depot, rs, stock, pes_idx, owner, owner_members, cases, lic, labels, lic_limit, lic_es,
-                       head_limit, head_es, fail_owner, worst_es, licences, group_pos)
+                       head_limit, head_es, fail_owner, worst_es, licences, group_pos, assess_es)
     tick(1.0, "done")
     return CheckResult(
         depot=depot, rule_set=rs, pair_pes=result_pairs["pes"], pair_es=result_pairs["es"],
@@ -1177,6 +1260,8 @@ def check_depot(
         notes=notes, n_storehouses=int(pes_idx.size),
         n_incompatible=sum(1 for i in pes_idx.tolist() if not stock[int(i)].compatible),
         n_conditional=sum(1 for i in pes_idx.tolist() if stock[int(i)].status == "conditional"),
+        pair_assessment=result_pairs["assess"], assessment_why=vs_why,
+        assessment_source=vs_rule.source if vs_rule is not None else "",
     )
 
 
@@ -1379,6 +1464,7 @@ def _sites(
     owner_members: list[list[int]], cases: _Cases, lic: _Cases, labels: list[list[str]], lic_limit: np.ndarray,
     lic_es: np.ndarray, head_limit: np.ndarray, head_es: np.ndarray, fail_owner: np.ndarray,
     worst_es: dict[int, int], with_licences: bool, group_pos: np.ndarray,
+    assess_es: dict[int, list[str]] | None = None,
 ) -> Callable[[], list[dict[str, Any]]]:
     """The per-site records (built on first use: a large depot may only be streamed)."""
     ids = [s.id for s in depot.sites]
@@ -1440,6 +1526,10 @@ def _sites(
             "licence_unlimited": {d: math.isinf(v) for d, v in lic_vals.items()},
             "licence_at_least": lic_least,
             "limiting_es": lic_lim_es,
+            # decision 30: toward very sensitive contents the licence is what an assessment allows; the
+            # figures above are the tables' (for information only)
+            "licence_basis": {d: "assessment" if (assess_es or {}).get(o) else "quantity-distance" for d in lic_vals},
+            "assessment_es": list((assess_es or {}).get(o, [])),
             "mixed_stock": {"compliant": not bool(fail_owner[o]), "limiting_es": limiting_id, "cases": head},
         }
 

@@ -5,7 +5,7 @@ The layout file
 A GeoJSON FeatureCollection (docs/layout.md).  Each feature
 carries the properties ``id``, ``kind`` and, as the kind needs them,
 ``front_bearing_deg``, ``door_barricade``, ``traffic``, ``persons``, ``sparse``,
-``evacuable`` and ``stock``.
+``evacuable``, ``very_sensitive`` and ``stock``.
 
 Coordinate reference systems
 ----------------------------
@@ -76,7 +76,7 @@ LOCAL_METRES = "depotsafe:local-metres"
 """The ``crs`` name that declares a layout drawn in plain local metres."""
 
 _WGS84_NAME = "OGC:CRS84"
-_BOOL_PROPS = ("door_barricade", "sparse", "evacuable")
+_BOOL_PROPS = ("door_barricade", "sparse", "evacuable", "very_sensitive")
 _TRAFFIC = ("heavy", "light")
 _BEARING_STEP_M = 10.0  # length of the segment used to carry a bearing across CRSs
 
@@ -113,6 +113,10 @@ class Site:
         Raw stock lines (inline or from the stock CSV).
     properties : dict
         The feature's raw properties.
+    very_sensitive : bool
+        A storage site declared to hold primary explosives or other very
+        sensitive substances (AASTP-1 §1.3.1.4; decision 30).  Stock of
+        compatibility group A implies it in the check, whatever this says.
     """
 
     id: str
@@ -127,6 +131,7 @@ class Site:
     evacuable: bool = False
     stock_entries: tuple[dict[str, Any], ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
+    very_sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -880,6 +885,11 @@ def read_layout(
             if not isinstance(v, bool):
                 problems.add(where, f"{b}: got {v!r}; true or false is required")
             flags[b] = bool(v) if isinstance(v, bool) else False
+        if flags["very_sensitive"] and k.holds_explosives != "yes":
+            storage = ", ".join(n for n, kk in allkinds.items() if kk.holds_explosives == "yes")
+            problems.add(where, f"very_sensitive: got true for {kind}; only storage sites can be very sensitive "
+                                f"(the inter-magazine distances toward them are suspended, AASTP-1 §1.3.1.4): {storage}")
+            flags["very_sensitive"] = False
         persons = props.get("persons", 0)
         if not _is_number(persons) or not math.isfinite(persons) or persons < 0:
             problems.add(where, f"persons: got {persons!r}; a finite number >= 0 is required")
@@ -990,6 +1000,7 @@ def read_layout(
                 evacuable=p["flags"]["evacuable"],
                 stock_entries=tuple(p["stock"]),
                 properties=p["props"],
+                very_sensitive=p["flags"]["very_sensitive"],
             )
         )
     sha = hashlib.sha256(raw + stock_raw).hexdigest()

@@ -26,6 +26,7 @@ from depotsafe.explosives import parse_stock_entry
 from depotsafe.kinds import kinds
 from depotsafe.qd import FACES, Relation, required_distance_m, resolve_rule
 from depotsafe.textfmt import (
+    assessment_required,
     kg_headroom,
     kg_limit,
     kg_stock,
@@ -35,7 +36,7 @@ from depotsafe.textfmt import (
 
 PAIR_COLUMNS = (
     "pes", "es", "hd", "pes_kind", "pes_face", "es_kind", "es_face", "rule", "rule_label",
-    "required_distance_m", "distance_m", "compliant", "source", "near_miss", "group",
+    "required_distance_m", "distance_m", "compliant", "source", "near_miss", "group", "assessment_required",
 )
 
 
@@ -86,6 +87,7 @@ def write_pairs_csv(result: CheckResult, f: IO[str]) -> None:
             f"{p['distance_m']:.3f}", "yes" if p["compliant"] else "no", p["source"],
             "yes" if p.get("near_miss") else "no",
             p["group"] if isinstance(p.get("group"), str) else "+".join(p.get("group", [])),
+            "yes" if p.get("assessment_required") else "no",
         ])
 
 
@@ -374,6 +376,8 @@ def arcs(
         g = group_of.get(v["pes"])
         if g is None:
             continue
+        if v.get("assessment_required") and v["distance_m"] >= v["required_distance_m"]:
+            continue  # fails for its contents (decision 30), not inside the arc: the arc is not violated
         rel = v["relation"]
         es = depot.site(v["es"])
         key = (g, _es_class(es, table), rel.get("es_face"))
@@ -525,6 +529,9 @@ def human_report(result: CheckResult) -> str:
         f"near misses): {s['violations']} violation(s), {s['incompatible_sites']} site(s) with incompatible stock.",
         "",
     ]
+    if s.get("assessments_required"):
+        lines[0] += (f" {s['assessments_required']} of them because the exposed site holds very sensitive contents "
+                     "(an individual assessment is required, AASTP-1 §1.3.1.4).")
     if result.aggregations:
         lines.append("Aggregation groups (one site each: closer than their inter-magazine distance, "
                      "AASTP-1 §1.3.2.3 b):")
@@ -587,8 +594,16 @@ def human_report(result: CheckResult) -> str:
             for d, v in site["licence_limit_kg"].items()
         )
         lines.append(f"    licence per HD alone: {lic}")
+        if site.get("assessment_es"):
+            lines.append(f"    licence limited by an individual assessment toward {', '.join(site['assessment_es'])} "
+                         "(very sensitive contents; the figures above are the tables', for information only)")
         for v in bad[:20]:
             pes = f" from {v['pes']}" if gid else ""
+            if v.get("assessment_required"):
+                tab = f"tabulated {metres_up(v['required_distance_m'])}, HD {v['hd']}, {v['rule_label']}"
+                lines.append("    " + assessment_required(f"{v['es']}{pes} at {metres_measured(v['distance_m'])}",
+                                                          v["assessment_reason"], v["assessment_source"], tab))
+                continue
             lines.append(
                 f"    violation: {v['es']}{pes} at {metres_measured(v['distance_m'])}, required "
                 f"{metres_up(v['required_distance_m'])} (HD {v['hd']}, {v['rule_label']}; {v['source']})"

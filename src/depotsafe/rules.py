@@ -152,6 +152,17 @@ class DivisionTable:
 
 
 @dataclass(frozen=True)
+class AssessmentRule:
+    """Exposed sites toward which the tables are not to be used: an individual assessment (assessments.csv)."""
+
+    condition: str  # "very_sensitive"
+    cgs: tuple[str, ...]  # compatibility groups whose stock makes a storage site very sensitive
+    es: str  # "storage": the kinds that hold explosives as stores (data/kinds.csv)
+    quote: str
+    source: str
+
+
+@dataclass(frozen=True)
 class FunctionArrays:
     """The distance functions as flat arrays, the form the kernels take."""
 
@@ -189,6 +200,8 @@ class RuleSet:
     table_ranges: dict[str, tuple[float, float]]
     licence_ceiling_kg: float
     arrays: FunctionArrays = field(repr=False)
+    #: assessments.csv (optional file): where the tables give way to an individual assessment (decision 30)
+    assessments: tuple[AssessmentRule, ...] = ()
 
     def provenance(self) -> dict[str, str]:
         """The provenance block of every answer (DESIGN.md)."""
@@ -202,6 +215,10 @@ class RuleSet:
 
     def function(self, table: str, code: str) -> DistanceFunction:
         return self.functions[self.function_index[f"{table}:{code}"]]
+
+    def assessment(self, condition: str) -> AssessmentRule | None:
+        """The rule of assessments.csv for ``condition`` (e.g. "very_sensitive"), None if the rule set has none."""
+        return next((a for a in self.assessments if a.condition == condition), None)
 
 
 # ---------------------------------------------------------------- loading
@@ -490,6 +507,8 @@ def _load_folder(folder: Traversable, stage: list[str]) -> RuleSet:
             if r != "*" and (m.table, r) not in matrix_rows:
                 raise RuleDataError(f"es_rows.csv {m.es_kind}: table {m.table} has no row {r}")
 
+    assessments = _read_assessments(folder, stage)
+
     stage[0] = "ruleset.toml"
     return RuleSet(
         name=str(meta["name"]),
@@ -512,7 +531,34 @@ def _load_folder(folder: Traversable, stage: list[str]) -> RuleSet:
             str(k): (float(v[0]), float(v[1])) for k, v in meta.get("table_ranges", {}).items()
         },
         arrays=_function_arrays(functions_t),
+        assessments=assessments,
     )
+
+
+_ASSESSMENT_CONDITIONS = ("very_sensitive",)
+_ASSESSMENT_ES = ("storage",)
+
+
+def _read_assessments(folder: Traversable, stage: list[str]) -> tuple[AssessmentRule, ...]:
+    """The optional assessments.csv of a rule set (none: no exposed site suspends the tables)."""
+    if not folder.joinpath("assessments.csv").is_file():
+        return ()
+    stage[0] = "assessments.csv"
+    rows, _ = _read_csv(folder, "assessments.csv")
+    out = []
+    for i, row in enumerate(rows, start=1):
+        where = f"assessments.csv row {i}"
+        if row["condition"] not in _ASSESSMENT_CONDITIONS:
+            raise RuleDataError(f"{where}: condition {row['condition']!r}, {one_of(_ASSESSMENT_CONDITIONS)}")
+        if row["es"] not in _ASSESSMENT_ES:
+            raise RuleDataError(f"{where}: es {row['es']!r}, {one_of(_ASSESSMENT_ES)}")
+        if not row["source"].strip():
+            raise RuleDataError(f"{where}: the source is empty")
+        cgs = tuple(row["cg"].upper().split())
+        if any(not re.fullmatch(r"[A-Z]", g) for g in cgs):
+            raise RuleDataError(f"{where}: cg {row['cg']!r} is not a list of group letters")
+        out.append(AssessmentRule(row["condition"], cgs, row["es"], row["quote"], row["source"]))
+    return tuple(out)
 
 
 _LOCK = threading.Lock()

@@ -96,4 +96,15 @@ def percent(p: float, style: NumberStyle = ENGLISH) -> str:
     return f"{style.fixed(p * 100.0, 1)} %"
 
 
-__all__ = ["ENGLISH", "FRENCH", "NumberStyle", "kg_down", "kg_headroom", "kg_limit", "kg_stock", "metres_measured", "metres_up", "number", "percent"]
+def assessment_required(es: str, why: str, source: str, tabulated: str = "") -> str:
+    """A pair whose tabulated distance is suspended (decision 30), in words.
+
+    "ASSESSMENT REQUIRED: S2 at 190.0 m holds ...: the inter-magazine distance (tabulated 24 m, ...)
+    must not be used; an individual assessment decides, a violation until then [source]".
+    """
+    tab = f" ({tabulated}, for information only)" if tabulated else ""
+    return (f"ASSESSMENT REQUIRED: {es} holds {why}: the inter-magazine distance{tab} must not be used; "
+            f"an individual assessment decides, a violation until then [{source}]")
+
+
+__all__ = ["ENGLISH", "FRENCH", "NumberStyle", "assessment_required", "kg_down", "kg_headroom", "kg_limit", "kg_stock", "metres_measured", "metres_up", "number", "percent"]

@@ -9,6 +9,7 @@ from depotsafe.api import QDAnswer, quantity_limit, required_distance
 from depotsafe.cli import print_json
 from depotsafe.kinds import kinds
 from depotsafe.qd import FACES, TRAFFIC
+from depotsafe.textfmt import assessment_required
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -38,6 +39,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--traffic", help=f"public traffic route: {', '.join(TRAFFIC)} (default heavy)")
     p.add_argument("--sparse", action="store_true", help="inhabited building in a sparsely populated area")
     p.add_argument("--evacuable", action="store_true", help="people within the HD 1.2 distance can be evacuated")
+    p.add_argument("--es-very-sensitive", action="store_true",
+                   help="the exposed storage site holds primary explosives or other very sensitive substances "
+                        "(or CG A): the tabulated distance is for information only and an individual "
+                        "assessment is required (AASTP-1 §1.3.1.4); exit status 1")
     p.add_argument("--rule-set", default="iatg", help="rule set name or folder (default iatg)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
@@ -60,10 +65,15 @@ def _human(answer: QDAnswer) -> str:
         lines.append(f"  at {d['distance_m']:,.1f} m: nil (not even the smallest quantity fits)")
     else:
         lines.append(f"  at {d['distance_m']:,.1f} m: at most {d['max_neq_kg_rounded_down']:,} kg NEQ")
+    if answer.assessment is not None:
+        lines[-1] += " [tabulated: for information only]"
     lines.append(f"  rule: {d['rule_label'] or d['rule']}")
     lines.append(f"  source: {d['source']}")
     for cell in d["cells"]:
         lines.append(f"  cell: {cell}")
+    if answer.assessment is not None:
+        lines.append("  " + assessment_required("the exposed site", "very sensitive contents (--es-very-sensitive)",
+                                                answer.assessment.source))
     for flag in d["flags"]:
         lines.append(f"  FLAG: {flag}")
     for note in d["notes"]:
@@ -85,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         "evacuable": args.evacuable,
         "es_door_barricade": args.es_door_barricade,
         "rule_set": args.rule_set,
+        "es_very_sensitive": args.es_very_sensitive,
     }
     if args.neq is not None:
         answer = required_distance(args.hd, args.neq, args.pes, args.es, **common)
@@ -94,4 +105,4 @@ def run(args: argparse.Namespace) -> int:
         print_json(answer.as_dict())
     else:
         print(_human(answer))
-    return 0
+    return 1 if answer.assessment_required else 0  # decision 30: not compliant until assessed

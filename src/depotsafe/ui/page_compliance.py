@@ -86,6 +86,9 @@ def _licence_table(result: Any) -> list[dict[str, Any]]:
                 _("licence (ELL)"): kg_limit(None if unlimited else limit, at_least),
                 _("limiting exposed site"): s["limiting_es"].get(hd) or DASH,
                 _("headroom"): kg_headroom(None if unlimited else limit - neq, at_least),
+                # decision 30: toward very sensitive contents an individual assessment sets the licence
+                _("limited by"): (_("assessment") + ": " + ", ".join(s.get("assessment_es", []))
+                                  if s.get("licence_basis", {}).get(hd) == "assessment" else _("the tables")),
             })
     return rows
 
@@ -201,9 +204,18 @@ def render() -> None:
     show_table([{
         _("PES"): p["pes"], _("ES"): p["es"], _("HD"): p["hd"],
         _("required distance"): metres_up(p["required_distance_m"]), _("actual distance"): metres_measured(p["distance_m"]),
-        _("verdict"): _("complies") if p["compliant"] else _("VIOLATION"), _("rule"): p["rule"],
+        _("verdict"): _("complies") if p["compliant"] else _("VIOLATION"),
+        _("assessment required"): _("yes") if p.get("assessment_required", False) else _("no"),
+        _("rule"): p["rule"],
         _("rule text"): p.get("rule_label", ""), _("source"): p.get("source", ""),
     } for p in shown], key="pairs_table", empty=_("No pair to show."))
+    assessed = [p for p in pairs if p.get("assessment_required")]
+    if assessed:
+        st.warning(_("{n} pair(s) toward very sensitive contents (compatibility group A stock or a site marked "
+                     "very_sensitive): the inter-magazine distances must not be used, an individual assessment "
+                     "decides; they count as violations until assessed, and their required distance is the "
+                     "table's, for information only. Source: {src}").format(
+                         n=len(assessed), src=assessed[0].get("assessment_source", "")))
 
     if result.aggregations:
         st.subheader(_("Aggregation groups"))
