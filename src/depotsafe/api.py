@@ -49,6 +49,7 @@ class QDAnswer:
     unit_neq_kg: float | None = None
     flags: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    protection: dict[str, Any] | None = None  # degree of protection (decision 31), None off storage cells
 
     @property
     def distance(self) -> Any:
@@ -117,6 +118,8 @@ class QDAnswer:
         out["cells"] = list(self.rule.cells)
         out["flags"] = list(self.flags)
         out["notes"] = list(self.notes)
+        out["protection"] = self.protection
+        out["protection_unavailable"] = bool(self.protection is not None and not self.protection["available"])
         out["provenance"] = self.rule_set.provenance()
         return out
 
@@ -212,6 +215,31 @@ def _flags(rule_set: RuleSet, rule: Rule, neq_kg: float | None) -> list[str]:
     return flags
 
 
+def _with_protection(
+    rs: RuleSet, rule: Rule, protection: str, hd: str, cg: str | None, unit_neq_kg: float | None
+) -> tuple[RuleSet, Rule]:
+    """The rule set and rule of a requested degree of protection (decision 31; "default": unchanged)."""
+    from depotsafe.protection import check_request, requested_rule_set
+
+    request = check_request(protection)
+    if request == "default":
+        return rs, rule
+    if isinstance(cg, str):
+        cg = cg.strip().upper()
+    _division, tables, _notes = qd_division_and_tables(rs, hd, cg, unit_neq_kg)
+    derived = requested_rule_set(rs, request)
+    return derived, resolve_rule(derived, rule.division, rule.relation, tables)
+
+
+def describe_protection(
+    rs: RuleSet, rule: Rule, neq_kg: float, unit_neq_kg: float, distance_m: float
+) -> dict[str, Any] | None:
+    """The ``protection`` object of an answer (depotsafe.protection.describe)."""
+    from depotsafe.protection import describe
+
+    return describe(rs, rule, neq_kg, unit_neq_kg, distance_m)
+
+
 def _prepare(
     hd: str,
     pes: str,
@@ -266,6 +294,7 @@ def required_distance(
     evacuable: bool = False,
     es_door_barricade: bool = False,
     rule_set: str | RuleSet = "iatg",
+    protection: str = "default",
 ) -> QDAnswer:
     """Required separation distance between a PES holding ``neq`` and an ES.
 
@@ -297,6 +326,7 @@ def required_distance(
     rs, rule, division, unit_neq_kg, notes = _prepare(
         hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set
     )
+    rs, rule = _with_protection(rs, rule, protection, hd, cg, unit_neq_kg)
     if unit_neq_kg is not None and unit_neq_kg > neq_kg:
         raise InputError("unit-neq", unit_neq,
                          f"the NEQ of one munition cannot exceed the NEQ ({neq_kg:g} kg)")
@@ -314,6 +344,7 @@ def required_distance(
         unit_neq_kg=unit_neq_kg,
         flags=tuple(_flags(rs, rule, neq_kg)),
         notes=tuple(notes) + rule.notes,
+        protection=describe_protection(rs, rule, neq_kg, unit_neq_kg or 0.0, distance_m),
     )
 
 
@@ -332,6 +363,7 @@ def quantity_limit(
     evacuable: bool = False,
     es_door_barricade: bool = False,
     rule_set: str | RuleSet = "iatg",
+    protection: str = "default",
 ) -> QDAnswer:
     """Largest NEQ the PES may hold at ``distance`` from the ES (explosives limit licence).
 
@@ -346,6 +378,7 @@ def quantity_limit(
     rs, rule, division, unit_neq_kg, notes = _prepare(
         hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set
     )
+    rs, rule = _with_protection(rs, rule, protection, hd, cg, unit_neq_kg)
     limit, limiting = max_neq_kg(rs, rule, distance_m, unit_neq_kg or 0.0)
     if limit == 0.0 and limiting >= 0:
         t = rule.terms[limiting]
@@ -362,4 +395,6 @@ def quantity_limit(
         distance_m=distance_m,
         unit_neq_kg=unit_neq_kg,
         notes=tuple(notes) + rule.notes,
+        protection=describe_protection(
+            rs, rule, min(max(limit, 1e-9), 1e12), unit_neq_kg or 0.0, distance_m),
     )

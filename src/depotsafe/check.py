@@ -197,6 +197,11 @@ class CheckResult:
     aggregations: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     _sites: list[dict[str, Any]] | None = field(default=None, repr=False)
+    # degree of protection (decision 31): the NEQ of each pair's governing case, and the pairs whose
+    # cell cannot give the requested degree (violations until assessed)
+    pair_neq_kg: np.ndarray | None = None
+    pair_unit_neq_kg: np.ndarray | None = None
+    pair_protection_unavailable: np.ndarray | None = None
 
     @property
     def sites(self) -> list[dict[str, Any]]:
@@ -207,7 +212,10 @@ class CheckResult:
 
     @property
     def compliant_mask(self) -> np.ndarray:
-        return self.pair_distance_m >= self.pair_required_m
+        ok = self.pair_distance_m >= self.pair_required_m
+        if self.pair_protection_unavailable is not None:
+            ok = ok & ~self.pair_protection_unavailable
+        return ok
 
     @property
     def n_violations(self) -> int:
@@ -258,6 +266,17 @@ class CheckResult:
         if g >= 0:
             out["group"] = self.groups[g]
             out["group_id"] = f"G{g + 1}"
+        out["protection"] = None
+        out["protection_unavailable"] = False
+        if rid >= 0 and self.pair_neq_kg is not None:
+            from depotsafe.protection import describe
+
+            unit = self.pair_unit_neq_kg[k] if self.pair_unit_neq_kg is not None else 0.0
+            out["protection"] = describe(self.rule_set, self.rules[rid], float(self.pair_neq_kg[k]), float(unit),
+                                         float(self.pair_required_m[k]))
+            if self.pair_protection_unavailable is not None and self.pair_protection_unavailable[k]:
+                out["protection_unavailable"] = True
+                out["compliant"] = out["near_miss"] = False
         return out
 
     def iter_pairs(self) -> Iterator[dict[str, Any]]:
@@ -291,6 +310,9 @@ class CheckResult:
             "incompatible_sites": self.n_incompatible,
             "conditional_sites": self.n_conditional,
             "compliant": self.compliant,
+            "protection": _protection_request(self.rule_set),
+            "protection_unavailable": int(np.count_nonzero(self.pair_protection_unavailable))
+            if self.pair_protection_unavailable is not None else 0,
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -305,6 +327,12 @@ class CheckResult:
             "notes": self.notes,
             "provenance": self.provenance(),
         }
+
+
+def _protection_request(rs: RuleSet) -> str:
+    from depotsafe.protection import request_of
+
+    return request_of(rs)
 
 
 # ------------------------------------------------------------------ envelope
@@ -871,6 +899,7 @@ def check_depot(
     progress: Callable[[float, str], None] | None = None,
     *,
     licences: bool = True,
+    protection: str = "default",
 ) -> CheckResult:
     """Check every PES against every exposed site of a depot and the licence of every storehouse.
 
@@ -885,6 +914,10 @@ def check_depot(
         Also compute the explosives limit licence of every storehouse for every
         hazard division (each in isolation).  Without them, the sites' licence
         fields are empty; pairs, verdicts and headroom are the same.
+    protection : {"default", "virtually-complete", "high"}
+        Degree of protection asked of every storage-to-storage cell (decision 31):
+        pairs, verdicts and licences follow it; aggregation groups never do
+        (decision 14).  A listed pair whose cell cannot give it is a violation.
 
     Returns
     -------
@@ -895,6 +928,9 @@ def check_depot(
     from depotsafe.kernels import aggregate as ka
 
     rs = rule_set if isinstance(rule_set, RuleSet) else load_rule_set(rule_set)
+    from depotsafe.protection import check_request, requested_rule_set, rule_unavailable
+
+    protection = check_request(protection)
 
     def tick(f: float, msg: str) -> None:
         if progress is not None:
@@ -1015,6 +1051,10 @@ def check_depot(
         )
 
     # ---------------------------------------------- outward pairs
+    if protection != "default":
+        # a requested degree from here on; the groups above keep the default reading (decision 14)
+        rs = requested_rule_set(rs, protection)
+        rel = _Relations(depot, rs)
     tick(0.3, "pairs")
     cases2 = _scaled(cases, 2.0)
     lone = pes_idx[np.array([len(owner_members[owner[i]]) == 1 for i in pes_idx.tolist()], dtype=bool)] \
@@ -1113,17 +1153,28 @@ def check_depot(
     pair_term[keys[has_rule]] = term[best][has_rule]
     _start, ctype, _q, _u = cases.arrays()
     pair_div[keys] = ctype[all_case[best]]
+    pair_q = np.zeros(n_all)
+    pair_u = np.zeros(n_all)
+    pair_q[keys] = all_q[best]
+    pair_u[keys] = all_u[best]
     if all_pair.size:
         np.maximum.at(required2, all_pair, req2)
     listed = c_dist < required2  # violations and near misses (DESIGN.md)
+    unavailable_rule = np.array([rule_unavailable(rs, r) for r in rel.rules] + [False], dtype=bool)
+    # decision 31: a listed pair any of whose relations cannot give the degree asked is a violation until assessed
+    pair_unavailable = np.zeros(n_all, dtype=bool)
+    if all_pair.size:
+        np.logical_or.at(pair_unavailable, all_pair, unavailable_rule[all_rid])
+    pair_unavailable &= listed
     order = np.lexsort((c_es, c_pes))
     order = order[listed[order]]
     result_pairs = {
         "pes": c_pes[order], "es": c_es[order], "dist": c_dist[order], "req": required[order],
         "rule": pair_rule[order], "term": pair_term[order], "div": pair_div[order], "owner": c_owner[order],
+        "q": pair_q[order], "u": pair_u[order], "unavailable": pair_unavailable[order],
     }
     fail_owner = np.zeros(n_owner, dtype=bool)
-    failing = c_dist < required
+    failing = (c_dist < required) | pair_unavailable
     np.logical_or.at(fail_owner, c_owner[failing], True)
     ratio = np.where(required > 0, c_dist / np.where(required > 0, required, 1.0), np.inf)
     worst_keys, worst_rows = _first_per_key(c_owner, ratio, largest=False)
@@ -1173,6 +1224,8 @@ def check_depot(
         notes=notes, n_storehouses=int(pes_idx.size),
         n_incompatible=sum(1 for i in pes_idx.tolist() if not stock[int(i)].compatible),
         n_conditional=sum(1 for i in pes_idx.tolist() if stock[int(i)].status == "conditional"),
+        pair_neq_kg=result_pairs["q"], pair_unit_neq_kg=result_pairs["u"],
+        pair_protection_unavailable=result_pairs["unavailable"] if protection != "default" else None,
     )
 
 

@@ -9,6 +9,7 @@ from depotsafe.api import QDAnswer, quantity_limit, required_distance
 from depotsafe.cli import print_json
 from depotsafe.kinds import kinds
 from depotsafe.qd import FACES, TRAFFIC
+from depotsafe.textfmt import describe_text
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -39,6 +40,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--sparse", action="store_true", help="inhabited building in a sparsely populated area")
     p.add_argument("--evacuable", action="store_true", help="people within the HD 1.2 distance can be evacuated")
     p.add_argument("--rule-set", default="iatg", help="rule set name or folder (default iatg)")
+    p.add_argument("--protection", default="default", metavar="DEGREE",
+                   help="degree of protection against propagation to ask of a storage-to-storage cell: "
+                        "virtually-complete, high or default (the cell's largest alternative; decision 31)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
@@ -64,6 +68,8 @@ def _human(answer: QDAnswer) -> str:
     lines.append(f"  source: {d['source']}")
     for cell in d["cells"]:
         lines.append(f"  cell: {cell}")
+    if d.get("protection") is not None:
+        lines.append(f"  {describe_text(d['protection'])}")
     for flag in d["flags"]:
         lines.append(f"  FLAG: {flag}")
     for note in d["notes"]:
@@ -85,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         "evacuable": args.evacuable,
         "es_door_barricade": args.es_door_barricade,
         "rule_set": args.rule_set,
+        "protection": args.protection,
     }
     if args.neq is not None:
         answer = required_distance(args.hd, args.neq, args.pes, args.es, **common)
