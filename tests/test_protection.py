@@ -99,7 +99,8 @@ def test_degrees_follow_the_letters() -> None:
         elif "c" in letters:
             assert r["degree"] == ("moderate" if r["table"] == "1" else "limited"), r
         elif r["in_terms"] == "yes":
-            assert r["degree"] == "none" and "f" in letters, r
+            assert r["degree"] == "none", r
+            assert "f" in letters, r
 
 
 # ------------------------------------------------------------ qd
@@ -174,13 +175,16 @@ def test_cell_lettered_only_f_gives_none(degree: str) -> None:
 
 def test_no_degree_off_storage_cells() -> None:
     d = qd_json("--pes", "igloo_7bar", "--pes-face", "front", "--es", "workshop", "--protection", "high")
-    assert d["protection"] is None and d["protection_unavailable"] is False
+    assert d["protection"] is None
+    assert d["protection_unavailable"] is False
     assert d["required_distance_m"] == pytest.approx(D12, rel=1e-12)  # Table 1 row 18 column f, D13 at 20 t
 
 
 def test_bad_protection_is_refused() -> None:
     out = run("qd", "--hd", "1.1", "--neq", "20 t", *DOOR_TO_DOOR, "--protection", "medium", status=2)
-    assert "protection" in out.stderr and "medium" in out.stderr and "virtually-complete" in out.stderr
+    assert "protection" in out.stderr
+    assert "medium" in out.stderr
+    assert "virtually-complete" in out.stderr
 
 
 # ------------------------------------------------------------ check
@@ -288,11 +292,14 @@ def test_stack_pairs_without_the_degree_are_violations(tmp_path: Path) -> None:
     default = check_json(path, status=0)
     assert default["groups"] == []
     near = _pair(default, "S1", "S2")
-    assert near is not None and near["compliant"] is True and near["protection"]["degree"] == "none"
+    assert near is not None
+    assert near["compliant"] is True
+    assert near["protection"]["degree"] == "none"
     high = check_json(path, "--protection", "high", status=1)
     pair = _pair(high, "S1", "S2")
     assert pair is not None
-    assert pair["protection_unavailable"] is True and pair["compliant"] is False
+    assert pair["protection_unavailable"] is True
+    assert pair["compliant"] is False
     assert pair["required_distance_m"] == pytest.approx(D12, rel=1e-9)  # shown for information
     assert high["summary"]["protection_unavailable"] >= 1
     assert high["groups"] == []
@@ -300,7 +307,8 @@ def test_stack_pairs_without_the_degree_are_violations(tmp_path: Path) -> None:
 
 def test_check_refuses_a_bad_degree(layout: Path) -> None:
     out = run("check", str(layout), "--protection", "complete", status=2)
-    assert "protection" in out.stderr and "complete" in out.stderr
+    assert "protection" in out.stderr
+    assert "complete" in out.stderr
 
 
 def test_documented_in_cli_md() -> None:
@@ -309,3 +317,32 @@ def test_documented_in_cli_md() -> None:
                 "--protection virtually-complete|high|default"):
         assert key in text
     assert math.ceil(D12) == 603
+
+
+# ------------------------------------------------------------ app
+
+
+def test_app_asks_the_degree_per_depot() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.sidebar.radio(key="k_page").set_value("compliance").run()
+    assert not at.exception, [e.message for e in at.exception]
+    label = "Degree of protection between storage sites"
+    select = next(s for s in at.selectbox if s.label == label)
+    assert select.value == "default"
+    select.set_value("virtually-complete").run()
+    at.button(key="run_check").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    result = at.session_state["check"]["result"]
+    assert result.summary()["protection"] == "virtually-complete"
+    assert result.groups == [["BS1", "BS2"]]  # the sample's group, as by default (decision 14)
+    at.toggle(key="k_only_violations").set_value(False).run()
+    tables = [d.value for d in at.dataframe if "protection" in d.value.columns]
+    assert tables
+    assert len(tables[0]) == result.summary()["pairs"]
+    # another depot starts at the default again
+    at.sidebar.radio(key="k_page").set_value("depot").run()
+    at.button(key="load_synthetic").click().run()
+    at.sidebar.radio(key="k_page").set_value("compliance").run()
+    assert next(s for s in at.selectbox if s.label == label).value == "default"

@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import math
 import re
 import threading
 from dataclasses import dataclass
@@ -308,9 +307,9 @@ def rule_unavailable(rs: RuleSet, rule: Any) -> bool:
     base = base_rule_set(rs)
     table_alts = alternatives(base)
     for key in _rule_cells(base, rule):
-        if key in table_alts and any(_applies(base, rule, a) for a in table_alts[key]):
-            if _chosen(base, key, _REQUEST_LEVEL[request]) is None:
-                return True
+        if (key in table_alts and any(_applies(base, rule, a) for a in table_alts[key])
+                and _chosen(base, key, _REQUEST_LEVEL[request]) is None):
+            return True
     return False
 
 
