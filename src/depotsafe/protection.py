@@ -301,16 +301,35 @@ def _applies(rs: RuleSet, rule: Any, alt: Alternative) -> bool:
 
 def rule_unavailable(rs: RuleSet, rule: Any) -> bool:
     """True when ``rs`` asks a degree that some protection cell of ``rule`` cannot give (whatever the NEQ)."""
+    request, _base, static = _static(rs, rule)
+    return request != "default" and any(chosen is None for _k, _a, _i, chosen, _u in static)
+
+
+_STATIC: dict[tuple[int, int], tuple[Any, ...]] = {}
+
+
+def _static(rs: RuleSet, rule: Any) -> tuple[str, RuleSet, list[tuple[Any, ...]]]:
+    """What :func:`describe` needs of a rule whatever the NEQ (cached per rule set and rule)."""
+    memo = (id(rs), id(rule))
+    found = _STATIC.get(memo)
+    if found is not None and found[0] is rule:
+        return found[1]
     request = request_of(rs)
-    if request == "default":
-        return False
     base = base_rule_set(rs)
     table_alts = alternatives(base)
+    blast_unit = {d.table for d in base.division_tables if d.division == rule.division and d.q_source == "unit"}
+    static = []
     for key in _rule_cells(base, rule):
-        if (key in table_alts and any(_applies(base, rule, a) for a in table_alts[key])
-                and _chosen(base, key, _REQUEST_LEVEL[request]) is None):
-            return True
-    return False
+        if key not in table_alts:
+            continue
+        alts = [a for a in table_alts[key] if _applies(base, rule, a)]
+        if not alts:
+            continue
+        chosen = None if request == "default" else _chosen(base, key, _REQUEST_LEVEL[request])
+        static.append((key, alts, [a for a in alts if a.in_terms], chosen, key[0] in blast_unit))
+    value = (request, base, static)
+    _STATIC[memo] = (rule, value)
+    return value
 
 
 def describe(rs: RuleSet, rule: Any, neq_kg: float, unit_neq_kg: float, required_m: float) -> dict[str, Any] | None:
@@ -319,33 +338,24 @@ def describe(rs: RuleSet, rule: Any, neq_kg: float, unit_neq_kg: float, required
     ``rs`` is the rule set the rule was resolved with (a requested-degree rule
     set says what was asked); ``required_m`` the pair's required distance.
     """
-    request = request_of(rs)
-    base = base_rule_set(rs)
-    table_alts = alternatives(base)
-    keys = [k for k in _rule_cells(base, rule) if k in table_alts]
-    if not keys:
+    request, base, static = _static(rs, rule)
+    if not static:
         return None
-    blast_unit = {d.table for d in base.division_tables if d.division == rule.division and d.q_source == "unit"}
     cells_out: list[dict[str, Any]] = []
     worst: int | None = 1
     worst_degree = "virtually_complete"
     available = True
     default_m = 0.0
     notes: set[str] = set()
-    for key in keys:
-        q = unit_neq_kg if key[0] in blast_unit else neq_kg
-        alts = [a for a in table_alts[key] if _applies(base, rule, a)]
-        if not alts:
-            continue
+    for key, alts, in_terms, chosen, unit_q in static:
+        q = unit_neq_kg if unit_q else neq_kg
         dist = {a.alt: _distance(base, key[0], a.term, q) for a in alts}
-        in_terms = [a for a in alts if a.in_terms]
         cell_default = max((dist[a.alt] for a in in_terms), default=0.0)
         default_m = max(default_m, cell_default)
         if request == "default":
             applied = [a for a in in_terms if dist[a.alt] >= cell_default - 1e-9]
             cell_ok = True
         else:
-            chosen = _chosen(base, key, _REQUEST_LEVEL[request])
             cell_ok = chosen is not None
             pool = [a for a in alts if chosen is not None and a in chosen] or in_terms
             top = max((dist[a.alt] for a in pool), default=0.0)
