@@ -314,6 +314,12 @@ def required_distance(
         Compatibility group; picks table 3A (C) or 3B (others) for HD 1.3.
     unit_neq : pint.Quantity or str, optional
         NEQ of one munition: required for HD 1.6, splits HD 1.2.
+    protection : {"default", "virtually-complete", "high"}
+        Degree of protection against propagation asked of a storage-to-storage
+        cell (decision 31): "default" is the cell as decision 15 reads it (its
+        largest alternative); a degree takes the cell's smallest alternative
+        that gives it.  The answer's ``protection`` says which degree its
+        distance gives, and whether the degree asked is available.
 
     Returns
     -------
