@@ -346,3 +346,47 @@ def test_app_asks_the_degree_per_depot() -> None:
     at.button(key="load_synthetic").click().run()
     at.sidebar.radio(key="k_page").set_value("compliance").run()
     assert next(s for s in at.selectbox if s.label == label).value == "default"
+
+
+# ------------------------------------------------------------ a slow obvious reference, Table 1
+
+#: Table 1 legend (p. I-A-11): Dn = k Q^(1/3) for the inter-magazine functions.
+TABLE1_K = {"D3": 0.5, "D4": 0.8, "D5": 1.1, "D6": 1.8, "D7": 2.4, "D8": 3.6, "D9": 4.8, "D12": 22.2}
+#: Letters that only say which effect a distance addresses (d, e) or hand over to decision 30 (g).
+NOTES_ONLY = {"high_velocity_projections", "lobbed_ammunition", "excl_very_sensitive"}
+
+
+@pytest.mark.parametrize(("degree", "level"), [("virtually-complete", 1), ("high", 2)])
+def test_table1_requests_against_a_naive_reading(degree: str, level: int) -> None:
+    from depotsafe.api import required_distance
+    from depotsafe.qd import all_relations
+
+    storage = {"igloo_7bar", "igloo_3bar", "earth_covered", "heavy_walled_roof", "heavy_walled",
+               "barricaded_stack", "unbarricaded_stack"}
+    seen = 0
+    for rel in all_relations():
+        if rel.es_kind not in storage or rel.pes_kind not in storage:
+            continue
+        for q in (500.0, 20_000.0, 250_000.0):
+            answer = required_distance("1.1", f"{q} kg", rel.pes_kind, rel.es_kind, pes_face=rel.pes_face,
+                                       es_face=rel.es_face, es_door_barricade=rel.es_door_barricade,
+                                       protection=degree)
+            cells = [c.split(":")[0].split() for c in answer.rule.cells]  # "Table 1 column f row 7"
+            need, available = 0.0, True
+            for _t, table, _c, col, _r, row in cells:
+                alts = [r for r in PROTECTION if (r["table"], r["es_row"], r["pes_col"]) == (table, row, col)]
+                ok = [r for r in alts if r["level"] and int(r["level"]) <= level
+                      and set(r["conditions"].split()) <= NOTES_ONLY and r["term"] in TABLE1_K]
+                if ok:
+                    need = max(need, min(TABLE1_K[r["term"]] for r in ok) * q ** (1 / 3))
+                else:
+                    available = False
+                    need = max(need, max(TABLE1_K[r["term"]] for r in alts if r["in_terms"] == "yes") * q ** (1 / 3))
+            assert answer.protection is not None
+            assert answer.protection["available"] is available, (rel, q)
+            assert answer.required_distance_m == pytest.approx(need, rel=1e-12), (rel, q)
+            if available:
+                assert answer.protection["level"] is not None
+                assert answer.protection["level"] <= level, (rel, q)
+            seen += 1
+    assert seen > 100
