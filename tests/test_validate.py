@@ -129,13 +129,16 @@ def test_named_misprint_is_reported_apart_never_as_a_pass(shipped_json):
     assert c["page"] == "I-A-13 (PDF p.170)"
 
 
-def test_example_needing_a_protection_degree_is_not_passed(shipped_json):
+def test_example_needing_a_protection_degree_asks_it(shipped_json):
     # Annex I-B §20 b) 1), p. I-B-17: door to door needs D12 (603 m at 20 t, printed 610) for
-    # virtually complete protection; the cell prints D8 only, so the default answer is 97.7 m.
+    # virtually complete protection; the cell prints D8 only (the default answer, 97.7 m), so the
+    # case asks that degree (--protection virtually-complete, decision 31) and gets D12.
     c = _case(shipped_json, "I-B-20b1")
-    assert c["verdict"] == "not_checked"
-    assert c["depotsafe_rule"] == "D8"
+    assert c["verdict"] == "pass"
+    assert c["depotsafe_rule"] == "D12"
     assert c["printed_value"] == 610.0
+    assert c["depotsafe_value"] == pytest.approx(22.2 * 20000 ** (1 / 3), rel=1e-12)
+    assert "--protection virtually-complete" in c["command"]
 
 
 def test_readable_output_summary_first_and_pages(shipped_text):

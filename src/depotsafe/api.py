@@ -49,6 +49,7 @@ class QDAnswer:
     unit_neq_kg: float | None = None
     flags: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    protection: dict[str, Any] | None = None  # degree of protection (decision 31), None off storage cells
     #: the rule that suspends the tabulated distance toward a very sensitive exposed site (decision 30), or None
     assessment: AssessmentRule | None = None
 
@@ -131,6 +132,8 @@ class QDAnswer:
             out["limited_by"] = "assessment"
         out["flags"] = list(self.flags)
         out["notes"] = list(self.notes)
+        out["protection"] = self.protection
+        out["protection_unavailable"] = bool(self.protection is not None and not self.protection["available"])
         out["provenance"] = self.rule_set.provenance()
         return out
 
@@ -226,6 +229,31 @@ def _flags(rule_set: RuleSet, rule: Rule, neq_kg: float | None) -> list[str]:
     return flags
 
 
+def _with_protection(
+    rs: RuleSet, rule: Rule, protection: str, hd: str, cg: str | None, unit_neq_kg: float | None
+) -> tuple[RuleSet, Rule]:
+    """The rule set and rule of a requested degree of protection (decision 31; "default": unchanged)."""
+    from depotsafe.protection import check_request, requested_rule_set
+
+    request = check_request(protection)
+    if request == "default":
+        return rs, rule
+    if isinstance(cg, str):
+        cg = cg.strip().upper()
+    _division, tables, _notes = qd_division_and_tables(rs, hd, cg, unit_neq_kg)
+    derived = requested_rule_set(rs, request)
+    return derived, resolve_rule(derived, rule.division, rule.relation, tables)
+
+
+def describe_protection(
+    rs: RuleSet, rule: Rule, neq_kg: float, unit_neq_kg: float, distance_m: float
+) -> dict[str, Any] | None:
+    """The ``protection`` object of an answer (depotsafe.protection.describe)."""
+    from depotsafe.protection import describe
+
+    return describe(rs, rule, neq_kg, unit_neq_kg, distance_m)
+
+
 def _prepare(
     hd: str,
     pes: str,
@@ -281,6 +309,7 @@ def required_distance(
     es_door_barricade: bool = False,
     rule_set: str | RuleSet = "iatg",
     es_very_sensitive: bool = False,
+    protection: str = "default",
 ) -> QDAnswer:
     """Required separation distance between a PES holding ``neq`` and an ES.
 
@@ -305,6 +334,12 @@ def required_distance(
         very sensitive substances: the answer is the tabulated distance for
         information only, with ``assessment_required`` (AASTP-1 §1.3.1.4,
         decision 30).
+    protection : {"default", "virtually-complete", "high"}
+        Degree of protection against propagation asked of a storage-to-storage
+        cell (decision 31): "default" is the cell as decision 15 reads it (its
+        largest alternative); a degree takes the cell's smallest alternative
+        that gives it.  The answer's ``protection`` says which degree its
+        distance gives, and whether the degree asked is available.
 
     Returns
     -------
@@ -317,6 +352,7 @@ def required_distance(
     rs, rule, division, unit_neq_kg, notes = _prepare(
         hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set
     )
+    rs, rule = _with_protection(rs, rule, protection, hd, cg, unit_neq_kg)
     if unit_neq_kg is not None and unit_neq_kg > neq_kg:
         raise InputError("unit-neq", unit_neq,
                          f"the NEQ of one munition cannot exceed the NEQ ({neq_kg:g} kg)")
@@ -335,6 +371,7 @@ def required_distance(
         flags=tuple(_flags(rs, rule, neq_kg)),
         notes=tuple(notes) + rule.notes,
         assessment=_assessment(rs, es, es_very_sensitive),
+        protection=describe_protection(rs, rule, neq_kg, unit_neq_kg or 0.0, distance_m),
     )
 
 
@@ -371,6 +408,7 @@ def quantity_limit(
     es_door_barricade: bool = False,
     rule_set: str | RuleSet = "iatg",
     es_very_sensitive: bool = False,
+    protection: str = "default",
 ) -> QDAnswer:
     """Largest NEQ the PES may hold at ``distance`` from the ES (explosives limit licence).
 
@@ -385,6 +423,7 @@ def quantity_limit(
     rs, rule, division, unit_neq_kg, notes = _prepare(
         hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set
     )
+    rs, rule = _with_protection(rs, rule, protection, hd, cg, unit_neq_kg)
     limit, limiting = max_neq_kg(rs, rule, distance_m, unit_neq_kg or 0.0)
     if limit == 0.0 and limiting >= 0:
         t = rule.terms[limiting]
@@ -402,4 +441,6 @@ def quantity_limit(
         unit_neq_kg=unit_neq_kg,
         notes=tuple(notes) + rule.notes,
         assessment=_assessment(rs, es, es_very_sensitive),
+        protection=describe_protection(
+            rs, rule, min(max(limit, 1e-9), 1e12), unit_neq_kg or 0.0, distance_m),
     )

@@ -202,6 +202,11 @@ class CheckResult:
     #: why each very sensitive site is one (site index -> text), and the rule's source (assessments.csv)
     assessment_why: dict[int, str] = field(default_factory=dict)
     assessment_source: str = ""
+    # degree of protection (decision 31): the NEQ of each pair's governing case, and the pairs whose
+    # cell cannot give the requested degree (violations until assessed)
+    pair_neq_kg: np.ndarray | None = None
+    pair_unit_neq_kg: np.ndarray | None = None
+    pair_protection_unavailable: np.ndarray | None = None
 
     @property
     def sites(self) -> list[dict[str, Any]]:
@@ -215,6 +220,8 @@ class CheckResult:
         ok = self.pair_distance_m >= self.pair_required_m
         if self.pair_assessment is not None:
             ok &= ~self.pair_assessment  # a violation until assessed, whatever the distance (decision 30)
+        if self.pair_protection_unavailable is not None:
+            ok = ok & ~self.pair_protection_unavailable
         return ok
 
     @property
@@ -273,6 +280,17 @@ class CheckResult:
         if g >= 0:
             out["group"] = self.groups[g]
             out["group_id"] = f"G{g + 1}"
+        out["protection"] = None
+        out["protection_unavailable"] = False
+        if rid >= 0 and self.pair_neq_kg is not None:
+            from depotsafe.protection import describe
+
+            unit = self.pair_unit_neq_kg[k] if self.pair_unit_neq_kg is not None else 0.0
+            out["protection"] = describe(self.rule_set, self.rules[rid], float(self.pair_neq_kg[k]), float(unit),
+                                         float(self.pair_required_m[k]))
+            if self.pair_protection_unavailable is not None and self.pair_protection_unavailable[k]:
+                out["protection_unavailable"] = True
+                out["compliant"] = out["near_miss"] = False
         return out
 
     def iter_pairs(self) -> Iterator[dict[str, Any]]:
@@ -307,6 +325,9 @@ class CheckResult:
             "conditional_sites": self.n_conditional,
             "assessments_required": 0 if self.pair_assessment is None else int(np.count_nonzero(self.pair_assessment)),
             "compliant": self.compliant,
+            "protection": _protection_request(self.rule_set),
+            "protection_unavailable": int(np.count_nonzero(self.pair_protection_unavailable))
+            if self.pair_protection_unavailable is not None else 0,
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -321,6 +342,12 @@ class CheckResult:
             "notes": self.notes,
             "provenance": self.provenance(),
         }
+
+
+def _protection_request(rs: RuleSet) -> str:
+    from depotsafe.protection import request_of
+
+    return request_of(rs)
 
 
 # ------------------------------------------------------------------ envelope
@@ -919,6 +946,7 @@ def check_depot(
     progress: Callable[[float, str], None] | None = None,
     *,
     licences: bool = True,
+    protection: str = "default",
 ) -> CheckResult:
     """Check every PES against every exposed site of a depot and the licence of every storehouse.
 
@@ -933,6 +961,10 @@ def check_depot(
         Also compute the explosives limit licence of every storehouse for every
         hazard division (each in isolation).  Without them, the sites' licence
         fields are empty; pairs, verdicts and headroom are the same.
+    protection : {"default", "virtually-complete", "high"}
+        Degree of protection asked of every storage-to-storage cell (decision 31):
+        pairs, verdicts and licences follow it; aggregation groups never do
+        (decision 14).  A listed pair whose cell cannot give it is a violation.
 
     Returns
     -------
@@ -943,6 +975,9 @@ def check_depot(
     from depotsafe.kernels import aggregate as ka
 
     rs = rule_set if isinstance(rule_set, RuleSet) else load_rule_set(rule_set)
+    from depotsafe.protection import check_request, requested_rule_set, rule_unavailable
+
+    protection = check_request(protection)
 
     def tick(f: float, msg: str) -> None:
         if progress is not None:
@@ -1075,6 +1110,10 @@ def check_depot(
         )
 
     # ---------------------------------------------- outward pairs
+    if protection != "default":
+        # a requested degree from here on; the groups above keep the default reading (decision 14)
+        rs = requested_rule_set(rs, protection)
+        rel = _Relations(depot, rs)
     tick(0.3, "pairs")
     cases2 = _scaled(cases, 2.0)
     lone = pes_idx[np.array([len(owner_members[owner[i]]) == 1 for i in pes_idx.tolist()], dtype=bool)] \
@@ -1194,23 +1233,34 @@ def check_depot(
     pair_term[keys[has_rule]] = term[best][has_rule]
     _start, ctype, _q, _u = cases.arrays()
     pair_div[keys] = ctype[all_case[best]]
+    pair_q = np.zeros(n_all)
+    pair_u = np.zeros(n_all)
+    pair_q[keys] = all_q[best]
+    pair_u[keys] = all_u[best]
     if all_pair.size:
         np.maximum.at(required2, all_pair, req2)
     # decision 30: a very sensitive storage site as ES: the pair needs an assessment, a violation until then
     vs_pair = vs_site[c_es] & (c_dist <= reach_owner[c_owner]) if c_es.size else np.zeros(0, dtype=bool)
     listed = (c_dist < required2) | vs_pair  # violations and near misses (DESIGN.md)
+    unavailable_rule = np.array([rule_unavailable(rs, r) for r in rel.rules] + [False], dtype=bool)
+    # decision 31: a listed pair any of whose relations cannot give the degree asked is a violation until assessed
+    pair_unavailable = np.zeros(n_all, dtype=bool)
+    if all_pair.size:
+        np.logical_or.at(pair_unavailable, all_pair, unavailable_rule[all_rid])
+    pair_unavailable &= listed
     order = np.lexsort((c_es, c_pes))
     order = order[listed[order]]
     result_pairs = {
         "pes": c_pes[order], "es": c_es[order], "dist": c_dist[order], "req": required[order],
         "rule": pair_rule[order], "term": pair_term[order], "div": pair_div[order], "owner": c_owner[order],
         "assess": vs_pair[order],
+        "q": pair_q[order], "u": pair_u[order], "unavailable": pair_unavailable[order],
     }
     assess_es: dict[int, list[str]] = {}
     for o_, j_ in sorted(set(zip(c_owner[vs_pair].tolist(), c_es[vs_pair].tolist(), strict=True))):
         assess_es.setdefault(o_, []).append(depot.sites[j_].id)
     fail_owner = np.zeros(n_owner, dtype=bool)
-    failing = (c_dist < required) | vs_pair
+    failing = (c_dist < required) | vs_pair | pair_unavailable
     np.logical_or.at(fail_owner, c_owner[failing], True)
     ratio = np.where(required > 0, c_dist / np.where(required > 0, required, 1.0), np.inf)
     worst_keys, worst_rows = _first_per_key(c_owner, ratio, largest=False)
@@ -1262,6 +1312,8 @@ def check_depot(
         n_conditional=sum(1 for i in pes_idx.tolist() if stock[int(i)].status == "conditional"),
         pair_assessment=result_pairs["assess"], assessment_why=vs_why,
         assessment_source=vs_rule.source if vs_rule is not None else "",
+        pair_neq_kg=result_pairs["q"], pair_unit_neq_kg=result_pairs["u"],
+        pair_protection_unavailable=result_pairs["unavailable"] if protection != "default" else None,
     )
 
 

@@ -27,6 +27,7 @@ from depotsafe.kinds import kinds
 from depotsafe.qd import FACES, Relation, required_distance_m, resolve_rule
 from depotsafe.textfmt import (
     assessment_required,
+    describe_text,
     kg_headroom,
     kg_limit,
     kg_stock,
@@ -532,6 +533,10 @@ def human_report(result: CheckResult) -> str:
     if s.get("assessments_required"):
         lines[0] += (f" {s['assessments_required']} of them because the exposed site holds very sensitive contents "
                      "(an individual assessment is required, AASTP-1 §1.3.1.4).")
+    if s.get("protection", "default") != "default":
+        lines[-1:-1] = [f"Protection asked of every storage-to-storage pair: {s['protection']} (decision 31; "
+                        f"aggregation groups use the default reading); {s['protection_unavailable']} listed pair(s) "
+                        "whose cell cannot give it (violations until assessed)."]
     if result.aggregations:
         lines.append("Aggregation groups (one site each: closer than their inter-magazine distance, "
                      "AASTP-1 §1.3.2.3 b):")
@@ -608,6 +613,8 @@ def human_report(result: CheckResult) -> str:
                 f"    violation: {v['es']}{pes} at {metres_measured(v['distance_m'])}, required "
                 f"{metres_up(v['required_distance_m'])} (HD {v['hd']}, {v['rule_label']}; {v['source']})"
             )
+            if v.get("protection") is not None:
+                lines.append(f"      {describe_text(v['protection'])}")
         if len(bad) > 20:
             lines.append(f"    ... {len(bad) - 20} more violation(s) (--json or --pairs-csv lists all)")
     for note in result.notes:

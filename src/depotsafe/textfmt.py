@@ -107,4 +107,35 @@ def assessment_required(es: str, why: str, source: str, tabulated: str = "") -> 
             f"an individual assessment decides, a violation until then [{source}]")
 
 
-__all__ = ["ENGLISH", "FRENCH", "NumberStyle", "assessment_required", "kg_down", "kg_headroom", "kg_limit", "kg_stock", "metres_measured", "metres_up", "number", "percent"]
+
+def describe_text(p: dict | None) -> str:
+    """A pair's degree of protection (the ``protection`` object of its answer) in words, on one line."""
+    if p is None:
+        return "protection: no degree (not a storage-to-storage cell)"
+    words = {
+        "virtually_complete": "virtually complete", "high": "high", "high_limited": "high/limited",
+        "moderate": "moderate", "limited": "limited", "none": "none assured",
+    }
+    text = f"protection: {words[p['degree']]}"
+    alts = "; ".join(f"{c['cell']} {c['degree_alternative']}{'^' + c['degree_letters'] if c['degree_letters'] else ''}"
+                     for c in p["cells"])
+    text += f" ({alts})"
+    if p["notes"]:
+        text += "; notes: " + ", ".join(p["notes"]).replace("_", " ")
+    if p["requested"] != "default":
+        asked = p["requested"].replace("-", " ")
+        if not p["available"]:
+            text += (f". PROTECTION UNAVAILABLE: no alternative of this cell gives {asked} protection; "
+                     "the default distance is shown for information, a violation until assessed")
+        elif p["smaller_than_default"]:
+            text += (f". {asked} protection asked: smaller than the default "
+                     f"({metres_up(p['default_distance_m'])})")
+        else:
+            text += f". {asked} protection asked"
+    return text
+
+
+__all__ = [
+    "ENGLISH", "FRENCH", "NumberStyle", "assessment_required", "describe_text", "kg_down", "kg_headroom", "kg_limit",
+    "kg_stock", "metres_measured", "metres_up", "number", "percent",
+]

@@ -258,7 +258,19 @@ def _command(row: dict[str, str], hd: str, cg: str | None, rule_set: str) -> str
         parts.append(f"--traffic {row['traffic']}")
     if rule_set != "iatg":
         parts.append(f"--rule-set {rule_set}")
+    if _protection_asked(row) != "default":
+        parts.append(f"--protection {_protection_asked(row)}")
     return " ".join(parts)
+
+
+def _protection_asked(row: dict[str, str]) -> str:
+    """The degree of protection a worked example asks for ("distance (virtually complete protection)")."""
+    asked = row["asked"]
+    if "virtually complete protection" in asked:
+        return "virtually-complete"
+    if "high" in asked and "protection" in asked:
+        return "high"
+    return "default"
 
 
 def _tabulated_neqs(table_rows: list[dict[str, str]]) -> dict[str, list[float]]:
@@ -313,6 +325,7 @@ def example_case(
         "traffic": row["traffic"] or None,
         "cg": cg,
         "rule_set": rs,
+        "protection": _protection_asked(row),  # decision 31: the example's degree, not the default reading
     }
     if asked == "quantity":
         distance_m = _number(row["distance_m"])

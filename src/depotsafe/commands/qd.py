@@ -9,7 +9,7 @@ from depotsafe.api import QDAnswer, quantity_limit, required_distance
 from depotsafe.cli import print_json
 from depotsafe.kinds import kinds
 from depotsafe.qd import FACES, TRAFFIC
-from depotsafe.textfmt import assessment_required
+from depotsafe.textfmt import assessment_required, describe_text
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -44,6 +44,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                         "(or CG A): the tabulated distance is for information only and an individual "
                         "assessment is required (AASTP-1 §1.3.1.4); exit status 1")
     p.add_argument("--rule-set", default="iatg", help="rule set name or folder (default iatg)")
+    p.add_argument("--protection", default="default", metavar="DEGREE",
+                   help="degree of protection against propagation to ask of a storage-to-storage cell: "
+                        "virtually-complete, high or default (the cell's largest alternative; decision 31)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
@@ -74,6 +77,8 @@ def _human(answer: QDAnswer) -> str:
     if answer.assessment is not None:
         lines.append("  " + assessment_required("the exposed site", "very sensitive contents (--es-very-sensitive)",
                                                 answer.assessment.source))
+    if d.get("protection") is not None:
+        lines.append(f"  {describe_text(d['protection'])}")
     for flag in d["flags"]:
         lines.append(f"  FLAG: {flag}")
     for note in d["notes"]:
@@ -96,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         "es_door_barricade": args.es_door_barricade,
         "rule_set": args.rule_set,
         "es_very_sensitive": args.es_very_sensitive,
+        "protection": args.protection,
     }
     if args.neq is not None:
         answer = required_distance(args.hd, args.neq, args.pes, args.es, **common)

@@ -28,16 +28,51 @@ from depotsafe.ui.maps import VIOLATION, Overlay, arc_overlays, pair_line, show_
 MAP_PAIRS = 400
 
 
-def run_check(depot: Any, key: str) -> None:
+def run_check(depot: Any, key: str, protection: str = "default") -> None:
     """Run the check with a progress bar and keep the result in the session."""
     from depotsafe.check import check_depot
 
     with progress(_("Checking every pair")) as step:
         t0 = time.perf_counter()
-        result = check_depot(depot, progress=lambda f, m: step(f, m))
+        result = check_depot(depot, progress=lambda f, m: step(f, m), protection=protection)
         elapsed = time.perf_counter() - t0
-    st.session_state["check"] = {"key": key, "result": result, "elapsed_s": elapsed,
+    st.session_state["check"] = {"key": _check_key(key, protection), "result": result, "elapsed_s": elapsed,
                                  "pairs": list(result.iter_pairs())}
+
+
+def _check_key(key: str, protection: str) -> str:
+    """A result belongs to one depot and one degree of protection."""
+    return key if protection == "default" else f"{key}|{protection}"
+
+
+def _degree(p: dict[str, Any]) -> str:
+    """The pair's degree of protection in one word (decision 31), or a dash off storage cells."""
+    words = {"virtually_complete": _("virtually complete"), "high": _("high"), "high_limited": _("high/limited"),
+             "moderate": _("moderate"), "limited": _("limited"), "none": _("none assured")}
+    prot = p.get("protection")
+    if not prot:
+        return "–"
+    text = words.get(prot["degree"], prot["degree"])
+    if p.get("protection_unavailable"):
+        text += " " + _("(degree asked unavailable)")
+    return text
+
+
+def _protection_select() -> str:
+    """The degree of protection asked for this depot (kept per depot in the session)."""
+    labels = {"default": _("default (each cell as printed)"), "virtually-complete": _("virtually complete"),
+              "high": _("high")}
+    current = state.protection()
+    chosen = st.selectbox(
+        _("Degree of protection between storage sites"), list(state.PROTECTION_CHOICES),
+        index=list(state.PROTECTION_CHOICES).index(current), format_func=labels.__getitem__,
+        key=f"protection_{st.session_state.get('depot_version', 0)}",
+        help=_("The default applies each AASTP-1 cell as printed, its largest alternative. A degree takes the "
+               "smallest alternative that gives it; a pair whose cell cannot is a violation until assessed. "
+               "Aggregation groups always use the default."))
+    if chosen != current:
+        state.set_protection(chosen)
+    return chosen
 
 
 def _owners(result: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -157,9 +192,10 @@ def render() -> None:
         return
     st.caption(_("Every pair of a potential explosion site and an exposed site, against IATG 02.20 "
                  "(AASTP-1 (2006) Annex I-A). Distances between the nearest points of the footprints."))
+    protection = _protection_select()
     if st.button(_("Run the compliance check"), key="run_check", type="primary"):
         try:
-            run_check(depot, key)
+            run_check(depot, key, protection)
         except (DepotsafeError, ValueError) as exc:
             show_error(exc, _("The check could not run"))
             return
@@ -167,7 +203,7 @@ def render() -> None:
     if chk is None:
         st.info(_("Press the button to check the depot."))
         return
-    if chk["key"] != key:
+    if chk["key"] != _check_key(key, protection):
         st.warning(_("The depot changed since the last check: run it again."))
         return
     result = chk["result"]
@@ -207,7 +243,7 @@ def render() -> None:
         _("verdict"): _("complies") if p["compliant"] else _("VIOLATION"),
         _("assessment required"): _("yes") if p.get("assessment_required", False) else _("no"),
         _("rule"): p["rule"],
-        _("rule text"): p.get("rule_label", ""), _("source"): p.get("source", ""),
+        _("rule text"): p.get("rule_label", ""), _("source"): p.get("source", ""), _("protection"): _degree(p),
     } for p in shown], key="pairs_table", empty=_("No pair to show."))
     assessed = [p for p in pairs if p.get("assessment_required")]
     if assessed:

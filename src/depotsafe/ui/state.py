@@ -180,6 +180,23 @@ def depot() -> tuple[Any, str, BaseException | None]:
     return dep, key, None
 
 
+#: Degrees of protection a depot may be checked for (decision 31; depotsafe.protection.REQUESTS).
+PROTECTION_CHOICES = ("default", "virtually-complete", "high")
+
+
+def protection() -> str:
+    """The degree of protection asked for the current depot ("default" until one is chosen)."""
+    chosen = st.session_state.get("protection_by_depot", {})
+    return chosen.get(st.session_state.get("depot_version", 0), "default")
+
+
+def set_protection(value: str) -> None:
+    """Ask ``value`` for the current depot only: a newly loaded depot starts at "default"."""
+    if value not in PROTECTION_CHOICES:
+        raise ValueError(f"protection {value!r}: one of {', '.join(PROTECTION_CHOICES)}")
+    st.session_state.setdefault("protection_by_depot", {})[st.session_state.get("depot_version", 0)] = value
+
+
 # ---------------------------------------------------------------------- sidebar
 
 
