@@ -82,6 +82,13 @@ class QDAnswer:
             out["unlimited"] = unlimited
             out["nil"] = self.max_neq_kg == 0.0
         out["rule"] = self.rule_code
+        out["rounding"] = self.rule_set.rounding  # decision 32: every answer names its mode
+        if self.rule_set.rounding == "table" and self.direction == "distance":
+            from depotsafe.tablemode import table_reading
+
+            out["table_reading"] = (
+                table_reading(self.rule_set, term, self.neq_kg or 0.0, self.unit_neq_kg or 0.0) if term else None
+            )
         out["rule_label"] = term.label if term else ("No QD: no rule limits this pair" if not self.rule.terms else "")
         out["source"] = term.source if term else "; ".join(self.rule.cells)
         out["hd"] = self.division
@@ -225,8 +232,13 @@ def _prepare(
     evacuable: bool,
     es_door_barricade: bool,
     rule_set: str | RuleSet,
+    rounding: str | None = None,
 ) -> tuple[RuleSet, Rule, str, float | None, list[str]]:
     rs = rule_set if isinstance(rule_set, RuleSet) else load_rule_set(rule_set)
+    if rounding is not None:
+        from depotsafe.tablemode import with_rounding
+
+        rs = with_rounding(rs, rounding)
     if isinstance(cg, str):  # groups are letters in either case, as in layouts and stock
         cg = cg.strip().upper()
     unit_neq_kg = None
@@ -266,6 +278,7 @@ def required_distance(
     evacuable: bool = False,
     es_door_barricade: bool = False,
     rule_set: str | RuleSet = "iatg",
+    rounding: str | None = None,
 ) -> QDAnswer:
     """Required separation distance between a PES holding ``neq`` and an ES.
 
@@ -285,6 +298,10 @@ def required_distance(
         Compatibility group; picks table 3A (C) or 3B (others) for HD 1.3.
     unit_neq : pint.Quantity or str, optional
         NEQ of one munition: required for HD 1.6, splits HD 1.2.
+    rounding : {"formula", "table"}, optional
+        "formula" (decision 4) computes the distance from its formula; "table"
+        (decision 32) reads the printed tables: the printed distance of the next
+        tabulated quantity up.  None: the mode of ``rule_set`` (formula for a name).
 
     Returns
     -------
@@ -295,7 +312,8 @@ def required_distance(
     if not neq_kg > 0:
         raise InputError("neq", neq, "the NEQ must be > 0 kg")
     rs, rule, division, unit_neq_kg, notes = _prepare(
-        hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set
+        hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set,
+        rounding,
     )
     if unit_neq_kg is not None and unit_neq_kg > neq_kg:
         raise InputError("unit-neq", unit_neq,
@@ -303,6 +321,10 @@ def required_distance(
     distance_m, governing = required_distance_m(rs, rule, neq_kg, unit_neq_kg or 0.0)
     if not rule.terms:
         notes.append("No QD: the table requires no distance for this pair")
+    if rs.rounding == "table" and governing >= 0:
+        from depotsafe.tablemode import distance_note
+
+        notes.append(distance_note(rs, rule.terms[governing], neq_kg, unit_neq_kg or 0.0))
     return QDAnswer(
         direction="distance",
         rule_set=rs,
@@ -332,19 +354,22 @@ def quantity_limit(
     evacuable: bool = False,
     es_door_barricade: bool = False,
     rule_set: str | RuleSet = "iatg",
+    rounding: str | None = None,
 ) -> QDAnswer:
     """Largest NEQ the PES may hold at ``distance`` from the ES (explosives limit licence).
 
     Returns a :class:`QDAnswer` whose ``max_neq_kg`` is 0 ("nil": not even
     the smallest quantity fits, standards.md decision 26) or infinity
     ("unlimited": no rule limits this pair).  Parameters as
-    :func:`required_distance`.
+    :func:`required_distance`; in table mode (``rounding="table"``, decision 32)
+    the limit is the next lesser tabulated quantity whose printed distance is met.
     """
     distance_m = to_si(distance, "length", "distance")
     if distance_m < 0:
         raise InputError("distance", distance, "a distance must be >= 0 m")
     rs, rule, division, unit_neq_kg, notes = _prepare(
-        hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set
+        hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set,
+        rounding,
     )
     limit, limiting = max_neq_kg(rs, rule, distance_m, unit_neq_kg or 0.0)
     if limit == 0.0 and limiting >= 0:
@@ -352,6 +377,10 @@ def quantity_limit(
         notes.append(f"nil: {t.label} requires more than {distance_m:g} m even for the smallest quantity")
     if math.isinf(limit):
         notes.append("unlimited: no rule of this pair depends on the quantity")
+    if rs.rounding == "table" and limiting >= 0:
+        from depotsafe.tablemode import limit_note
+
+        notes.append(limit_note(rs, rule, rule.terms[limiting], distance_m, limit, unit_neq_kg or 0.0))
     return QDAnswer(
         direction="quantity",
         rule_set=rs,

@@ -65,6 +65,7 @@ from depotsafe.qd import (
     resolve_rule,
 )
 from depotsafe.rules import RuleSet, load_rule_set
+from depotsafe.tablemode import envelope_distances
 
 def _sector_angles() -> dict[tuple[str, str], float]:
     """Half angles of the ECM sectors [deg], from data/ecm_sectors.csv (AASTP-1 Annex I-A Notes 1, 2)."""
@@ -82,6 +83,14 @@ _SECTORS = _sector_angles()
 FRONT_HALF_ANGLE_DEG = _SECTORS[("front", "1.1")]
 FRONT_HALF_ANGLE_HD12_DEG = _SECTORS[("front", "1.2")]
 REAR_HALF_ANGLE_DEG = _SECTORS[("rear", "1.1")]
+
+#: The note of every table-mode check (decision 32).
+TABLE_MODE_NOTE = (
+    "Rounding: table (decision 32): each distance is the printed AASTP-1 Annex I-A distance of the next "
+    "tabulated quantity up, each licence the next lesser tabulated quantity whose printed distance is met; "
+    "outside the printed columns (below or above the tabulated quantities, text minimums, fixed distances, "
+    "vulnerable buildings) the formula applies; each pair's rounding_note says how it was read"
+)
 
 #: Divisions reported in the explosives limit licence of each storehouse.
 LICENCE_DIVISIONS = ("1.1", "1.2.1", "1.2.2", "1.3", "1.4", "1.6")
@@ -197,6 +206,8 @@ class CheckResult:
     aggregations: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     _sites: list[dict[str, Any]] | None = field(default=None, repr=False)
+    pair_neq_kg: np.ndarray | None = None  # the NEQ each pair's required distance was read at
+    pair_unit_neq_kg: np.ndarray | None = None
 
     @property
     def sites(self) -> list[dict[str, Any]]:
@@ -258,6 +269,12 @@ class CheckResult:
         if g >= 0:
             out["group"] = self.groups[g]
             out["group_id"] = f"G{g + 1}"
+        out["rounding"] = self.rule_set.rounding  # decision 32
+        if self.rule_set.rounding == "table" and term is not None and self.pair_neq_kg is not None:
+            from depotsafe.tablemode import distance_note
+
+            u = float(self.pair_unit_neq_kg[k]) if self.pair_unit_neq_kg is not None else 0.0
+            out["rounding_note"] = distance_note(self.rule_set, term, float(self.pair_neq_kg[k]), u)
         return out
 
     def iter_pairs(self) -> Iterator[dict[str, Any]]:
@@ -303,6 +320,7 @@ class CheckResult:
             "groups": self.groups,
             "summary": self.summary(),
             "notes": self.notes,
+            "rounding": self.rule_set.rounding,
             "provenance": self.provenance(),
         }
 
@@ -335,7 +353,7 @@ def _envelopes(rule_set: RuleSet, case: CaseType) -> tuple[dict[tuple[Any, ...],
     n_r, n_q = len(rules), _Q_GRID.size
     ids = np.repeat(np.arange(n_r), n_q)
     q = np.tile(_Q_GRID, n_r)
-    d, _ = required_distances(table, ids, q, q)
+    d = envelope_distances(table, ids, q)  # decision 32: table mode bounded too
     d = d.reshape(n_r, n_q)
     env = np.zeros((len(index), n_q))
     np.maximum.at(env, np.asarray(opts), d)
@@ -358,7 +376,7 @@ def _envelopes_by_pes(rule_set: RuleSet, case: CaseType) -> tuple[dict[tuple[Any
     n_r, n_q = len(rules), _Q_GRID.size
     ids = np.repeat(np.arange(n_r), n_q)
     q = np.tile(_Q_GRID, n_r)
-    d, _ = required_distances(table, ids, q, q)
+    d = envelope_distances(table, ids, q)
     env = np.zeros((len(index), n_q))
     np.maximum.at(env, np.asarray(opts), d.reshape(n_r, n_q))
     return index, env
@@ -871,6 +889,7 @@ def check_depot(
     progress: Callable[[float, str], None] | None = None,
     *,
     licences: bool = True,
+    rounding: str | None = None,
 ) -> CheckResult:
     """Check every PES against every exposed site of a depot and the licence of every storehouse.
 
@@ -885,6 +904,9 @@ def check_depot(
         Also compute the explosives limit licence of every storehouse for every
         hazard division (each in isolation).  Without them, the sites' licence
         fields are empty; pairs, verdicts and headroom are the same.
+    rounding : {"formula", "table"}, optional
+        How distances and limits are read (decisions 4 and 32); None: the
+        mode of ``rule_set`` (formula for a name).
 
     Returns
     -------
@@ -895,18 +917,24 @@ def check_depot(
     from depotsafe.kernels import aggregate as ka
 
     rs = rule_set if isinstance(rule_set, RuleSet) else load_rule_set(rule_set)
+    if rounding is not None:
+        from depotsafe.tablemode import with_rounding
+
+        rs = with_rounding(rs, rounding)
 
     def tick(f: float, msg: str) -> None:
         if progress is not None:
             progress(f, msg)
 
+    notes: list[str] = []
     tick(0.0, "stock")
     stock = _parse_stock(depot)
+    if rs.rounding == "table":
+        notes.append(TABLE_MODE_NOTE)
     rel = _Relations(depot, rs)
     fp, bearings = depot_arrays(depot)
     n_sites = len(depot.sites)
     pes_idx = np.array(sorted(i for i, s in stock.items() if sum(ln.neq_kg for ln in s.lines) > 0), dtype=np.int64)
-    notes: list[str] = []
     is_pes = np.zeros(n_sites, dtype=bool)
     is_pes[pes_idx] = True
     storage = _storage_codes(rel) & is_pes
@@ -1113,6 +1141,10 @@ def check_depot(
     pair_term[keys[has_rule]] = term[best][has_rule]
     _start, ctype, _q, _u = cases.arrays()
     pair_div[keys] = ctype[all_case[best]]
+    pair_q = np.zeros(n_all)
+    pair_u = np.zeros(n_all)
+    pair_q[keys] = all_q[best]
+    pair_u[keys] = all_u[best]
     if all_pair.size:
         np.maximum.at(required2, all_pair, req2)
     listed = c_dist < required2  # violations and near misses (DESIGN.md)
@@ -1121,6 +1153,7 @@ def check_depot(
     result_pairs = {
         "pes": c_pes[order], "es": c_es[order], "dist": c_dist[order], "req": required[order],
         "rule": pair_rule[order], "term": pair_term[order], "div": pair_div[order], "owner": c_owner[order],
+        "q": pair_q[order], "u": pair_u[order],
     }
     fail_owner = np.zeros(n_owner, dtype=bool)
     failing = c_dist < required
@@ -1173,6 +1206,7 @@ def check_depot(
         notes=notes, n_storehouses=int(pes_idx.size),
         n_incompatible=sum(1 for i in pes_idx.tolist() if not stock[int(i)].compatible),
         n_conditional=sum(1 for i in pes_idx.tolist() if stock[int(i)].status == "conditional"),
+        pair_neq_kg=result_pairs["q"], pair_unit_neq_kg=result_pairs["u"],
     )
 
 
@@ -1322,7 +1356,7 @@ def _class_caps(
             n_q = _Q_GRID.size
             ids = np.repeat(np.asarray(rids, dtype=np.int64), n_q)
             qg = np.tile(_Q_GRID, len(rids))
-            d, _ = required_distances(rel.table, ids, qg, qg)
+            d = envelope_distances(rel.table, ids, qg)
             table = np.vstack([np.zeros(n_q), d.reshape(len(rids), n_q)])
             c = row_c[sel]
             gi = _grid_index(np.maximum(neq[c], u[c]))

@@ -9,6 +9,7 @@ from typing import Any
 
 from depotsafe.check import check_depot
 from depotsafe.cli import add_max_layout_option
+from depotsafe.commands.qd import add_rounding_option
 from depotsafe.layout import read_layout
 from depotsafe.outputs import Output, check_output_paths, write_outputs
 from depotsafe.report import (
@@ -32,6 +33,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("layout", help="depot layout (GeoJSON)")
     p.add_argument("--stock", help="stock CSV (site_id,item,hd,cg,quantity,unit_neq_kg[,form])")
     p.add_argument("--rule-set", default="iatg", help="rule set name or folder (default iatg)")
+    add_rounding_option(p)
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--out-json", metavar="FILE", help="write the JSON result to FILE")
     p.add_argument("--pairs-csv", metavar="FILE", help="write every pair as CSV")
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     check_output_paths([("--out-json", args.out_json), ("--pairs-csv", args.pairs_csv),
                         ("--arcs-geojson", args.arcs_geojson), ("--arcs-kml", args.arcs_kml)])
     depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb)
-    result = check_depot(depot, args.rule_set)
+    result = check_depot(depot, args.rule_set, rounding=args.rounding)
     # Build every output first, then write them all or none (depotsafe.outputs).
     outputs: list[Output] = []
     if args.arcs_geojson is not None:

@@ -9,6 +9,24 @@ from depotsafe.api import QDAnswer, quantity_limit, required_distance
 from depotsafe.cli import print_json
 from depotsafe.kinds import kinds
 from depotsafe.qd import FACES, TRAFFIC
+from depotsafe.tablemode import ROUNDING_MODES
+
+
+def add_rounding_option(p: argparse.ArgumentParser) -> None:
+    """The ``--rounding`` option (decisions 4 and 32), shared by qd, check and siting."""
+    p.add_argument(
+        "--rounding", choices=ROUNDING_MODES, default="formula",
+        help="formula: distances from their formula (default); table: read the printed AASTP-1 tables, "
+             "the printed distance of the next tabulated quantity up and, as a limit, the next lesser "
+             "tabulated quantity (AASTP-1 §1.3.2.1; decision 32)",
+    )
+
+
+def rounding_line(mode: str) -> str:
+    """The readable line that names the rounding mode of an answer."""
+    if mode == "table":
+        return "rounding: table (read from the printed AASTP-1 tables, decision 32)"
+    return "rounding: formula (computed from the distance functions, decision 4)"
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -39,6 +57,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--sparse", action="store_true", help="inhabited building in a sparsely populated area")
     p.add_argument("--evacuable", action="store_true", help="people within the HD 1.2 distance can be evacuated")
     p.add_argument("--rule-set", default="iatg", help="rule set name or folder (default iatg)")
+    add_rounding_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
@@ -61,6 +80,7 @@ def _human(answer: QDAnswer) -> str:
     else:
         lines.append(f"  at {d['distance_m']:,.1f} m: at most {d['max_neq_kg_rounded_down']:,} kg NEQ")
     lines.append(f"  rule: {d['rule_label'] or d['rule']}")
+    lines.append(f"  {rounding_line(d['rounding'])}")
     lines.append(f"  source: {d['source']}")
     for cell in d["cells"]:
         lines.append(f"  cell: {cell}")
@@ -85,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
         "evacuable": args.evacuable,
         "es_door_barricade": args.es_door_barricade,
         "rule_set": args.rule_set,
+        "rounding": args.rounding,
     }
     if args.neq is not None:
         answer = required_distance(args.hd, args.neq, args.pes, args.es, **common)
