@@ -458,3 +458,27 @@ def test_bad_rounding_is_refused():
     if not partial.printed:
         with pytest.raises(InputError, match="no printed tables"):
             with_rounding(partial, "table")
+
+
+def test_validate_in_table_mode_reproduces_the_examples_exactly():
+    proc = _cli("validate", "--rounding", "table", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["rounding"] == doc["summary"]["rounding"] == "table"
+    cases = {c["id"]: c for c in doc["cases"]}
+    assert doc["summary"]["failed"] == 0
+    assert cases["II-8-1"]["depotsafe_value"] == 18000.0 and cases["II-8-1"]["verdict"] == "pass"
+    for cid, printed in (("B-I-1.1-f-IBD", 610.0), ("B-I-LS-1.1-rail", 405.0), ("B-II-ig-1.1-ESH", 22.0),
+                         ("B-II-ls-1.1-ESH", 66.0), ("B-II-ls-1.1-WS", 220.0)):
+        assert cases[cid]["depotsafe_value"] == printed and cases[cid]["verdict"] == "pass"
+        assert "--rounding table" in cases[cid]["command"]
+    # the vulnerable building (decision 32: outside the tables) is judged as the formula, and says so
+    assert "judged as formula" in cases["II-8-4"]["detail"]
+    # every printed table value: as printed, the misprint named
+    tables = [c for c in doc["cases"] if c["kind"] == "table" and c["verdict"] != "not_checked"]
+    assert len(tables) > 1200
+    for c in tables:
+        if c["verdict"] == "misprint":
+            assert c["id"] == "T1-D13-18000kg" and c["depotsafe_value"] == 590.0
+        else:
+            assert c["verdict"] == "pass" and c["depotsafe_value"] == c["printed_value"], c["id"]
