@@ -199,7 +199,7 @@ def test_every_printed_value_comes_back_as_printed(table, code):
     assert np.array_equal(d, want)
     assert np.all(t == 0)
     # misprints aside, the printed value is what comes back; below-formula values stay as printed
-    for (q, p, status), v in zip(col, got, strict=True):
+    for (_q, p, status), v in zip(col, got, strict=True):
         if status != "misprint":
             assert v == p
 
@@ -344,7 +344,8 @@ def test_many_pairs_equal_the_scalar_reference(division):
     lim, lt = max_neqs(packed, ids, dist, unit)
     for k in range(n):
         rd, rt = required_distance_m(TAB, rules[ids[k]], q[k], unit[k])
-        assert d[k] == rd and t[k] == rt, (k, rules[ids[k]].relation)
+        assert d[k] == rd, (k, rules[ids[k]].relation)
+        assert t[k] == rt
         rl, rlt = max_neq_kg(TAB, rules[ids[k]], dist[k], unit[k])
         assert lim[k] == rl, (k, rules[ids[k]].relation, dist[k])
         assert lt[k] == rlt
@@ -451,7 +452,8 @@ def test_bad_rounding_is_refused():
     proc = _cli("qd", "--hd", "1.1", "--neq", "1 t", "--pes", "barricaded_stack", "--es", "barricaded_stack",
                 "--rounding", "printed")
     assert proc.returncode == 2
-    assert "--rounding" in proc.stderr and "formula" in proc.stderr and "table" in proc.stderr
+    for word in ("--rounding", "formula", "table"):
+        assert word in proc.stderr
     with pytest.raises(InputError, match="rounding"):
         required_distance("1.1", "1 t", "barricaded_stack", "barricaded_stack", rounding="printed")
     partial = load_rule_set("dod_partial")
@@ -467,10 +469,12 @@ def test_validate_in_table_mode_reproduces_the_examples_exactly():
     assert doc["rounding"] == doc["summary"]["rounding"] == "table"
     cases = {c["id"]: c for c in doc["cases"]}
     assert doc["summary"]["failed"] == 0
-    assert cases["II-8-1"]["depotsafe_value"] == 18000.0 and cases["II-8-1"]["verdict"] == "pass"
+    assert cases["II-8-1"]["depotsafe_value"] == 18000.0
+    assert cases["II-8-1"]["verdict"] == "pass"
     for cid, printed in (("B-I-1.1-f-IBD", 610.0), ("B-I-LS-1.1-rail", 405.0), ("B-II-ig-1.1-ESH", 22.0),
                          ("B-II-ls-1.1-ESH", 66.0), ("B-II-ls-1.1-WS", 220.0)):
-        assert cases[cid]["depotsafe_value"] == printed and cases[cid]["verdict"] == "pass"
+        assert cases[cid]["depotsafe_value"] == printed
+        assert cases[cid]["verdict"] == "pass"
         assert "--rounding table" in cases[cid]["command"]
     # the vulnerable building (decision 32: outside the tables) is judged as the formula, and says so
     assert "judged as formula" in cases["II-8-4"]["detail"]
@@ -479,6 +483,8 @@ def test_validate_in_table_mode_reproduces_the_examples_exactly():
     assert len(tables) > 1200
     for c in tables:
         if c["verdict"] == "misprint":
-            assert c["id"] == "T1-D13-18000kg" and c["depotsafe_value"] == 590.0
+            assert c["id"] == "T1-D13-18000kg"
+            assert c["depotsafe_value"] == 590.0
         else:
-            assert c["verdict"] == "pass" and c["depotsafe_value"] == c["printed_value"], c["id"]
+            assert c["verdict"] == "pass", c["id"]
+            assert c["depotsafe_value"] == c["printed_value"], c["id"]

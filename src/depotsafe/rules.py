@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import math
 import re
 import threading
@@ -602,7 +603,7 @@ def _printed_columns(
                 values.append(max(printed, math.ceil(v / step - 1e-9) * step))
             else:
                 values.append(printed)
-        if any(b < a for a, b in zip(values, values[1:], strict=False)):
+        if any(b < a for a, b in itertools.pairwise(values)):
             raise RuleDataError(f"{name} {key}: the column falls as the NEQ grows (as the table mode reads it)")
 
         def arr(v: list[float]) -> NDArray[np.float64]:
