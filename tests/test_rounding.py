@@ -488,3 +488,35 @@ def test_validate_in_table_mode_reproduces_the_examples_exactly():
         else:
             assert c["verdict"] == "pass", c["id"]
             assert c["depotsafe_value"] == c["printed_value"], c["id"]
+
+
+# ------------------------------------------------------------ the app
+
+
+def test_app_rounding_is_one_choice_for_the_calculator_and_the_check():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    assert not at.exception
+    at.sidebar.radio(key="k_page").set_value("calculator").run()
+    at.selectbox(key="k_calc_pes").set_value("igloo_7bar").run()
+    at.selectbox(key="k_calc_pes_face").set_value("front").run()
+    at.number_input(key="k_calc_neq").set_value(20.0).run()
+    assert at.selectbox(key="k_rounding").value == "formula"
+    metric = {m.label: m.value for m in at.metric}
+    assert metric["Required distance for 20 t"] == "603 m"  # 602.6 m rounded up
+    at.selectbox(key="k_rounding").set_value("table").run()
+    assert not at.exception, [e.message for e in at.exception]
+    metric = {m.label: m.value for m in at.metric}
+    assert metric["Required distance for 20 t"] == "610 m"  # the printed D13 at 20,000 kg (p. I-A-13)
+    captions = "\n".join(c.value for c in at.caption)
+    assert "table mode: Table 1 D13 at 20,000 kg" in captions
+    # the compliance page runs in the same mode and says so
+    at.sidebar.radio(key="k_page").set_value("compliance").run()
+    assert at.selectbox(key="k_rounding").value == "table"
+    at.button(key="run_check").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Rounding: table" in "\n".join(c.value for c in at.caption)
+    assert at.session_state["check"]["result"].rule_set.rounding == "table"
+    at.selectbox(key="k_rounding").set_value("formula").run()
+    assert "The rounding changed since the last check: run it again." in "\n".join(w.value for w in at.warning)
