@@ -520,3 +520,21 @@ def test_app_rounding_is_one_choice_for_the_calculator_and_the_check():
     assert at.session_state["check"]["result"].rule_set.rounding == "table"
     at.selectbox(key="k_rounding").set_value("formula").run()
     assert "The rounding changed since the last check: run it again." in "\n".join(w.value for w in at.warning)
+
+
+def test_a_column_that_falls_refuses_the_table_mode_only(tmp_path):
+    # A rule set whose D13 is 5 % larger: its misprint row (18,000 kg) reads 620 m, above the printed
+    # 610 m at 20,000 kg.  Formula mode still loads and runs; table mode is refused with the reason.
+    folder = tmp_path / "iatg_copy"
+    shutil.copytree(IATG, folder)
+    functions = folder / "functions.csv"
+    text = functions.read_text(encoding="utf-8")
+    functions.write_text(text.replace("1,D13,power,4500,,22.2,", f"1,D13,power,4500,,{22.2 * 1.05:.4f},"),
+                         encoding="utf-8")
+    ok = _cli("qd", "--hd", "1.1", "--neq", "20 t", "--pes", "barricaded_stack", "--es", "inhabited_building",
+              "--rule-set", str(folder))
+    assert ok.returncode == 0, ok.stderr
+    bad = _cli("qd", "--hd", "1.1", "--neq", "20 t", "--pes", "barricaded_stack", "--es", "inhabited_building",
+               "--rule-set", str(folder), "--rounding", "table")
+    assert bad.returncode == 2
+    assert "1:D13 falls at 20,000 kg" in bad.stderr

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import itertools
 import math
 import re
 import threading
@@ -567,7 +566,9 @@ def _printed_columns(
 
     Only the columns of functions the rule set has are kept.  A misprint reads as
     its formula rounded up to the table's step, never less than printed (decision 32).
-    A column must be nondecreasing in NEQ as the table mode reads it.
+    Whether each column is nondecreasing, as the table mode needs, is checked when
+    the table mode is asked for (depotsafe.tablemode.with_rounding), so that a
+    rule set whose columns do not fit its functions still loads in formula mode.
     """
     name = "printed_tables.csv"
     if not folder.joinpath(name).is_file():
@@ -603,8 +604,6 @@ def _printed_columns(
                 values.append(max(printed, math.ceil(v / step - 1e-9) * step))
             else:
                 values.append(printed)
-        if any(b < a for a, b in itertools.pairwise(values)):
-            raise RuleDataError(f"{name} {key}: the column falls as the NEQ grows (as the table mode reads it)")
 
         def arr(v: list[float]) -> NDArray[np.float64]:
             a = np.ascontiguousarray(v, dtype=np.float64)
