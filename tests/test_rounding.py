@@ -538,3 +538,10 @@ def test_a_column_that_falls_refuses_the_table_mode_only(tmp_path):
                "--rule-set", str(folder), "--rounding", "table")
     assert bad.returncode == 2
     assert "1:D13 falls at 20,000 kg" in bad.stderr
+
+
+def test_one_table_view_per_rule_set():
+    # the caches of the check are keyed by the rule set: one object per mode
+    assert with_rounding(RS, "table") is with_rounding(RS, "table") is TAB
+    assert with_rounding(TAB, "formula") is RS
+    assert with_rounding(RS, "formula") is RS

@@ -78,13 +78,13 @@ def with_rounding(rule_set: RuleSet, rounding: str) -> RuleSet:
                     f"rule set {base.name!r} has no printed tables (printed_tables.csv); use formula",
                 )
             if rounding == "table":
-                for key, col in base.printed.items():
+                for name, col in base.printed.items():
                     falls = np.flatnonzero(np.diff(col.table_m) < 0)
                     if falls.size:
                         q = float(col.neq_kg[falls[0] + 1])
                         raise InputError(
                             "rounding", rounding,
-                            f"rule set {base.name!r}: the printed column {key} falls at {q:,.0f} kg as the table "
+                            f"rule set {base.name!r}: the printed column {name} falls at {q:,.0f} kg as the table "
                             "mode reads it (printed_tables.csv against functions.csv); use formula",
                         )
             view = dataclasses.replace(base, rounding=rounding)
