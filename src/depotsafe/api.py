@@ -90,6 +90,13 @@ class QDAnswer:
             out["unlimited"] = unlimited
             out["nil"] = self.max_neq_kg == 0.0
         out["rule"] = self.rule_code
+        out["rounding"] = self.rule_set.rounding  # decision 32: every answer names its mode
+        if self.rule_set.rounding == "table" and self.direction == "distance":
+            from depotsafe.tablemode import table_reading
+
+            out["table_reading"] = (
+                table_reading(self.rule_set, term, self.neq_kg or 0.0, self.unit_neq_kg or 0.0) if term else None
+            )
         out["rule_label"] = term.label if term else ("No QD: no rule limits this pair" if not self.rule.terms else "")
         out["source"] = term.source if term else "; ".join(self.rule.cells)
         out["hd"] = self.division
@@ -267,8 +274,13 @@ def _prepare(
     evacuable: bool,
     es_door_barricade: bool,
     rule_set: str | RuleSet,
+    rounding: str | None = None,
 ) -> tuple[RuleSet, Rule, str, float | None, list[str]]:
     rs = rule_set if isinstance(rule_set, RuleSet) else load_rule_set(rule_set)
+    if rounding is not None:
+        from depotsafe.tablemode import with_rounding
+
+        rs = with_rounding(rs, rounding)
     if isinstance(cg, str):  # groups are letters in either case, as in layouts and stock
         cg = cg.strip().upper()
     unit_neq_kg = None
@@ -310,6 +322,7 @@ def required_distance(
     rule_set: str | RuleSet = "iatg",
     es_very_sensitive: bool = False,
     protection: str = "default",
+    rounding: str | None = None,
 ) -> QDAnswer:
     """Required separation distance between a PES holding ``neq`` and an ES.
 
@@ -340,6 +353,10 @@ def required_distance(
         largest alternative); a degree takes the cell's smallest alternative
         that gives it.  The answer's ``protection`` says which degree its
         distance gives, and whether the degree asked is available.
+    rounding : {"formula", "table"}, optional
+        "formula" (decision 4) computes the distance from its formula; "table"
+        (decision 32) reads the printed tables: the printed distance of the next
+        tabulated quantity up.  None: the mode of ``rule_set`` (formula for a name).
 
     Returns
     -------
@@ -350,7 +367,8 @@ def required_distance(
     if not neq_kg > 0:
         raise InputError("neq", neq, "the NEQ must be > 0 kg")
     rs, rule, division, unit_neq_kg, notes = _prepare(
-        hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set
+        hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set,
+        rounding,
     )
     rs, rule = _with_protection(rs, rule, protection, hd, cg, unit_neq_kg)
     if unit_neq_kg is not None and unit_neq_kg > neq_kg:
@@ -359,6 +377,10 @@ def required_distance(
     distance_m, governing = required_distance_m(rs, rule, neq_kg, unit_neq_kg or 0.0)
     if not rule.terms:
         notes.append("No QD: the table requires no distance for this pair")
+    if rs.rounding == "table" and governing >= 0:
+        from depotsafe.tablemode import distance_note
+
+        notes.append(distance_note(rs, rule.terms[governing], neq_kg, unit_neq_kg or 0.0))
     return QDAnswer(
         direction="distance",
         rule_set=rs,
@@ -409,19 +431,22 @@ def quantity_limit(
     rule_set: str | RuleSet = "iatg",
     es_very_sensitive: bool = False,
     protection: str = "default",
+    rounding: str | None = None,
 ) -> QDAnswer:
     """Largest NEQ the PES may hold at ``distance`` from the ES (explosives limit licence).
 
     Returns a :class:`QDAnswer` whose ``max_neq_kg`` is 0 ("nil": not even
     the smallest quantity fits, standards.md decision 26) or infinity
     ("unlimited": no rule limits this pair).  Parameters as
-    :func:`required_distance`.
+    :func:`required_distance`; in table mode (``rounding="table"``, decision 32)
+    the limit is the next lesser tabulated quantity whose printed distance is met.
     """
     distance_m = to_si(distance, "length", "distance")
     if distance_m < 0:
         raise InputError("distance", distance, "a distance must be >= 0 m")
     rs, rule, division, unit_neq_kg, notes = _prepare(
-        hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set
+        hd, pes, es, pes_face, es_face, traffic, cg, unit_neq, sparse, evacuable, es_door_barricade, rule_set,
+        rounding,
     )
     rs, rule = _with_protection(rs, rule, protection, hd, cg, unit_neq_kg)
     limit, limiting = max_neq_kg(rs, rule, distance_m, unit_neq_kg or 0.0)
@@ -430,6 +455,10 @@ def quantity_limit(
         notes.append(f"nil: {t.label} requires more than {distance_m:g} m even for the smallest quantity")
     if math.isinf(limit):
         notes.append("unlimited: no rule of this pair depends on the quantity")
+    if rs.rounding == "table" and limiting >= 0:
+        from depotsafe.tablemode import limit_note
+
+        notes.append(limit_note(rs, rule, rule.terms[limiting], distance_m, limit, unit_neq_kg or 0.0))
     return QDAnswer(
         direction="quantity",
         rule_set=rs,

@@ -65,6 +65,7 @@ from depotsafe.qd import (
     resolve_rule,
 )
 from depotsafe.rules import RuleSet, load_rule_set
+from depotsafe.tablemode import envelope_distances
 
 def _sector_angles() -> dict[tuple[str, str], float]:
     """Half angles of the ECM sectors [deg], from data/ecm_sectors.csv (AASTP-1 Annex I-A Notes 1, 2)."""
@@ -82,6 +83,14 @@ _SECTORS = _sector_angles()
 FRONT_HALF_ANGLE_DEG = _SECTORS[("front", "1.1")]
 FRONT_HALF_ANGLE_HD12_DEG = _SECTORS[("front", "1.2")]
 REAR_HALF_ANGLE_DEG = _SECTORS[("rear", "1.1")]
+
+#: The note of every table-mode check (decision 32).
+TABLE_MODE_NOTE = (
+    "Rounding: table (decision 32): each distance is the printed AASTP-1 Annex I-A distance of the next "
+    "tabulated quantity up, each licence the next lesser tabulated quantity whose printed distance is met; "
+    "outside the printed columns (below or above the tabulated quantities, text minimums, fixed distances, "
+    "vulnerable buildings) the formula applies; each pair's rounding_note says how it was read"
+)
 
 #: Divisions reported in the explosives limit licence of each storehouse.
 LICENCE_DIVISIONS = ("1.1", "1.2.1", "1.2.2", "1.3", "1.4", "1.6")
@@ -291,6 +300,12 @@ class CheckResult:
             if self.pair_protection_unavailable is not None and self.pair_protection_unavailable[k]:
                 out["protection_unavailable"] = True
                 out["compliant"] = out["near_miss"] = False
+        out["rounding"] = self.rule_set.rounding  # decision 32
+        if self.rule_set.rounding == "table" and term is not None and self.pair_neq_kg is not None:
+            from depotsafe.tablemode import distance_note
+
+            u = float(self.pair_unit_neq_kg[k]) if self.pair_unit_neq_kg is not None else 0.0
+            out["rounding_note"] = distance_note(self.rule_set, term, float(self.pair_neq_kg[k]), u)
         return out
 
     def iter_pairs(self) -> Iterator[dict[str, Any]]:
@@ -340,6 +355,7 @@ class CheckResult:
             "groups": self.groups,
             "summary": self.summary(),
             "notes": self.notes,
+            "rounding": self.rule_set.rounding,
             "provenance": self.provenance(),
         }
 
@@ -386,7 +402,7 @@ def _envelopes_by_pes(rule_set: RuleSet, case: CaseType) -> tuple[dict[tuple[Any
     n_r, n_q = len(rules), _Q_GRID.size
     ids = np.repeat(np.arange(n_r), n_q)
     q = np.tile(_Q_GRID, n_r)
-    d, _ = required_distances(table, ids, q, q)
+    d = envelope_distances(table, ids, q)  # decision 32: table mode bounded too
     d = d.reshape(n_r, n_q)
     env = np.zeros((len(index), n_q))
     np.maximum.at(env, np.asarray(row_of_rel, dtype=np.int64), d[np.asarray(col_of_rel, dtype=np.int64)])
@@ -947,6 +963,7 @@ def check_depot(
     *,
     licences: bool = True,
     protection: str = "default",
+    rounding: str | None = None,
 ) -> CheckResult:
     """Check every PES against every exposed site of a depot and the licence of every storehouse.
 
@@ -965,6 +982,9 @@ def check_depot(
         Degree of protection asked of every storage-to-storage cell (decision 31):
         pairs, verdicts and licences follow it; aggregation groups never do
         (decision 14).  A listed pair whose cell cannot give it is a violation.
+    rounding : {"formula", "table"}, optional
+        How distances and limits are read (decisions 4 and 32); None: the
+        mode of ``rule_set`` (formula for a name).
 
     Returns
     -------
@@ -978,18 +998,24 @@ def check_depot(
     from depotsafe.protection import check_request, requested_rule_set, rule_unavailable
 
     protection = check_request(protection)
+    if rounding is not None:
+        from depotsafe.tablemode import with_rounding
+
+        rs = with_rounding(rs, rounding)
 
     def tick(f: float, msg: str) -> None:
         if progress is not None:
             progress(f, msg)
 
+    notes: list[str] = []
     tick(0.0, "stock")
     stock = _parse_stock(depot)
+    if rs.rounding == "table":
+        notes.append(TABLE_MODE_NOTE)
     rel = _Relations(depot, rs)
     fp, bearings = depot_arrays(depot)
     n_sites = len(depot.sites)
     pes_idx = np.array(sorted(i for i, s in stock.items() if sum(ln.neq_kg for ln in s.lines) > 0), dtype=np.int64)
-    notes: list[str] = []
     is_pes = np.zeros(n_sites, dtype=bool)
     is_pes[pes_idx] = True
     storage = _storage_codes(rel) & is_pes
@@ -1463,7 +1489,7 @@ def _class_caps(
             n_q = _Q_GRID.size
             ids = np.repeat(np.asarray(rids, dtype=np.int64), n_q)
             qg = np.tile(_Q_GRID, len(rids))
-            d, _ = required_distances(rel.table, ids, qg, qg)
+            d = envelope_distances(rel.table, ids, qg)
             table = np.vstack([np.zeros(n_q), d.reshape(len(rids), n_q)])
             c = row_c[sel]
             gi = _grid_index(np.maximum(neq[c], u[c]))

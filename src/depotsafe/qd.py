@@ -350,6 +350,10 @@ def function_distance_m(rule_set: RuleSet, func_index: int, q_kg: float, use_flo
 
 def term_distance_m(rule_set: RuleSet, term: RuleTerm, neq_kg: float, unit_neq_kg: float) -> float:
     """Value of one term [m]."""
+    if rule_set.rounding == "table":  # decision 32: read the printed tables
+        from depotsafe.tablemode import term_distance
+
+        return term_distance(rule_set, term, neq_kg, unit_neq_kg)
     if term.func_index < 0:
         return term.scale * term.min_m
     q = unit_neq_kg if term.q_source == Q_SOURCE_UNIT else neq_kg
@@ -443,6 +447,10 @@ def max_neq_kg(
     required distance of the limit does not exceed ``distance_m`` and that of
     the next larger float does.
     """
+    if rule_set.rounding == "table":  # decision 32: the next lesser tabulated quantity
+        from depotsafe.tablemode import max_neq
+
+        return max_neq(rule_set, rule, distance_m, unit_neq_kg)
     limit, arg = math.inf, -1
     for i, term in enumerate(rule.terms):
         if term.func_index < 0 or term.q_source == Q_SOURCE_UNIT:
@@ -545,6 +553,10 @@ def required_distances(
     ids, neq, unit = _pair_arrays(table, rule_id, neq_kg, unit_neq_kg)
     if np.any(neq <= 0):
         raise ValueError("NEQ must be > 0")
+    if table.rule_set.rounding == "table":  # decision 32
+        from depotsafe.tablemode import table_required_distances
+
+        return table_required_distances(table, ids, neq, unit)
     out_m = np.empty(ids.shape[0], dtype=np.float64)
     out_term = np.empty(ids.shape[0], dtype=np.int64)
     _required_distances(table.branches, table.functions, table.terms, table.spans, ids, neq, unit, out_m, out_term)
@@ -560,6 +572,10 @@ def max_neqs(
     ids, dist, unit = _pair_arrays(table, rule_id, distance_m, unit_neq_kg)
     if np.any(dist < 0):
         raise ValueError("distances must be >= 0")
+    if table.rule_set.rounding == "table":  # decision 32
+        from depotsafe.tablemode import table_max_neqs
+
+        return table_max_neqs(table, ids, dist, unit)
     out_kg = np.empty(ids.shape[0], dtype=np.float64)
     out_term = np.empty(ids.shape[0], dtype=np.int64)
     _max_neqs(table.branches, table.functions, table.terms, table.spans, ids, dist, unit, out_kg, out_term)

@@ -73,6 +73,7 @@ def write_json(result: CheckResult, f: IO[str]) -> None:
     f.write(",\n  \"groups\": " + json.dumps(result.groups))
     f.write(",\n  \"summary\": " + json.dumps(result.summary()))
     f.write(",\n  \"notes\": " + json.dumps(result.notes))
+    f.write(",\n  \"rounding\": " + json.dumps(result.rule_set.rounding))
     f.write(",\n  \"provenance\": " + json.dumps(result.provenance()) + "\n}\n")
 
 
@@ -528,6 +529,9 @@ def human_report(result: CheckResult) -> str:
     lines = [
         f"{s['sites']} sites, {s['storehouses']} storehouses, {s['pairs']} PES-ES pairs listed (violations and "
         f"near misses): {s['violations']} violation(s), {s['incompatible_sites']} site(s) with incompatible stock.",
+        "Rounding: table (distances and licences read from the printed AASTP-1 tables, decision 32)."
+        if result.rule_set.rounding == "table" else
+        "Rounding: formula (distances computed from the distance functions, decision 4).",
         "",
     ]
     if s.get("assessments_required"):

@@ -178,6 +178,23 @@ class FunctionArrays:
     func_floor: NDArray[np.float64]
 
 
+@dataclass(frozen=True)
+class PrintedColumn:
+    """One printed distance column of a table (AASTP-1 Annex I-A), for the table mode (decision 32).
+
+    ``table_m`` is what the table mode reads: the printed value, except where the
+    row is a named misprint (then its formula rounded up to the table's step).
+    """
+
+    table: str
+    code: str
+    neq_kg: NDArray[np.float64]
+    printed_m: NDArray[np.float64]
+    table_m: NDArray[np.float64]
+    status: tuple[str, ...]
+    page: tuple[str, ...]
+
+
 @dataclass(frozen=True, eq=False)
 class RuleSet:
     """A loaded, checked rule set (hashed by identity: one object per process)."""
@@ -202,6 +219,12 @@ class RuleSet:
     arrays: FunctionArrays = field(repr=False)
     #: assessments.csv (optional file): where the tables give way to an individual assessment (decision 30)
     assessments: tuple[AssessmentRule, ...] = ()
+    #: The printed distance columns of the tables (``printed_tables.csv``), by function key
+    #: ("1:D13"), for the table mode (decision 32); empty when the rule set has none.
+    printed: dict[str, PrintedColumn] = field(default_factory=dict, repr=False)
+    #: How distances are read: "formula" (decision 4) or "table" (decision 32); a table-mode
+    #: rule set is a view of the loaded one (depotsafe.tablemode.with_rounding).
+    rounding: str = "formula"
 
     def provenance(self) -> dict[str, str]:
         """The provenance block of every answer (DESIGN.md)."""
@@ -532,6 +555,7 @@ def _load_folder(folder: Traversable, stage: list[str]) -> RuleSet:
         },
         arrays=_function_arrays(functions_t),
         assessments=assessments,
+        printed=_printed_columns(folder, functions_t, function_index, stage),
     )
 
 
@@ -559,6 +583,109 @@ def _read_assessments(folder: Traversable, stage: list[str]) -> tuple[Assessment
             raise RuleDataError(f"{where}: cg {row['cg']!r} is not a list of group letters")
         out.append(AssessmentRule(row["condition"], cgs, row["es"], row["quote"], row["source"]))
     return tuple(out)
+
+
+#: Statuses of printed_tables.csv (its header says what each means).
+PRINTED_STATUSES = ("ok", "misprint", "below_formula", "above_rounding")
+
+
+def table_step_m(value_m: float) -> float:
+    """The rounding step of the printed AASTP-1 Tables 1, 3A and 3B at a distance [m].
+
+    Up to 1 m below 100 m, 5 m from 100 m, 10 m from 500 m, 20 m from 1,000 m
+    (data/rulesets/AUDIT_NOTES.md section 3; A.1.2 says "to the nearest metre").
+    """
+    if value_m < 100:
+        return 1.0
+    if value_m < 500:
+        return 5.0
+    if value_m < 1000:
+        return 10.0
+    return 20.0
+
+
+def _printed_columns(
+    folder: Traversable, functions: tuple[DistanceFunction, ...], function_index: dict[str, int],
+    stage: list[str],
+) -> dict[str, PrintedColumn]:
+    """The printed columns of ``printed_tables.csv`` (optional file), checked.
+
+    Only the columns of functions the rule set has are kept.  A misprint reads as
+    its formula rounded up to the table's step, never less than printed (decision 32).
+    Whether each column is nondecreasing, as the table mode needs, is checked when
+    the table mode is asked for (depotsafe.tablemode.with_rounding), so that a
+    rule set whose columns do not fit its functions still loads in formula mode.
+    """
+    name = "printed_tables.csv"
+    if not folder.joinpath(name).is_file():
+        return {}
+    stage[0] = name
+    rows, _ = _read_csv(folder, name)
+    grouped: dict[str, list[tuple[float, float, str, str]]] = {}
+    for i, row in enumerate(rows, start=1):
+        where = f"{name} row {i}"
+        status = row["status"]
+        if status not in PRINTED_STATUSES:
+            raise RuleDataError(f"{where}: status {status!r}, {one_of(PRINTED_STATUSES)}")
+        key = f"{row['table']}:{row['function']}"
+        if key not in function_index:
+            continue
+        q = _number(row["neq_kg"], where)
+        printed = _number(row["printed_m"], where)
+        if not (q > 0 and printed > 0):
+            raise RuleDataError(f"{where}: neq_kg and printed_m must be > 0")
+        grouped.setdefault(key, []).append((q, printed, status, row["page"]))
+    out: dict[str, PrintedColumn] = {}
+    for key, entries in grouped.items():
+        entries.sort()
+        qs = [e[0] for e in entries]
+        if len(set(qs)) != len(qs):
+            raise RuleDataError(f"{name} {key}: a tabulated NEQ appears twice")
+        func = functions[function_index[key]]
+        values = []
+        for q, printed, status, _page in entries:
+            if status == "misprint":
+                v = _formula_value(func, q)
+                step = table_step_m(v)
+                values.append(max(printed, math.ceil(v / step - 1e-9) * step))
+            else:
+                values.append(printed)
+
+        def arr(v: list[float]) -> NDArray[np.float64]:
+            a = np.ascontiguousarray(v, dtype=np.float64)
+            a.setflags(write=False)
+            return a
+
+        table, code = key.split(":")
+        out[key] = PrintedColumn(
+            table=table, code=code, neq_kg=arr(qs), printed_m=arr([e[1] for e in entries]), table_m=arr(values),
+            status=tuple(e[2] for e in entries), page=tuple(e[3] for e in entries),
+        )
+    return out
+
+
+def _formula_value(func: DistanceFunction, q: float) -> float:
+    """A function's value at q (the running maximum of its branches with its floor; as qd.function_distance_m)."""
+    best = func.floor_m
+    q = max(q, func.branches[0].q_lo_kg)
+    for b in func.branches:
+        if b.q_lo_kg > q:
+            break
+        hi = min(q, b.q_hi_kg)
+        points = [b.q_lo_kg, hi]
+        if b.form != FORM_POWER and b.c2 < 0:
+            points.append(math.exp(min(max(-b.c1 / (2.0 * b.c2), math.log(b.q_lo_kg)), math.log(hi))))
+        for x in points:
+            if x <= 0:
+                continue
+            if b.form == FORM_POWER:
+                v = b.scale * b.c0 * x**b.c1
+            else:
+                u = math.log(x)
+                inner = b.c0 + b.c1 * u + b.c2 * u * u
+                v = b.scale * (math.ceil(inner) if b.form == FORM_LOGQUAD_CEIL else inner)
+            best = max(best, v)
+    return best
 
 
 _LOCK = threading.Lock()

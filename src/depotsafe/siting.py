@@ -85,6 +85,7 @@ def siting_map(
     cell_m: float = 10.0,
     margin_m: float = 200.0,
     rule_set: str | RuleSet = "iatg",
+    rounding: str | None = None,
 ) -> SitingResult:
     """Where a new storehouse of this kind and stock could stand, both ways compliant.
 
@@ -107,8 +108,14 @@ def siting_map(
         Grid spacing [m].
     margin_m : float
         How far beyond the depot's footprints the grid extends [m].
+    rounding : {"formula", "table"}, optional
+        How distances are read (decisions 4 and 32); None: the mode of ``rule_set``.
     """
     rs = rule_set if isinstance(rule_set, RuleSet) else load_rule_set(rule_set)
+    if rounding is not None:
+        from depotsafe.tablemode import with_rounding
+
+        rs = with_rounding(rs, rounding)
     k = get_kind(kind, "kind")
     if k.holds_explosives == "no":
         raise InputError("kind", kind, "a storehouse must be of a kind that holds explosives")

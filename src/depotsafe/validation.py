@@ -12,15 +12,16 @@ the references it is judged by):
 - ``printed_tables.csv``: every printed distance of Annex I-A Tables 1, 2, 3A
   and 3B, compared with the rule set's distance function at that NEQ.
 
-How a case is judged depends on the rounding mode.  Only ``formula``
-(standards.md decision 4) exists today: depotsafe computes every distance from
-its formula, and a printed distance is a reference within the table's rounding
-step, both ways (:func:`within_rounding_step`).  A printed quantity ("how much
-at this distance") is the next lesser tabulated quantity (AASTP-1 §1.3.2.1 b)),
-so the exact inverse passes when it is at least the printed quantity and below
-the next tabulated quantity.  The ``table`` mode of decision 32 (the examples
-must match exactly) is to be added as a second entry of :data:`ROUNDING_MODES`
-with its own judge; nothing else here depends on the mode.
+How a case is judged depends on the rounding mode.  In ``formula``
+(standards.md decision 4) depotsafe computes every distance from its formula,
+and a printed distance is a reference within the table's rounding step, both
+ways (:func:`within_rounding_step`).  A printed quantity ("how much at this
+distance") is the next lesser tabulated quantity (AASTP-1 §1.3.2.1 b)), so the
+exact inverse passes when it is at least the printed quantity and below the next
+tabulated quantity.  In ``table`` (decision 32, :mod:`depotsafe.tablemode`) the
+engine reads the printed tables and must give the printed figure exactly; an
+answer that the table mode takes from the formula (outside the printed columns:
+vulnerable buildings, text minimums, beyond the tables) is judged as the formula.
 
 Verdicts: ``pass``, ``fail``, ``misprint`` (a value the CSV names as a
 misprint: reported with the formula value, never counted as a pass),
@@ -52,9 +53,9 @@ from depotsafe.qd import function_distance_m
 from depotsafe.rules import RuleSet, available_rule_sets, load_rule_set
 from depotsafe.units import quantity
 
-#: Rounding modes the check knows.  ``formula``: standards.md decision 4.
-#: (``table``, decision 32, is not built yet.)
-ROUNDING_MODES: tuple[str, ...] = ("formula",)
+#: Rounding modes the check knows.  ``formula``: standards.md decision 4;
+#: ``table``: decision 32 (the printed tables, exactly).
+ROUNDING_MODES: tuple[str, ...] = ("formula", "table")
 
 #: What ``--only`` may select.
 PARTS: tuple[str, ...] = ("examples", "tables")
@@ -210,7 +211,30 @@ class _FormulaJudge:
         return limit_kg > printed_kg
 
 
-_JUDGES = {"formula": _FormulaJudge()}
+class _TableJudge:
+    """Judge of the table mode (decision 32): the printed figure, exactly."""
+
+    name = "table"
+
+    def distance(self, printed_m: float, value_m: float) -> bool:
+        return value_m == printed_m
+
+    def quantity(self, printed_kg: float, limit_kg: float, next_kg: float) -> bool:
+        del next_kg
+        return limit_kg == printed_kg
+
+    def more_than(self, printed_kg: float, limit_kg: float) -> bool:
+        return limit_kg > printed_kg
+
+
+_JUDGES = {"formula": _FormulaJudge(), "table": _TableJudge()}
+
+
+def _outside_tables(answer: Any) -> bool:
+    """True when a table-mode answer came from the formula (outside the printed columns, decision 32)."""
+    return answer.rule_set.rounding == "table" and any(
+        n.startswith("table mode:") and "the formula applies" in n for n in answer.notes
+    )
 
 
 def _fmt_m(value: float) -> str:
@@ -240,7 +264,7 @@ def _division_and_group(row: dict[str, str]) -> tuple[str, str | None]:
     return hd, cg
 
 
-def _command(row: dict[str, str], hd: str, cg: str | None, rule_set: str) -> str:
+def _command(row: dict[str, str], hd: str, cg: str | None, rule_set: str, rounding: str = "formula") -> str:
     parts = ["depotsafe qd", f"--hd {hd}"]
     if cg:
         parts.append(f"--cg {cg}")
@@ -260,6 +284,8 @@ def _command(row: dict[str, str], hd: str, cg: str | None, rule_set: str) -> str
         parts.append(f"--rule-set {rule_set}")
     if _protection_asked(row) != "default":
         parts.append(f"--protection {_protection_asked(row)}")
+    if rounding != "formula":
+        parts.append(f"--rounding {rounding}")
     return " ".join(parts)
 
 
@@ -312,7 +338,7 @@ def example_case(
         "asked": asked,
         "unit": unit,
         "printed": row["printed_answer"],
-        "command": _command(row, hd, cg, rule_set_name),
+        "command": _command(row, hd, cg, rule_set_name, rounding),
     }
     if row["reproducible"].strip().lower() != "yes":
         return Case(
@@ -326,12 +352,16 @@ def example_case(
         "cg": cg,
         "rule_set": rs,
         "protection": _protection_asked(row),  # decision 31: the example's degree, not the default reading
+        "rounding": rounding,
     }
     if asked == "quantity":
         distance_m = _number(row["distance_m"])
         answer = quantity_limit(hd, quantity(distance_m, "m"), row["pes_kind"], row["es_kind"], **common)
         limit = answer.max_neq_kg
         assert limit is not None
+        outside = _outside_tables(answer)
+        if outside:  # decision 32: outside the printed columns the formula applies, judged as such
+            judge = _JUDGES["formula"]
         printed = row["printed_answer"].strip()
         if printed.startswith(">"):
             printed_kg = _number(printed[1:])
@@ -347,6 +377,8 @@ def example_case(
             else:
                 wanted = f"at least {printed_kg:,.0f} kg and below the next tabulated {next_kg:,.0f} kg"
         detail = f"{_fmt_kg(limit)} at {distance_m:,.0f} m ({answer.rule_code}); the printed answer needs {wanted}"
+        if outside:
+            detail += "; table mode: outside the printed tables the formula applies (decision 32), judged as formula"
         return Case(
             **base, printed_value=printed_kg, depotsafe_value=limit, depotsafe_rule=answer.rule_code,
             verdict="pass" if ok else "fail", detail=detail,
@@ -356,6 +388,8 @@ def example_case(
     answer = required_distance(hd, quantity(neq_kg, "kg"), row["pes_kind"], row["es_kind"], **common)
     value = answer.required_distance_m
     assert value is not None
+    if _outside_tables(answer):
+        judge = _JUDGES["formula"]
     printed = row["printed_answer"].strip()
     if row["unit"] == "function":
         # The example names a function ("D12-distances ... for virtually complete protection"):
@@ -414,14 +448,22 @@ def table_case(row: dict[str, str], rs: RuleSet, rounding: str = "formula") -> C
             **base, depotsafe_value=None, depotsafe_rule="", verdict="not_checked",
             detail=f"not checked: the rule set has no function {code} of Table {table} (no rule of it uses one)",
         )
-    value = function_distance_m(rs, rs.function_index[key], neq_kg)
+    if rounding == "table":
+        from depotsafe.qd import RuleTerm
+        from depotsafe.tablemode import term_distance, with_rounding
+
+        bare = RuleTerm(rs.function_index[key], 0.0, 1.0, 0, True, code, f"Table {table} {code}", "", table)
+        value = term_distance(with_rounding(rs, "table"), bare, neq_kg)
+    else:
+        value = function_distance_m(rs, rs.function_index[key], neq_kg)
     base["depotsafe_rule"] = code
     status = row["status"]
     note = f" ({row['note']})" if row["note"] else ""
     if status == "misprint":
+        what = f"read as {value:,.0f} in table mode" if rounding == "table" else f"formula {value:,.1f}"
         return Case(
             **base, depotsafe_value=value, verdict="misprint",
-            detail=f"misprint (printed {printed_m:,.0f}, formula {value:,.1f}){note}",
+            detail=f"misprint (printed {printed_m:,.0f}, {what}){note}",
         )
     ok = judge.distance(printed_m, value)
     step = rounding_step_m(printed_m)
@@ -496,8 +538,11 @@ def validate(rule_set: str = "iatg", *, rounding: str = "formula", only: str | N
     rule_set : str
         A shipped rule-set name or a folder; the folder must hold
         ``worked_examples.csv`` and ``printed_tables.csv``.
-    rounding : {"formula"}
-        How depotsafe's value is compared with the printed one (decision 4).
+    rounding : {"formula", "table"}
+        How depotsafe's value is compared with the printed one: within the
+        table's rounding step (decision 4), or, in table mode, exactly
+        (decision 32; an answer that comes from the formula outside the
+        printed columns is judged as the formula, and says so).
     only : {"examples", "tables"}, optional
         Run one part only.
     """

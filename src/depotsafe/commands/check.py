@@ -9,6 +9,7 @@ from typing import Any
 
 from depotsafe.check import check_depot
 from depotsafe.cli import add_max_layout_option
+from depotsafe.commands.qd import add_rounding_option
 from depotsafe.layout import read_layout
 from depotsafe.outputs import Output, check_output_paths, write_outputs
 from depotsafe.report import (
@@ -36,6 +37,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help="degree of protection against propagation asked of every storage-to-storage pair: "
                         "virtually-complete, high or default (each cell's largest alternative; decision 31); "
                         "aggregation groups always use the default")
+    add_rounding_option(p)
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--out-json", metavar="FILE", help="write the JSON result to FILE")
     p.add_argument("--pairs-csv", metavar="FILE", help="write every pair as CSV")
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     check_output_paths([("--out-json", args.out_json), ("--pairs-csv", args.pairs_csv),
                         ("--arcs-geojson", args.arcs_geojson), ("--arcs-kml", args.arcs_kml)])
     depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb)
-    result = check_depot(depot, args.rule_set, protection=args.protection)
+    result = check_depot(depot, args.rule_set, protection=args.protection, rounding=args.rounding)
     # Build every output first, then write them all or none (depotsafe.outputs).
     outputs: list[Output] = []
     if args.arcs_geojson is not None:

@@ -10,6 +10,24 @@ from depotsafe.cli import print_json
 from depotsafe.kinds import kinds
 from depotsafe.qd import FACES, TRAFFIC
 from depotsafe.textfmt import assessment_required, describe_text
+from depotsafe.tablemode import ROUNDING_MODES
+
+
+def add_rounding_option(p: argparse.ArgumentParser) -> None:
+    """The ``--rounding`` option (decisions 4 and 32), shared by qd, check and siting."""
+    p.add_argument(
+        "--rounding", choices=ROUNDING_MODES, default="formula",
+        help="formula: distances from their formula (default); table: read the printed AASTP-1 tables, "
+             "the printed distance of the next tabulated quantity up and, as a limit, the next lesser "
+             "tabulated quantity (AASTP-1 §1.3.2.1; decision 32)",
+    )
+
+
+def rounding_line(mode: str) -> str:
+    """The readable line that names the rounding mode of an answer."""
+    if mode == "table":
+        return "rounding: table (read from the printed AASTP-1 tables, decision 32)"
+    return "rounding: formula (computed from the distance functions, decision 4)"
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -47,6 +65,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--protection", default="default", metavar="DEGREE",
                    help="degree of protection against propagation to ask of a storage-to-storage cell: "
                         "virtually-complete, high or default (the cell's largest alternative; decision 31)")
+    add_rounding_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
@@ -71,6 +90,7 @@ def _human(answer: QDAnswer) -> str:
     if answer.assessment is not None:
         lines[-1] += " [tabulated: for information only]"
     lines.append(f"  rule: {d['rule_label'] or d['rule']}")
+    lines.append(f"  {rounding_line(d['rounding'])}")
     lines.append(f"  source: {d['source']}")
     for cell in d["cells"]:
         lines.append(f"  cell: {cell}")
@@ -102,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
         "rule_set": args.rule_set,
         "es_very_sensitive": args.es_very_sensitive,
         "protection": args.protection,
+        "rounding": args.rounding,
     }
     if args.neq is not None:
         answer = required_distance(args.hd, args.neq, args.pes, args.es, **common)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from depotsafe.cli import add_max_layout_option, print_json
+from depotsafe.commands.qd import add_rounding_option, rounding_line
 from depotsafe.errors import InputError
 from depotsafe.layout import read_layout
 from depotsafe.outputs import check_output_paths, write_outputs
@@ -33,6 +34,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--width", default="10 m", help='footprint width (default "10 m")')
     p.add_argument("--cell", default="10 m", help='grid spacing (default "10 m")')
     p.add_argument("--rule-set", default="iatg")
+    add_rounding_option(p)
     p.add_argument("--geojson", metavar="FILE", help="write the allowed area as GeoJSON")
     p.add_argument("--json", action="store_true")
     add_max_layout_option(p)
@@ -61,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
             unit_neq_kg=to_si(args.unit_neq, "mass", "--unit-neq") if args.unit_neq else None,
             cell_m=to_si(args.cell, "length", "--cell"),
             rule_set=args.rule_set,
+            rounding=args.rounding,
         )
     except InputError as exc:
         option = _OPTION_OF.get(exc.field)
@@ -75,10 +78,11 @@ def run(args: argparse.Namespace) -> int:
         "points": int(result.ok.size),
         "points_allowed": int(result.ok.sum()),
         "cell_m": result.cell_m,
+        "rounding": args.rounding,
     }
     if args.json:
         print_json(summary | {"allowed": doc})
     else:
         print(f"{summary['points_allowed']:,} of {summary['points']:,} grid points ({result.cell_m:g} m) allow the "
-              f"new {args.kind}: {summary['allowed_area_m2'] / 1e4:,.1f} ha")
+              f"new {args.kind}: {summary['allowed_area_m2'] / 1e4:,.1f} ha; {rounding_line(args.rounding)}")
     return 0

@@ -8,7 +8,7 @@ import textwrap
 from typing import Any
 
 from depotsafe.cli import print_json
-from depotsafe.validation import PARTS, Case, Validation, validate
+from depotsafe.validation import PARTS, ROUNDING_MODES, Case, Validation, validate
 
 _LABEL = {
     "pass": "pass",
@@ -39,6 +39,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("--rule-set", default="iatg", help="rule set name or folder (default iatg)")
+    p.add_argument("--rounding", choices=ROUNDING_MODES, default="formula",
+                   help="formula: within the table's rounding step (default); table: the printed figures exactly, "
+                        "with distances read from the printed tables (decision 32)")
     p.add_argument("--only", choices=PARTS, help="run only the worked examples or only the table values")
     p.add_argument("--all", action="store_true", help="list every table value, not only those that do not pass")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -86,7 +89,8 @@ def _human(v: Validation, show_all: bool) -> str:
     prov = v.rule_set.provenance()
     lines = [
         f"depotsafe validate: rule set {prov['rule_set']} (rule data sha256 {prov['rule_data_sha256'][:12]}), "
-        f"depotsafe {prov['depotsafe_version']}, rounding {v.rounding} (decision 4)",
+        f"depotsafe {prov['depotsafe_version']}, rounding {v.rounding} "
+        f"(decision {'32' if v.rounding == 'table' else '4'})",
         f"  {prov['statement']}",
         f"  {s['examples']} Annex I-B worked examples, {s['table_values']:,} printed values of Annex I-A "
         "Tables 1, 2, 3A, 3B",
@@ -130,7 +134,7 @@ def _human(v: Validation, show_all: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = validate(args.rule_set, only=args.only)
+    result = validate(args.rule_set, rounding=args.rounding, only=args.only)
     if args.json:
         print_json(result.as_dict())
     else:

@@ -62,9 +62,11 @@ def _pair() -> None:
     dist = c3.number_input(_("Distance"), min_value=0.0, value=400.0, key=f"{KEEP}calc_dist")
     dist_unit = c4.selectbox(_("unit"), LENGTH_UNITS, key=f"{KEEP}calc_dist_unit")
     from depotsafe.api import quantity_limit, required_distance
+    from depotsafe.ui import state
 
+    rounding = state.rounding_selectbox()
     kw: dict[str, Any] = {"pes_face": pes_face, "es_face": es_face, "traffic": traffic, "cg": cg or None,
-                          "unit_neq": unit_neq.strip() or None}
+                          "unit_neq": unit_neq.strip() or None, "rounding": rounding}
     r1, r2 = st.columns(2)
     try:
         ans = required_distance(hd, f"{neq} {neq_unit}", pes, es, **kw).as_dict()

@@ -34,7 +34,8 @@ def run_check(depot: Any, key: str, protection: str = "default") -> None:
 
     with progress(_("Checking every pair")) as step:
         t0 = time.perf_counter()
-        result = check_depot(depot, progress=lambda f, m: step(f, m), protection=protection)
+        result = check_depot(depot, progress=lambda f, m: step(f, m), protection=protection,
+                             rounding=state.rounding())
         elapsed = time.perf_counter() - t0
     st.session_state["check"] = {"key": _check_key(key, protection), "result": result, "elapsed_s": elapsed,
                                  "pairs": list(result.iter_pairs())}
@@ -192,6 +193,7 @@ def render() -> None:
         return
     st.caption(_("Every pair of a potential explosion site and an exposed site, against IATG 02.20 "
                  "(AASTP-1 (2006) Annex I-A). Distances between the nearest points of the footprints."))
+    state.rounding_selectbox()
     protection = _protection_select()
     if st.button(_("Run the compliance check"), key="run_check", type="primary"):
         try:
@@ -207,6 +209,9 @@ def render() -> None:
         st.warning(_("The depot changed since the last check: run it again."))
         return
     result = chk["result"]
+    if result.rule_set.rounding != state.rounding():
+        st.warning(_("The rounding changed since the last check: run it again."))
+        return
     summ = result.summary()
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(_("Violations"), summ["violations"], help=_("pairs closer than their required distance"))
@@ -220,6 +225,9 @@ def render() -> None:
         st.error(_("The depot does not comply."))
     st.caption(_("Rule set {rs} · rule data {sha} · depotsafe {v}").format(
         rs=result.rule_set.name, sha=result.rule_set.sha256[:12], v=result.provenance()["depotsafe_version"]))
+    st.caption(_("Rounding: {mode}").format(mode=result.rule_set.rounding)
+               + (" · " + _("distances and licences read from the printed AASTP-1 tables (decision 32)")
+                  if result.rule_set.rounding == "table" else ""))
 
     pairs = chk["pairs"]
     pes_ids = sorted({p["pes"] for p in pairs})

@@ -275,3 +275,31 @@ def sidebar() -> None:
         st.error(_("The saved depot could not be opened: {why}").format(why=msg[1]), icon="⚠️")
     if st.session_state.get("ws_error"):
         st.warning(_("The working depot could not be saved: {why}").format(why=st.session_state["ws_error"]))
+
+
+#: Session key of the depot's rounding mode (decisions 4 and 32); kept across pages.
+ROUNDING_KEY = "k_rounding"
+
+
+def rounding() -> str:
+    """The rounding mode the depot is checked in: "formula" (default) or "table"."""
+    from depotsafe.tablemode import ROUNDING_MODES
+
+    value = st.session_state.get(ROUNDING_KEY, ROUNDING_MODES[0])
+    return value if value in ROUNDING_MODES else ROUNDING_MODES[0]
+
+
+def rounding_selectbox(container: Any = None) -> str:
+    """The depot's rounding mode as a selectbox (one choice for the calculator and the compliance check)."""
+    from depotsafe.tablemode import ROUNDING_MODES
+    from depotsafe.ui.common import _
+
+    where = st if container is None else container
+    labels = {"formula": _("formula (computed from the distance functions)"),
+              "table": _("table (read from the printed AASTP-1 tables)")}
+    return str(where.selectbox(
+        _("Rounding"), list(ROUNDING_MODES), key=ROUNDING_KEY, format_func=labels.__getitem__,
+        help=_("formula: every distance from its formula (the default). table: the printed distance of the next "
+               "tabulated quantity up, and as a limit the next lesser tabulated quantity (AASTP-1 §1.3.2.1); "
+               "outside the printed tables the formula applies, with a note (decision 32)."),
+    ))
