@@ -28,6 +28,7 @@ from depotsafe.check import (
     _pair_radius,
     _radius_of_cases,
     _Relations,
+    _scaled,
     check_depot,
 )
 from depotsafe.errors import InputError
@@ -50,6 +51,8 @@ class SitingResult:
     ok: np.ndarray
     cell_m: float
     depot: Depot
+    #: what limited the allowed area beyond the tables (decision 30), in words
+    notes: tuple[str, ...] = ()
 
     @property
     def allowed_fraction(self) -> float:
@@ -211,8 +214,47 @@ def siting_map(
         bad = dist < required
         c = np.where(pi >= n_old, pi, pj)[bad] - n_old
         fail[c] = True
+    notes = _very_sensitive(rs, existing, [st.id for st in depot.sites], cases, owner, old_pes, fp, n_old, n_c, line.cg, k.holds_explosives, fail)
     ok = ~fail
-    return SitingResult(_cells_to_polygons(gx, gy, ok, cell_m, xs.size), gx, gy, ok, cell_m, depot)
+    return SitingResult(_cells_to_polygons(gx, gy, ok, cell_m, xs.size), gx, gy, ok, cell_m, depot, notes)
+
+
+def _very_sensitive(
+    rs: RuleSet, existing: Any, ids: list[str], cases: _Cases, owner: np.ndarray, old_pes: np.ndarray, fp: Any,
+    n_old: int, n_c: int, cg: str, holds: str, fail: np.ndarray,
+) -> tuple[str, ...]:
+    """Decision 30 both ways, as the whole-depot check applies it; marks the failing candidates.
+
+    Toward a storage site with very sensitive contents (CG A stock or marked ``very_sensitive``)
+    no inter-magazine distance may be used (AASTP-1 §1.3.1.4): a candidate PES within the check's
+    reach of one (the largest distance any rule requires at twice the NEQ) would need an
+    individual assessment, so it is not an allowed place.  The same when the candidate itself
+    holds such stock: every existing PES within its reach of the candidate.
+    """
+    rule = rs.assessment("very_sensitive")
+    if rule is None or n_c == 0:
+        return ()
+    notes = []
+    reach = _radius_of_cases(rs, _scaled(cases, 2.0))  # per owner, as check_depot's reach
+    vs_old = np.array(sorted(existing.assessment_why), dtype=np.int64)
+    if vs_old.size:
+        r = np.zeros(n_old + n_c)
+        r[vs_old] = reach[owner[n_old]]
+        _vi, vj, _vd = pairs_within_radius(fp, vs_old, r)
+        hit = vj[vj >= n_old] - n_old
+        fail[hit] = True
+        names = ", ".join(ids[i] for i in vs_old.tolist())
+        notes.append(f"very sensitive contents at {names}: within reach of them the tables may not be used "
+                     f"and an individual assessment decides ({rule.source}); those places are not allowed")
+    if cg.upper() in rule.cgs and holds == "yes" and old_pes.size:
+        r = np.zeros(n_old + n_c)
+        r[old_pes] = reach[owner[old_pes]]
+        _pi, pj, _pd = pairs_within_radius(fp, old_pes, r)
+        fail[pj[pj >= n_old] - n_old] = True
+        notes.append(f"the new storehouse would hold stock of compatibility group {cg.upper()}: within reach of "
+                     f"an existing explosion site the tables may not be used ({rule.source}); those places are "
+                     "not allowed")
+    return tuple(notes)
 
 
 def _lines(depot: Depot, ids: list[str]) -> list[Any]:

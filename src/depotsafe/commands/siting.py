@@ -79,10 +79,13 @@ def run(args: argparse.Namespace) -> int:
         "points_allowed": int(result.ok.sum()),
         "cell_m": result.cell_m,
         "rounding": args.rounding,
+        "notes": list(result.notes),
     }
     if args.json:
         print_json(summary | {"allowed": doc})
     else:
         print(f"{summary['points_allowed']:,} of {summary['points']:,} grid points ({result.cell_m:g} m) allow the "
               f"new {args.kind}: {summary['allowed_area_m2'] / 1e4:,.1f} ha; {rounding_line(args.rounding)}")
+        for note in result.notes:
+            print(f"note: {note}")
     return 0
