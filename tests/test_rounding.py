@@ -174,7 +174,7 @@ def test_vulnerable_building_example_reads_the_printed_column_scaled():
     # 450 m must be used"; D13 prints 445 m at 8,000 kg and 465 m at 9,000 kg: 8,000 kg.  The table
     # mode reads 2 x the printed D13 (decision 32); the formula mode gives the exact inverse, 8,328 kg.
     (row,) = [r for r in EXAMPLES if r["id"] == "II-8-4"]
-    d13 = dict((q, p) for q, p, _s in _column("1", "D13"))
+    d13 = {q: p for q, p, _s in _column("1", "D13")}
     assert (d13[8000.0], d13[9000.0]) == (445.0, 465.0)
     assert 2 * d13[8000.0] <= 900.0 < 2 * d13[9000.0]
     table = _example_call(row)
@@ -225,7 +225,7 @@ def test_a_scaled_term_reads_scale_times_the_printed_column(column, k, frac, sca
     d = scaled[j] + frac * (scaled[j + 1] - scaled[j])
     if d >= scaled[-1]:
         return  # the whole column is met: beyond the table
-    want_q = max(q for (q, _p), s in zip(used, scaled) if s <= d)
+    want_q = max(q for (q, _p), s in zip(used, scaled, strict=True) if s <= d)
     assert max_neq_kg(TAB, rule, d)[0] == want_q
     assert max_neqs(packed, one, np.array([d]))[0][0] == want_q
     if min_m:  # the scaled minimum not met: nil, both paths
@@ -342,7 +342,7 @@ def test_outside_the_tables_the_formula_with_a_note():
     # 2 x 610 m at 20 t (p. I-A-13), more than the formula's 2 x 22.2 x 20000^(1/3) = 1,205.2 m
     a = required_distance("1.1", "20 t", "barricaded_stack", "vulnerable_building", rounding="table")
     f = required_distance("1.1", "20 t", "barricaded_stack", "vulnerable_building")
-    assert a.required_distance_m == 2 * dict((q, p) for q, p, _s in _column("1", "D13"))[20000.0]
+    assert a.required_distance_m == 2 * {q: p for q, p, _s in _column("1", "D13")}[20000.0]
     assert f.required_distance_m == pytest.approx(44.4 * 20000 ** (1 / 3), rel=1e-12)
     assert not any("the formula applies" in n for n in a.notes)
     # a quantity beyond the end of the tables
