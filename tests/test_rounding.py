@@ -169,16 +169,68 @@ def test_worked_examples_through_the_installed_command(args, key, printed):
     assert "rounding: table" in text.stdout
 
 
-def test_vulnerable_building_example_is_outside_the_tables():
-    # II-8-4 (p. I-B-9): 900 m to a vulnerable building, printed 8,000 kg (half the distance, read in
-    # the D13 column).  Decision 32 puts vulnerable buildings outside the tables: the formula applies,
-    # with a note; the formula answer is the next lesser tabulated quantity's neighbour, 8,328 kg.
+def test_vulnerable_building_example_reads_the_printed_column_scaled():
+    # II-8-4 (AASTP-1 (2006) Annex I-B §8 4), p. I-B-9): 900 m to a vulnerable building, "900 m x 1/2 =
+    # 450 m must be used"; D13 prints 445 m at 8,000 kg and 465 m at 9,000 kg: 8,000 kg.  The table
+    # mode reads 2 x the printed D13 (decision 32); the formula mode gives the exact inverse, 8,328 kg.
     (row,) = [r for r in EXAMPLES if r["id"] == "II-8-4"]
+    d13 = {q: p for q, p, _s in _column("1", "D13")}
+    assert (d13[8000.0], d13[9000.0]) == (445.0, 465.0)
+    assert 2 * d13[8000.0] <= 900.0 < 2 * d13[9000.0]
     table = _example_call(row)
     formula = _example_call(row, None)
-    assert table.max_neq_kg == formula.max_neq_kg
-    assert 8000.0 <= table.max_neq_kg < 9000.0
-    assert any("not a printed column, the formula applies" in n for n in table.notes)
+    assert table.max_neq_kg == 8000.0 == float(row["printed_answer"])
+    assert formula.max_neq_kg == pytest.approx(float(row["formula_value"]), abs=1.0)
+    assert not any("the formula applies" in n for n in table.notes)
+    assert any("445 m x 2 = 890 m" in n and "I-B-9" in n for n in table.notes)
+    # the installed command gives the same
+    args = ["qd", "--hd", "1.1", "--distance", "900 m", "--pes", "earth_covered", "--pes-face", "rear",
+            "--es", "vulnerable_building", "--rounding", "table", "--json"]
+    proc = _cli(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["max_neq_kg"] == 8000.0
+    # the distance way round: 8,500 kg needs 2 x 465 m (D13 at 9,000 kg, the next tabulated NEQ up)
+    proc = _cli("qd", "--hd", "1.1", "--neq", "8500 kg", *args[5:])
+    doc = json.loads(proc.stdout)
+    assert doc["required_distance_m"] == 2 * d13[9000.0]
+    reading = doc["table_reading"]
+    assert (reading["printed_m"], reading["scale"], reading["value_m"]) == (465.0, 2.0, 930.0)
+
+
+def _scaled_term(table: str, code: str, scale: float, min_m: float = 0.0) -> RuleTerm:
+    return RuleTerm(RS.function_index[f"{table}:{code}"], min_m, scale, 0, True, code,
+                    f"{scale:g} x Table {table} {code}", "test", table)
+
+
+@given(st.sampled_from(COLUMNS), st.integers(0, 10_000), st.floats(0.0, 1.0),
+       st.sampled_from([2.0, 1.5]), st.sampled_from([0.0, 400.0]))
+def test_a_scaled_term_reads_scale_times_the_printed_column(column, k, frac, scale, min_m):
+    # distance: scale x max(minimum, printed at the next tabulated NEQ up); limit: the largest tabulated
+    # NEQ whose scale x max(minimum, printed) is met.  Reference: plain loops over printed_tables.csv.
+    table, code = column
+    used = [(q, _used(table, code, q, p)) for q, p, _s in _column(table, code)]
+    rule = _rule_of(_scaled_term(table, code, scale, min_m))
+    packed = pack_rules(TAB, [rule])
+    one = np.zeros(1, dtype=np.int64)
+    i = 1 + k % (len(used) - 1)
+    lo, hi = used[i - 1][0], used[i][0]
+    q = lo + frac * (hi - lo)
+    if not lo < q <= hi:
+        q = hi
+    want = scale * max(min_m, used[i][1])
+    assert required_distance_m(TAB, rule, q)[0] == want
+    assert required_distances(packed, one, np.array([q]))[0][0] == want
+    scaled = [scale * max(min_m, p) for _q, p in used]
+    j = k % (len(used) - 1)
+    d = scaled[j] + frac * (scaled[j + 1] - scaled[j])
+    if d >= scaled[-1]:
+        return  # the whole column is met: beyond the table
+    want_q = max(q for (q, _p), s in zip(used, scaled, strict=True) if s <= d)
+    assert max_neq_kg(TAB, rule, d)[0] == want_q
+    assert max_neqs(packed, one, np.array([d]))[0][0] == want_q
+    if min_m:  # the scaled minimum not met: nil, both paths
+        assert max_neq_kg(TAB, rule, scale * min_m - 0.5)[0] == 0.0
+        assert max_neqs(packed, one, np.array([scale * min_m - 0.5]))[0][0] == 0.0
 
 
 # ------------------------------------------------------------ every printed value
@@ -286,11 +338,13 @@ def test_outside_the_tables_the_formula_with_a_note():
     f = required_distance("1.2.1", "500 kg", "igloo_7bar", "inhabited_building", **kw)
     assert a.required_distance_m == f.required_distance_m == 270.0
     assert any("fixed distance of 270 m, the same in both modes" in n for n in a.notes)
-    # a vulnerable building: 2 x IBD, not a printed column
+    # a vulnerable building: 2 x IBD reads 2 x the printed D13 (Annex I-B §8 4), p. I-B-9), not the formula:
+    # 2 x 610 m at 20 t (p. I-A-13), more than the formula's 2 x 22.2 x 20000^(1/3) = 1,205.2 m
     a = required_distance("1.1", "20 t", "barricaded_stack", "vulnerable_building", rounding="table")
     f = required_distance("1.1", "20 t", "barricaded_stack", "vulnerable_building")
-    assert a.required_distance_m == f.required_distance_m
-    assert any("the formula applies" in n for n in a.notes)
+    assert a.required_distance_m == 2 * {q: p for q, p, _s in _column("1", "D13")}[20000.0]
+    assert f.required_distance_m == pytest.approx(44.4 * 20000 ** (1 / 3), rel=1e-12)
+    assert not any("the formula applies" in n for n in a.notes)
     # a quantity beyond the end of the tables
     q = quantity_limit("1.1", "2000 m", "barricaded_stack", "inhabited_building", rounding="table")
     assert q.max_neq_kg > 250000.0
@@ -352,6 +406,40 @@ def test_many_pairs_equal_the_scalar_reference(division):
         # the limit holds in table mode: its required distance is met
         if 0 < rl < math.inf:
             assert required_distance_m(TAB, rules[ids[k]], rl, unit[k])[0] <= dist[k]
+
+
+def test_many_pairs_equal_the_scalar_reference_for_vulnerable_buildings():
+    # every relation to a vulnerable building (scaled terms, decision 21), at and around 2 x every
+    # printed value, so that the boundaries of the scaled columns are met exactly
+    from depotsafe.qd import all_relations
+
+    rules = []
+    for division in ("1.1", "1.2.1", "1.2.2", "1.3"):
+        for rel in all_relations():
+            if rel.es_kind != "vulnerable_building":
+                continue
+            try:
+                rules.append(resolve_rule(RS, division, rel))
+            except InputError:
+                continue
+    assert any(t.scale == 2.0 for r in rules for t in r.terms)
+    tab_q = np.array(sorted({float(r["neq_kg"]) for r in PRINTED}))
+    twice = np.array(sorted({2.0 * float(r["printed_m"]) for r in PRINTED}))
+    rng = np.random.default_rng(11)
+    n = 2000
+    ids = rng.integers(0, len(rules), n)
+    q = np.where(rng.random(n) < 0.5, rng.choice(tab_q, n), np.exp(rng.uniform(0.0, np.log(5e5), n)))
+    unit = np.minimum(q, 500.0)
+    dist = rng.choice(twice, n) + rng.choice([-0.5, 0.0, 0.0, 0.5], n)
+    packed = pack_rules(TAB, rules)
+    d, t = required_distances(packed, ids, q, unit)
+    lim, lt = max_neqs(packed, ids, dist, unit)
+    for k in range(n):
+        rule = rules[ids[k]]
+        assert (d[k], t[k]) == required_distance_m(TAB, rule, q[k], unit[k]), (k, rule.relation)
+        assert (lim[k], lt[k]) == max_neq_kg(TAB, rule, dist[k], unit[k]), (k, rule.relation, dist[k])
+        if 0 < lim[k] < math.inf:
+            assert required_distance_m(TAB, rule, lim[k], unit[k])[0] <= dist[k]
 
 
 # ------------------------------------------------------------ the whole depot
@@ -476,8 +564,10 @@ def test_validate_in_table_mode_reproduces_the_examples_exactly():
         assert cases[cid]["depotsafe_value"] == printed
         assert cases[cid]["verdict"] == "pass"
         assert "--rounding table" in cases[cid]["command"]
-    # the vulnerable building (decision 32: outside the tables) is judged as the formula, and says so
-    assert "judged as formula" in cases["II-8-4"]["detail"]
+    # the vulnerable building: 2 x the printed D13, 8,000 kg exactly (Annex I-B §8 4), p. I-B-9)
+    assert cases["II-8-4"]["depotsafe_value"] == 8000.0
+    assert cases["II-8-4"]["verdict"] == "pass"
+    assert "judged as formula" not in cases["II-8-4"]["detail"]
     # every printed table value: as printed, the misprint named
     tables = [c for c in doc["cases"] if c["kind"] == "table" and c["verdict"] != "not_checked"]
     assert len(tables) > 1200

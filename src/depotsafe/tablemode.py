@@ -15,12 +15,16 @@ and Annex A describe:
 * outside the printed columns the formula applies, with a note: below the first
   tabulated quantity, above the last one (there never less than the last printed
   distance, so that a distance never falls as the quantity grows, decision 5),
-  text minimums (270 m, 400 m), fixed distances (HD 1.2, Tables 3A/3B), scaled
-  distances (vulnerable buildings, 2 x IBD), blast-only distances at the NEQ of
-  one munition (HD 1.6) and any function without a printed column.
+  text minimums (270 m, 400 m), fixed distances (HD 1.2, Tables 3A/3B),
+  blast-only distances at the NEQ of one munition (HD 1.6) and any function
+  without a printed column.
 
 A text minimum is applied as in the formula mode: a term reads
-``max(minimum, printed)``.
+``max(minimum, printed)``.  A scaled term (vulnerable buildings, 2 x IBD,
+decision 21) reads the printed column scaled, ``scale x max(minimum, printed)``
+(the order of the formula mode), and its limit is the next lesser tabulated
+quantity whose scaled printed distance is met, as AASTP-1 Annex I-B §8 4)
+(p. I-B-9) does: "900 m x 1/2 = 450 m must be used", 8,000 kg from D13.
 
 A rule set in table mode is a view of the loaded rule set
 (:func:`with_rounding`) whose ``rounding`` is ``"table"``: every function of
@@ -104,10 +108,11 @@ def formula_rule_set(rule_set: RuleSet) -> RuleSet:
 def column_of(rule_set: RuleSet, term: Any) -> PrintedColumn | None:
     """The printed column a term reads in table mode, or None (the formula applies).
 
-    Only a plain function term has one: a function with a printed column, at the
-    aggregate NEQ, with its floor, not scaled.
+    Only a function term has one: a function with a printed column, at the
+    aggregate NEQ, with its floor.  A scaled term reads ``term.scale`` x the
+    printed value (Annex I-B §8 4), p. I-B-9).
     """
-    if term.func_index < 0 or term.q_source != 0 or not term.use_floor or term.scale != 1.0:
+    if term.func_index < 0 or term.q_source != 0 or not term.use_floor:
         return None
     return rule_set.printed.get(rule_set.functions[term.func_index].key)
 
@@ -149,8 +154,9 @@ def read_term(rule_set: RuleSet, term: Any, neq_kg: float, unit_neq_kg: float = 
         return Reading(formula, formula, "below_table", col, -1)
     i = int(np.searchsorted(qs, neq_kg, side="left"))
     if i >= qs.size:
-        return Reading(max(formula, term.min_m, float(col.table_m[-1])), formula, "above_table", col, qs.size - 1)
-    return Reading(max(term.min_m, float(col.table_m[i])), formula, "table", col, i)
+        last = term.scale * max(term.min_m, float(col.table_m[-1]))
+        return Reading(max(formula, last), formula, "above_table", col, qs.size - 1)
+    return Reading(term.scale * max(term.min_m, float(col.table_m[i])), formula, "table", col, i)
 
 
 def term_distance(rule_set: RuleSet, term: Any, neq_kg: float, unit_neq_kg: float = 0.0) -> float:
@@ -170,9 +176,9 @@ def term_limit(rule_set: RuleSet, rule: Any, term: Any, distance_m: float, unit_
     col = column_of(rule_set, term)
     if col is None:
         return _formula_limit(rule_set, rule, term, distance_m, unit_neq_kg)
-    if term.min_m > distance_m:
+    if term.scale * term.min_m > distance_m:
         return 0.0
-    p, qs = col.table_m, col.neq_kg
+    p, qs = term.scale * col.table_m, col.neq_kg
     j = int(np.searchsorted(p, distance_m, side="right")) - 1
     if j < 0:  # not even the first tabulated quantity: the formula, below the table
         return min(_formula_limit(rule_set, rule, term, distance_m, unit_neq_kg), math.nextafter(float(qs[0]), 0.0))
@@ -221,8 +227,6 @@ def distance_note(rule_set: RuleSet, term: Any, neq_kg: float, unit_neq_kg: floa
     if col is None:
         if term.func_index < 0:
             why = f"a fixed distance of {_m(term.scale * term.min_m)}, the same in both modes"
-        elif term.scale != 1.0:
-            why = f"a scaled distance ({term.label}): not a printed column, the formula applies"
         elif term.q_source == 1 or not term.use_floor:
             why = f"{term.label}: not a printed column, the formula applies"
         else:
@@ -232,9 +236,11 @@ def distance_note(rule_set: RuleSet, term: Any, neq_kg: float, unit_neq_kg: floa
         return (f"table mode: {_kg(neq_kg)} is below the first tabulated quantity of {_label(col)} "
                 f"({_kg(float(col.neq_kg[0]))}): the formula applies (decision 32)")
     if r.where == "above_table":
+        last = float(col.table_m[-1])
+        floor = _m(last) if term.scale == 1.0 else f"{_m(last)} x {term.scale:g} = {_m(term.scale * last)}"
         return (f"table mode: {_kg(neq_kg)} is above the last tabulated quantity of {_label(col)} "
                 f"({_kg(float(col.neq_kg[-1]))}): the formula applies, never less than the last printed "
-                f"{_m(float(col.table_m[-1]))} (decision 32)")
+                f"{floor} (decision 32)")
     i = r.index
     q_tab, printed, used = float(col.neq_kg[i]), float(col.printed_m[i]), float(col.table_m[i])
     text = (f"table mode: {_label(col)} at {_kg(q_tab)}, the next tabulated quantity up, prints {_m(printed)} "
@@ -242,12 +248,16 @@ def distance_note(rule_set: RuleSet, term: Any, neq_kg: float, unit_neq_kg: floa
     status = col.status[i]
     if status == "misprint":
         text += f"; a misprint, read as {_m(used)} (decision 32)"
-    elif status == "below_formula" or used < r.formula_m:
+    elif status == "below_formula" or term.scale * used < r.formula_m:
         exact = _formula_term(rule_set, term, q_tab, unit_neq_kg)
         text += (f"; the printed value is below its formula ({exact:,.2f} m at {_kg(q_tab)}): the table mode "
                  "uses the printed value (decision 32)")
     if term.min_m > used:
         text += f"; the minimum of {_m(term.min_m)} from the text governs (the same in both modes)"
+    if term.scale != 1.0:
+        text += (f"; a scaled distance ({term.label}): {term.scale:g} x {_m(max(term.min_m, used))} = "
+                 f"{_m(r.value_m)}, the printed column scaled as AASTP-1 Annex I-B §8 4) (p. I-B-9) does "
+                 "(decision 32)")
     return text
 
 
@@ -257,21 +267,28 @@ def limit_note(rule_set: RuleSet, rule: Any, term: Any, distance_m: float, limit
     col = column_of(rule_set, term)
     if col is None:
         return distance_note(rule_set, term, max(limit_kg, 1e-9) if math.isfinite(limit_kg) else 1.0, unit_neq_kg)
-    if term.min_m > distance_m:
-        return (f"table mode: the minimum of {_m(term.min_m)} from the text is not met, the same in both "
+    k = term.scale
+    scaled = "" if k == 1.0 else f" x {k:g}"
+    if k * term.min_m > distance_m:
+        return (f"table mode: the minimum of {_m(term.min_m)}{scaled} from the text is not met, the same in both "
                 "modes (decision 32)")
     qs = col.neq_kg
     if limit_kg < qs[0]:
         return (f"table mode: not even the first tabulated quantity of {_label(col)} ({_kg(float(qs[0]))}, "
-                f"{_m(float(col.table_m[0]))}) fits; below it the formula applies (decision 32)")
+                f"{_m(float(col.table_m[0]))}{scaled}) fits; below it the formula applies (decision 32)")
     if limit_kg > qs[-1]:
         return (f"table mode: beyond the last tabulated quantity of {_label(col)} ({_kg(float(qs[-1]))}): "
                 "the formula applies (decision 32)")
     i = int(np.searchsorted(qs, limit_kg, side="left"))
+    used = float(col.table_m[i])
+    what = _m(used) if k == 1.0 else f"{_m(used)} x {k:g} = {_m(k * used)}"
     text = (f"table mode: {_kg(float(qs[i]))} is the next lesser tabulated quantity of {_label(col)} whose "
-            f"printed distance ({_m(float(col.table_m[i]))}, {_page(col.page[i])}) is met at {distance_m:,.1f} m")
+            f"printed distance ({what}, {_page(col.page[i])}) is met at {distance_m:,.1f} m")
     if col.status[i] == "misprint":
         text += f" (printed {_m(float(col.printed_m[i]))}, a misprint)"
+    if k != 1.0:
+        text += (f"; a scaled distance ({term.label}): the printed column scaled, as AASTP-1 Annex I-B §8 4) "
+                 "(p. I-B-9) does (\"900 m x 1/2 = 450 m must be used\")")
     return text + " (decision 32)"
 
 
@@ -285,6 +302,7 @@ def table_reading(rule_set: RuleSet, term: Any, neq_kg: float, unit_neq_kg: floa
         "table": col.table, "function": col.code, "neq_kg": float(col.neq_kg[i]),
         "printed_m": float(col.printed_m[i]), "table_m": float(col.table_m[i]), "status": col.status[i],
         "page": _page(col.page[i]), "formula_m": r.formula_m,
+        "scale": float(term.scale), "value_m": r.value_m,
     }
 
 
@@ -305,11 +323,14 @@ def _term_rows(table: Any, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return row, t.astype(np.int64), starts, counts
 
 
-def _columns_of_terms(table: Any) -> tuple[np.ndarray, list[PrintedColumn]]:
-    """Per term row of the packed table: the index of its printed column (-1 none), and the columns."""
+def _columns_of_terms(table: Any) -> tuple[np.ndarray, list[tuple[PrintedColumn, float]]]:
+    """Per term row of the packed table: the index of its (printed column, scale) (-1 none), and those.
+
+    The scale is the term's (``table.terms[:, 2]``, pack_rules), so that one group reads one scaled column.
+    """
     rs = table.rule_set
-    cols: list[PrintedColumn] = []
-    index: dict[str, int] = {}
+    cols: list[tuple[PrintedColumn, float]] = []
+    index: dict[tuple[str, float], int] = {}
     out = []
     for rule in table.rules:
         for term in rule.terms:
@@ -317,9 +338,9 @@ def _columns_of_terms(table: Any) -> tuple[np.ndarray, list[PrintedColumn]]:
             if col is None:
                 out.append(-1)
                 continue
-            k = index.setdefault(f"{col.table}:{col.code}", len(cols))
+            k = index.setdefault((f"{col.table}:{col.code}", float(term.scale)), len(cols))
             if k == len(cols):
-                cols.append(col)
+                cols.append((col, float(term.scale)))
             out.append(k)
     return np.asarray(out, dtype=np.int64), cols
 
@@ -379,7 +400,7 @@ def table_required_distances(table: Any, ids: np.ndarray, neq: np.ndarray, unit:
                             np.ascontiguousarray(neq[row]), np.ascontiguousarray(unit[row]), vals, tmp)
         col_of, cols = _columns_of_terms(table)
         c_t = col_of[t]
-        for c, col in enumerate(cols):
+        for c, (col, scale) in enumerate(cols):
             sel = np.flatnonzero(c_t == c)
             if sel.size == 0:
                 continue
@@ -389,8 +410,8 @@ def table_required_distances(table: Any, ids: np.ndarray, neq: np.ndarray, unit:
             inside = (q >= col.neq_kg[0]) & (i < col.neq_kg.size)
             above = i >= col.neq_kg.size
             v = vals[sel]
-            v = np.where(inside, np.maximum(min_m, col.table_m[np.minimum(i, col.neq_kg.size - 1)]), v)
-            v = np.where(above, np.maximum(v, col.table_m[-1]), v)
+            v = np.where(inside, scale * np.maximum(min_m, col.table_m[np.minimum(i, col.neq_kg.size - 1)]), v)
+            v = np.where(above, np.maximum(v, scale * np.maximum(min_m, col.table_m[-1])), v)
             vals[sel] = v
     return _first_of_rows(vals, starts, counts, largest=True)
 
@@ -409,15 +430,15 @@ def table_max_neqs(table: Any, ids: np.ndarray, dist: np.ndarray, unit: np.ndarr
                   np.ascontiguousarray(dist[row]), np.ascontiguousarray(unit[row]), lims, tmp)
         col_of, cols = _columns_of_terms(table)
         c_t = col_of[t]
-        for c, col in enumerate(cols):
+        for c, (col, scale) in enumerate(cols):
             sel = np.flatnonzero(c_t == c)
             if sel.size == 0:
                 continue
             d = dist[row[sel]]
-            min_m = table.terms[t[sel], 1]
+            min_m = scale * table.terms[t[sel], 1]
             lf = lims[sel]
             n = col.neq_kg.size
-            j = np.searchsorted(col.table_m, d, side="right") - 1
+            j = np.searchsorted(scale * col.table_m, d, side="right") - 1
             v = col.neq_kg[np.clip(j, 0, n - 1)].astype(np.float64)
             v = np.where(j < 0, np.minimum(lf, np.nextafter(col.neq_kg[0], 0.0)), v)
             v = np.where(j == n - 1, np.maximum(col.neq_kg[-1], lf), v)

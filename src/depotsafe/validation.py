@@ -21,7 +21,8 @@ exact inverse passes when it is at least the printed quantity and below the next
 tabulated quantity.  In ``table`` (decision 32, :mod:`depotsafe.tablemode`) the
 engine reads the printed tables and must give the printed figure exactly; an
 answer that the table mode takes from the formula (outside the printed columns:
-vulnerable buildings, text minimums, beyond the tables) is judged as the formula.
+text minimums, beyond the tables) is judged as the formula; a vulnerable
+building reads 2 x the printed column (Annex I-B §8 4)) and is judged as a table.
 
 Verdicts: ``pass``, ``fail``, ``misprint`` (a value the CSV names as a
 misprint: reported with the formula value, never counted as a pass),
