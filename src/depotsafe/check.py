@@ -51,7 +51,6 @@ from depotsafe.layout import (
     SECTOR_TOL_M,
     Depot,
     depot_arrays,
-    pairs_within_radius,
     sector_masks,
 )
 from depotsafe.qd import (
@@ -464,18 +463,47 @@ def _cases_of(rule_set: RuleSet, lines: Sequence[StockLine]) -> list[tuple[CaseT
     return out
 
 
+def _entry_key(entry: Any) -> tuple[Any, ...] | None:
+    """A key equal only for stock entries that parse alike (None: not cached).
+
+    Keys, value types and values (floats by repr, so that -0.0 and 0.0 differ);
+    only entries that are dicts of plain str, int and float values.
+    """
+    if type(entry) is not dict:
+        return None
+    key = []
+    for k, v in entry.items():
+        t = type(v)
+        if t is float:
+            key.append((k, t, repr(v)))
+        elif t is str or t is int:
+            key.append((k, t, v))
+        else:
+            return None
+    return tuple(key)
+
+
 def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
     problems: list[str] = []
     out: dict[int, SiteStock] = {}
+    parsed: dict[tuple[Any, ...], StockLine] = {}  # one parse per distinct entry (StockLine is frozen)
+    mixes_ok: set[StockLine] = set()  # single lines whose mix is known to be valid
     for i, site in enumerate(depot.sites):
         if not site.stock_entries:
             continue
         lines = []
         for k, entry in enumerate(site.stock_entries):
-            try:
-                lines.append(parse_stock_entry(entry, f"{site.id}.stock[{k}]"))
-            except InputError as exc:
-                problems.append(str(exc))
+            ek = _entry_key(entry)
+            line = parsed.get(ek) if ek is not None else None
+            if line is None:
+                try:
+                    line = parse_stock_entry(entry, f"{site.id}.stock[{k}]")
+                except InputError as exc:
+                    problems.append(str(exc))
+                    continue
+                if ek is not None:
+                    parsed[ek] = line
+            lines.append(line)
         if len(lines) != len(site.stock_entries):
             continue
         if len(lines) == 1:
@@ -488,11 +516,14 @@ def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
                 for c in compat.conflicts
             ]
             conditions = list(compat.conditions)
-        try:
-            _mix_cases(lines)  # validates the mix (e.g. HD 1.6 without the NEQ of one munition)
-        except InputError as exc:
-            problems.append(f"{site.id}: {exc}")
-            continue
+        if len(lines) != 1 or lines[0] not in mixes_ok:
+            try:
+                _mix_cases(lines)  # validates the mix (e.g. HD 1.6 without the NEQ of one munition)
+            except InputError as exc:
+                problems.append(f"{site.id}: {exc}")
+                continue
+            if len(lines) == 1:
+                mixes_ok.add(lines[0])
         neq_by: dict[str, float] = {}
         for ln in lines:
             key = qd_division(ln)
@@ -917,6 +948,7 @@ def check_depot(
     tick(0.1, "aggregation groups")
     uf = _UnionFind(n_sites)
     case_cache: dict[tuple[int, ...], list[tuple[CaseType, float, float]]] = {}
+    cases_by_lines: dict[tuple[StockLine, ...], list[tuple[CaseType, float, float]]] = {}
 
     def group_cases() -> tuple[_Cases, np.ndarray, np.ndarray]:
         """Cases of every owner (group or lone PES); owner of every site (-1 if not a PES); roots."""
@@ -930,7 +962,11 @@ def check_depot(
             key = tuple(members[r])
             group = case_cache.get(key)
             if group is None:
-                group = _cases_of(rs, [ln for m in key for ln in stock[m].lines])
+                lines = tuple(ln for m in key for ln in stock[m].lines)
+                group = cases_by_lines.get(lines)  # the same stock, the same cases
+                if group is None:
+                    group = _cases_of(rs, lines)
+                    cases_by_lines[lines] = group
                 case_cache[key] = group
             owners.append(group)
         cases = _Cases.from_lists(owners)
@@ -1024,11 +1060,12 @@ def check_depot(
     lone_caps2 = _caps_initial(rs, rel, cases, owner[lone], rel.pes_kind[lone])
     radius2 = np.zeros(n_sites)
     radius2[lone] = lone_caps2.max(axis=1) if lone.size else 0.0
-    pi, pj, dist = pairs_within_radius(fp, lone, radius2)
-    lone_pos = np.full(n_sites, -1, dtype=np.int64)
-    lone_pos[lone] = np.arange(lone.size)
-    keep = dist <= lone_caps2[lone_pos[pi], rel.es_attr[pj]] if pi.size else np.zeros(0, dtype=bool)
-    pi, pj, dist = pi[keep], pj[keep], dist[keep]
+    # the pairs within the PES's cap toward each attribute set of ES, one grid per set
+    # (kernels.aggregate.pairs_within_attr_caps: pairs_within_radius(radius2), then the caps)
+    pi, pj, dist = ka.pairs_within_attr_caps(
+        np.ascontiguousarray(lone, dtype=np.int64), np.ascontiguousarray(lone_caps2, dtype=np.float64),
+        radius2, rel.es_attr, *ka.attribute_grids(rel.es_attr, len(rel.es_attr_list), *fp.args()[:5],
+                                                  _attr_cells(rel, fp)), *fp.args())
     p_owner = owner[pi]
 
     # groups: the exposed sites around each group, the nearest member and every member's relation
