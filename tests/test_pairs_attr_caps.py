@@ -16,9 +16,10 @@ import numpy as np
 import shapely
 from depotsafe.kernels import aggregate as ka
 from depotsafe.kernels import geometry as kg
-from depotsafe.layout import footprint_arrays
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from depotsafe.layout import footprint_arrays
 
 
 def _footprints(draw, n: int) -> list:
