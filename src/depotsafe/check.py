@@ -52,6 +52,7 @@ from depotsafe.layout import (
     Depot,
     depot_arrays,
     sector_masks,
+    stock_entry_key,
 )
 from depotsafe.qd import (
     FACES,
@@ -139,10 +140,17 @@ class _Cases:
     def from_lists(cls, owners: Sequence[Sequence[tuple[CaseType, float, float]]]) -> _Cases:
         """Cases of many owners at once."""
         out = cls()
-        flat = [c for own in owners for c in own]
-        out.ctype = [out.type_id(ct) for ct, _q, _u in flat]
-        out.q = [q for _ct, q, _u in flat]
-        out.u = [u for _ct, _q, u in flat]
+        # owners of the same stock share one list (group_cases): its type ids are found once
+        seen: dict[int, list[int]] = {}
+        ctype: list[int] = []
+        for own in owners:
+            ids = seen.get(id(own))  # the lists stay alive in ``owners`` meanwhile: ids are unique
+            if ids is None:
+                ids = seen[id(own)] = [out.type_id(ct) for ct, _q, _u in own]
+            ctype.extend(ids)
+        out.ctype = ctype
+        out.q = [q for own in owners for _ct, q, _u in own]
+        out.u = [u for own in owners for _ct, _q, u in own]
         out.start = np.concatenate([[0], np.cumsum([len(o) for o in owners], dtype=np.int64)]).tolist()
         return out
 
@@ -463,26 +471,6 @@ def _cases_of(rule_set: RuleSet, lines: Sequence[StockLine]) -> list[tuple[CaseT
     return out
 
 
-def _entry_key(entry: Any) -> tuple[Any, ...] | None:
-    """A key equal only for stock entries that parse alike (None: not cached).
-
-    Keys, value types and values (floats by repr, so that -0.0 and 0.0 differ);
-    only entries that are dicts of plain str, int and float values.
-    """
-    if type(entry) is not dict:
-        return None
-    key = []
-    for k, v in entry.items():
-        t = type(v)
-        if t is float:
-            key.append((k, t, repr(v)))
-        elif t is str or t is int:
-            key.append((k, t, v))
-        else:
-            return None
-    return tuple(key)
-
-
 def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
     problems: list[str] = []
     out: dict[int, SiteStock] = {}
@@ -493,7 +481,7 @@ def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
             continue
         lines = []
         for k, entry in enumerate(site.stock_entries):
-            ek = _entry_key(entry)
+            ek = stock_entry_key(entry)
             line = parsed.get(ek) if ek is not None else None
             if line is None:
                 try:

@@ -700,6 +700,26 @@ def _check_extent(
 # --------------------------------------------------------------------------- stock CSV
 
 
+def stock_entry_key(entry: Any) -> tuple[Any, ...] | None:
+    """A key equal only for stock entries that read alike (None: no key, read it anew).
+
+    Keys in order, value types and values (floats by repr, so that -0.0 and 0.0
+    differ); only for dicts of plain str, int and float values.
+    """
+    if type(entry) is not dict:
+        return None
+    key = []
+    for k, v in entry.items():
+        t = type(v)
+        if t is float:
+            key.append((k, t, repr(v)))
+        elif t is str or t is int:
+            key.append((k, t, v))
+        else:
+            return None
+    return tuple(key)
+
+
 def _kg_cell(text: str, column: str, where: str, problems: _Problems) -> float | None:
     """A stock-CSV cell holding plain kilograms, or None with the problem recorded."""
     from depotsafe.units import parse_number
@@ -759,6 +779,8 @@ def _read_stock_csv(
         )
         return {}, raw
     out: dict[str, list[dict[str, Any]]] = {}
+    masses_ok: set[str] = set()  # quantities that read as a mass (one reading per distinct text)
+    entries_ok: set[tuple[Any, ...]] = set()  # entries already checked as a stock line
     try:
         rows = list(reader)
     except csv.Error as exc:
@@ -784,7 +806,9 @@ def _read_stock_csv(
         q = (row.get(qcol) or "").strip()
         if qcol == "quantity":
             try:
-                to_si(q, "mass", "quantity")
+                if q not in masses_ok:
+                    to_si(q, "mass", "quantity")
+                    masses_ok.add(q)
             except InputError as exc:
                 if is_bare_number(q):
                     problems.add(
@@ -810,8 +834,12 @@ def _read_stock_csv(
         form = (row.get("form") or "").strip()
         if form:
             entry["form"] = form
+        ek = stock_entry_key(entry)
         try:  # every row checked here, so that a message names the CSV row and column
-            parse_stock_entry(entry, "stock")
+            if ek is None or ek not in entries_ok:
+                parse_stock_entry(entry, "stock")
+                if ek is not None:
+                    entries_ok.add(ek)
         except InputError as exc:
             key = exc.field.removeprefix("stock.")
             column = {"neq": qcol, "neq_kg": qcol, "unit_neq": "unit_neq_kg"}.get(key, key)
