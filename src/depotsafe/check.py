@@ -967,10 +967,12 @@ def check_depot(
     joins: list[tuple[int, int, float, float, int, int]] = []
     redo = st_idx
     cell = None
+    last = None  # group_cases() as long as no group has grown since
     for _round in range(len(st_idx) + 1):
         if redo.size == 0:
             break
-        cases, owner, _roots = group_cases()
+        last = group_cases()
+        cases, owner, _roots = last
         radius = np.zeros(n_sites)
         if storage_attr.any():
             radius[st_idx] = _attr_caps(rs, rel, cases, owner[st_idx], cases.arrays()[2],
@@ -1010,10 +1012,11 @@ def check_depot(
             r_pass = min(4.0 * r_pass, r_full)
         if not grew:
             break
+        last = None
         roots_now = uf.roots(st_idx)
         grown_roots = np.unique(uf.roots(np.array(sorted(grew), dtype=np.int64)))
         redo = st_idx[np.isin(roots_now, grown_roots)]
-    cases, owner, owner_root = group_cases()
+    cases, owner, owner_root = last if last is not None else group_cases()
     n_owner = owner_root.size
     roots = uf.roots(pes_idx)
     groups_map: dict[int, list[int]] = {}
