@@ -11,6 +11,9 @@
 * `class_nearest`: for each PES, the nearest exposed site of every class of
   relation (exposed-site attributes, PES sector, ES face), by a ring search over
   one grid per class of attributes, bounded by a cap per attribute.
+* `pairs_within_attr_caps`: the pairs (PES, site) within the PES's cap toward
+  the site's attributes (the outward pairs of lone PES), one grid per class of
+  attributes, each searched only as far as its own cap.
 
 Footprints as segments (kernels/geometry.py).  Exact nearest-point distances
 (geometry._pair_distance), fastmath off, no globals, serial loops or parallel
@@ -624,3 +627,121 @@ def union_pairs(parent, a, b):
                 parent[ra] = rb
             out[k] = True
     return out
+
+
+@njit(cache=True)
+def _attr_pairs_one(p, cap_row, r_max, g_x0, g_y0, g_cell, g_nx, g_ny, g_cs, g_is, cstart, citems,
+                    bxmin, bymin, bxmax, bymax, out, pos):  # pragma: no cover - compiled
+    """Sites j != p, over every attribute grid a, whose bounding box is within both
+    r_max and (with a relative slack of 1e-9 and 1e-6 m) cap_row[a] of p's; written
+    to out[pos:] when out is long enough (count only otherwise).  Returns the count."""
+    r2 = r_max * r_max
+    cnt = 0
+    write = out.shape[0] > 0
+    for a in range(g_nx.shape[0]):
+        nx = g_nx[a]
+        ca = cap_row[a]
+        if nx == 0 or not ca >= 0.0:
+            continue
+        reach = min(ca * (1.0 + 1e-9) + 1e-6, r_max)
+        ny = g_ny[a]
+        cell = g_cell[a]
+        gx0 = g_x0[a]
+        gy0 = g_y0[a]
+        cs = g_cs[a]
+        gi = g_is[a]
+        cx0 = _cell_of(bxmin[p] - reach, gx0, cell, nx)
+        cx1 = _cell_of(bxmax[p] + reach, gx0, cell, nx)
+        cy0 = _cell_of(bymin[p] - reach, gy0, cell, ny)
+        cy1 = _cell_of(bymax[p] + reach, gy0, cell, ny)
+        for iy in range(cy0, cy1 + 1):
+            for ix in range(cx0, cx1 + 1):
+                c = cs + iy * nx + ix
+                for t in range(cstart[c], cstart[c + 1]):
+                    j = citems[gi + t]
+                    if j == p:
+                        continue
+                    # report j once: in the first cell where it meets the query box
+                    if max(_cell_of(bxmin[j], gx0, cell, nx), cx0) != ix:
+                        continue
+                    if max(_cell_of(bymin[j], gy0, cell, ny), cy0) != iy:
+                        continue
+                    gx = max(0.0, max(bxmin[j] - bxmax[p], bxmin[p] - bxmax[j]))
+                    gy = max(0.0, max(bymin[j] - bymax[p], bymin[p] - bymax[j]))
+                    if gx * gx + gy * gy > r2:  # the test of geometry.pairs_within_radius
+                        continue
+                    if math.sqrt(gx * gx + gy * gy) > ca * (1.0 + 1e-9) + 1e-6:
+                        continue
+                    if write:
+                        out[pos + cnt] = j
+                    cnt += 1
+    return cnt
+
+
+@njit(cache=True, parallel=True)
+def pairs_within_attr_caps(pes, cap, radius_m, es_attr, g_x0, g_y0, g_cell, g_nx, g_ny, g_cs, g_is, cstart,
+                           citems, seg_start, x0, y0, x1, y1, part_first, is_polygon):
+    """Pairs (PES pes[k], site j != pes[k]) with exact distance <= cap[k, es_attr[j]] and <= radius_m[pes[k]].
+
+    Parameters
+    ----------
+    pes : int64 (n,)
+    cap : float64 (n, n_attr): the farthest distance that counts toward a site of each
+        attribute set, per PES [m] (a site at exactly that distance counts)
+    radius_m : float64, one per site: the PES's whole search radius [m] (>= every cap of its row)
+    es_attr : int64, the attribute set of every site
+    g_*, cstart, citems : the grids of `attribute_grids` (one per attribute set)
+
+    Returns
+    -------
+    pi, pj, distance_m : pairs sorted by (position of the PES in ``pes``, j), exact distances [m]
+
+    Notes
+    -----
+    The pairs of ``geometry.pairs_within_radius(pes, radius_m)`` whose distance is also
+    within ``cap[k, es_attr[j]]`` (the same bounding-box and exact-distance tests), found
+    per attribute grid with its own reach instead of every site to the largest radius and
+    filtered afterwards.  Reference: that composition (tests/test_aggregate_pretests.py).
+    """
+    npes = pes.shape[0]
+    empty_i = np.empty(0, dtype=np.int64)
+    if npes == 0 or seg_start.shape[0] < 2:
+        return empty_i, empty_i.copy(), np.empty(0, dtype=np.float64)
+    bxmin, bymin, bxmax, bymax = site_bounds(seg_start, x0, y0, x1, y1)
+    counts = np.zeros(npes + 1, dtype=np.int64)
+    for k in prange(npes):
+        counts[k + 1] = _attr_pairs_one(pes[k], cap[k], radius_m[pes[k]], g_x0, g_y0, g_cell, g_nx, g_ny, g_cs,
+                                        g_is, cstart, citems, bxmin, bymin, bxmax, bymax, empty_i, 0)
+    offs = np.cumsum(counts)
+    cand = np.empty(offs[-1], dtype=np.int64)
+    dist = np.empty(offs[-1], dtype=np.float64)
+    keep = np.zeros(offs[-1], dtype=np.bool_)
+    for k in prange(npes):
+        p = pes[k]
+        a = offs[k]
+        b = offs[k + 1]
+        if b == a:
+            continue
+        _attr_pairs_one(p, cap[k], radius_m[p], g_x0, g_y0, g_cell, g_nx, g_ny, g_cs, g_is, cstart, citems,
+                        bxmin, bymin, bxmax, bymax, cand, a)
+        cand[a:b] = np.sort(cand[a:b])
+        for t in range(a, b):
+            d = _pair_distance(p, cand[t], seg_start, x0, y0, x1, y1, part_first, is_polygon)
+            dist[t] = d
+            keep[t] = d <= radius_m[p] and d <= cap[k, es_attr[cand[t]]]
+    m = 0
+    for t in range(offs[-1]):
+        if keep[t]:
+            m += 1
+    pi = np.empty(m, dtype=np.int64)
+    pj = np.empty(m, dtype=np.int64)
+    pd = np.empty(m, dtype=np.float64)
+    m = 0
+    for k in range(npes):
+        for t in range(offs[k], offs[k + 1]):
+            if keep[t]:
+                pi[m] = pes[k]
+                pj[m] = cand[t]
+                pd[m] = dist[t]
+                m += 1
+    return pi, pj, pd

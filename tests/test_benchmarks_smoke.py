@@ -31,11 +31,12 @@ def test_bench_check_shapely_pipeline_agrees_with_depotsafe():
 
 
 def test_warm_up_reaches_every_kernel():
-    from depotsafe.kernels import geometry, qd, reduce
+    from depotsafe.kernels import aggregate, geometry, qd, reduce
     from depotsafe.warmup import warm_up
 
     warm_up()
     assert qd._required_distances.signatures
     assert qd._max_neqs.signatures
     assert geometry.pairs_within_radius.signatures
+    assert aggregate.pairs_within_attr_caps.signatures  # the outward pairs of check_depot
     assert reduce.group_arg_extreme.signatures

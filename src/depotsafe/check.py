@@ -51,8 +51,8 @@ from depotsafe.layout import (
     SECTOR_TOL_M,
     Depot,
     depot_arrays,
-    pairs_within_radius,
     sector_masks,
+    stock_entry_key,
 )
 from depotsafe.qd import (
     FACES,
@@ -149,10 +149,17 @@ class _Cases:
     def from_lists(cls, owners: Sequence[Sequence[tuple[CaseType, float, float]]]) -> _Cases:
         """Cases of many owners at once."""
         out = cls()
-        flat = [c for own in owners for c in own]
-        out.ctype = [out.type_id(ct) for ct, _q, _u in flat]
-        out.q = [q for _ct, q, _u in flat]
-        out.u = [u for _ct, _q, u in flat]
+        # owners of the same stock share one list (group_cases): its type ids are found once
+        seen: dict[int, list[int]] = {}
+        ctype: list[int] = []
+        for own in owners:
+            ids = seen.get(id(own))  # the lists stay alive in ``owners`` meanwhile: ids are unique
+            if ids is None:
+                ids = seen[id(own)] = [out.type_id(ct) for ct, _q, _u in own]
+            ctype.extend(ids)
+        out.ctype = ctype
+        out.q = [q for own in owners for _ct, q, _u in own]
+        out.u = [u for own in owners for _ct, _q, u in own]
         out.start = np.concatenate([[0], np.cumsum([len(o) for o in owners], dtype=np.int64)]).tolist()
         return out
 
@@ -530,15 +537,24 @@ def _cases_of(rule_set: RuleSet, lines: Sequence[StockLine]) -> list[tuple[CaseT
 def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
     problems: list[str] = []
     out: dict[int, SiteStock] = {}
+    parsed: dict[tuple[Any, ...], StockLine] = {}  # one parse per distinct entry (StockLine is frozen)
+    mixes_ok: set[StockLine] = set()  # single lines whose mix is known to be valid
     for i, site in enumerate(depot.sites):
         if not site.stock_entries:
             continue
         lines = []
         for k, entry in enumerate(site.stock_entries):
-            try:
-                lines.append(parse_stock_entry(entry, f"{site.id}.stock[{k}]"))
-            except InputError as exc:
-                problems.append(str(exc))
+            ek = stock_entry_key(entry)
+            line = parsed.get(ek) if ek is not None else None
+            if line is None:
+                try:
+                    line = parse_stock_entry(entry, f"{site.id}.stock[{k}]")
+                except InputError as exc:
+                    problems.append(str(exc))
+                    continue
+                if ek is not None:
+                    parsed[ek] = line
+            lines.append(line)
         if len(lines) != len(site.stock_entries):
             continue
         if len(lines) == 1:
@@ -551,11 +567,14 @@ def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
                 for c in compat.conflicts
             ]
             conditions = list(compat.conditions)
-        try:
-            _mix_cases(lines)  # validates the mix (e.g. HD 1.6 without the NEQ of one munition)
-        except InputError as exc:
-            problems.append(f"{site.id}: {exc}")
-            continue
+        if len(lines) != 1 or lines[0] not in mixes_ok:
+            try:
+                _mix_cases(lines)  # validates the mix (e.g. HD 1.6 without the NEQ of one munition)
+            except InputError as exc:
+                problems.append(f"{site.id}: {exc}")
+                continue
+            if len(lines) == 1:
+                mixes_ok.add(lines[0])
         neq_by: dict[str, float] = {}
         for ln in lines:
             key = qd_division(ln)
@@ -1031,6 +1050,7 @@ def check_depot(
     tick(0.1, "aggregation groups")
     uf = _UnionFind(n_sites)
     case_cache: dict[tuple[int, ...], list[tuple[CaseType, float, float]]] = {}
+    cases_by_lines: dict[tuple[StockLine, ...], list[tuple[CaseType, float, float]]] = {}
 
     def group_cases() -> tuple[_Cases, np.ndarray, np.ndarray]:
         """Cases of every owner (group or lone PES); owner of every site (-1 if not a PES); roots."""
@@ -1044,7 +1064,11 @@ def check_depot(
             key = tuple(members[r])
             group = case_cache.get(key)
             if group is None:
-                group = _cases_of(rs, [ln for m in key for ln in stock[m].lines])
+                lines = tuple(ln for m in key for ln in stock[m].lines)
+                group = cases_by_lines.get(lines)  # the same stock, the same cases
+                if group is None:
+                    group = _cases_of(rs, lines)
+                    cases_by_lines[lines] = group
                 case_cache[key] = group
             owners.append(group)
         cases = _Cases.from_lists(owners)
@@ -1057,10 +1081,12 @@ def check_depot(
     joins: list[tuple[int, int, float, float, int, int]] = []
     redo = st_idx
     cell = None
+    last = None  # group_cases() as long as no group has grown since
     for _round in range(len(st_idx) + 1):
         if redo.size == 0:
             break
-        cases, owner, _roots = group_cases()
+        last = group_cases()
+        cases, owner, _roots = last
         radius = np.zeros(n_sites)
         if storage_attr.any():
             radius[st_idx] = _attr_caps(rs, rel, cases, owner[st_idx], cases.arrays()[2],
@@ -1100,10 +1126,11 @@ def check_depot(
             r_pass = min(4.0 * r_pass, r_full)
         if not grew:
             break
+        last = None
         roots_now = uf.roots(st_idx)
         grown_roots = np.unique(uf.roots(np.array(sorted(grew), dtype=np.int64)))
         redo = st_idx[np.isin(roots_now, grown_roots)]
-    cases, owner, owner_root = group_cases()
+    cases, owner, owner_root = last if last is not None else group_cases()
     n_owner = owner_root.size
     roots = uf.roots(pes_idx)
     groups_map: dict[int, list[int]] = {}
@@ -1149,17 +1176,18 @@ def check_depot(
     lone_caps2 = _caps_initial(rs, rel, cases, owner[lone], rel.pes_kind[lone])
     radius2 = np.zeros(n_sites)
     radius2[lone] = lone_caps2.max(axis=1) if lone.size else 0.0
-    pi, pj, dist = pairs_within_radius(fp, lone, radius2)
-    lone_pos = np.full(n_sites, -1, dtype=np.int64)
-    lone_pos[lone] = np.arange(lone.size)
-    keep = dist <= lone_caps2[lone_pos[pi], rel.es_attr[pj]] if pi.size else np.zeros(0, dtype=bool)
+    # the pairs within the PES's cap toward each attribute set of ES, one grid per set
+    # (kernels.aggregate.pairs_within_attr_caps: pairs_within_radius(radius2), then the caps)
+    pi, pj, dist = ka.pairs_within_attr_caps(
+        np.ascontiguousarray(lone, dtype=np.int64), np.ascontiguousarray(lone_caps2, dtype=np.float64),
+        radius2, rel.es_attr, *ka.attribute_grids(rel.es_attr, len(rel.es_attr_list), *fp.args()[:5],
+                                                  _attr_cells(rel, fp)), *fp.args())
     # decision 30: toward very sensitive contents every cell is suspended, as far as the check reaches
     # (the largest distance any rule requires at twice the PES's NEQ), however far the cell's own distance
     reach_owner = r2_owner.copy()
     if lone.size:
         np.maximum.at(reach_owner, owner[lone], radius2[lone])
     if vs_site.any() and lone.size:
-        keep |= vs_site[pj]  # within radius2 <= reach
         vs_idx = np.flatnonzero(vs_site).astype(np.int64)
         r_vs = np.zeros(n_sites)
         r_vs[vs_idx] = float(reach_owner[owner[lone]].max())
@@ -1167,14 +1195,13 @@ def check_depot(
         is_lone = np.zeros(n_sites, dtype=bool)
         is_lone[lone] = True
         sel = is_lone[vj] & (vd <= reach_owner[np.maximum(owner[vj], 0)])
-        pi = np.concatenate([pi[keep], vj[sel]]).astype(np.int64)
-        pj = np.concatenate([pj[keep], vi[sel]]).astype(np.int64)
-        dist = np.concatenate([dist[keep], vd[sel]])
+        # the PES within reach of a very sensitive site, beyond their caps too, join the capped pairs
+        pi = np.concatenate([pi, vj[sel]]).astype(np.int64)
+        pj = np.concatenate([pj, vi[sel]]).astype(np.int64)
+        dist = np.concatenate([dist, vd[sel]])
         _u, first = np.unique(pi * n_sites + pj, return_index=True)  # a pair found both ways once
         first = np.sort(first)
         pi, pj, dist = pi[first], pj[first], dist[first]
-    else:
-        pi, pj, dist = pi[keep], pj[keep], dist[keep]
     p_owner = owner[pi]
 
     # groups: the exposed sites around each group, the nearest member and every member's relation

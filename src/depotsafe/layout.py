@@ -52,14 +52,15 @@ becomes a dict ``{"item", "hd", "cg", "neq" or "neq_kg", "unit_neq_kg",
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import hashlib
 import io
 import json
 import math
-import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -293,7 +294,15 @@ and is refused as not finite where a number is expected; no 4,300-digit limit
 error of int())."""
 
 
-_LONG_DIGITS = re.compile(rb"[0-9]{%d}" % (_INT_DIGITS + 1))
+_DIGIT_MASK = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+"""Translation table: every ASCII digit to b"0", every other byte to a space."""
+
+_LONG_RUN = b"0" * (_INT_DIGITS + 1)
+
+
+def _has_long_digit_run(raw: bytes) -> bool:
+    """Whether ``raw`` holds a run of more than _INT_DIGITS ASCII digits (two passes in C)."""
+    return _LONG_RUN in raw.translate(_DIGIT_MASK)
 
 
 class _NotJSON(ValueError):
@@ -315,7 +324,7 @@ def parse_json(raw: bytes, field: str, name: str) -> Any:
     UTF-8 JSON or nested too deeply for the parser.
     """
     # the integer hook costs a Python call per integer: only when a long digit run is there
-    hook = _parse_int if _LONG_DIGITS.search(raw) else None
+    hook = _parse_int if _has_long_digit_run(raw) else None
     try:
         return json.loads(raw.decode("utf-8-sig"), parse_int=hook,
                           parse_constant=_parse_constant)
@@ -465,6 +474,84 @@ def _geometry_problem(geom: Any, allowed: Sequence[str], geographic: bool) -> st
                     f"last {ring[-1]!r}); repeat the first position at the end"
                 )
     return None
+
+
+_FAST_INT = 2**53
+"""Integers of larger magnitude are left to the general path (exact as floats below)."""
+
+
+def _plain_ring(geom: Any) -> list[list[float]] | None:
+    """The exterior ring of a plain GeoJSON Polygon, or None for anything else.
+
+    Plain: a dict ``{"type": "Polygon", "coordinates": [ring]}`` with one ring of
+    at least 4 positions, each a list of exactly two ints (|v| <= 2**53) or
+    floats, first equal to last.  Everything else (holes, 3-D positions, other
+    types, malformed input) takes the general path of `_geometry_problem`, which
+    words the messages.
+    """
+    if type(geom) is not dict or geom.get("type") != "Polygon":
+        return None
+    coords = geom.get("coordinates")
+    if type(coords) is not list or len(coords) != 1:
+        return None
+    ring = coords[0]
+    if type(ring) is not list or len(ring) < 4:
+        return None
+    for pos in ring:
+        if type(pos) is not list or len(pos) != 2:
+            return None
+        a, b = pos
+        ta, tb = type(a), type(b)
+        if ta is not float and (ta is not int or not -_FAST_INT <= a <= _FAST_INT):
+            return None
+        if tb is not float and (tb is not int or not -_FAST_INT <= b <= _FAST_INT):
+            return None
+    if ring[0] != ring[-1]:
+        return None
+    return ring
+
+
+def _plain_polygons(
+    feats: Sequence[Any], geographic: bool
+) -> dict[int, tuple[BaseGeometry, str]]:
+    """Polygons of the features whose geometry is a plain one (`_plain_ring`), built at once.
+
+    Returns ``{feature index: (polygon, validity reason)}`` for the rings whose
+    positions are finite (and within longitude/latitude range when
+    ``geographic``); the others are left to the general path, position by
+    position, which says what is wrong.  The same polygons as
+    ``shapely.geometry.shape`` builds, the same reasons as
+    ``shapely.is_valid_reason``, in a few vectorised calls.
+    """
+    index: list[int] = []
+    rings: list[list[list[float]]] = []
+    for idx, feat in enumerate(feats):
+        if type(feat) is not dict:
+            continue
+        ring = _plain_ring(feat.get("geometry"))
+        if ring is not None:
+            index.append(idx)
+            rings.append(ring)
+    if not index:
+        return {}
+    lens = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
+    xy = np.array([pos for r in rings for pos in r], dtype=np.float64).reshape(-1, 2)
+    start = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    with np.errstate(all="ignore"):
+        ok_pos = np.isfinite(xy).all(axis=1)
+        if geographic:
+            ok_pos &= (np.abs(xy[:, 0]) <= 180.0) & (np.abs(xy[:, 1]) <= 90.0)
+    ok = np.logical_and.reduceat(ok_pos, start)
+    keep_pos = np.repeat(ok, lens)
+    sel = np.flatnonzero(ok)
+    if sel.size == 0:
+        return {}
+    ring_of = np.repeat(np.arange(sel.size), lens[sel])
+    polys = shapely.polygons(shapely.linearrings(xy[keep_pos], indices=ring_of))
+    with np.errstate(all="ignore"):
+        reasons = shapely.is_valid_reason(polys)
+    return {index[k]: (g, str(r))
+            for k, g, r in zip(sel.tolist(), polys.tolist(), reasons.tolist(), strict=True)}
 
 
 def _transform_geoms(
@@ -618,6 +705,26 @@ def _check_extent(
 # --------------------------------------------------------------------------- stock CSV
 
 
+def stock_entry_key(entry: Any) -> tuple[Any, ...] | None:
+    """A key equal only for stock entries that read alike (None: no key, read it anew).
+
+    Keys in order, value types and values (floats by repr, so that -0.0 and 0.0
+    differ); only for dicts of plain str, int and float values.
+    """
+    if type(entry) is not dict:
+        return None
+    key = []
+    for k, v in entry.items():
+        t = type(v)
+        if t is float:
+            key.append((k, t, repr(v)))
+        elif t is str or t is int:
+            key.append((k, t, v))
+        else:
+            return None
+    return tuple(key)
+
+
 def _kg_cell(text: str, column: str, where: str, problems: _Problems) -> float | None:
     """A stock-CSV cell holding plain kilograms, or None with the problem recorded."""
     from depotsafe.units import parse_number
@@ -677,6 +784,8 @@ def _read_stock_csv(
         )
         return {}, raw
     out: dict[str, list[dict[str, Any]]] = {}
+    masses_ok: set[str] = set()  # quantities that read as a mass (one reading per distinct text)
+    entries_ok: set[tuple[Any, ...]] = set()  # entries already checked as a stock line
     try:
         rows = list(reader)
     except csv.Error as exc:
@@ -702,7 +811,9 @@ def _read_stock_csv(
         q = (row.get(qcol) or "").strip()
         if qcol == "quantity":
             try:
-                to_si(q, "mass", "quantity")
+                if q not in masses_ok:
+                    to_si(q, "mass", "quantity")
+                    masses_ok.add(q)
             except InputError as exc:
                 if is_bare_number(q):
                     problems.add(
@@ -728,8 +839,12 @@ def _read_stock_csv(
         form = (row.get("form") or "").strip()
         if form:
             entry["form"] = form
+        ek = stock_entry_key(entry)
         try:  # every row checked here, so that a message names the CSV row and column
-            parse_stock_entry(entry, "stock")
+            if ek is None or ek not in entries_ok:
+                parse_stock_entry(entry, "stock")
+                if ek is not None:
+                    entries_ok.add(ek)
         except InputError as exc:
             key = exc.field.removeprefix("stock.")
             column = {"neq": qcol, "neq_kg": qcol, "unit_neq": "unit_neq_kg"}.get(key, key)
@@ -771,6 +886,31 @@ def read_layout(
         Listing every problem found, one line each, naming the feature id (or
         its index when it has none).
     """
+    with _gc_paused():
+        return _read_layout(source, stock_csv, max_mb)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a layout is read.
+
+    Parsing builds millions of small lists and dicts, and nothing of it forms
+    reference cycles; the collector would scan them again and again (more than
+    half the reading time of a 40,000-site layout).  Switched back on after,
+    if it was on (reference counting frees memory meanwhile as usual).
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _read_layout(
+    source: str | Path | Mapping[str, Any], stock_csv: str | Path | None, max_mb: float | None
+) -> Depot:
     raw, src_name = _read_bytes(source, max_mb)
     if isinstance(source, Mapping):
         doc: Any = source
@@ -795,16 +935,17 @@ def read_layout(
     allkinds = kinds()
     seen: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []
+    plain_polys = _plain_polygons(feats, geographic)
 
     for idx, feat in enumerate(feats):
         where = f"feature {idx}"
-        if not isinstance(feat, Mapping) or feat.get("type") != "Feature":
+        if not (type(feat) is dict or isinstance(feat, Mapping)) or feat.get("type") != "Feature":
             problems.add(where, "not a GeoJSON Feature")
             continue
         props = feat.get("properties")
         if props is None:
             props = {}
-        if not isinstance(props, Mapping):
+        if not (type(props) is dict or isinstance(props, Mapping)):
             problems.add(where, "properties must be an object")
             continue
         sid = props.get("id", feat.get("id"))
@@ -830,10 +971,15 @@ def read_layout(
             problems.add(where, f"kind: got {kind!r}; allowed: {', '.join(allkinds)}")
             continue
         k = allkinds[kind]
-        gp = _geometry_problem(feat.get("geometry"), k.geometry_types, geographic)
+        plain = plain_polys.get(idx) if "Polygon" in k.geometry_types else None
+        gp = None if plain is not None else _geometry_problem(feat.get("geometry"), k.geometry_types,
+                                                              geographic)
         geom = None
+        reason = "Valid Geometry"
         if gp:
             problems.add(where, gp)
+        elif plain is not None:  # built and checked with the others (_plain_polygons)
+            geom, reason = plain
         else:
             try:
                 geom = shapely.geometry.shape(feat["geometry"])
@@ -842,11 +988,11 @@ def read_layout(
             else:
                 with np.errstate(all="ignore"):
                     reason = shapely.is_valid_reason(geom)
-                if reason != "Valid Geometry":
-                    # out-of-range coordinates can look like a self-intersection: say which
-                    outside = None if crs_check is None else crs_check.first_outside(geom)
-                    problems.add(where, outside or f"geometry: invalid ({reason})")
-                    geom = None
+        if geom is not None and reason != "Valid Geometry":
+            # out-of-range coordinates can look like a self-intersection: say which
+            outside = None if crs_check is None else crs_check.first_outside(geom)
+            problems.add(where, outside or f"geometry: invalid ({reason})")
+            geom = None
         # front bearing
         bearing = props.get("front_bearing_deg")
         if k.earth_covered:
@@ -897,7 +1043,7 @@ def read_layout(
         stock = props.get("stock")
         entries: list[dict[str, Any]] = []
         if stock is not None:
-            if not isinstance(stock, list) or not all(isinstance(e, Mapping) for e in stock):
+            if not isinstance(stock, list) or not all(type(e) is dict or isinstance(e, Mapping) for e in stock):
                 problems.add(where, "stock: must be a list of objects like "
                              '{"hd": "1.1", "cg": "D", "neq": "5 t"}')
             elif stock and k.holds_explosives == "no":

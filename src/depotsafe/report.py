@@ -51,23 +51,27 @@ def write_atomically(path: str | Path, write: Callable[[IO[str]], None]) -> None
     write_outputs([("file", str(path), write)])
 
 
+_RECORD_JSON = json.JSONEncoder(allow_nan=False)
+"""What ``json.dumps(record, allow_nan=False)`` writes, without a new encoder per record."""
+
+
 def write_json(result: CheckResult, f: IO[str]) -> None:
     """The DESIGN.md JSON object, streamed pair by pair (no whole answer in memory)."""
     f.write("{\n  \"pairs\": [")
     first = True
     for pair in result.iter_pairs():
-        f.write(("\n    " if first else ",\n    ") + json.dumps(compact_group_refs(pair), allow_nan=False))
+        f.write(("\n    " if first else ",\n    ") + _RECORD_JSON.encode(compact_group_refs(pair)))
         first = False
     f.write("\n  ],\n  \"sites\": [")
     first = True
     for site in result.sites:
-        f.write(("\n    " if first else ",\n    ") + json.dumps(compact_group_refs(site), allow_nan=False))
+        f.write(("\n    " if first else ",\n    ") + _RECORD_JSON.encode(compact_group_refs(site)))
         first = False
     f.write("\n  ]")
     f.write(",\n  \"violations\": [")
     first = True
     for pair in result.iter_violations():
-        f.write(("\n    " if first else ",\n    ") + json.dumps(compact_group_refs(pair), allow_nan=False))
+        f.write(("\n    " if first else ",\n    ") + _RECORD_JSON.encode(compact_group_refs(pair)))
         first = False
     f.write("\n  ],\n  \"aggregations\": " + json.dumps(result.aggregations, allow_nan=False))
     f.write(",\n  \"groups\": " + json.dumps(result.groups))
