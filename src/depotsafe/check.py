@@ -51,6 +51,7 @@ from depotsafe.layout import (
     SECTOR_TOL_M,
     Depot,
     depot_arrays,
+    pairs_within_radius,
     sector_masks,
     stock_entry_key,
 )
