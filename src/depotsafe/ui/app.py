@@ -110,7 +110,6 @@ def main() -> None:
     st.set_page_config(page_title="depotsafe", page_icon="🛡️", layout="wide")
     keep_widget_state()
     st.html(PRINT_CSS)
-    start_warm_up()
     state.init()
     pages = _pages()
     with st.sidebar:
@@ -127,7 +126,12 @@ def main() -> None:
             st.caption(_("Loading the calculation kernels in the background (seconds; up to a minute "
                          "on the first start after an install, unless `depotsafe warmup` ran). "
                          "A calculation started now waits for the kernels it needs."))
-    pages[page][1]()
-    # drawn after the page: an upload or an edit on this run is already saved and named
-    with depot_slot:
-        state.sidebar()
+    try:
+        pages[page][1]()
+        # drawn after the page: an upload or an edit on this run is already saved and named
+        with depot_slot:
+            state.sidebar()
+    finally:
+        # After the page is drawn (or stopped): the warm-up thread would otherwise compete with the
+        # first page for the interpreter (issue 12: the first page in seconds).
+        start_warm_up()
