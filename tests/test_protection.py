@@ -390,3 +390,40 @@ def test_table1_requests_against_a_naive_reading(degree: str, level: int) -> Non
                 assert answer.protection["level"] <= level, (rel, q)
             seen += 1
     assert seen > 100
+
+
+def test_pairs_csv_carries_the_degree_and_the_mode() -> None:
+    """Each CSV row says what its JSON pair says: degree, unavailability, rounding mode."""
+    import csv
+    import io
+
+    from depotsafe.api import required_distance
+    from depotsafe.check import check_depot
+    from depotsafe.layout import read_layout
+    from depotsafe.report import pairs_csv
+
+    # two 1 t stacks 10 % beyond their inter-magazine distance: not one site, a near miss (it would
+    # fail at twice the NEQ, 2^(1/3) = 1.26 times the distance), a storage-to-storage pair
+    gap = 1.1 * required_distance("1.1", "1000 kg", "barricaded_stack", "barricaded_stack").required_distance_m
+
+    def square(x: float) -> dict:
+        return {"type": "Polygon", "coordinates": [[[x, 0], [x + 10, 0], [x + 10, 10], [x, 10], [x, 0]]]}
+
+    fc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "depotsafe:local-metres"}},
+          "features": [{"type": "Feature", "geometry": square(x), "properties": {
+              "id": sid, "kind": "barricaded_stack", "stock": [{"hd": "1.1", "cg": "D", "neq_kg": 1000.0}]}}
+              for sid, x in (("S1", 0.0), ("S2", 10.0 + gap))]}
+    degrees = set()
+    for source in (ROOT / "data" / "samples" / "sample_depot.geojson", fc):
+        for protection, rounding in (("default", "formula"), ("high", "table")):
+            result = check_depot(read_layout(source), protection=protection, rounding=rounding)
+            rows = list(csv.DictReader(io.StringIO(pairs_csv(result))))
+            pairs = list(result.iter_pairs())
+            assert len(rows) == len(pairs) > 0
+            for row, p in zip(rows, pairs, strict=True):
+                assert (row["pes"], row["es"]) == (p["pes"], p["es"])
+                assert row["protection"] == (p["protection"]["degree"] if p["protection"] else "")
+                assert row["protection_unavailable"] == ("yes" if p["protection_unavailable"] else "no")
+                assert row["rounding"] == rounding == p["rounding"]
+                degrees.add(row["protection"])
+    assert degrees - {""}  # the stacks' pair carries its degree

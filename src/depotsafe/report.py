@@ -38,6 +38,7 @@ from depotsafe.textfmt import (
 PAIR_COLUMNS = (
     "pes", "es", "hd", "pes_kind", "pes_face", "es_kind", "es_face", "rule", "rule_label",
     "required_distance_m", "distance_m", "compliant", "source", "near_miss", "group", "assessment_required",
+    "protection", "protection_unavailable", "rounding",
 )
 
 
@@ -94,6 +95,9 @@ def write_pairs_csv(result: CheckResult, f: IO[str]) -> None:
             "yes" if p.get("near_miss") else "no",
             p["group"] if isinstance(p.get("group"), str) else "+".join(p.get("group", [])),
             "yes" if p.get("assessment_required") else "no",
+            (p.get("protection") or {}).get("degree", ""),  # decision 31; empty off storage-to-storage cells
+            "yes" if p.get("protection_unavailable") else "no",
+            p.get("rounding", "formula"),  # decision 32
         ])
 
 
