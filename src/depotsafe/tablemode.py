@@ -386,33 +386,48 @@ def _first_of_rows(vals: np.ndarray, starts: np.ndarray, counts: np.ndarray, lar
     return best, arg
 
 
+def _formula_per_term(table: Any, ids: np.ndarray, x: np.ndarray, unit: np.ndarray, kernel: Any
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The formula-mode value of every term of every pair, by ``kernel`` (distances or limits).
+
+    Returns the pair of each term row, its term, the rows' starts and counts per
+    pair, and the values; table mode then overwrites the tabulated terms' values.
+    """
+    row, t, starts, counts = _term_rows(table, ids)
+    vals = np.empty(row.size, dtype=np.float64)
+    tmp = np.empty(row.size, dtype=np.int64)
+    if row.size:
+        kernel(table.branches, table.functions, table.terms, _single_spans(table.terms.shape[0]), t,
+               np.ascontiguousarray(x[row]), np.ascontiguousarray(unit[row]), vals, tmp)
+    return row, t, starts, counts, vals
+
+
+def _tabulated_terms(table: Any, t: np.ndarray):
+    """Each printed column with its scale and the term rows read from it."""
+    col_of, cols = _columns_of_terms(table)
+    c_t = col_of[t]
+    for c, (col, scale) in enumerate(cols):
+        sel = np.flatnonzero(c_t == c)
+        if sel.size:
+            yield sel, col, scale
+
+
 def table_required_distances(table: Any, ids: np.ndarray, neq: np.ndarray, unit: np.ndarray
                              ) -> tuple[np.ndarray, np.ndarray]:
     """Table-mode required distance of many pairs and the governing term (checked arrays)."""
     from depotsafe.kernels.qd import _required_distances
 
-    row, t, starts, counts = _term_rows(table, ids)
-    n_terms = table.terms.shape[0]
-    vals = np.empty(row.size, dtype=np.float64)
-    tmp = np.empty(row.size, dtype=np.int64)
-    if row.size:
-        _required_distances(table.branches, table.functions, table.terms, _single_spans(n_terms), t,
-                            np.ascontiguousarray(neq[row]), np.ascontiguousarray(unit[row]), vals, tmp)
-        col_of, cols = _columns_of_terms(table)
-        c_t = col_of[t]
-        for c, (col, scale) in enumerate(cols):
-            sel = np.flatnonzero(c_t == c)
-            if sel.size == 0:
-                continue
-            q = neq[row[sel]]
-            min_m = table.terms[t[sel], 1]
-            i = np.searchsorted(col.neq_kg, q, side="left")
-            inside = (q >= col.neq_kg[0]) & (i < col.neq_kg.size)
-            above = i >= col.neq_kg.size
-            v = vals[sel]
-            v = np.where(inside, scale * np.maximum(min_m, col.table_m[np.minimum(i, col.neq_kg.size - 1)]), v)
-            v = np.where(above, np.maximum(v, scale * np.maximum(min_m, col.table_m[-1])), v)
-            vals[sel] = v
+    row, t, starts, counts, vals = _formula_per_term(table, ids, neq, unit, _required_distances)
+    for sel, col, scale in _tabulated_terms(table, t):
+        q = neq[row[sel]]
+        min_m = table.terms[t[sel], 1]
+        i = np.searchsorted(col.neq_kg, q, side="left")
+        inside = (q >= col.neq_kg[0]) & (i < col.neq_kg.size)
+        above = i >= col.neq_kg.size
+        v = vals[sel]
+        v = np.where(inside, scale * np.maximum(min_m, col.table_m[np.minimum(i, col.neq_kg.size - 1)]), v)
+        v = np.where(above, np.maximum(v, scale * np.maximum(min_m, col.table_m[-1])), v)
+        vals[sel] = v
     return _first_of_rows(vals, starts, counts, largest=True)
 
 
@@ -421,29 +436,18 @@ def table_max_neqs(table: Any, ids: np.ndarray, dist: np.ndarray, unit: np.ndarr
     """Table-mode quantity limit of many pairs and the limiting term (checked arrays)."""
     from depotsafe.kernels.qd import _max_neqs
 
-    row, t, starts, counts = _term_rows(table, ids)
-    n_terms = table.terms.shape[0]
-    lims = np.empty(row.size, dtype=np.float64)
-    tmp = np.empty(row.size, dtype=np.int64)
-    if row.size:
-        _max_neqs(table.branches, table.functions, table.terms, _single_spans(n_terms), t,
-                  np.ascontiguousarray(dist[row]), np.ascontiguousarray(unit[row]), lims, tmp)
-        col_of, cols = _columns_of_terms(table)
-        c_t = col_of[t]
-        for c, (col, scale) in enumerate(cols):
-            sel = np.flatnonzero(c_t == c)
-            if sel.size == 0:
-                continue
-            d = dist[row[sel]]
-            min_m = scale * table.terms[t[sel], 1]
-            lf = lims[sel]
-            n = col.neq_kg.size
-            j = np.searchsorted(scale * col.table_m, d, side="right") - 1
-            v = col.neq_kg[np.clip(j, 0, n - 1)].astype(np.float64)
-            v = np.where(j < 0, np.minimum(lf, np.nextafter(col.neq_kg[0], 0.0)), v)
-            v = np.where(j == n - 1, np.maximum(col.neq_kg[-1], lf), v)
-            v = np.where(min_m > d, 0.0, v)
-            lims[sel] = v
+    row, t, starts, counts, lims = _formula_per_term(table, ids, dist, unit, _max_neqs)
+    for sel, col, scale in _tabulated_terms(table, t):
+        d = dist[row[sel]]
+        min_m = scale * table.terms[t[sel], 1]
+        lf = lims[sel]
+        n = col.neq_kg.size
+        j = np.searchsorted(scale * col.table_m, d, side="right") - 1
+        v = col.neq_kg[np.clip(j, 0, n - 1)].astype(np.float64)
+        v = np.where(j < 0, np.minimum(lf, np.nextafter(col.neq_kg[0], 0.0)), v)
+        v = np.where(j == n - 1, np.maximum(col.neq_kg[-1], lf), v)
+        v = np.where(min_m > d, 0.0, v)
+        lims[sel] = v
     return _first_of_rows(lims, starts, counts, largest=False)
 
 
