@@ -23,18 +23,16 @@ the default reading whatever degree is asked (decision 14).
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import re
 import threading
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from depotsafe.errors import InputError, one_of
 from depotsafe.kinds import kinds
-from depotsafe.rules import Cell, RuleSet, Term, parse_terms
+from depotsafe.rules import Cell, RuleSet, Term, parse_terms, rule_set_view
 
 #: What a user may ask for.  "default" is the cell as decision 15 reads it.
 REQUESTS = ("default", "virtually-complete", "high")
@@ -99,9 +97,7 @@ class Alternative:
 
 
 _LOCK = threading.Lock()
-_ALTS: dict[int, dict[tuple[str, str, str], tuple[Alternative, ...]]] = {}
-_DERIVED: dict[tuple[int, str], RuleSet] = {}
-_BASE: dict[int, tuple[RuleSet, str]] = {}
+_ALTS: dict[int, tuple[RuleSet, dict[tuple[str, str, str], tuple[Alternative, ...]]]] = {}
 _CHOSEN: dict[tuple[int, tuple[str, str, str], int], tuple[Alternative, ...] | None] = {}
 
 
@@ -116,24 +112,20 @@ def check_request(value: str | None, field: str = "protection") -> str:
 
 
 def _folder(rs: RuleSet) -> Any:
-    from depotsafe import rules
-
-    shipped = resources.files("depotsafe.data").joinpath("rulesets", rs.name)
-    for key, loaded in rules._LOADED.items():
-        if loaded is rs:
-            if Path(key).is_dir():
-                return Path(key)
-            return resources.files("depotsafe.data").joinpath("rulesets", key)
-    return shipped
+    """The folder the rule set was read from (the shipped one of its name if it was built otherwise)."""
+    origin = rs.loaded if rs.loaded is not None else rs
+    if origin.folder is not None:
+        return origin.folder
+    return resources.files("depotsafe.data").joinpath("rulesets", origin.name)
 
 
 def alternatives(rs: RuleSet) -> dict[tuple[str, str, str], tuple[Alternative, ...]]:
     """The alternatives of every cell that protection.csv lists ({} when the rule set has none)."""
-    base = base_rule_set(rs)
+    base = rs.loaded if rs.loaded is not None else rs  # the loaded rule set: alternatives are read once
     with _LOCK:
         found = _ALTS.get(id(base))
-        if found is not None:
-            return found
+        if found is not None and found[0] is base:
+            return found[1]
     file = _folder(base).joinpath("protection.csv")
     out: dict[tuple[str, str, str], list[Alternative]] = {}
     if file.is_file():
@@ -159,20 +151,18 @@ def alternatives(rs: RuleSet) -> dict[tuple[str, str, str], tuple[Alternative, .
             out.setdefault(key, []).append(alternative)
     result = {k: tuple(v) for k, v in out.items()}
     with _LOCK:
-        _ALTS[id(base)] = result
+        _ALTS[id(base)] = (base, result)  # holds the rule set, so its id is not reused meanwhile
     return result
 
 
 def base_rule_set(rs: RuleSet) -> RuleSet:
-    """The rule set a derived (requested-degree) rule set was made from."""
-    found = _BASE.get(id(rs))
-    return found[0] if found is not None and found[1] != "default" else rs
+    """The rule set with the cells as loaded (decision 15), in the rounding mode of ``rs``."""
+    return rule_set_view(rs, protection="default")
 
 
 def request_of(rs: RuleSet) -> str:
     """The degree a rule set was derived for ("default" for a loaded rule set)."""
-    found = _BASE.get(id(rs))
-    return found[1] if found is not None else "default"
+    return rs.protection
 
 
 # ------------------------------------------------------------- evaluation
@@ -233,17 +223,15 @@ def _chosen(rs: RuleSet, key: tuple[str, str, str], level: int) -> tuple[Alterna
 
 def requested_rule_set(rs: RuleSet, request: str) -> RuleSet:
     """The rule set whose protection cells carry the alternatives of ``request`` (one object per process)."""
-    request = check_request(request)
-    base = base_rule_set(rs)
-    if request == "default":
-        return base
-    key = (id(base), request)
-    with _LOCK:
-        found = _DERIVED.get(key)
-    if found is not None:
-        return found
-    level = _REQUEST_LEVEL[request]
+    return rule_set_view(rs, protection=check_request(request))
+
+
+def derived_cells(base: RuleSet, request: str) -> dict[tuple[str, str, str], Cell]:
+    """The cells of ``base`` (a loaded rule set) with the alternatives that give ``request``."""
     cells = dict(base.cells)
+    if request == "default":
+        return cells
+    level = _REQUEST_LEVEL[request]
     for ck in alternatives(base):
         cell = base.cells.get(ck)
         if cell is None:
@@ -257,11 +245,7 @@ def requested_rule_set(rs: RuleSet, request: str) -> RuleSet:
         extra = [a.source for a in chosen if not a.in_terms]  # the Annex I-B alternative names its page
         source = "; ".join(dict.fromkeys([cell.source, *extra]))
         cells[ck] = Cell(cell.table, cell.es_row, cell.pes_col, cell.printed, terms, source)
-    derived = dataclasses.replace(base, cells=cells)
-    with _LOCK:
-        found = _DERIVED.setdefault(key, derived)
-        _BASE[id(found)] = (base, request)
-    return found
+    return cells
 
 
 # ------------------------------------------------------------- answers

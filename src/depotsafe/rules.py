@@ -11,6 +11,7 @@ the kernels take as arguments.  Nothing here decides a distance: that is
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import math
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -223,8 +225,15 @@ class RuleSet:
     #: ("1:D13"), for the table mode (decision 32); empty when the rule set has none.
     printed: dict[str, PrintedColumn] = field(default_factory=dict, repr=False)
     #: How distances are read: "formula" (decision 4) or "table" (decision 32); a table-mode
-    #: rule set is a view of the loaded one (depotsafe.tablemode.with_rounding).
+    #: rule set is a view of the loaded one (:func:`rule_set_view`).
     rounding: str = "formula"
+    #: The degree of protection whose alternatives the storage-to-storage cells carry
+    #: ("default": the cells as loaded, decision 15; else a view, decision 31).
+    protection: str = "default"
+    #: The folder the rule set was read from (its protection.csv is read from there too).
+    folder: Any = field(default=None, repr=False)
+    #: For a view, the loaded rule set it was made from; None for a loaded rule set.
+    loaded: RuleSet | None = field(default=None, repr=False)
 
     def provenance(self) -> dict[str, str]:
         """The provenance block of every answer (DESIGN.md)."""
@@ -556,6 +565,7 @@ def _load_folder(folder: Traversable, stage: list[str]) -> RuleSet:
         arrays=_function_arrays(functions_t),
         assessments=assessments,
         printed=_printed_columns(folder, functions_t, function_index, stage),
+        folder=folder,
     )
 
 
@@ -690,6 +700,40 @@ def _formula_value(func: DistanceFunction, q: float) -> float:
 
 _LOCK = threading.Lock()
 _LOADED: dict[str, RuleSet] = {}
+
+
+_VIEW_LOCK = threading.Lock()
+_VIEWS: dict[tuple[int, str, str], RuleSet] = {}  # (id of the loaded rule set, rounding, protection)
+
+
+def rule_set_view(rule_set: RuleSet, *, rounding: str | None = None, protection: str | None = None) -> RuleSet:
+    """The loaded rule set behind ``rule_set`` read with ``rounding`` and ``protection``.
+
+    One object per loaded rule set, rounding and degree, per process (rule sets
+    hash by identity); None keeps the mode of ``rule_set``.  Every view points
+    to its loaded rule set, so views of views never stack.  The arguments are
+    checked by the callers (:func:`depotsafe.tablemode.with_rounding`,
+    :func:`depotsafe.protection.requested_rule_set`), which also build the cells.
+    """
+    origin = rule_set.loaded if rule_set.loaded is not None else rule_set
+    rounding = rule_set.rounding if rounding is None else rounding
+    protection = rule_set.protection if protection is None else protection
+    if rounding == origin.rounding and protection == origin.protection:
+        return origin
+    key = (id(origin), rounding, protection)
+    with _VIEW_LOCK:
+        found = _VIEWS.get(key)
+    if found is not None:
+        return found
+    changes: dict[str, Any] = {"rounding": rounding, "protection": protection, "loaded": origin}
+    if protection != origin.protection:
+        from depotsafe.protection import derived_cells
+
+        changes["cells"] = derived_cells(origin, protection)
+    view = dataclasses.replace(origin, **changes)
+    with _VIEW_LOCK:
+        # the view holds its origin, so the origin's id is never reused while the entry lives
+        return _VIEWS.setdefault(key, view)
 
 
 def available_rule_sets() -> tuple[str, ...]:

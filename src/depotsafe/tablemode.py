@@ -38,25 +38,18 @@ scalar path (:func:`term_distance`, :func:`max_neq`).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from depotsafe.errors import InputError, one_of
-from depotsafe.rules import PrintedColumn, RuleSet
+from depotsafe.rules import PrintedColumn, RuleSet, rule_set_view
 
 #: The rounding modes (decisions 4 and 32); the first is the default.
 ROUNDING_MODES: tuple[str, ...] = ("formula", "table")
-
-_LOCK = threading.Lock()
-_VIEWS: dict[tuple[int, str], tuple[RuleSet, RuleSet]] = {}  # (id of base, mode) -> (base, view)
-_BASE: dict[int, RuleSet] = {}
-
 
 def check_rounding(rounding: str, field: str = "rounding") -> str:
     """Return ``rounding`` if it is a known mode, else raise an InputError naming ``field``."""
@@ -66,40 +59,30 @@ def check_rounding(rounding: str, field: str = "rounding") -> str:
 
 
 def with_rounding(rule_set: RuleSet, rounding: str) -> RuleSet:
-    """The rule set read in ``rounding`` mode (one object per rule set and mode, per process)."""
+    """The rule set read in ``rounding`` mode (one object per rule set, mode and degree, per process)."""
     check_rounding(rounding)
-    base = _BASE.get(id(rule_set), rule_set)
-    if rounding == base.rounding:
-        return base
-    with _LOCK:
-        key = (id(base), rounding)
-        entry = _VIEWS.get(key)
-        view = entry[1] if entry is not None and entry[0] is base else None
-        if view is None:
-            if rounding == "table" and not base.printed:
+    base = formula_rule_set(rule_set)
+    if rounding == "table" and rule_set.rounding != "table":
+        if not base.printed:
+            raise InputError(
+                "rounding", rounding,
+                f"rule set {base.name!r} has no printed tables (printed_tables.csv); use formula",
+            )
+        for name, col in base.printed.items():
+            falls = np.flatnonzero(np.diff(col.table_m) < 0)
+            if falls.size:
+                q = float(col.neq_kg[falls[0] + 1])
                 raise InputError(
                     "rounding", rounding,
-                    f"rule set {base.name!r} has no printed tables (printed_tables.csv); use formula",
+                    f"rule set {base.name!r}: the printed column {name} falls at {q:,.0f} kg as the table "
+                    "mode reads it (printed_tables.csv against functions.csv); use formula",
                 )
-            if rounding == "table":
-                for name, col in base.printed.items():
-                    falls = np.flatnonzero(np.diff(col.table_m) < 0)
-                    if falls.size:
-                        q = float(col.neq_kg[falls[0] + 1])
-                        raise InputError(
-                            "rounding", rounding,
-                            f"rule set {base.name!r}: the printed column {name} falls at {q:,.0f} kg as the table "
-                            "mode reads it (printed_tables.csv against functions.csv); use formula",
-                        )
-            view = dataclasses.replace(base, rounding=rounding)
-            _VIEWS[key] = (base, view)
-            _BASE[id(view)] = base
-        return view
+    return rule_set_view(rule_set, rounding=rounding)
 
 
 def formula_rule_set(rule_set: RuleSet) -> RuleSet:
-    """The formula-mode rule set behind a view."""
-    return _BASE.get(id(rule_set), rule_set)
+    """The formula-mode rule set behind a view (same degree of protection)."""
+    return rule_set_view(rule_set, rounding="formula")
 
 
 # ------------------------------------------------------------- one term
