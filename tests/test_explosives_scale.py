@@ -12,29 +12,16 @@ keeps every pair verdict and every family count), and bound the time.
 
 from __future__ import annotations
 
-import importlib.util
-import random
 import math
+import random
 import time
-from pathlib import Path
 
 import pytest
 
+import test_explosives_tables as _T  # the expected tables, as printed
 from depotsafe.explosives import check_compatibility, mix_divisions, stock_line
+from reference import explosives_naive as _NAIVE
 
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_HERE = Path(__file__).parent
-_T = _load("_scale_expected_tables", _HERE / "test_explosives_tables.py")
-_NAIVE = _load("_scale_naive", _HERE / "reference" / "explosives_naive.py")
 T5 = (_T.T5_GROUPS, _T.T5_ROWS)
 T6 = (_T.T6_GROUPS, _T.T6_ROWS)
 _CODES = [(hd, cg) for hd, cgs in sorted(_T.LEGAL.items()) for cg in cgs]
