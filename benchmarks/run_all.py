@@ -1,13 +1,15 @@
 """Run every benchmark and put their tables into the README (never edited by hand).
 
-Run: ``python benchmarks/run_all.py [--quick]``
+Run: ``python benchmarks/run_all.py [--quick] [--only bench_check.py ...]``
 
 Each benchmark script prints a Markdown table; this script runs them one after
 the other (each method of each in its own subprocess), writes the output to
 ``benchmarks/results/latest.md`` and replaces the block between the markers
 ``<!-- benchmarks:start -->`` and ``<!-- benchmarks:end -->`` of README.md.
-``--quick`` runs the smallest sizes only (a smoke test; the README is then
-left alone).
+Each section carries its own stamp (time, machine, load average at its start).
+``--only SCRIPT ...`` runs those benchmarks and replaces only their sections,
+keeping the others as they were measured.  ``--quick`` runs the smallest sizes
+only (a smoke test; the README is then left alone).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,36 +44,79 @@ QUICK = [
 ]
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    args = ap.parse_args()
-    parts = [
+START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
+
+
+def _stamp() -> str:
+    return (
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `python benchmarks/run_all.py` on "
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"load average at start {os.getloadavg()[0]:.1f}.",
+        f"load average at start {os.getloadavg()[0]:.1f}."
+    )
+
+
+def _sections(block: str) -> dict[str, str]:
+    """The README block's sections by script name (``### title ... (`bench_x.py`)``).
+
+    A section written before sections carried their own stamp gets the block's
+    stamp, under which it was measured.
+    """
+    first = block.split("\n### ", 1)[0]
+    common = next((ln for ln in first.splitlines() if ln.startswith("Measured ")), None)
+    out: dict[str, str] = {}
+    for chunk in block.split("\n### ")[1:]:
+        lines = chunk.rstrip().splitlines()
+        found = re.search(r"`(bench_\w+\.py)`", lines[0])
+        if found is None:
+            continue
+        if common and not any(ln.startswith("Measured ") for ln in lines):
+            lines[1:1] = ["", common]
+        out[found.group(1)] = "### " + "\n".join(lines) + "\n"
+    return out
+
+
+def replace_sections(readme_text: str, new: dict[str, str]) -> str:
+    """The README with the sections of ``new`` (by script) replaced, the others kept as measured."""
+    if START not in readme_text or END not in readme_text:
+        raise SystemExit(f"README.md has no {START} ... {END} block")
+    head, rest = readme_text.split(START, 1)
+    block, tail = rest.split(END, 1)
+    old = _sections(block)
+    parts = [
+        "Each section says when and under what load it was measured; `--only` re-measures some of them.",
         "",
     ]
-    for title, cmd in QUICK if args.quick else FULL:
+    for _title, cmd in FULL:
+        text = new.get(cmd[0], old.get(cmd[0]))
+        if text:
+            parts.append(text.rstrip() + "\n")
+    return head + START + "\n" + "\n".join(parts) + "\n" + END + tail
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", nargs="+", metavar="SCRIPT", choices=[c[0] for _t, c in FULL],
+                    help="run only these benchmark scripts and replace only their sections of the README")
+    args = ap.parse_args(argv)
+    runs = QUICK if args.quick else [(t, c) for t, c in FULL if not args.only or c[0] in args.only]
+    new: dict[str, str] = {}
+    for title, cmd in runs:
         print(f"== {title}", flush=True)
+        stamp = _stamp()
         proc = subprocess.run([sys.executable, str(HERE / cmd[0]), *cmd[1:]], capture_output=True, text=True)
         if proc.returncode != 0:
             print(proc.stdout + proc.stderr, file=sys.stderr)
             return 1
         print(proc.stdout, flush=True)
-        parts += [f"### {title}", "", proc.stdout.strip(), ""]
-    text = "\n".join(parts) + "\n"
+        new[cmd[0]] = "\n".join([f"### {title}", "", stamp, "", proc.stdout.strip(), ""])
+    text = "\n".join(new.values())
     out = HERE / "results" / ("quick.md" if args.quick else "latest.md")
     out.parent.mkdir(exist_ok=True)
     out.write_text(text)
     if not args.quick:
         readme = ROOT / "README.md"
-        src = readme.read_text()
-        start, end = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
-        if start in src and end in src:
-            head, rest = src.split(start, 1)
-            _old, tail = rest.split(end, 1)
-            readme.write_text(head + start + "\n" + text + end + tail)
+        readme.write_text(replace_sections(readme.read_text(), new))
     return 0
 
 

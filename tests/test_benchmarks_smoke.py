@@ -40,3 +40,28 @@ def test_warm_up_reaches_every_kernel():
     assert geometry.pairs_within_radius.signatures
     assert aggregate.pairs_within_attr_caps.signatures  # the outward pairs of check_depot
     assert reduce.group_arg_extreme.signatures
+
+
+def test_run_all_only_replaces_the_sections_it_ran():
+    """`run_all.py --only` keeps every other section as it was measured, with its own stamp."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import run_all
+    finally:
+        sys.path.remove(str(BENCH))
+    old_stamp = "Measured 2026-01-01 00:00 UTC by `python benchmarks/run_all.py` on x, 2 CPUs, load 1.0."
+    readme = "\n".join([
+        "intro", run_all.START, old_stamp, "",
+        "### Whole-depot check (`bench_check.py`)", "", "| a | 1.0 |", "",
+        "### Blast field (`bench_blast.py`)", "", "blast 3.39 s", "",
+        run_all.END, "outro",
+    ])
+    new_check = "### Whole-depot check (`bench_check.py`)\n\nMeasured now, load 0.5.\n\n| a | 2.0 |\n"
+    out = run_all.replace_sections(readme, {"bench_check.py": new_check})
+    assert out.startswith("intro\n" + run_all.START) and out.endswith(run_all.END + "\noutro")
+    block = out.split(run_all.START)[1].split(run_all.END)[0]
+    assert "| a | 2.0 |" in block and "| a | 1.0 |" not in block
+    blast = block.split("### Blast field")[1]
+    assert "blast 3.39 s" in blast and old_stamp in blast  # kept, under the stamp it was measured with
+    assert block.index("bench_check.py") < block.index("bench_blast.py")  # the order of FULL
+    assert run_all.replace_sections(out, {}) == out  # idempotent once every section has its stamp
