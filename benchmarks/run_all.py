@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="+", metavar="SCRIPT", choices=[c[0] for _t, c in FULL],
                     help="run only these benchmark scripts and replace only their sections of the README")
     args = ap.parse_args(argv)
-    runs = QUICK if args.quick else [(t, c) for t, c in FULL if not args.only or c[0] in args.only]
+    runs = [(t, c) for t, c in (QUICK if args.quick else FULL) if not args.only or c[0] in args.only]
     new: dict[str, str] = {}
     for title, cmd in runs:
         print(f"== {title}", flush=True)

@@ -65,3 +65,19 @@ def test_run_all_only_replaces_the_sections_it_ran():
     assert "blast 3.39 s" in blast and old_stamp in blast  # kept, under the stamp it was measured with
     assert block.index("bench_check.py") < block.index("bench_blast.py")  # the order of FULL
     assert run_all.replace_sections(out, {}) == out  # idempotent once every section has its stamp
+
+
+def test_run_all_only_names_a_benchmark_script(capsys):
+    sys.path.insert(0, str(BENCH))
+    try:
+        import run_all
+    finally:
+        sys.path.remove(str(BENCH))
+    try:
+        run_all.main(["--only", "bench_nothing.py"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    else:  # pragma: no cover
+        raise AssertionError("an unknown script was accepted")
+    err = capsys.readouterr().err
+    assert "bench_nothing.py" in err and "bench_check.py" in err  # the value and what is allowed
