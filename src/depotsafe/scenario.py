@@ -304,7 +304,8 @@ def judge(depot: Any, geo: _Geo, rs: Any, event_unit: Unit, event: str, footprin
                                        bool(es.door_barricade) if table[es.kind].earth_covered else False)
                         rule = resolve_rule(rs, case.division, rel, tuple(case.hd13_tables) or ("3A", "3B"))
                         prot = describe(rs, rule, float(case.neq_kg), float(case.unit_neq_kg or 0.0), d)
-                        for cand in _outcomes(prot, rules, DEGREE_LEVEL):
+                        limited = _limited_cells(rs, rule, float(case.neq_kg), float(case.unit_neq_kg or 0.0), d)
+                        for cand in _outcomes(prot, rules, DEGREE_LEVEL, limited):
                             cand.update({"pes": pes_id, "es": es_id, "distance_m": d, "hd": case.division,
                                          "relation": {"pes_kind": pes.kind, "pes_face": pf, "es_kind": es.kind,
                                                       "es_face": ef}})
@@ -317,8 +318,28 @@ def judge(depot: Any, geo: _Geo, rs: Any, event_unit: Unit, event: str, footprin
     return worst
 
 
+def _limited_cells(rs: Any, rule: Any, neq_kg: float, unit_neq_kg: float, distance_m: float) -> dict[str, str]:
+    """Cells where the distance meets only an alternative of limited degree whose condition no layout can declare.
+
+    ``describe`` gives such a cell no degree ("none": the condition, e.g. footnote h "excluding items
+    vulnerable to heavy spalling", may not hold).  For a scenario that must not read as better than
+    limited: with the condition the degree is limited, without it no degree is assured; either way a
+    later event is likely (the larger consequence).  Cell text -> the alternative met.
+    """
+    from depotsafe.protection import _distance, _static
+
+    _request, base, static = _static(rs, rule)
+    out = {}
+    for key, alts, _in_terms, _chosen, unit_q in static:
+        q = unit_neq_kg if unit_q else neq_kg
+        for a in alts:
+            if a.blocked and a.level == 3 and _distance(base, key[0], a.term, q) <= distance_m + 1e-9:
+                out[f"Table {key[0]} column {key[2]} row {key[1]}"] = a.printed
+    return out
+
+
 def _outcomes(prot: dict[str, Any] | None, rules: Mapping[tuple[str, str], dict[str, str]],
-              levels: Mapping[str, int | None]) -> Iterable[dict[str, Any]]:
+              levels: Mapping[str, int | None], limited: Mapping[str, str]) -> Iterable[dict[str, Any]]:
     if prot is None:
         r = rules[("any", "no_degree")]
         yield {"outcome": r["outcome"], "degree": "no degree in the table", "level": None, "cell": "",
@@ -327,6 +348,16 @@ def _outcomes(prot: dict[str, Any] | None, rules: Mapping[tuple[str, str], dict[
         return
     for cell in prot["cells"]:
         level = levels.get(cell["degree"])
+        if level is None and cell["cell"] in limited:
+            table = _table_of(cell["cell"])
+            r = rules.get((table, "3")) or rules[("any", "none")]
+            alt = limited[cell["cell"]]
+            yield {"outcome": r["outcome"], "degree": "limited_or_none", "level": 3, "cell": cell["cell"],
+                   "alternative": alt,
+                   "rule": f"{cell['cell']}: {alt} met, whose limited degree needs a condition the layout cannot "
+                           f"declare (at best limited); {_RULE_TEXT[r['outcome']]}",
+                   "quote": r["quote"], "source": f"{r['source']}; cell {cell['source']}"}
+            continue
         key = ("any", "none") if level is None else (_table_of(cell["cell"]), str(level))
         r = rules.get(key) or rules[("any", "none")]
         yield {"outcome": r["outcome"], "degree": cell["degree"], "level": level, "cell": cell["cell"],
@@ -578,7 +609,10 @@ def run_scenario(depot: Any, start: str, event: str | None = None, follow: Seque
         k += 1
         # judgements first (which storehouses survive decides the building rows)
         _, ev = _step_event(depot, groups, unit)
-        judgements = []
+        judgements: list[dict[str, Any]] = []
+        if k > 1:
+            judgements.append({"id": start_unit.site, "members": list(start_unit.members),
+                               "outcome": "already involved", "step": 1})
         for key, target in units.items():
             if key in queued:
                 judgements.append({"id": key, "members": list(target.members), "outcome": "already involved",
