@@ -19,7 +19,12 @@ from hypothesis import strategies as st
 
 from depotsafe.errors import InputError
 from depotsafe.layout import LOCAL_METRES, read_layout
-from depotsafe.scenario import read_scenario, run_scenario, scenario_document, withdrawal_distance
+from depotsafe.scenario import (
+    read_scenario,
+    run_scenario,
+    scenario_document,
+    withdrawal_distance,
+)
 
 
 def cbrt(q: float) -> float:
@@ -176,12 +181,15 @@ def test_chain_follows_a_limited_degree_and_stops_where_distances_hold() -> None
     assert jb["degree"] == "moderate"
     assert jb["distance_m"] == pytest.approx(30.0, abs=1e-9)
     assert "1.3.1.9 b) 3)" in jb["source"]
-    assert steps[1]["trigger"]["from_step"] == 1 and steps[1]["trigger"]["outcome"] == "likely"
+    assert steps[1]["trigger"]["from_step"] == 1
+    assert steps[1]["trigger"]["outcome"] == "likely"
     jc = _judgement(steps[0], "C")
-    assert jc["outcome"] == "survives" and jc["degree"] == "virtually_complete"
+    assert jc["outcome"] == "survives"
+    assert jc["degree"] == "virtually_complete"
     assert jc["cell"] == "Table 1 column c row 1"
     jc2 = _judgement(steps[1], "C")
-    assert jc2["outcome"] == "survives" and jc2["cell"] == "Table 1 column f row 1"
+    assert jc2["outcome"] == "survives"
+    assert jc2["cell"] == "Table 1 column f row 1"
     assert _judgement(steps[1], "A")["outcome"] == "already involved"
     assert r["totals"]["storehouses_involved"] == ["A", "B"]
     assert r["totals"]["neq_involved_kg"] == 2000.0
@@ -197,7 +205,9 @@ def test_igloo_at_virtually_complete_protection_does_not_follow_and_gets_no_coll
     r = run_scenario(depot, "I1")
     assert len(r["steps"]) == 1
     j = _judgement(r["steps"][0], "I2")
-    assert j["outcome"] == "survives" and j["cell"] == "Table 1 column b row 4" and j["alternative"] == "D3"
+    assert j["outcome"] == "survives"
+    assert j["cell"] == "Table 1 column b row 4"
+    assert j["alternative"] == "D3"
     rows = {s["id"]: s for s in r["steps"][0]["sites"]}
     assert rows["I2"]["building"]["structural_collapse"] is None
     assert "virtually complete" in rows["I2"]["building"]["basis"]
@@ -224,7 +234,8 @@ def test_follow_of_a_surviving_storehouse_is_refused() -> None:
                     _rect("I2", "igloo_7bar", 30, 0, 10, 25, _hd(10000.0), front_bearing_deg=0.0)])
     with pytest.raises(InputError) as exc:
         run_scenario(depot, "I1", follow=["I2"])
-    assert exc.value.field == "--follow" and exc.value.value == "I2"
+    assert exc.value.field == "--follow"
+    assert exc.value.value == "I2"
 
 
 def test_fire_of_hd13_ring_and_thermal_zone_and_event_checks() -> None:
@@ -237,13 +248,15 @@ def test_fire_of_hd13_ring_and_thermal_zone_and_event_checks() -> None:
     assert s1["withdrawal"]["radius_m"] == pytest.approx(128.0, rel=1e-12)
     assert s1["withdrawal"]["inside"]["roads"] == ["R"]
     assert s1["totals"]["roads_to_close"] == ["R"]
-    assert s1["blast_neq_kg"] == 0.0 and s1["zones"]["blast"] == []
+    assert s1["blast_neq_kg"] == 0.0
+    assert s1["zones"]["blast"] == []
     assert r["steps"][0]["sites"][0]["incident_overpressure_kpa"] is None
     r_unknown = run_scenario(depot, "P", quantity="unknown")
     assert r_unknown["steps"][0]["withdrawal"]["radius_m"] == 405.0
     with pytest.raises(InputError) as exc:
         run_scenario(depot, "P", event="mass-explosion")
-    assert exc.value.field == "--event" and "fire" in exc.value.allowed
+    assert exc.value.field == "--event"
+    assert "fire" in exc.value.allowed
 
 
 @pytest.mark.parametrize(("start", "field"), [("NOPE", "--start"), ("R", "--start")])
@@ -252,7 +265,8 @@ def test_bad_start(start: str, field: str) -> None:
                     _rect("R", "public_traffic_route", 0, 100, 100, 4)])
     with pytest.raises(InputError) as exc:
         run_scenario(depot, start)
-    assert exc.value.field == field and exc.value.value == start
+    assert exc.value.field == field
+    assert exc.value.value == start
 
 
 # ----------------------------------------------------------------------------- consistency
@@ -344,7 +358,9 @@ def test_scenario_document_round_trip() -> None:
     doc = scenario_document(_doc(_chain_layout()), "A", None, [], "unknown", "TNT", False, "Class 1",
                             [{"step": 2, "text": "Why does B go?"}])
     back = read_scenario(json.dumps(doc))
-    assert back["start"] == "A" and back["quantity"] == "unknown" and back["title"] == "Class 1"
+    assert back["start"] == "A"
+    assert back["quantity"] == "unknown"
+    assert back["title"] == "Class 1"
     assert back["questions"] == [{"step": 2, "text": "Why does B go?"}]
     assert read_layout(back["layout"]).site("B").kind == "earth_covered"
 
