@@ -380,3 +380,30 @@ def test_scenario_file_errors_name_the_key(patch: dict, field: str) -> None:
     with pytest.raises(InputError) as exc:
         read_scenario(json.dumps(doc))
     assert exc.value.field == field
+
+
+# ----------------------------------------------------------------------------- comparison
+
+
+def test_compare_an_earth_covered_building_replaced_by_an_igloo() -> None:
+    from depotsafe.scenario import compare
+
+    # B an igloo (7 bar) instead of an earth-covered building, same place and door: A sees its side,
+    # rows 4 and 5 (decision 16), column c: D5 "b" and D6 "b", both a high degree (§1.3.1.9 b) 2)):
+    # B no longer follows for certain, it becomes "possible".
+    before_f = _chain_layout()
+    after_f = _chain_layout()
+    after_f[1]["properties"]["kind"] = "igloo_7bar"
+    d1, d2 = _depot(before_f), _depot(after_f)
+    r1, r2 = run_scenario(d1, "A"), run_scenario(d2, "A")
+    c = compare(r1, r2, d1, d2)
+    assert c["layout_changes"] == [{"id": "B", "change": "kind", "before": "earth_covered", "after": "igloo_7bar",
+                                    "text": "B: earth_covered -> igloo_7bar"}]
+    assert c["storehouses"]["no_longer_involved"] == ["B"]
+    jb = next(j for j in c["judgements"] if j["id"] == "B")
+    assert jb["before"]["outcome"] == "likely"
+    assert jb["after"]["outcome"] == "possible"
+    assert jb["after"]["degree"] == "high"
+    assert jb["after"]["cell"] in ("Table 1 column c row 4", "Table 1 column c row 5")
+    assert "moderate" in jb["why"]
+    assert c["totals"]["steps"] == {"before": 2, "after": 1}

@@ -138,3 +138,19 @@ def test_hd12_fragments_ring(tmp_path: Path) -> None:
     r = json.loads(out.stdout)
     assert r["steps"][0]["event"] == "fragments"
     assert r["steps"][0]["withdrawal"]["radius_m"] == 560.0
+
+
+def test_compare_option(chain: Path, tmp_path: Path) -> None:
+    feats = _chain_layout()
+    feats[1]["properties"]["kind"] = "igloo_7bar"
+    changed = tmp_path / "changed.geojson"
+    changed.write_text(json.dumps(_doc(feats)))
+    out = _run(str(chain), "--start", "A", "--compare", str(changed), "--json")
+    assert out.returncode == 0, out.stderr
+    c = json.loads(out.stdout)["comparison"]
+    assert c["storehouses"]["no_longer_involved"] == ["B"]
+    assert [s["site"] for s in c["after"]["steps"]] == ["A"]
+    text = _run(str(chain), "--start", "A", "--compare", str(changed))
+    assert text.returncode == 0, text.stderr
+    assert "B: earth_covered -> igloo_7bar" in text.stdout
+    assert "B: likely -> possible" in text.stdout

@@ -527,7 +527,7 @@ def _groups_map(groups: Sequence[Sequence[str]]) -> dict[str, tuple[str, ...]]:
 
 def run_scenario(depot: Any, start: str, event: str | None = None, follow: Sequence[str] = (),
                  quantity: str = "known", explosive: str = "TNT", sparse: bool = False,
-                 rule_set: str = "iatg") -> dict[str, Any]:
+                 rule_set: str = "iatg", strict_follow: bool = True) -> dict[str, Any]:
     """The chain of events from ``start`` (the JSON object of ``depotsafe scenario --json``).
 
     Parameters
@@ -562,6 +562,10 @@ def run_scenario(depot: Any, start: str, event: str | None = None, follow: Seque
         stores = [s.id for s in depot.sites if s.stock_entries]
         raise InputError("--start", start, f"a storehouse holding stock ({start_site.kind} without stock cannot "
                                            f"start a scenario); storehouses: {', '.join(stores[:10]) or 'none'}")
+    dropped: list[str] = []
+    if not strict_follow:  # a compared layout: follow only what still can
+        dropped = [f for f in follow if f not in ids or f == start or not depot.site(f).stock_entries]
+        follow = [f for f in follow if f not in dropped]
     for f in follow:
         if f not in ids:
             raise InputError("--follow", f, f"the id of a storehouse of the layout; ids include {', '.join(ids[:10])}")
@@ -643,10 +647,12 @@ def run_scenario(depot: Any, start: str, event: str | None = None, follow: Seque
                         survives - set(involved))
         step["escalation"] = judgements
         steps.append(step)
-    missing = [f for f in follow if member_unit[f] not in judged_possible and member_unit[f] not in queued]
     never = [f for f in follow if member_unit[f] not in judged_possible]
-    if missing or never:
-        bad = (missing or never)[0]
+    if never and not strict_follow:
+        dropped += never
+        never = []
+    if never:
+        bad = never[0]
         raise InputError("--follow", bad, "a storehouse that some step judges \"possible\" (the trainer chooses only "
                          "there); judged possible: " + (", ".join(sorted(judged_possible)) or "none"))
     return {
@@ -655,6 +661,7 @@ def run_scenario(depot: Any, start: str, event: str | None = None, follow: Seque
         "steps": steps,
         "totals": _totals(steps),
         "notes": [
+            *([f"--follow {', '.join(dropped)}: not judged possible in this layout, not followed"] if dropped else []),
             T2_NOTE,
             "escalation: the degree of protection of the inter-magazine cell at the actual distance (decision 31) "
             "read with AASTP-1 §1.3.1.9-1.3.1.11 (data/scenarios/escalation.csv); \"possible\" has no probability "
@@ -695,6 +702,108 @@ def _totals(steps: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "roads_to_close": list(roads),
         "persons_in_withdrawal_rings": float(sum(ring_persons.values())),
         "largest_withdrawal_radius_m": max(st["withdrawal"]["radius_m"] for st in steps),
+    }
+
+
+# ----------------------------------------------------------------------------- comparison
+
+
+def _site_facts(depot: Any) -> dict[str, dict[str, Any]]:
+    from depotsafe.effects.zones import event_neq_kg
+
+    out = {}
+    for s in depot.sites:
+        c = s.geometry.centroid
+        lines = _lines_of(s) if s.stock_entries else []
+        out[s.id] = {"kind": s.kind, "x": c.x, "y": c.y, "area": s.geometry.area,
+                     "front_bearing_deg": s.front_bearing_deg, "door_barricade": bool(s.door_barricade),
+                     "neq_kg": float(sum(ln.neq_kg for ln in lines)), "blast_neq_kg": event_neq_kg(lines),
+                     "divisions": sorted({ln.hd for ln in lines}), "persons": float(s.persons)}
+    return out
+
+
+def layout_changes(before: Any, after: Any) -> list[dict[str, Any]]:
+    """What differs between two layouts, site by site (added, removed, moved, turned, restocked ...)."""
+    a, b = _site_facts(before), _site_facts(after)
+    out: list[dict[str, Any]] = []
+    for sid in a.keys() - b.keys():
+        out.append({"id": sid, "change": "removed", "text": f"{sid} ({a[sid]['kind']}) removed"})
+    for sid in b.keys() - a.keys():
+        out.append({"id": sid, "change": "added", "text": f"{sid} ({b[sid]['kind']}) added"})
+    for sid in [s.id for s in after.sites if s.id in a]:
+        x, y = a[sid], b[sid]
+        if x["kind"] != y["kind"]:
+            out.append({"id": sid, "change": "kind", "before": x["kind"], "after": y["kind"],
+                        "text": f"{sid}: {x['kind']} -> {y['kind']}"})
+        moved = math.hypot(y["x"] - x["x"], y["y"] - x["y"])
+        if moved > 0.05 or abs(y["area"] - x["area"]) > 0.05:
+            out.append({"id": sid, "change": "moved", "distance_m": moved,
+                        "text": f"{sid}: footprint moved {moved:,.1f} m or reshaped"})
+        if x["front_bearing_deg"] != y["front_bearing_deg"]:
+            out.append({"id": sid, "change": "door turned", "before": x["front_bearing_deg"],
+                        "after": y["front_bearing_deg"],
+                        "text": f"{sid}: door bearing {x['front_bearing_deg']} -> {y['front_bearing_deg']} deg"})
+        if x["door_barricade"] != y["door_barricade"]:
+            out.append({"id": sid, "change": "door barricade", "before": x["door_barricade"],
+                        "after": y["door_barricade"],
+                        "text": f"{sid}: door barricade {'added' if y['door_barricade'] else 'removed'}"})
+        if abs(x["neq_kg"] - y["neq_kg"]) > 1e-9 or x["divisions"] != y["divisions"]:
+            out.append({"id": sid, "change": "stock", "before_kg": x["neq_kg"], "after_kg": y["neq_kg"],
+                        "text": f"{sid}: stock {x['neq_kg']:,.0f} kg (HD {', '.join(x['divisions']) or '-'}) -> "
+                                f"{y['neq_kg']:,.0f} kg (HD {', '.join(y['divisions']) or '-'})"})
+        if x["persons"] != y["persons"]:
+            out.append({"id": sid, "change": "persons", "before": x["persons"], "after": y["persons"],
+                        "text": f"{sid}: persons {x['persons']:g} -> {y['persons']:g}"})
+    return out
+
+
+def _judged(result: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per storehouse id: the worst judgement it got in any step (its trigger when it went)."""
+    out: dict[str, dict[str, Any]] = {}
+    for st in result["steps"]:
+        for j in st["escalation"]:
+            if j["outcome"] == "already involved":
+                continue
+            for m in j["members"]:
+                if m not in out or _RANK[j["outcome"]] > _RANK[out[m]["outcome"]]:
+                    out[m] = {"outcome": j["outcome"], "degree": j.get("degree"), "cell": j.get("cell"),
+                              "alternative": j.get("alternative"), "distance_m": j.get("distance_m"),
+                              "step": st["step"], "followed": j.get("followed", False)}
+    return out
+
+
+def compare(before: Mapping[str, Any], after: Mapping[str, Any], depot_before: Any,
+            depot_after: Any) -> dict[str, Any]:
+    """The same scenario on two layouts: what changed in the layout and in the chain, and why."""
+    inv_a = [m for st in before["steps"] for m in st["members"]]
+    inv_b = [m for st in after["steps"] for m in st["members"]]
+    ja, jb = _judged(before), _judged(after)
+    judgements = []
+    for sid in dict.fromkeys([*ja, *jb]):
+        x, y = ja.get(sid), jb.get(sid)
+        if x is not None and y is not None and (x["outcome"], x["degree"], x["cell"]) == \
+                (y["outcome"], y["degree"], y["cell"]):
+            continue
+        why = []
+        if x is None or y is None:
+            why.append("not a separate storehouse in " + ("the first" if x is None else "the second") + " layout")
+        else:
+            if x["cell"] != y["cell"]:
+                why.append(f"the cell that applies changed: {x['cell']} -> {y['cell']}")
+            if x["degree"] != y["degree"]:
+                why.append(f"degree of protection {x['degree']} ({x['alternative']} met at "
+                           f"{x['distance_m']:,.1f} m) -> {y['degree']} ({y['alternative']} met at "
+                           f"{y['distance_m']:,.1f} m)")
+        judgements.append({"id": sid, "before": x, "after": y, "why": "; ".join(why)})
+    keys = ("buildings_destroyed", "roads_to_close", "persons_in_withdrawal_rings", "largest_withdrawal_radius_m",
+            "neq_involved_kg", "steps")
+    return {
+        "layout_changes": layout_changes(depot_before, depot_after),
+        "storehouses": {"before": inv_a, "after": inv_b,
+                        "no_longer_involved": [m for m in inv_a if m not in inv_b],
+                        "newly_involved": [m for m in inv_b if m not in inv_a]},
+        "judgements": judgements,
+        "totals": {k: {"before": before["totals"][k], "after": after["totals"][k]} for k in keys},
     }
 
 
@@ -761,5 +870,6 @@ def read_scenario(raw: bytes | str, field: str = "--load") -> dict[str, Any]:
             "sparse": doc.get("sparse", False), "questions": qs, "notes": doc.get("notes", "")}
 
 
-__all__ = ["EVENTS", "FORMAT", "OUTCOMES", "events_of", "judge", "read_scenario", "run_scenario",
+__all__ = ["EVENTS", "FORMAT", "OUTCOMES", "compare", "events_of", "judge", "layout_changes", "read_scenario",
+           "run_scenario",
            "scenario_document", "withdrawal_distance"]

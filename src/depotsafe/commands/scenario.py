@@ -1,8 +1,9 @@
 """``depotsafe scenario``: a training scenario, step by step, from one storehouse.
 
     depotsafe scenario LAYOUT.geojson --start ID [--event mass-explosion|fragments|fire] [--follow ID ...]
-        [--stock STOCK.csv] [--quantity known|unknown] [--explosive TNT] [--sparse] [--save FILE] --json
-    depotsafe scenario --load FILE.json [--json]
+        [--stock STOCK.csv] [--quantity known|unknown] [--explosive TNT] [--sparse] [--compare LAYOUT2]
+        [--save FILE] --json
+    depotsafe scenario --load FILE.json [--compare LAYOUT2] [--json]
 
 The storehouse's aggregation group goes with it as one event (decision 14).
 Every other storehouse is judged by the degree of protection of the
@@ -44,6 +45,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--explosive", default="TNT", help="explosive for TNT equivalence (default TNT)")
     p.add_argument("--sparse", action="store_true",
                    help="surroundings sparsely populated (270 m instead of 400 m fragment minimum from open stacks)")
+    p.add_argument("--compare", metavar="LAYOUT2",
+                   help="run the same scenario on a changed layout (barricade added, door turned, stock moved or "
+                        "reduced) and show what changed and why")
     p.add_argument("--save", metavar="FILE", help="write the scenario (layout embedded) to this JSON file")
     p.add_argument("--load", metavar="FILE", help="read a scenario file written by --save or the app")
     p.add_argument("--title", default="", help="title stored with --save")
@@ -60,12 +64,12 @@ def _inputs(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.load is not None:
         given = [o for o, v in (("LAYOUT", args.layout), ("--start", args.start), ("--event", args.event),
-                                ("--stock", args.stock), ("--save", args.save)) if v]
+                                ("--stock", args.stock)) if v]
         if args.follow:
             given.append("--follow")
         if given:
             raise InputError(given[0], "given with --load", "the scenario file holds it: give --load alone "
-                                                           "(with --json, --max-layout-mb)")
+                                                           "(with --json, --compare, --save, --max-layout-mb)")
         raw = read_limited(args.load, "--load", args.max_layout_mb)
         doc = read_scenario(raw)
         doc["layout_name"] = args.load
@@ -106,6 +110,15 @@ def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
         from depotsafe.layout import parse_json, read_limited
 
         layout = parse_json(read_limited(layout, "layout", args.max_layout_mb), "layout", str(layout))
+    if getattr(args, "compare", None) is not None:
+        from depotsafe.scenario import compare
+
+        depot2 = read_layout(args.compare, inp["stock"], max_mb=args.max_layout_mb)
+        after = run_scenario(depot2, inp["start"], inp["event"], inp["follow"], inp["quantity"], inp["explosive"],
+                             inp["sparse"], strict_follow=False)
+        after["scenario"]["layout"] = str(args.compare)
+        result["comparison"] = {"layout": str(args.compare), **compare(result, after, depot, depot2),
+                                "after": after}
     doc = scenario_document(layout, inp["start"], inp["event"], inp["follow"], inp["quantity"], inp["explosive"],
                             inp["sparse"], inp["title"], inp["questions"], inp["notes"])
     return result, doc
@@ -182,7 +195,31 @@ def text(result: dict[str, Any]) -> str:
                f"{', '.join(tot['roads_to_close']) or 'none'}; largest withdrawal ring "
                f"{tot['largest_withdrawal_radius_m']:,.0f} m")
     out.extend(f"note: {n}" for n in result["notes"])
+    if "comparison" in result:
+        out.extend(_comparison_text(result["comparison"]))
     return "\n".join(out) + "\n"
+
+
+def _comparison_text(c: dict[str, Any]) -> list[str]:
+    out = ["", f"COMPARED WITH {c['layout']}"]
+    out.append("  what changed in the layout:")
+    out.extend(f"    {ch['text']}" for ch in c["layout_changes"])
+    if not c["layout_changes"]:
+        out.append("    nothing")
+    sh = c["storehouses"]
+    out.append(f"  storehouses involved: {', '.join(sh['before'])} -> {', '.join(sh['after'])}")
+    if sh["no_longer_involved"]:
+        out.append(f"    no longer involved: {', '.join(sh['no_longer_involved'])}")
+    if sh["newly_involved"]:
+        out.append(f"    newly involved: {', '.join(sh['newly_involved'])}")
+    for j in c["judgements"]:
+        b = j["before"]["outcome"] if j["before"] else "-"
+        a = j["after"]["outcome"] if j["after"] else "-"
+        out.append(f"  {j['id']}: {b} -> {a}" + (f" ({j['why']})" if j["why"] else ""))
+    for k, v in c["totals"].items():
+        if v["before"] != v["after"]:
+            out.append(f"  {k.replace('_', ' ')}: {v['before']} -> {v['after']}")
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
