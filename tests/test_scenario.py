@@ -407,3 +407,21 @@ def test_compare_an_earth_covered_building_replaced_by_an_igloo() -> None:
     assert jb["after"]["cell"] in ("Table 1 column c row 4", "Table 1 column c row 5")
     assert "moderate" in jb["why"]
     assert c["totals"]["steps"] == {"before": 2, "after": 1}
+
+
+def test_hd14_fire_judged_by_its_fire_regulation_distance() -> None:
+    # HD 1.4: no table carries a degree; §1.3.1.7 "Separation distances prescribed by fire regulations apply"
+    # (decision 23: 25 m). A store 10 m away is inside it: one site with F (decision 14); one 45 m away
+    # survives.
+    depot = _depot([_rect("F", "heavy_walled", 0, 0, 10, 10, _hd(500.0, "1.4", "S")),
+                    _rect("N", "heavy_walled", 20, 0, 10, 10, _hd(500.0, "1.4", "S")),
+                    _rect("M", "heavy_walled", 0, 55, 10, 10, _hd(500.0, "1.4", "S"))])
+    r = run_scenario(depot, "F")
+    s1 = r["steps"][0]
+    assert s1["event"] == "fire"
+    assert s1["withdrawal"]["radius_m"] == 100.0  # Table T.2 HD 1.4: 100 m
+    assert s1["members"] == ["F", "N"]
+    far = _judgement(s1, "M")
+    assert far["outcome"] == "survives"
+    assert far["distance_m"] == pytest.approx(45.0, abs=1e-9)
+    assert "1.3.1.7" in far["source"]

@@ -305,7 +305,9 @@ def judge(depot: Any, geo: _Geo, rs: Any, event_unit: Unit, event: str, footprin
                         rule = resolve_rule(rs, case.division, rel, tuple(case.hd13_tables) or ("3A", "3B"))
                         prot = describe(rs, rule, float(case.neq_kg), float(case.unit_neq_kg or 0.0), d)
                         limited = _limited_cells(rs, rule, float(case.neq_kg), float(case.unit_neq_kg or 0.0), d)
-                        for cand in _outcomes(prot, rules, DEGREE_LEVEL, limited):
+                        found = _outcomes(prot, rules, DEGREE_LEVEL, limited) if (
+                            prot is not None or case.division != "1.4") else [_hd14(rs, rule, case, d, rules)]
+                        for cand in found:
                             cand.update({"pes": pes_id, "es": es_id, "distance_m": d, "hd": case.division,
                                          "relation": {"pes_kind": pes.kind, "pes_face": pf, "es_kind": es.kind,
                                                       "es_face": ef}})
@@ -316,6 +318,22 @@ def judge(depot: Any, geo: _Geo, rs: Any, event_unit: Unit, event: str, footprin
     worst = dict(worst)
     worst["distance_m"] = dist_min if worst.get("distance_m") is None else worst["distance_m"]
     return worst
+
+
+def _hd14(rs: Any, rule: Any, case: Any, distance_m: float,
+          rules: Mapping[tuple[str, str], dict[str, str]]) -> dict[str, Any]:
+    """An HD 1.4 fire: no table carries a degree; the text of §1.2.1.2 d) and §1.3.1.7 decides."""
+    from depotsafe.qd import required_distance_m
+
+    req, gov = required_distance_m(rs, rule, float(case.neq_kg), float(case.unit_neq_kg or 0.0))
+    met = distance_m >= req
+    r = rules[("1.4", "met" if met else "not_met")]
+    code = rule.terms[gov].code if gov >= 0 else "No QD"
+    return {"outcome": r["outcome"], "degree": "no degree in the table", "level": None, "cell": "",
+            "alternative": code,
+            "rule": f"HD 1.4: {code} = {req:,.1f} m {'met' if met else 'not met'} at {distance_m:,.1f} m; "
+                    f"{_RULE_TEXT[r['outcome']]}",
+            "quote": r["quote"], "source": r["source"]}
 
 
 def _limited_cells(rs: Any, rule: Any, neq_kg: float, unit_neq_kg: float, distance_m: float) -> dict[str, str]:
