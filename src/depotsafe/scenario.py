@@ -402,7 +402,7 @@ def _presence(site: Any) -> float:
     return presence_fraction(raw, f"{site.id}.presence")
 
 
-def _building(site: Any, row: dict[str, Any], survives: bool | None) -> dict[str, Any]:
+def _building(site: Any, row: dict[str, Any], fate: Mapping[str, Any] | None) -> dict[str, Any]:
     """Damage to the structure at an exposed site, by its type."""
     btype = (site.properties or {}).get("building_type", "conventional")
     if site.kind in ROUTE_KINDS:
@@ -410,12 +410,12 @@ def _building(site: Any, row: dict[str, Any], survives: bool | None) -> dict[str
                 "basis": "a route: no building"}
     if site.kind not in CONVENTIONAL_KINDS or btype == "hardened":
         what = "storehouse" if site.kind not in CONVENTIONAL_KINDS else "hardened building"
-        fate = ("" if survives is None else
-                "; the distance rules find it separated for virtually complete protection: it survives"
-                if survives else "; see the escalation judgement")
+        why = ("" if fate is None else
+               f"; its fate is the escalation judgement of this step: {fate['outcome']} "
+               f"(degree {str(fate.get('degree', '')).replace('_', ' ')})")
         return {"type": what, "structural_collapse": None, "destroyed": False,
                 "basis": f"{site.kind}: the TNO structural-collapse probit is for conventional buildings and is "
-                         f"not applied{fate}"}
+                         f"not applied{why}"}
     inj = row.get("injury_probability") or {}
     p = row.get("incident_overpressure_kpa")
     destroyed = bool(row["status"].get("incident_overpressure") == "below_fit_range") or (
@@ -448,7 +448,7 @@ def _withdrawal(unit: Unit, quantity: str) -> dict[str, Any]:
 
 def _step(depot: Any, groups: Sequence[Sequence[str]], unit: Unit, event: str, number: int,
           trigger: dict[str, Any] | None, quantity: str, explosive: str, sparse: bool,
-          involved: Mapping[str, int], survives: set[str]) -> tuple[dict[str, Any], Any]:
+          involved: Mapping[str, int], fates: Mapping[str, dict[str, Any]]) -> tuple[dict[str, Any], Any]:
     from depotsafe.effects.event import event_hazard_zones, explosion_event
     from depotsafe.effects.zones import blast_zones, site_table
 
@@ -468,7 +468,7 @@ def _step(depot: Any, groups: Sequence[Sequence[str]], unit: Unit, event: str, n
         presence = _presence(s)
         present = float(s.persons) * presence
         in_ring = row["distance_m"] < ring["radius_m"]
-        building = _building(s, row, (s.id in survives) if s.stock_entries else None)
+        building = _building(s, row, fates.get(s.id))
         inj = row.get("injury_probability")
         person_p = None if inj is None else {m: inj[m] for m in PERSON_MODELS}
         if person_p:
@@ -624,7 +624,6 @@ def run_scenario(depot: Any, start: str, event: str | None = None, follow: Seque
     involved: dict[str, int] = dict.fromkeys(start_unit.members, 1)
     queued: set[str] = set()
     judged_possible: set[str] = set()
-    survives: set[str] = set()
     k = 0
     while k < len(queue):
         unit, ev_kind, trigger = queue[k]
@@ -658,11 +657,8 @@ def run_scenario(depot: Any, start: str, event: str | None = None, follow: Seque
                     involved[m] = number
                 trig = {"from_step": k, "from": unit.site, **{x: j[x] for x in j if x not in ("id", "members")}}
                 queue.append((target, events_of(target)[0], trig))
-        for j in judgements:
-            if j["outcome"] == "survives":
-                survives.update(j["members"])
-        step, _ = _step(depot, groups, unit, ev_kind, k, trigger, quantity, exp.name, sparse, involved,
-                        survives - set(involved))
+        fates = {m: j for j in judgements if j["outcome"] != "already involved" for m in j["members"]}
+        step, _ = _step(depot, groups, unit, ev_kind, k, trigger, quantity, exp.name, sparse, involved, fates)
         step["escalation"] = judgements
         steps.append(step)
     never = [f for f in follow if member_unit[f] not in judged_possible]
