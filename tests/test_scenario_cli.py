@@ -106,6 +106,12 @@ def test_bad_scenario_files_exit_2(tmp_path: Path, chain: Path) -> None:
     assert out.returncode == 2
     assert "LAYOUT" in out.stderr
     assert "--load" in out.stderr
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"format": "depotsafe-scenario", "version": 1, "layout": _doc(_chain_layout()),
+                                "start": "A"}))
+    out = _run("--load", str(good), "--quantity", "unknown")
+    assert out.returncode == 2
+    assert "--quantity" in out.stderr
     bad.write_text("{not json")
     out = _run("--load", str(bad))
     assert out.returncode == 2

@@ -67,12 +67,16 @@ def _inputs(args: argparse.Namespace) -> dict[str, Any]:
                                 ("--stock", args.stock)) if v]
         if args.follow:
             given.append("--follow")
+        given += [o for o, changed in (("--quantity", args.quantity != "known"), ("--explosive", args.explosive != "TNT"),
+                                       ("--sparse", args.sparse)) if changed]
         if given:
             raise InputError(given[0], "given with --load", "the scenario file holds it: give --load alone "
-                                                           "(with --json, --compare, --save, --max-layout-mb)")
+                                                           "(with --json, --compare, --save, --title, --max-layout-mb)")
         raw = read_limited(args.load, "--load", args.max_layout_mb)
         doc = read_scenario(raw)
         doc["layout_name"] = args.load
+        if args.title:
+            doc["title"] = args.title
         doc["stock"] = None
         return doc
     if args.layout is None:
