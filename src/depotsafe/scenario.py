@@ -448,7 +448,7 @@ def _withdrawal(unit: Unit, quantity: str) -> dict[str, Any]:
 
 def _step(depot: Any, groups: Sequence[Sequence[str]], unit: Unit, event: str, number: int,
           trigger: dict[str, Any] | None, quantity: str, explosive: str, sparse: bool,
-          involved: Mapping[str, int], fates: Mapping[str, dict[str, Any]]) -> tuple[dict[str, Any], Any]:
+          involved: Mapping[str, int], fates: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     from depotsafe.effects.event import event_hazard_zones, explosion_event
     from depotsafe.effects.zones import blast_zones, site_table
 
@@ -532,7 +532,7 @@ def _step(depot: Any, groups: Sequence[Sequence[str]], unit: Unit, event: str, n
             "expected_persons_affected": expected,
         },
     }
-    return step, ev
+    return step
 
 
 def _groups_map(groups: Sequence[Sequence[str]]) -> dict[str, tuple[str, ...]]:
@@ -629,7 +629,7 @@ def run_scenario(depot: Any, start: str, event: str | None = None, follow: Seque
         unit, ev_kind, trigger = queue[k]
         k += 1
         # judgements first (which storehouses survive decides the building rows)
-        _, ev = _step_event(depot, groups, unit)
+        ev = _step_event(depot, groups, unit)
         judgements: list[dict[str, Any]] = []
         if k > 1:
             judgements.append({"id": start_unit.site, "members": list(start_unit.members),
@@ -658,7 +658,7 @@ def run_scenario(depot: Any, start: str, event: str | None = None, follow: Seque
                 trig = {"from_step": k, "from": unit.site, **{x: j[x] for x in j if x not in ("id", "members")}}
                 queue.append((target, events_of(target)[0], trig))
         fates = {m: j for j in judgements if j["outcome"] != "already involved" for m in j["members"]}
-        step, _ = _step(depot, groups, unit, ev_kind, k, trigger, quantity, exp.name, sparse, involved, fates)
+        step = _step(depot, groups, unit, ev_kind, k, trigger, quantity, exp.name, sparse, involved, fates)
         step["escalation"] = judgements
         steps.append(step)
     never = [f for f in follow if member_unit[f] not in judged_possible]
@@ -692,10 +692,10 @@ def run_scenario(depot: Any, start: str, event: str | None = None, follow: Seque
     }
 
 
-def _step_event(depot: Any, groups: Sequence[Sequence[str]], unit: Unit) -> tuple[None, Any]:
+def _step_event(depot: Any, groups: Sequence[Sequence[str]], unit: Unit) -> Any:
     from depotsafe.effects.event import explosion_event
 
-    return None, explosion_event(depot, unit.site, groups)
+    return explosion_event(depot, unit.site, groups)
 
 
 def _totals(steps: Sequence[dict[str, Any]]) -> dict[str, Any]:
