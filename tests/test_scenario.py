@@ -425,3 +425,18 @@ def test_hd14_fire_judged_by_its_fire_regulation_distance() -> None:
     assert far["outcome"] == "survives"
     assert far["distance_m"] == pytest.approx(45.0, abs=1e-9)
     assert "1.3.1.7" in far["source"]
+
+
+@pytest.mark.parametrize("name", ["sample_depot_bs1.json", "training_chain.json"])
+def test_library_scenarios_open_and_run(name: str) -> None:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "scenarios" / name
+    doc = read_scenario(path.read_bytes())
+    r = run_scenario(read_layout(doc["layout"]), doc["start"], doc["event"], doc["follow"], doc["quantity"],
+                     doc["explosive"], doc["sparse"])
+    assert r["steps"][0]["site"] == doc["start"]
+    assert all(1 <= q["step"] <= len(r["steps"]) for q in doc["questions"])
+    if name == "training_chain.json":  # the hand-worked chain above, with a road and a farmhouse
+        assert [s["site"] for s in r["steps"]] == ["A", "B"]
+        assert r["steps"][0]["withdrawal"]["inside"]["roads"] == ["R"]
