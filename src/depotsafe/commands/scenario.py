@@ -1,0 +1,241 @@
+"""``depotsafe scenario``: a training scenario, step by step, from one storehouse.
+
+    depotsafe scenario LAYOUT.geojson --start ID [--event mass-explosion|fragments|fire] [--follow ID ...]
+        [--stock STOCK.csv] [--quantity known|unknown] [--explosive TNT] [--sparse] [--compare LAYOUT2]
+        [--save FILE] --json
+    depotsafe scenario --load FILE.json [--compare LAYOUT2] [--json]
+
+The storehouse's aggregation group goes with it as one event (decision 14).
+Every other storehouse is judged by the degree of protection of the
+inter-magazine cell between them at their distance (decision 31) read with
+AASTP-1 §1.3.1.9-1.3.1.11: it survives, a later event is possible (the trainer
+chooses with --follow) or likely (its own step).  Each step shows the emergency
+withdrawal ring (AASTP-1 Ch. 7 Table T.2) with the buildings, roads and persons
+inside it, and the effects at every other site (as depotsafe effects).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from depotsafe.cli import add_max_layout_option, print_json
+
+_EVENTS = ("mass-explosion", "fragments", "fire")
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``scenario``."""
+    p = subparsers.add_parser(
+        "scenario",
+        help="training scenario: the chain of events from one storehouse, step by step",
+        description=__doc__.split("\n\n")[2] if __doc__ else None,
+    )
+    p.add_argument("layout", nargs="?", help="depot layout (GeoJSON); not with --load")
+    p.add_argument("--start", help="id of the storehouse where it starts (with its aggregation group)")
+    p.add_argument("--event", help="initiating event: mass-explosion (HD 1.1/1.5), fragments (HD 1.2), "
+                                   "fire (HD 1.3/1.4); default the most severe the stock allows")
+    p.add_argument("--follow", action="append", default=[], metavar="ID",
+                   help="a storehouse judged 'possible' that the trainer decides does go (repeatable)")
+    p.add_argument("--stock", help="stock CSV joined to the layout by site_id")
+    p.add_argument("--quantity", default="known",
+                   help="column of AASTP-1 Table T.2 for the withdrawal rings: known (default) or unknown")
+    p.add_argument("--explosive", default="TNT", help="explosive for TNT equivalence (default TNT)")
+    p.add_argument("--sparse", action="store_true",
+                   help="surroundings sparsely populated (270 m instead of 400 m fragment minimum from open stacks)")
+    p.add_argument("--compare", metavar="LAYOUT2",
+                   help="run the same scenario on a changed layout (barricade added, door turned, stock moved or "
+                        "reduced) and show what changed and why")
+    p.add_argument("--save", metavar="FILE", help="write the scenario (layout embedded) to this JSON file")
+    p.add_argument("--load", metavar="FILE", help="read a scenario file written by --save or the app")
+    p.add_argument("--title", default="", help="title stored with --save")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_max_layout_option(p)
+    return p
+
+
+def _inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """Scenario parameters from the options or from --load; the layout as a parsed object."""
+    from depotsafe.errors import InputError
+    from depotsafe.layout import read_limited
+    from depotsafe.scenario import read_scenario
+
+    if args.load is not None:
+        given = [o for o, v in (("LAYOUT", args.layout), ("--start", args.start), ("--event", args.event),
+                                ("--stock", args.stock)) if v]
+        if args.follow:
+            given.append("--follow")
+        given += [o for o, changed in (("--quantity", args.quantity != "known"), ("--explosive", args.explosive != "TNT"),
+                                       ("--sparse", args.sparse)) if changed]
+        if given:
+            raise InputError(given[0], "given with --load", "the scenario file holds it: give --load alone "
+                                                           "(with --json, --compare, --save, --title, --max-layout-mb)")
+        raw = read_limited(args.load, "--load", args.max_layout_mb)
+        doc = read_scenario(raw)
+        doc["layout_name"] = args.load
+        if args.title:
+            doc["title"] = args.title
+        doc["stock"] = None
+        return doc
+    if args.layout is None:
+        raise InputError("LAYOUT", None, "a layout GeoJSON file (or --load SCENARIO.json)")
+    if args.start is None:
+        raise InputError("--start", None, "the id of the storehouse where the scenario starts")
+    if args.event is not None and args.event not in _EVENTS:
+        raise InputError("--event", args.event, "allowed: " + ", ".join(_EVENTS))
+    if args.quantity not in ("known", "unknown"):
+        raise InputError("--quantity", args.quantity, "allowed: known, unknown")
+    return {"title": args.title, "layout": args.layout, "start": args.start,
+            "event": args.event, "follow": list(args.follow), "quantity": args.quantity,
+            "explosive": args.explosive, "sparse": args.sparse, "questions": [], "notes": "",
+            "layout_name": args.layout, "stock": args.stock}
+
+
+def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The JSON result and the scenario document (for --save)."""
+    from depotsafe.layout import read_layout
+    from depotsafe.scenario import run_scenario, scenario_document
+
+    inp = _inputs(args)
+    depot = read_layout(inp["layout"], inp["stock"], max_mb=args.max_layout_mb)
+    result = run_scenario(depot, inp["start"], inp["event"], inp["follow"], inp["quantity"], inp["explosive"],
+                          inp["sparse"])
+    result["scenario"]["layout"] = str(inp["layout_name"])
+    result["scenario"]["title"] = inp["title"]
+    result["scenario"]["questions"] = inp["questions"]
+    layout = inp["layout"]
+    if inp["stock"] is not None:  # embed the joined stock so that the file stands alone
+        from depotsafe.layout import layout_to_geojson
+
+        layout = layout_to_geojson(depot)
+    elif not isinstance(layout, dict):
+        from depotsafe.layout import parse_json, read_limited
+
+        layout = parse_json(read_limited(layout, "layout", args.max_layout_mb), "layout", str(layout))
+    if getattr(args, "compare", None) is not None:
+        from depotsafe.scenario import compare
+
+        depot2 = read_layout(args.compare, inp["stock"], max_mb=args.max_layout_mb)
+        after = run_scenario(depot2, inp["start"], inp["event"], inp["follow"], inp["quantity"], inp["explosive"],
+                             inp["sparse"], strict_follow=False)
+        after["scenario"]["layout"] = str(args.compare)
+        result["comparison"] = {"layout": str(args.compare), **compare(result, after, depot, depot2),
+                                "after": after}
+    doc = scenario_document(layout, inp["start"], inp["event"], inp["follow"], inp["quantity"], inp["explosive"],
+                            inp["sparse"], inp["title"], inp["questions"], inp["notes"])
+    return result, doc
+
+
+def _kpa(v: float | None) -> str:
+    return "-" if v is None else f"{v:,.1f} kPa"
+
+
+def text(result: dict[str, Any]) -> str:
+    """The chain as readable text."""
+    from depotsafe.textfmt import kg_stock, metres_measured, percent
+
+    sc = result["scenario"]
+    out = [f"scenario: {sc['event']} at {sc['start']}"
+           + (f" ({sc['title']})" if sc.get("title") else "") + f", {len(result['steps'])} step(s)"]
+    for st in result["steps"]:
+        who = st["site"] if len(st["members"]) == 1 else "group " + "+".join(st["members"])
+        out.append("")
+        out.append(f"STEP {st['step']}: {st['event_text']} at {who}, {kg_stock(st['neq_kg'])} NEQ "
+                   f"(HD {', '.join(st['divisions'])})")
+        t = st["trigger"]
+        if t is None:
+            out.append("  starts the scenario")
+        else:
+            chosen = " (chosen by the trainer)" if t.get("chosen_by_trainer") else ""
+            out.append(f"  follows step {t['from_step']} ({t['from']}): {t['outcome']}{chosen}")
+            out.append(f"    rule: {t['rule']}")
+            out.append(f"    source: {t['source']}")
+        if len(st["members"]) > 1:
+            out.append(f"  {st['aggregation']}")
+        w = st["withdrawal"]
+        inside = w["inside"]
+        out.append(f"  first response: withdraw non-essential personnel to {w['radius_m']:,.0f} m "
+                   f"(HD {w['hd']}, {w['quantity']} quantity; {w['source']})")
+        out.append(f"    inside the ring: {len(inside['buildings'])} building(s) "
+                   f"{', '.join(inside['buildings']) or ''}; roads to close: {', '.join(inside['roads']) or 'none'}; "
+                   f"storehouses: {', '.join(inside['storehouses']) or 'none'}; "
+                   f"persons present: {inside['persons']:g}")
+        for z in st["zones"]["blast"]:
+            out.append(f"  blast zone {z['level']} ({z['name']}): {z['radius_m']:,.0f} m")
+        for z in st["zones"]["hazard"]:
+            out.append(f"  {z['kind']} zone HD {z['hd']}: {z['radius_m']:,.0f} m ({z['rule']})")
+        out.append("  at each site:")
+        for s in st["sites"]:
+            line = f"    {s['id']} ({s['kind']}): {metres_measured(s['distance_m'])}, " \
+                   f"{_kpa(s['incident_overpressure_kpa'])}, zone {s['zone']}"
+            if s["persons"]:
+                line += f", {s['persons_present']:g} person(s) present"
+            b = s["building"]
+            if b["structural_collapse"] is not None:
+                line += f", collapse {percent(b['structural_collapse'])}"
+            if b["destroyed"]:
+                line += ", DESTROYED"
+            if s["involved_in_step"] is not None:
+                line += f", explodes at step {s['involved_in_step']}"
+            out.append(line)
+        out.append("  other storehouses:")
+        for j in st["escalation"]:
+            if j["outcome"] == "already involved":
+                out.append(f"    {j['id']}: already involved (step {j['step']})")
+                continue
+            out.append(f"    {j['id']}: {j['outcome']}" + (" -> follows" if j.get("followed") else ""))
+            out.append(f"      rule: {j['rule']}" + (f"; source: {j['source']}" if j.get("source") else ""))
+        tot = st["totals"]
+        out.append(f"  totals: buildings destroyed {', '.join(tot['buildings_destroyed']) or 'none'}; "
+                   f"roads to close {', '.join(tot['roads_to_close']) or 'none'}; persons in the ring "
+                   f"{tot['persons_in_withdrawal_ring']:g}; in effect zones {tot['persons_in_effect_zones']:g}")
+    tot = result["totals"]
+    out.append("")
+    out.append(f"whole chain: {tot['steps']} step(s), storehouses {', '.join(tot['storehouses_involved'])}, "
+               f"{kg_stock(tot['neq_involved_kg'])} NEQ; buildings destroyed "
+               f"{', '.join(tot['buildings_destroyed']) or 'none'}; roads to close "
+               f"{', '.join(tot['roads_to_close']) or 'none'}; largest withdrawal ring "
+               f"{tot['largest_withdrawal_radius_m']:,.0f} m")
+    out.extend(f"note: {n}" for n in result["notes"])
+    if "comparison" in result:
+        out.extend(_comparison_text(result["comparison"]))
+    return "\n".join(out) + "\n"
+
+
+def _comparison_text(c: dict[str, Any]) -> list[str]:
+    out = ["", f"COMPARED WITH {c['layout']}"]
+    out.append("  what changed in the layout:")
+    out.extend(f"    {ch['text']}" for ch in c["layout_changes"])
+    if not c["layout_changes"]:
+        out.append("    nothing")
+    sh = c["storehouses"]
+    out.append(f"  storehouses involved: {', '.join(sh['before'])} -> {', '.join(sh['after'])}")
+    if sh["no_longer_involved"]:
+        out.append(f"    no longer involved: {', '.join(sh['no_longer_involved'])}")
+    if sh["newly_involved"]:
+        out.append(f"    newly involved: {', '.join(sh['newly_involved'])}")
+    for j in c["judgements"]:
+        b = j["before"]["outcome"] if j["before"] else "-"
+        a = j["after"]["outcome"] if j["after"] else "-"
+        out.append(f"  {j['id']}: {b} -> {a}" + (f" ({j['why']})" if j["why"] else ""))
+    for k, v in c["totals"].items():
+        if v["before"] != v["after"]:
+            out.append(f"  {k.replace('_', ' ')}: {v['before']} -> {v['after']}")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``scenario``; 0 on success, 2 on bad input."""
+    from depotsafe.outputs import check_output_paths, write_outputs
+
+    check_output_paths([("--save", args.save)])
+    result, doc = compute(args)
+    if args.save is not None:
+        write_outputs([("--save", args.save, lambda fh: json.dump(doc, fh, indent=1, allow_nan=False))])
+    if args.json:
+        print_json(result)
+    else:
+        sys.stdout.write(text(result))
+    return 0
