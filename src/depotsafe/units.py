@@ -301,6 +301,8 @@ def canonical_quantity_text(text: str, kind: str | None, field: str, decimal: st
         return text  # refused by the parser with its own message
     if re.search(rf"[0-9][{GROUP_MARKS}]+[0-9]", text):
         raise TypedNumberError(field, text, "group", decimal)
+    # a no-break or thin space elsewhere (between the number and the unit, as the app writes them) is a space
+    text = re.sub(r"[\u00a0\u202f\u2009]", " ", text)
     other = "," if decimal == "." else "."
     stripped = text.strip()
     m = _TYPED_NUMBER.match(stripped.lstrip("+-").lstrip())
@@ -328,7 +330,18 @@ def localized_quantity_text(text: str, decimal: str = ".") -> str:
         return text
     if not (_QUANTITY.fullmatch(text) or _BARE_NUMBER.fullmatch(text)):
         return text
-    return re.sub(r"(?<=[0-9])\.(?=[0-9eE\s]|$)|\.(?=[0-9])", ",", text, count=1)
+    lead = len(text) - len(text.lstrip(" +"))
+    m = _TYPED_NUMBER.match(text, lead)
+    if m is None or m["dec"] != ".":
+        return text
+    whole, frac = m["int"], m["frac"]
+    if 1 <= len(whole) <= 3 and not whole.startswith("0") and len(frac) == 3 and not m["exp"]:
+        # "1.500" would read "1,500", refused as ambiguous when typed back: the same value, unambiguous
+        frac = frac.rstrip("0")
+        if len(frac) == 3:
+            frac += "0"
+    number = whole + ("," + frac if frac else "") + (m["exp"] or "")
+    return text[:m.start()] + number + text[m.end():]
 
 
 def to_si(value: Any, kind: str, field: str) -> float:

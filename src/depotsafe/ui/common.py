@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -12,8 +12,8 @@ import streamlit as st
 
 from depotsafe import textfmt
 from depotsafe.errors import DepotsafeError
-from depotsafe.units import TypedNumberError
 from depotsafe.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from depotsafe.units import TypedNumberError
 
 #: Prefix of widget keys whose values survive a page switch.
 KEEP = "k_"
@@ -85,6 +85,16 @@ FACE_NAMES: dict[str, str] = {"front": N_("front"), "side": N_("side"), "rear": 
 
 #: Traffic densities of a public traffic route.
 TRAFFIC_NAMES: dict[str, str] = {"heavy": N_("heavy traffic"), "light": N_("light traffic")}
+
+
+def words(name_of: Callable[[str], str], options: Iterable[str]) -> Callable[[str], str]:
+    """A widget's ``format_func`` naming ``options`` in the language of this run.
+
+    The names are made when the widget is drawn: a ``format_func`` is also
+    called outside the script run (by Streamlit's testing harness), where the
+    session's language cannot be read.
+    """
+    return {o: name_of(o) for o in options}.__getitem__
 
 
 def kind_name(kind: str) -> str:

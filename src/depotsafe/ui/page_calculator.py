@@ -25,9 +25,10 @@ from depotsafe.ui.common import (
     read_quantity,
     show_error,
     show_table,
-    traffic_name,
     tr,
+    traffic_name,
     with_unit,
+    words,
 )
 
 HDS = ["1.1", "1.2", "1.2.1", "1.2.2", "1.3", "1.4", "1.5", "1.6"]
@@ -59,17 +60,18 @@ def _pair() -> None:
     if unit_neq.strip() and unit_neq_kg is None:
         return
     c1, c2 = st.columns(2)
-    pes = c1.selectbox(_("PES kind"), pes_kinds, key=f"{KEEP}calc_pes", format_func=kind_label)
+    pes = c1.selectbox(_("PES kind"), pes_kinds, key=f"{KEEP}calc_pes",
+                       format_func=words(kind_label, pes_kinds))
     pes_face = c1.selectbox(_("PES face towards the ES"), FACES, key=f"{KEEP}calc_pes_face",
-                            format_func=face_name) \
+                            format_func=words(face_name, FACES)) \
         if allk[pes].earth_covered else None
     es = c2.selectbox(_("ES kind"), list(allk), index=list(allk).index("inhabited_building"), key=f"{KEEP}calc_es",
-                      format_func=kind_label)
+                      format_func=words(kind_label, allk))
     es_face = c2.selectbox(_("ES face towards the PES"), FACES, key=f"{KEEP}calc_es_face",
-                           format_func=face_name) \
+                           format_func=words(face_name, FACES)) \
         if allk[es].earth_covered else None
     traffic = c2.selectbox(_("Traffic"), ["heavy", "light"], key=f"{KEEP}calc_traffic",
-                           format_func=traffic_name) \
+                           format_func=words(traffic_name, ["heavy", "light"])) \
         if es == "public_traffic_route" else None
     c1, c2, c3, c4 = st.columns(4)
     neq = c1.number_input(_("NEQ"), min_value=0.0, value=10.0, key=f"{KEEP}calc_neq")

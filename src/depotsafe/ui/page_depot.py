@@ -25,8 +25,8 @@ from depotsafe.ui.common import (
     show_table,
     typed_number_message,
 )
-from depotsafe.units import TypedNumberError, localized_quantity_text
 from depotsafe.ui.maps import show_map
+from depotsafe.units import TypedNumberError, localized_quantity_text
 
 _LOG = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from depotsafe.ui.common import (
     progress,
     read_quantity,
     show_error,
+    words,
 )
 from depotsafe.ui.maps import Overlay, show_map
 
@@ -47,7 +48,7 @@ def render() -> None:
     allk = kinds()
     stores = [k for k, v in allk.items() if v.holds_explosives != "no"]
     c1, c2, c3, c4 = st.columns(4)
-    kind = c1.selectbox(_("Kind"), stores, key=f"{KEEP}siting_kind", format_func=kind_label)
+    kind = c1.selectbox(_("Kind"), stores, key=f"{KEEP}siting_kind", format_func=words(kind_label, stores))
     earth = allk[kind].earth_covered
     bearing = c2.number_input(_("Door bearing [°]"), min_value=0.0, max_value=359.9, value=0.0,
                               key=f"{KEEP}siting_bearing", disabled=not earth)
@@ -64,7 +65,8 @@ def render() -> None:
                            help=_("The verdict at each grid point is exact; the area's edge is as fine as the grid."))
     if st.button(_("Find where it could go"), key="run_siting", type="primary"):
         if neq_read is None:
-            st.error(_("The NEQ was not read: see the message under the field."), icon="⚠️")
+            st.error(f"**{_('The siting map could not be computed')}**\n\n"
+                     + _("The NEQ was not read: see the message under the field."), icon="⚠️")
         else:
             try:
                 with progress(_("Searching the site")) as step:
