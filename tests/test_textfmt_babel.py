@@ -131,3 +131,10 @@ def test_significant_figures_in_french(value: float, digits: int) -> None:
     assert math.isclose(shown, value, rel_tol=0.5 * 10 ** (1 - digits) + 1e-12)
     decimals = len(text.split(NNBSP + "kPa")[0].partition(",")[2])
     assert decimals == max(0, digits - 1 - math.floor(math.log10(value)))
+
+
+def test_dates_by_locale() -> None:
+    """A saved depot's time stamp, as CLDR's medium date-time pattern writes it in each language."""
+    assert textfmt.date_time("2026-11-28T20:12:05Z", "fr") == "28 nov. 2026, 20:12:05 UTC"
+    assert textfmt.date_time("2026-11-28T20:12:05Z", "en") == f"Nov 28, 2026, 8:12:05{NNBSP}PM UTC"
+    assert textfmt.date_time("not a time", "fr") == "not a time"

@@ -124,6 +124,23 @@ ENGLISH = NumberStyle("en", fast=True)
 FRENCH = NumberStyle("fr")
 
 
+def date_time(iso_utc: str, locale: str = "en") -> str:
+    """A UTC time stamp ("2026-11-28T20:12:05Z") as ``locale`` writes a date and time (CLDR medium), in UTC.
+
+    "Nov 28, 2026, 8:12:05 PM UTC" in English, "28 nov. 2026, 20:12:05 UTC" in
+    French.  Text that is not such a time stamp is returned as it is.
+    """
+    from datetime import UTC, datetime
+
+    from babel.dates import format_datetime
+
+    try:
+        when = datetime.strptime(iso_utc, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except (TypeError, ValueError):
+        return iso_utc
+    return format_datetime(when, "medium", tzinfo=UTC, locale=locale) + " UTC"
+
+
 def style_of(locale: str) -> NumberStyle:
     """The number style of a language code."""
     return ENGLISH if locale == "en" else NumberStyle(locale)
@@ -226,6 +243,6 @@ def describe_text(p: dict | None) -> str:
 
 
 __all__ = [
-    "CLDR_UNITS", "ENGLISH", "FRENCH", "NumberStyle", "assessment_required", "describe_text", "kg_down", "kg_headroom", "kg_limit",
+    "CLDR_UNITS", "ENGLISH", "date_time", "FRENCH", "NumberStyle", "assessment_required", "describe_text", "kg_down", "kg_headroom", "kg_limit",
     "kg_stock", "metres_measured", "metres_up", "number", "percent", "style_of", "unit_space",
 ]

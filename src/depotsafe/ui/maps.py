@@ -34,6 +34,7 @@ from depotsafe.ui.common import (
     count,
     face_name,
     kind_label,
+    lang,
     map_kind,
     map_word,
     metres_up,
@@ -42,6 +43,7 @@ from depotsafe.ui.common import (
     traffic_name,
     with_unit,
 )
+from depotsafe.ui.i18n import DEFAULT_LANGUAGE
 
 #: Fill colour of each kind (colour-blind-safe-ish, storehouses warm, others cool).
 KIND_COLOURS: dict[str, str] = {
@@ -849,7 +851,15 @@ def arc_map_label(props: dict[str, Any]) -> str:
 
 
 def arc_hover_label(props: dict[str, Any]) -> str:
-    """The title of an arc's hover text: PES (sector), exposed kind, face and traffic in words, distance."""
+    """The title of an arc's hover text: PES (sector), exposed kind, face and traffic, distance.
+
+    In English, the label of the downloaded arcs (``depotsafe.report.arc_label``); in another
+    language, the same in words of that language.
+    """
+    if lang() == DEFAULT_LANGUAGE:
+        from depotsafe.report import arc_label
+
+        return arc_label(props)
     sector = f" ({face_name(props['pes_sector'])})" if props.get("pes_sector") else ""
     face = f", {face_name(props['es_face'])}" if props.get("es_face") else ""
     traffic = f", {traffic_name(props['traffic'])}" if props.get("traffic") else ""
