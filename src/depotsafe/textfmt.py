@@ -243,6 +243,21 @@ def describe_text(p: dict | None) -> str:
 
 
 __all__ = [
-    "CLDR_UNITS", "ENGLISH", "date_time", "FRENCH", "NumberStyle", "assessment_required", "describe_text", "kg_down", "kg_headroom", "kg_limit",
-    "kg_stock", "metres_measured", "metres_up", "number", "percent", "style_of", "unit_space",
+    "CLDR_UNITS",
+    "ENGLISH",
+    "FRENCH",
+    "NumberStyle",
+    "assessment_required",
+    "date_time",
+    "describe_text",
+    "kg_down",
+    "kg_headroom",
+    "kg_limit",
+    "kg_stock",
+    "metres_measured",
+    "metres_up",
+    "number",
+    "percent",
+    "style_of",
+    "unit_space",
 ]
