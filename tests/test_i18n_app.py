@@ -195,3 +195,28 @@ def test_english_field_refuses_a_comma() -> None:
     assert "a comma is not accepted" in errors
     at.text_input(key="k_siting_neq").input("1500 kg").run()
     assert "Read as 1,500 kg" in "\n".join(c.value for c in at.caption)
+
+
+def test_french_stock_editor_shows_and_reads_decimal_commas() -> None:
+    """The stock as the files write it ("1.5 t") is shown "1,5 t" in French and read back as the same value."""
+    at = AppTest.from_file(str(APP), default_timeout=300).run()
+    at.sidebar.selectbox(key="k_lang").set_value("fr").run()
+    # an edit made as the editor hands it over, on a page without the editor (AppTest cannot type in one)
+    at.session_state["k_page"] = "calculator"
+    at.run()
+    rows = [dict(r) for r in at.session_state["stock_rows"]]
+    site = rows[0]["site_id"]
+    rows = [r for r in rows if r["site_id"] != site] + [{**rows[0], "quantity": "1.25 t"}]
+    at.session_state["stock_rows"] = rows
+    at.run()
+    at.session_state["k_page"] = "depot"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    editor = at.data_editor[0].value
+    assert "1,25 t" in set(editor["quantity"])
+    assert "1.25 t" not in set(editor["quantity"])
+    # read back with the files' '.' decimal sign: the same text, the same value
+    assert next(r for r in at.session_state["stock_rows"] if r["site_id"] == site)["quantity"] == "1.25 t"
+    verdicts = next(t.value for t in at.table if FR["NEQ held"] in t.value.columns)
+    held = verdicts.set_index(verdicts.columns[0])[FR["NEQ held"]]
+    assert held[site] == f"1{NNBSP}250{NNBSP}kg"
