@@ -95,11 +95,19 @@ def test_other_errors_still_name_the_field() -> None:
 
 
 def test_the_command_line_grammar_does_not_suggest_a_wrong_number() -> None:
-    """A comma in the '.' grammar is refused without offering to drop it ("1,5" is not "15")."""
+    """A comma in the '.' grammar is refused, offering every reading and no impossible one."""
     with pytest.raises(UnitError) as info:
         to_si("1,5 t", "mass", "--neq")
-    assert "'15 t'" not in str(info.value)
-    assert "1.5 for one and a half" in str(info.value)
+    assert "'15 t'" not in str(info.value)  # "1,5" cannot be a thousands group
+    assert "write '1.5 t'" in str(info.value)
+    with pytest.raises(UnitError) as info:
+        to_si("1,500 t", "mass", "--neq")
+    assert "'1500 t'" in str(info.value)
+    assert "'1.500 t'" in str(info.value)  # both readings: nothing is guessed
+    with pytest.raises(UnitError) as info:
+        to_si("1,500,000 kg", "mass", "--neq")
+    assert "write '1500000 kg'" in str(info.value)
+    assert "'1.5" not in str(info.value)
 
 
 # ------------------------------------------------------------------ round trips

@@ -150,10 +150,22 @@ def _why_not(text: str) -> str:
         if any(c.isdigit() and not c.isascii() for c in text):
             return "only the ASCII digits 0-9 are accepted (not full-width or other digits)"
         return "only ASCII letters, digits, '.', '+', '-', '*' and '·' are accepted"
-    if re.search(r"[0-9],[0-9]", text):
-        # "1,5" (a decimal comma) or "1,500" (a group separator): never guessed
-        return ("a comma is not accepted in numbers: the decimal sign is '.' and numbers have no group "
-                "separators (write 1.5 for one and a half, 1500 for fifteen hundred)")
+    token = re.search(r"[0-9][0-9,]*,[0-9]+", text)
+    if token is not None:
+        # "1,5" (a decimal comma), "1,500,000" (group separators) or "1,500" (either): never guessed,
+        # every reading the number may have is offered
+        t = token.group(0)
+        grouped = re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})+", t) is not None
+        as_group = text.strip().replace(t, t.replace(",", ""))
+        as_decimal = text.strip().replace(t, t.replace(",", "."))
+        if grouped and t.count(",") == 1:
+            return (f"group separators are not accepted in numbers: write {as_group!r} (',' as a thousands "
+                    f"separator) or {as_decimal!r} (',' as the decimal sign, which is '.')")
+        if grouped:
+            return f"group separators are not accepted in numbers: write {as_group!r}"
+        if t.count(",") == 1:
+            return f"a comma is not accepted in numbers (the decimal sign is '.'): write {as_decimal!r}"
+        return "commas are not accepted in numbers: the decimal sign is '.' and numbers have no group separators"
     if _GROUPED.search(text):
         digits = re.sub(r"(?<=[0-9])[_' ](?=[0-9])", "", text.strip())
         return f"group separators are not accepted in numbers: write {digits!r}"
