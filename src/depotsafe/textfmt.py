@@ -63,16 +63,12 @@ class NumberStyle:
     @property
     def group(self) -> str:
         """The locale's group (thousands) separator."""
-        from babel.numbers import get_group_symbol
-
-        return get_group_symbol(self.locale)
+        return _symbols(self.locale)[0]
 
     @property
     def decimal(self) -> str:
         """The locale's decimal sign."""
-        from babel.numbers import get_decimal_symbol
-
-        return get_decimal_symbol(self.locale)
+        return _symbols(self.locale)[1]
 
     def fixed(self, value: float, decimals: int = 0) -> str:
         """``value`` with ``decimals`` decimals and group separators: "31,586.2", "31 586,2"."""
@@ -84,12 +80,7 @@ class NumberStyle:
         """A formatted number and a unit symbol, spaced as the locale writes them ("479 m", "479 m")."""
         if self.fast:
             return f"{number_text} {unit}"
-        from babel.units import format_unit
-
-        cldr = CLDR_UNITS.get(unit)
-        if cldr is not None:
-            return format_unit(number_text, cldr, length="short", locale=self.locale)
-        return f"{number_text}{unit_space(self.locale)}{unit}"
+        return _unit_template(self.locale, unit).replace(_SLOT, number_text)
 
     def percent(self, value_pct: float, decimals: int = 1) -> str:
         """A percentage (``value_pct`` in per cent), the sign placed as the locale places it: "12.5 %", "12,5 %"."""
@@ -108,6 +99,29 @@ def _percent_pattern(locale: str, decimals: int) -> Any:
 
     base = _babel_locale(locale).percent_formats[None].pattern
     return parse_pattern(re.sub(r"0(?![0.])", "0." + "0" * decimals, base, count=1) if decimals else base)
+
+
+#: Stands for the number in a cached unit pattern (Babel inserts a text value as it is).
+_SLOT = "\x00"
+
+
+@cache
+def _symbols(locale: str) -> tuple[str, str]:
+    """The locale's group separator and decimal sign (CLDR)."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    return get_group_symbol(locale), get_decimal_symbol(locale)
+
+
+@cache
+def _unit_template(locale: str, unit: str) -> str:
+    """How ``locale`` writes a number with ``unit``: CLDR's short pattern where CLDR has the unit."""
+    from babel.units import format_unit
+
+    cldr = CLDR_UNITS.get(unit)
+    if cldr is not None:
+        return format_unit(_SLOT, cldr, length="short", locale=locale)
+    return f"{_SLOT}{unit_space(locale)}{unit}"
 
 
 @cache

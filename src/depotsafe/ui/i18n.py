@@ -6,6 +6,12 @@ pages through ``depotsafe.ui.text._``).  Catalogs live in
 small PO reader, so no compile step (msgfmt) is needed and a new language is
 one new .po file.  English is the source language: its catalog may leave
 ``msgstr`` empty (the msgid is shown).
+
+A name defined away from where it is shown is marked ``N_("...")`` (kinds,
+faces) and translated by ``_()`` when shown; names that come from the data
+files (zone names, injury descriptions) are listed by :func:`data_messages`
+and translated at display time, the data never changed.  Numbers, units and
+dates are written by locale through Babel (``depotsafe.textfmt``).
 """
 
 from __future__ import annotations

@@ -893,7 +893,7 @@ def arc_overlays(result: Any, pes: str | None = None) -> list[Overlay]:
         sector = f"{_('sector')}: {face_name(p['pes_sector'])}<br>" if p.get("pes_sector") else ""
         out.append(Overlay(
             f["geometry"].boundary, _("arc (violated)") if bad else _("arc"), VIOLATION if bad else ARC,
-            hover=f"<b>{arc_hover_label(p)}</b><br>{sector}HD {p['hd']}: {p['rule']}<br>{p['source']}",
+            hover=f"<b>{arc_hover_label(p)}</b><br>{sector}{_('HD')} {p['hd']}: {p['rule']}<br>{p['source']}",
             dash="dash", group="arc_bad" if bad else "arc", label=arc_map_label(p),
             label_origin=origins[group], label_radius_m=float(p["required_distance_m"])))
     return out

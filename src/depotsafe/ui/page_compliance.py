@@ -173,7 +173,7 @@ def _overlays(result: Any, pairs: list[dict[str, Any]], arcs_of: str | None) -> 
         line = pair_line(depot.site(p["pes"]).geometry, depot.site(p["es"]).geometry)
         out.append(Overlay(
             line, _("violating pair"), VIOLATION, width=3, group="pair",
-            hover=f"<b>{p['pes']} → {p['es']}</b> HD {p['hd']}<br>{_('required')}: {metres_up(p['required_distance_m'])}"
+            hover=f"<b>{p['pes']} → {p['es']}</b> {_('HD')} {p['hd']}<br>{_('required')}: {metres_up(p['required_distance_m'])}"
                   f"<br>{_('actual')}: {metres_measured(p['distance_m'])}<br>{_('rule')}: {p['rule']} {p.get('rule_label', '')}"
                   f"<br>{p.get('source', '')}"))
     return out
@@ -241,7 +241,7 @@ def render() -> None:
     basemap = st.toggle(_("Basemap (needs internet)"), key=f"{KEEP}basemap_check", value=False,
                         disabled=depot.is_local)
     bad_sites = {p["pes"] for p in pairs if not p["compliant"]} | {p["es"] for p in pairs if not p["compliant"]}
-    hover = {s["id"]: "<br>".join(f"{_('ELL')} HD {hd}: {kg_limit(v, s.get('licence_at_least', {}).get(hd, False))}"
+    hover = {s["id"]: "<br>".join(f"{_('ELL')} {_('HD')} {hd}: {kg_limit(v, s.get('licence_at_least', {}).get(hd, False))}"
                              for hd, v in s["licence_limit_kg"].items())
              for s in result.sites}
     show_map(depot, _overlays(result, pairs, arcs_of or None), hover_extra=hover, highlight=bad_sites,

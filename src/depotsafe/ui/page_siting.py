@@ -85,7 +85,7 @@ def render() -> None:
         return
     result = sit["result"]
     s_kind, s_hd, s_cg, s_neq = sit["what"]
-    what = f"{kind_label(s_kind)}, HD {s_hd}{s_cg}, {kg_stock(s_neq)}"
+    what = f"{kind_label(s_kind)}, {_('HD')} {s_hd}{s_cg}, {kg_stock(s_neq)}"
     c1, c2 = st.columns(2)
     c1.metric(_("Share of the searched area where it could go"), number_style().percent(100 * result.allowed_fraction),
               help=_("Both ways: the new storehouse as PES against every site, every storehouse against it "
