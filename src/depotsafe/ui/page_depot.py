@@ -43,7 +43,9 @@ def _load_section() -> None:
         up_layout = st.file_uploader(_("Layout (GeoJSON)"), type=["geojson", "json"], key="upload_layout",
                                      max_upload_size=model.MAX_UPLOAD_MB, help=limit)
         up_stock = st.file_uploader(_("Stock (CSV, optional)"), type=["csv"], key="upload_stock",
-                                    max_upload_size=model.MAX_UPLOAD_MB, help=limit)
+                                    max_upload_size=model.MAX_UPLOAD_MB, help=limit + " " + _(
+                                        "In files a quantity has the point as its decimal sign and no group "
+                                        "separators (\"1.5 t\", \"1500 kg\"), whatever the language chosen."))
         if st.button(_("Load the uploaded files"), key="load_upload", disabled=up_layout is None):
             assert up_layout is not None
             _load(up_layout.getvalue(), up_layout.name,
