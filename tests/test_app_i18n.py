@@ -88,3 +88,13 @@ def test_n_marked_names_are_collected() -> None:
 
     msgs = set(i18n.source_messages())
     assert set(KIND_NAMES.values()) | set(KIND_SHORT.values()) | set(FACE_NAMES.values()) <= msgs
+
+
+def test_engine_phrases_are_the_engines() -> None:
+    """Each engine phrase translated at display time is written so in the engine (no stale msgid)."""
+    import depotsafe
+
+    root = Path(depotsafe.__file__).parent
+    engine = "\n".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py") if "ui" not in p.parts)
+    for phrase in i18n.ENGINE_PHRASES:
+        assert f'"{phrase}"' in engine, phrase

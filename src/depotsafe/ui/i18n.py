@@ -140,6 +140,14 @@ ENGINE_PHRASES: tuple[str, ...] = (
     "no blast event",
     "inside fit minimum (closer than Z = 0.2; overpressure above every level)",
     "below 1.5 kPa",
+    # notes of the one-pair calculation (depotsafe.api)
+    "HD 1.2 without the NEQ of one round counts as 1.2.1 (standards.md §9 decision 7)",
+    "HD 1.3 of group C: propellant table 3A (AASTP-1 §1.3.1.6 a))",
+    "HD 1.3 of group G: table 3B (other items, AASTP-1 §1.3.1.6 a))",
+    "HD 1.3 without a group: the larger of tables 3A and 3B",
+    "HD 1.5 is stored as HD 1.1 (AASTP-1 §1.2.1.2 note 2)",
+    "No QD: the table requires no distance for this pair",
+    "unlimited: no rule of this pair depends on the quantity",
 )
 
 

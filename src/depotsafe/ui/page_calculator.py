@@ -99,7 +99,7 @@ def _pair() -> None:
                   help=f"{ans['rule']}: {ans['rule_label']} — {ans['source']}")
         r1.caption(f"{_('rule')} {ans['rule']}: {ans['rule_label']} · {ans['source']}")
         for note in ans["notes"] + ans["flags"]:
-            r1.caption(note)
+            r1.caption(tr(note))
     try:
         lim = quantity_limit(hd, f"{dist} {dist_unit}", pes, es, **kw).as_dict()
     except (DepotsafeError, ValueError) as exc:
@@ -116,7 +116,7 @@ def _pair() -> None:
                   help=f"{lim['rule']}: {lim['rule_label']} — {lim['source']}")
         r2.caption(f"{_('rule')} {lim['rule']}: {lim['rule_label']} · {lim['source']}")
         for note in lim["notes"]:
-            r2.caption(note)
+            r2.caption(tr(note))
 
 
 def _status_words(status: dict[str, Any]) -> str:
