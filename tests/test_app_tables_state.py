@@ -92,9 +92,9 @@ def test_no_raw_values_in_any_table(lang: str) -> None:
     problems = [f"{page}: {b}" for page, tables in seen.items() for df in tables for b in _bad_cells(df, lang)]
     assert not problems, problems[:20]
     cells = " ".join(str(c) for t in seen["compliance"] for col in t.columns for c in t[col])
-    if lang == "fr":  # French separators: "10 000 kg" with a narrow no-break space, never "10,000 kg"
-        assert "10\u202f000 kg" in cells
-        assert not re.search(r"\d,\d{3} kg", cells)
+    if lang == "fr":  # French separators (CLDR): "10 000 kg" with narrow no-break spaces, never "10,000 kg"
+        assert "10\u202f000\u202fkg" in cells
+        assert not re.search(r"\d,\d{3}[ \u202f]kg", cells)
     else:
         assert "10,000 kg" in cells
 
@@ -117,7 +117,11 @@ def test_french_figures_are_the_english_ones_with_french_marks(v: float) -> None
     from depotsafe import textfmt
 
     def french(text: str) -> str:
-        return text.replace(",", "\u202f").replace(".", ",")
+        # CLDR French: narrow no-break space between thousands and before a unit, no-break space before "%"
+        if text.startswith("nil"):
+            return text
+        number, _sep, unit = text.rpartition(" ")
+        return number.replace(",", "\u202f").replace(".", ",") + ("\u00a0" if unit == "%" else "\u202f") + unit
 
     for fmt in (textfmt.metres_up, textfmt.metres_measured, textfmt.kg_stock, textfmt.kg_down, textfmt.percent):
         x = v / 1e9 if fmt is textfmt.percent else v

@@ -12,54 +12,175 @@ or a bare number.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from typing import Any
 
 #: Float noise below this is ignored when rounding (1e-9 of a metre or a kilogram).
 _EPS = 1e-9
 
+#: Our unit symbols -> CLDR unit ids, where CLDR's short symbol is the same in every shipped language
+#: (checked by tests/test_textfmt_babel.py); other units are joined with the locale's unit spacing.
+CLDR_UNITS: dict[str, str] = {
+    "m": "length-meter", "km": "length-kilometer", "kg": "mass-kilogram", "t": "mass-tonne",
+    "lb": "mass-pound", "Pa": "pressure-pascal", "kPa": "pressure-kilopascal", "ms": "duration-millisecond",
+    "m/s": "speed-meter-per-second",
+}
+
+
+@cache
+def _babel_locale(locale: str) -> Any:
+    from babel import Locale
+
+    return Locale.parse(locale)
+
+
+@cache
+def _pattern(decimals: int) -> Any:
+    from babel.numbers import parse_pattern
+
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else ""))
+
 
 @dataclass(frozen=True)
 class NumberStyle:
-    """How a locale writes numbers: the group (thousands) separator and the decimal mark."""
+    """How one locale writes numbers and units, from CLDR through Babel.
 
-    group: str = ","
-    decimal: str = "."
+    ``locale`` is a CLDR locale ("en", "fr").  The number is rounded by Python
+    (exactly as ``format(value, ".Nf")``: half-even on the binary value, so the
+    rounding rules of this module keep their meaning), then written by Babel
+    with the locale's group separator and decimal sign ("31,586.2" in English,
+    "31 586,2" with a narrow no-break space in French).  English, the command
+    line's language, takes a fast path with the same output (tests compare it
+    with Babel's): the readable report of a large depot writes millions of
+    figures.
+    """
+
+    locale: str = "en"
+    fast: bool = field(default=False, compare=False)
+
+    @property
+    def group(self) -> str:
+        """The locale's group (thousands) separator."""
+        return _symbols(self.locale)[0]
+
+    @property
+    def decimal(self) -> str:
+        """The locale's decimal sign."""
+        return _symbols(self.locale)[1]
 
     def fixed(self, value: float, decimals: int = 0) -> str:
-        """``value`` with ``decimals`` decimals and group separators: "31,586.2"."""
-        text = f"{value:,.{decimals}f}"
-        if self.group == "," and self.decimal == ".":
-            return text
-        return text.translate({ord(","): self.group, ord("."): self.decimal})
+        """``value`` with ``decimals`` decimals and group separators: "31,586.2", "31 586,2"."""
+        if self.fast:
+            return f"{value:,.{decimals}f}"
+        return _pattern(decimals).apply(Decimal(f"{value:.{decimals}f}"), _babel_locale(self.locale))
+
+    def unit(self, number_text: str, unit: str) -> str:
+        """A formatted number and a unit symbol, spaced as the locale writes them ("479 m", "479 m")."""
+        if self.fast:
+            return f"{number_text} {unit}"
+        return _unit_template(self.locale, unit).replace(_SLOT, number_text)
+
+    def percent(self, value_pct: float, decimals: int = 1) -> str:
+        """A percentage (``value_pct`` in per cent), the sign placed as the locale places it: "12.5 %", "12,5 %"."""
+        if self.fast:
+            return f"{self.fixed(value_pct, decimals)} %"
+        exact = Decimal(f"{value_pct:.{decimals}f}") / 100
+        return _percent_pattern(self.locale, decimals).apply(exact, _babel_locale(self.locale))
+
+
+@cache
+def _percent_pattern(locale: str, decimals: int) -> Any:
+    """The locale's own percent pattern (CLDR) with ``decimals`` decimals."""
+    import re
+
+    from babel.numbers import parse_pattern
+
+    base = _babel_locale(locale).percent_formats[None].pattern
+    return parse_pattern(re.sub(r"0(?![0.])", "0." + "0" * decimals, base, count=1) if decimals else base)
+
+
+#: Stands for the number in a cached unit pattern (Babel inserts a text value as it is).
+_SLOT = "\x00"
+
+
+@cache
+def _symbols(locale: str) -> tuple[str, str]:
+    """The locale's group separator and decimal sign (CLDR)."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    return get_group_symbol(locale), get_decimal_symbol(locale)
+
+
+@cache
+def _unit_template(locale: str, unit: str) -> str:
+    """How ``locale`` writes a number with ``unit``: CLDR's short pattern where CLDR has the unit."""
+    from babel.units import format_unit
+
+    cldr = CLDR_UNITS.get(unit)
+    if cldr is not None:
+        return format_unit(_SLOT, cldr, length="short", locale=locale)
+    return f"{_SLOT}{unit_space(locale)}{unit}"
+
+
+@cache
+def unit_space(locale: str) -> str:
+    """The space CLDR puts between a number and a unit symbol in ``locale`` (that of metres)."""
+    from babel.units import format_unit
+
+    return format_unit("1", "length-meter", length="short", locale=locale).removeprefix("1").removesuffix("m")
 
 
 #: English (the command line's): "1,234.5".
-ENGLISH = NumberStyle()
+ENGLISH = NumberStyle("en", fast=True)
 #: French (CLDR): a narrow no-break space groups the thousands, a comma marks decimals: "1 234,5".
-FRENCH = NumberStyle("\u202f", ",")
+FRENCH = NumberStyle("fr")
+
+
+def date_time(iso_utc: str, locale: str = "en") -> str:
+    """A UTC time stamp ("2026-11-28T20:12:05Z") as ``locale`` writes a date and time (CLDR medium), in UTC.
+
+    "Nov 28, 2026, 8:12:05 PM UTC" in English, "28 nov. 2026, 20:12:05 UTC" in
+    French.  Text that is not such a time stamp is returned as it is.
+    """
+    from datetime import UTC, datetime
+
+    from babel.dates import format_datetime
+
+    try:
+        when = datetime.strptime(iso_utc, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except (TypeError, ValueError):
+        return iso_utc
+    return format_datetime(when, "medium", tzinfo=UTC, locale=locale) + " UTC"
+
+
+def style_of(locale: str) -> NumberStyle:
+    """The number style of a language code."""
+    return ENGLISH if locale == "en" else NumberStyle(locale)
 
 
 def metres_up(value_m: float, style: NumberStyle = ENGLISH) -> str:
     """A required distance, rounded up to the metre: "479 m"."""
-    return f"{style.fixed(math.ceil(value_m - _EPS))} m"
+    return style.unit(style.fixed(math.ceil(value_m - _EPS)), "m")
 
 
 def metres_measured(value_m: float, style: NumberStyle = ENGLISH) -> str:
     """A measured distance, rounded down to 0.1 m: "319.4 m"."""
-    return f"{style.fixed(math.floor(value_m * 10.0 + _EPS) / 10.0, 1)} m"
+    return style.unit(style.fixed(math.floor(value_m * 10.0 + _EPS) / 10.0, 1), "m")
 
 
 def kg_stock(value_kg: float, style: NumberStyle = ENGLISH) -> str:
     """A declared quantity to the gram, trailing zeros dropped: "10,000 kg", "340.5 kg"."""
     text = style.fixed(round(value_kg, 3), 3).rstrip("0").rstrip(style.decimal)
-    return f"{text} kg"
+    return style.unit(text, "kg")
 
 
 def kg_down(value_kg: float, style: NumberStyle = ENGLISH) -> str:
     """A quantity limit rounded down to the kilogram: "3,486 kg", "nil" for 0."""
     if value_kg <= 0.0:
         return "nil (0 kg)"
-    return f"{style.fixed(math.floor(value_kg + _EPS))} kg"
+    return style.unit(style.fixed(math.floor(value_kg + _EPS)), "kg")
 
 
 def kg_limit(value_kg: float | None, at_least: bool = False) -> str:
@@ -81,19 +202,19 @@ def kg_headroom(headroom_kg: float | None, at_least: bool = False) -> str:
 def number(value: float, unit: str, digits: int = 3, style: NumberStyle = ENGLISH) -> str:
     """A physical quantity to ``digits`` significant figures with its unit: "4.52 kPa"."""
     if value == 0.0:
-        return f"0 {unit}"
+        return style.unit("0", unit)
     mag = math.floor(math.log10(abs(value)))
     decimals = max(0, digits - 1 - mag)
-    return f"{style.fixed(value, decimals)} {unit}"
+    return style.unit(style.fixed(value, decimals), unit)
 
 
 def percent(p: float, style: NumberStyle = ENGLISH) -> str:
     """A probability as a percentage: "< 0.1 %" below, "> 99.9 %" above, else one decimal."""
     if p < 0.0005:
-        return f"< {style.fixed(0.1, 1)} %"
+        return "< " + style.percent(0.1)
     if p > 0.9995:
-        return f"> {style.fixed(99.9, 1)} %"
-    return f"{style.fixed(p * 100.0, 1)} %"
+        return "> " + style.percent(99.9)
+    return style.percent(p * 100.0)
 
 
 def assessment_required(es: str, why: str, source: str, tabulated: str = "") -> str:
@@ -136,6 +257,21 @@ def describe_text(p: dict | None) -> str:
 
 
 __all__ = [
-    "ENGLISH", "FRENCH", "NumberStyle", "assessment_required", "describe_text", "kg_down", "kg_headroom", "kg_limit",
-    "kg_stock", "metres_measured", "metres_up", "number", "percent",
+    "CLDR_UNITS",
+    "ENGLISH",
+    "FRENCH",
+    "NumberStyle",
+    "assessment_required",
+    "date_time",
+    "describe_text",
+    "kg_down",
+    "kg_headroom",
+    "kg_limit",
+    "kg_stock",
+    "metres_measured",
+    "metres_up",
+    "number",
+    "percent",
+    "style_of",
+    "unit_space",
 ]

@@ -115,6 +115,8 @@ _QUANTITY = re.compile(
 _BARE_NUMBER = re.compile(rf"\s*[+-]?\s*{_NUMBER}\s*", re.ASCII)
 _NON_FINITE = re.compile(r"\s*[+-]?\s*(?:nan|inf|infinity)\b", re.IGNORECASE)
 _GROUPED = re.compile(r"[0-9][,_' \u00a0\u202f][0-9]")
+#: Characters a locale may use to group digits (none is accepted in typed numbers).
+GROUP_MARKS = " \u00a0\u202f\u2009'_\u2019"
 
 
 def _shown(value: object) -> object:
@@ -148,8 +150,24 @@ def _why_not(text: str) -> str:
         if any(c.isdigit() and not c.isascii() for c in text):
             return "only the ASCII digits 0-9 are accepted (not full-width or other digits)"
         return "only ASCII letters, digits, '.', '+', '-', '*' and '·' are accepted"
+    token = re.search(r"[0-9][0-9,]*,[0-9]+", text)
+    if token is not None:
+        # "1,5" (a decimal comma), "1,500,000" (group separators) or "1,500" (either): never guessed,
+        # every reading the number may have is offered
+        t = token.group(0)
+        grouped = re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})+", t) is not None
+        as_group = text.strip().replace(t, t.replace(",", ""))
+        as_decimal = text.strip().replace(t, t.replace(",", "."))
+        if grouped and t.count(",") == 1:
+            return (f"group separators are not accepted in numbers: write {as_group!r} (',' as a thousands "
+                    f"separator) or {as_decimal!r} (',' as the decimal sign, which is '.')")
+        if grouped:
+            return f"group separators are not accepted in numbers: write {as_group!r}"
+        if t.count(",") == 1:
+            return f"a comma is not accepted in numbers (the decimal sign is '.'): write {as_decimal!r}"
+        return "commas are not accepted in numbers: the decimal sign is '.' and numbers have no group separators"
     if _GROUPED.search(text):
-        digits = re.sub(r"(?<=[0-9])[,_' ](?=[0-9])", "", text.strip())
+        digits = re.sub(r"(?<=[0-9])[_' ](?=[0-9])", "", text.strip())
         return f"group separators are not accepted in numbers: write {digits!r}"
     if _NON_FINITE.match(text):
         return "the number must be finite"
@@ -241,6 +259,101 @@ def parse_number(text: str, field: str, what: str = "a number") -> float:
     if not math.isfinite(number):
         raise UnitError(field, text, f"{what} is required (the number must be finite)")
     return number
+
+
+class TypedNumberError(UnitError):
+    """A typed number refused for its separators (:func:`canonical_quantity_text`).
+
+    ``reason`` says which rule refused it, for a translated message:
+    "group" (a space, an apostrophe or an underscore between digits),
+    "comma" (a comma where the decimal sign is a dot), "dot" (a dot where the
+    decimal sign is a comma), "ambiguous" (a decimal comma followed by exactly
+    three digits, "1,500": one and a half, or fifteen hundred written the
+    English way).  ``decimal`` is the decimal sign of the user's language.
+    """
+
+    def __init__(self, field: str, value: str, reason: str, decimal: str) -> None:
+        self.reason = reason
+        self.decimal = decimal
+        other = "," if decimal == "." else "."
+        why = {
+            "group": "group separators (spaces, apostrophes, underscores) are not accepted in numbers",
+            "comma": "a comma is not accepted in numbers here",
+            "dot": "a dot is not accepted in numbers here",
+            "ambiguous": (f"ambiguous: a decimal sign followed by exactly three digits could be read as "
+                          f"a group separator written the {'English' if decimal == ',' else 'other'} way"),
+        }[reason]
+        super().__init__(field, value, f"{why}; the decimal sign is {decimal!r}, {other!r} and spaces "
+                                       f"are not accepted, and numbers have no group separators "
+                                       f"(write 1{decimal}5 for one and a half, 1500 for fifteen hundred)")
+
+
+_TYPED_NUMBER = re.compile(r"(?P<int>[0-9]*)(?:(?P<dec>[.,])(?P<frac>[0-9]*))?(?P<exp>[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def canonical_quantity_text(text: str, kind: str | None, field: str, decimal: str = ".") -> str:
+    """Typed quantity text in the user's language -> the same text with a '.' decimal sign.
+
+    The rule of a typed number (issue 12): the decimal sign is the language's
+    (``decimal``, "." or ","), the other sign is refused, and so is every
+    group separator (space, no-break space, narrow no-break space, apostrophe,
+    underscore between digits).  With a decimal comma, a comma followed by
+    exactly three digits after one to three digits ("1,500") is refused as
+    ambiguous: it is one and a half in French and fifteen hundred in English.
+    Nothing is guessed; a refusal is a :class:`TypedNumberError` naming the
+    field, the value and what is allowed.  The digits are kept as typed (no
+    float round trip), so the canonical text is read by :func:`to_si` (or, for
+    a bare number with ``kind`` None, :func:`parse_number`) exactly as typed.
+    Returns the canonical text; the grammar itself is checked by the caller's
+    parse.
+    """
+    if decimal not in (".", ","):
+        raise ValueError(f"unknown decimal sign {decimal!r}")
+    if len(text) > MAX_QUANTITY_CHARS:
+        return text  # refused by the parser with its own message
+    if re.search(rf"[0-9][{GROUP_MARKS}]+[0-9]", text):
+        raise TypedNumberError(field, text, "group", decimal)
+    # a no-break or thin space elsewhere (between the number and the unit, as the app writes them) is a space
+    text = re.sub(r"[\u00a0\u202f\u2009]", " ", text)
+    other = "," if decimal == "." else "."
+    stripped = text.strip()
+    m = _TYPED_NUMBER.match(stripped.lstrip("+-").lstrip())
+    number = m.group(0) if m else ""
+    if other in number or (other in stripped and re.search(rf"[0-9]\{other}|\{other}[0-9]", stripped)):
+        raise TypedNumberError(field, text, "comma" if other == "," else "dot", decimal)
+    if decimal == "," and m is not None and m["dec"] == ",":
+        whole, frac = m["int"], m["frac"]
+        if 1 <= len(whole) <= 3 and not whole.startswith("0") and len(frac) == 3 and not m["exp"]:
+            raise TypedNumberError(field, text, "ambiguous", decimal)
+    if decimal == ",":
+        # only the number's decimal sign changes: the unit and any later text are kept
+        start = text.index(number) if number else 0
+        return text[:start] + number.replace(",", ".") + text[start + len(number):]
+    return text
+
+
+def localized_quantity_text(text: str, decimal: str = ".") -> str:
+    """Canonical quantity text ('.' decimal) written with the language's decimal sign, for editing.
+
+    Only text of the grammar (a number and a unit, or a bare number) is
+    changed: "1.5 t" -> "1,5 t"; anything else is returned as it is.
+    """
+    if decimal == "." or "," in text:
+        return text
+    if not (_QUANTITY.fullmatch(text) or _BARE_NUMBER.fullmatch(text)):
+        return text
+    lead = len(text) - len(text.lstrip(" +"))
+    m = _TYPED_NUMBER.match(text, lead)
+    if m is None or m["dec"] != ".":
+        return text
+    whole, frac = m["int"], m["frac"]
+    if 1 <= len(whole) <= 3 and not whole.startswith("0") and len(frac) == 3 and not m["exp"]:
+        # "1.500" would read "1,500", refused as ambiguous when typed back: the same value, unambiguous
+        frac = frac.rstrip("0")
+        if len(frac) == 3:
+            frac += "0"
+    number = whole + ("," + frac if frac else "") + (m["exp"] or "")
+    return text[:m.start()] + number + text[m.end():]
 
 
 def to_si(value: Any, kind: str, field: str) -> float:

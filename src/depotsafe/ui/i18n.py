@@ -6,6 +6,12 @@ pages through ``depotsafe.ui.text._``).  Catalogs live in
 small PO reader, so no compile step (msgfmt) is needed and a new language is
 one new .po file.  English is the source language: its catalog may leave
 ``msgstr`` empty (the msgid is shown).
+
+A name defined away from where it is shown is marked ``N_("...")`` (kinds,
+faces) and translated by ``_()`` when shown; names that come from the data
+files (zone names, injury descriptions) are listed by :func:`data_messages`
+and translated at display time, the data never changed.  Numbers, units and
+dates are written by locale through Babel (``depotsafe.textfmt``).
 """
 
 from __future__ import annotations
@@ -103,7 +109,7 @@ def translator(lang: str) -> POTranslations:
 
 
 def source_messages(paths: list[str] | None = None) -> list[str]:
-    """Every literal passed to ``_()`` in the app's sources, in order of appearance.
+    """Every literal passed to ``_()`` or ``N_()`` in the app's sources, in order of appearance.
 
     Used to keep the catalogs complete (tests/test_app_i18n.py) and to write
     a new language's catalog.
@@ -120,13 +126,56 @@ def source_messages(paths: list[str] | None = None) -> list[str]:
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
-                and node.func.id == "_"
+                and node.func.id in ("_", "N_")
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
                 and isinstance(node.args[0].value, str)
             ):
                 seen.setdefault(node.args[0].value, None)
     return list(seen)
+
+
+#: Phrases of the engine shown in the app's tables, translated at display time (a msgid each).
+ENGINE_PHRASES: tuple[str, ...] = (
+    "no blast event",
+    "inside fit minimum (closer than Z = 0.2; overpressure above every level)",
+    "below 1.5 kPa",
+    # notes of the one-pair calculation (depotsafe.api)
+    "HD 1.2 without the NEQ of one round counts as 1.2.1 (standards.md §9 decision 7)",
+    "HD 1.3 of group C: propellant table 3A (AASTP-1 §1.3.1.6 a))",
+    "HD 1.3 of group G: table 3B (other items, AASTP-1 §1.3.1.6 a))",
+    "HD 1.3 without a group: the larger of tables 3A and 3B",
+    "HD 1.5 is stored as HD 1.1 (AASTP-1 §1.2.1.2 note 2)",
+    "No QD: the table requires no distance for this pair",
+    "unlimited: no rule of this pair depends on the quantity",
+)
+
+
+def data_messages() -> list[str]:
+    """Names from the data files that the app shows in words (zones, injuries, hazard bases).
+
+    The data are never changed: each name is a msgid of its own, translated
+    when it is shown (``depotsafe.ui.common.tr``).  Rule labels and sources
+    stay as quoted.
+    """
+    from depotsafe.effects.hazards import BASIS
+    from depotsafe.effects.tables import probits, protection_levels
+
+    seen: dict[str, None] = {}
+    for lv in protection_levels():
+        seen.setdefault(lv.name, None)
+        seen.setdefault(lv.people, None)
+    for p in probits().values():
+        seen.setdefault(p.effect, None)
+    seen.setdefault(BASIS, None)
+    for phrase in ENGINE_PHRASES:
+        seen.setdefault(phrase, None)
+    return list(seen)
+
+
+def all_messages() -> list[str]:
+    """Every message the catalogs must hold: the app's literals and the data names."""
+    return list(dict.fromkeys([*source_messages(), *data_messages()]))
 
 
 def po_quote(text: str) -> str:
@@ -141,7 +190,7 @@ def missing_stubs(lang: str) -> str:
     head = "" if lang in LANGUAGES else (
         'msgid ""\nmsgstr ""\n"Language: ' + lang + '\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
     )
-    return head + "".join(f"\nmsgid {po_quote(m)}\nmsgstr \"\"\n" for m in source_messages() if m not in have)
+    return head + "".join(f"\nmsgid {po_quote(m)}\nmsgstr \"\"\n" for m in all_messages() if m not in have)
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance helper

@@ -29,7 +29,21 @@ import plotly.graph_objects as go
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from depotsafe.ui.common import _
+from depotsafe.ui.common import (
+    _,
+    count,
+    face_name,
+    kind_label,
+    lang,
+    map_kind,
+    map_word,
+    metres_up,
+    number_style,
+    plain_number,
+    traffic_name,
+    with_unit,
+)
+from depotsafe.ui.i18n import DEFAULT_LANGUAGE
 
 #: Fill colour of each kind (colour-blind-safe-ish, storehouses warm, others cool).
 KIND_COLOURS: dict[str, str] = {
@@ -334,8 +348,8 @@ def nice_length(target_m: float) -> float:
 def length_text(length_m: float) -> str:
     """A scale-bar length as text: metres below 1 km, kilometres from there."""
     if length_m >= 1000:
-        return f"{length_m / 1000:g} km"
-    return f"{length_m:g} m"
+        return with_unit(plain_number(length_m / 1000), "km")
+    return with_unit(plain_number(length_m), "m")
 
 
 @dataclass(frozen=True)
@@ -585,11 +599,11 @@ def _paths(paths: Iterable[Sequence[tuple[float, float]]]) -> tuple[list, list]:
 
 def site_hover(site: Any, extra: str = "") -> str:
     """Hover text of one site."""
-    parts = [f"<b>{site.id}</b> — {site.name}", f"{_('kind')}: {site.kind}"]
+    parts = [f"<b>{site.id}</b> — {site.name}", f"{_('kind')}: {kind_label(site.kind)}"]
     if site.front_bearing_deg is not None:
-        parts.append(f"{_('door bearing')}: {site.front_bearing_deg:.0f}°")
+        parts.append(f"{_('door bearing')}: {number_style().fixed(site.front_bearing_deg, 0)}°")
     if site.persons:
-        parts.append(f"{_('persons')}: {site.persons:g}")
+        parts.append(f"{_('persons')}: {count(site.persons)}")
     if site.stock_entries:
         stock = ", ".join(
             f"{e.get('hd', '')}{e.get('cg', '')} {e.get('neq', e.get('neq_kg', ''))}" for e in site.stock_entries
@@ -702,24 +716,25 @@ def depot_figure(
         points = [s for s in sites if s.geometry.geom_type in ("Point", "MultiPoint")]
         if polys:
             xs, ys = _xy(polys, None)
-            kw = {"mode": "lines", "name": kind, "legendgroup": kind, "line": {"color": colour, "width": 1},
+            kw = {"mode": "lines", "name": map_kind(kind), "legendgroup": kind, "line": {"color": colour, "width": 1},
                   "hoverinfo": "skip"}
             if not large:
                 kw |= {"fill": "toself", "fillcolor": _with_alpha(colour, 0.75)}
             add(xs, ys, **kw)
         if lines:
             xs, ys = _xy(lines, None)
-            add(xs, ys, mode="lines", name=kind, legendgroup=kind, showlegend=not polys,
+            add(xs, ys, mode="lines", name=map_kind(kind), legendgroup=kind, showlegend=not polys,
                 line={"color": colour, "width": 4}, hoverinfo="skip")
         if points:
             # no footprint: a marker, the size of the site where the layout gives one
             sizes = [max(6.0, 2 * float(s.properties.get("radius_m", 0)) / plan.m_per_px) for s in points]
             add([p.geometry.centroid.x for p in points], [p.geometry.centroid.y for p in points],
-                mode="markers", name=kind, legendgroup=kind, showlegend=not (polys or lines),
+                mode="markers", name=map_kind(kind), legendgroup=kind, showlegend=not (polys or lines),
                 marker={"size": sizes, "color": colour, "symbol": "circle"}, hoverinfo="skip")
         # hover at a point inside each footprint (an invisible marker: no dots on the map)
         pts = [s.geometry.representative_point() for s in sites]
-        add([p.x for p in pts], [p.y for p in pts], mode="markers", name=kind, legendgroup=kind, showlegend=False,
+        add([p.x for p in pts], [p.y for p in pts], mode="markers", name=map_kind(kind), legendgroup=kind,
+            showlegend=False,
             marker={"size": 8, "color": "rgba(0,0,0,0)"},
             hovertext=[site_hover(s, extra.get(s.id, "")) for s in sites], hoverinfo="text")
     hl = set(highlight)
@@ -829,9 +844,27 @@ def pair_line(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
 
 def arc_map_label(props: dict[str, Any]) -> str:
     """The label written on an arc: the exposed kind (face, traffic) and the distance, rounded up [m]."""
-    face = f" ({props['es_face']})" if props.get("es_face") else ""
-    traffic = f" ({props['traffic']})" if props.get("traffic") else ""
-    return f"{props['es_kind']}{face}{traffic} {math.ceil(props['required_distance_m'] - 1e-9)} m"
+    face = f" ({map_word(props['es_face'])})" if props.get("es_face") else ""
+    traffic = f" ({map_word(props['traffic'])})" if props.get("traffic") else ""
+    distance = with_unit(number_style().fixed(math.ceil(props["required_distance_m"] - 1e-9)), "m")
+    return f"{map_kind(props['es_kind'])}{face}{traffic} {distance}"
+
+
+def arc_hover_label(props: dict[str, Any]) -> str:
+    """The title of an arc's hover text: PES (sector), exposed kind, face and traffic, distance.
+
+    In English, the label of the downloaded arcs (``depotsafe.report.arc_label``); in another
+    language, the same in words of that language.
+    """
+    if lang() == DEFAULT_LANGUAGE:
+        from depotsafe.report import arc_label
+
+        return arc_label(props)
+    sector = f" ({face_name(props['pes_sector'])})" if props.get("pes_sector") else ""
+    face = f", {face_name(props['es_face'])}" if props.get("es_face") else ""
+    traffic = f", {traffic_name(props['traffic'])}" if props.get("traffic") else ""
+    return (f"{props['pes']}{sector} → {kind_label(props['es_kind'])}{face}{traffic}: "
+            f"{metres_up(props['required_distance_m'])}")
 
 
 def arc_overlays(result: Any, pes: str | None = None) -> list[Overlay]:
@@ -843,7 +876,7 @@ def arc_overlays(result: Any, pes: str | None = None) -> list[Overlay]:
     Each is labelled on the map with the exposed kind and the distance.
     Drawings only; the verdicts come from the engine's exact distances.
     """
-    from depotsafe.report import arc_label, arcs
+    from depotsafe.report import arcs
 
     feats = arcs(result, violated_only=True)
     if pes is not None:
@@ -857,10 +890,10 @@ def arc_overlays(result: Any, pes: str | None = None) -> list[Overlay]:
         group = tuple(p["group"])
         if group not in origins:
             origins[group] = shapely.union_all([depot.site(m).geometry for m in group])
-        sector = f"{_('sector')}: {p['pes_sector']}<br>" if p.get("pes_sector") else ""
+        sector = f"{_('sector')}: {face_name(p['pes_sector'])}<br>" if p.get("pes_sector") else ""
         out.append(Overlay(
             f["geometry"].boundary, _("arc (violated)") if bad else _("arc"), VIOLATION if bad else ARC,
-            hover=f"<b>{arc_label(p)}</b><br>{sector}HD {p['hd']}: {p['rule']}<br>{p['source']}",
+            hover=f"<b>{arc_hover_label(p)}</b><br>{sector}{_('HD')} {p['hd']}: {p['rule']}<br>{p['source']}",
             dash="dash", group="arc_bad" if bad else "arc", label=arc_map_label(p),
             label_origin=origins[group], label_radius_m=float(p["required_distance_m"])))
     return out

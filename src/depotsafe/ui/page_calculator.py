@@ -13,13 +13,22 @@ from depotsafe.ui.common import (
     DASH,
     KEEP,
     _,
+    face_name,
+    kg_stock,
     kilograms_down,
+    kind_label,
     metres_up,
     not_available,
     number_style,
+    plain_number,
     quantity,
+    read_quantity,
     show_error,
     show_table,
+    tr,
+    traffic_name,
+    with_unit,
+    words,
 )
 
 HDS = ["1.1", "1.2", "1.2.1", "1.2.2", "1.3", "1.4", "1.5", "1.6"]
@@ -47,14 +56,22 @@ def _pair() -> None:
                       format_func={"": _("(none)"), **{g: g for g in CGS if g}}.__getitem__)
     unit_neq = c3.text_input(_("NEQ of one round (optional)"), key=f"{KEEP}calc_unit_neq",
                              help=_("with its unit; needed for HD 1.6, splits HD 1.2"))
+    unit_neq_kg = read_quantity(unit_neq, "mass", _("NEQ of one round"), c3) if unit_neq.strip() else None
+    if unit_neq.strip() and unit_neq_kg is None:
+        return
     c1, c2 = st.columns(2)
-    pes = c1.selectbox(_("PES kind"), pes_kinds, key=f"{KEEP}calc_pes")
-    pes_face = c1.selectbox(_("PES face towards the ES"), FACES, key=f"{KEEP}calc_pes_face") \
+    pes = c1.selectbox(_("PES kind"), pes_kinds, key=f"{KEEP}calc_pes",
+                       format_func=words(kind_label, pes_kinds))
+    pes_face = c1.selectbox(_("PES face towards the ES"), FACES, key=f"{KEEP}calc_pes_face",
+                            format_func=words(face_name, FACES)) \
         if allk[pes].earth_covered else None
-    es = c2.selectbox(_("ES kind"), list(allk), index=list(allk).index("inhabited_building"), key=f"{KEEP}calc_es")
-    es_face = c2.selectbox(_("ES face towards the PES"), FACES, key=f"{KEEP}calc_es_face") \
+    es = c2.selectbox(_("ES kind"), list(allk), index=list(allk).index("inhabited_building"), key=f"{KEEP}calc_es",
+                      format_func=words(kind_label, allk))
+    es_face = c2.selectbox(_("ES face towards the PES"), FACES, key=f"{KEEP}calc_es_face",
+                           format_func=words(face_name, FACES)) \
         if allk[es].earth_covered else None
-    traffic = c2.selectbox(_("Traffic"), ["heavy", "light"], key=f"{KEEP}calc_traffic") \
+    traffic = c2.selectbox(_("Traffic"), ["heavy", "light"], key=f"{KEEP}calc_traffic",
+                           format_func=words(traffic_name, ["heavy", "light"])) \
         if es == "public_traffic_route" else None
     c1, c2, c3, c4 = st.columns(4)
     neq = c1.number_input(_("NEQ"), min_value=0.0, value=10.0, key=f"{KEEP}calc_neq")
@@ -66,7 +83,7 @@ def _pair() -> None:
 
     rounding = state.rounding_selectbox()
     kw: dict[str, Any] = {"pes_face": pes_face, "es_face": es_face, "traffic": traffic, "cg": cg or None,
-                          "unit_neq": unit_neq.strip() or None, "rounding": rounding}
+                          "unit_neq": unit_neq_kg, "rounding": rounding}
     r1, r2 = st.columns(2)
     try:
         ans = required_distance(hd, f"{neq} {neq_unit}", pes, es, **kw).as_dict()
@@ -75,12 +92,14 @@ def _pair() -> None:
             show_error(exc, _("Required distance"))
     else:
         shown = ans["required_distance_m"] if dist_unit == "m" else _convert(ans["required_distance_m"], "m", "ft")
-        r1.metric(_("Required distance for {neq:g} {u}").format(neq=neq, u=neq_unit),
-                  metres_up(shown).replace(" m", f" {dist_unit}") if math.isfinite(shown) else "∞",
+        shown_text = (metres_up(shown) if dist_unit == "m"
+                      else with_unit(number_style().fixed(math.ceil(shown - 1e-9)), dist_unit))
+        r1.metric(_("Required distance for {neq}").format(neq=with_unit(plain_number(neq), neq_unit)),
+                  shown_text if math.isfinite(shown) else "∞",
                   help=f"{ans['rule']}: {ans['rule_label']} — {ans['source']}")
         r1.caption(f"{_('rule')} {ans['rule']}: {ans['rule_label']} · {ans['source']}")
         for note in ans["notes"] + ans["flags"]:
-            r1.caption(note)
+            r1.caption(tr(note))
     try:
         lim = quantity_limit(hd, f"{dist} {dist_unit}", pes, es, **kw).as_dict()
     except (DepotsafeError, ValueError) as exc:
@@ -90,14 +109,21 @@ def _pair() -> None:
         value = None if lim["unlimited"] else lim["max_neq_kg"]
         text = kilograms_down(value)
         if value and neq_unit == "t":  # rounded down to the kilogram (DESIGN.md)
-            text = f"{number_style().fixed(math.floor(value + 1e-9) / 1000, 3)} t"
+            text = with_unit(number_style().fixed(math.floor(value + 1e-9) / 1000, 3), "t")
         elif value and neq_unit != "kg":
-            text = f"{number_style().fixed(math.floor(_convert(value, 'kg', neq_unit) + 1e-9))} {neq_unit}"
-        r2.metric(_("Largest NEQ at {d:g} {u}").format(d=dist, u=dist_unit), text,
+            text = with_unit(number_style().fixed(math.floor(_convert(value, 'kg', neq_unit) + 1e-9)), neq_unit)
+        r2.metric(_("Largest NEQ at {d}").format(d=with_unit(plain_number(dist), dist_unit)), text,
                   help=f"{lim['rule']}: {lim['rule_label']} — {lim['source']}")
         r2.caption(f"{_('rule')} {lim['rule']}: {lim['rule_label']} · {lim['source']}")
         for note in lim["notes"]:
-            r2.caption(note)
+            r2.caption(tr(note))
+
+
+def _status_words(status: dict[str, Any]) -> str:
+    """The status of one blast parameter in words: a known code translated, else the engine's message."""
+    words = {"ok": _("within the fit"), "below_fit_range": _("closer than the fit's range"),
+             "above_fit_range": _("farther than the fit's range")}
+    return words.get(status["code"]) or tr(status.get("message", status["code"]))
 
 
 def _blast() -> None:
@@ -143,11 +169,12 @@ def _blast() -> None:
         status = res.status[q]
         scaled = status.get("scaled_distance_m_kg13")
         rows.append({_("quantity"): labels.get(q, q), _("value"): quantity(shown, unit.replace("*", "·")),
-                     _("status"): status.get("message", status["code"]),
+                     _("status"): _status_words(status),
                      _("scaled distance"): DASH if scaled in (None, "") else quantity(float(scaled), "m/kg^(1/3)")})
     show_table(rows, key="blast_table")
     st.caption(_("Kingery–Bulmash airblast as fitted by Swisdak (1994), IATG 01.80; TNT equivalent "
-                 "{p:,.0f} kg (pressure), {i:,.0f} kg (impulse).").format(p=res.tnt_pressure_kg, i=res.tnt_impulse_kg))
+                 "{p} (pressure), {i} (impulse).").format(p=kg_stock(round(res.tnt_pressure_kg)),
+                                                          i=kg_stock(round(res.tnt_impulse_kg))))
     for note in res.notes:
         st.caption(note)
 

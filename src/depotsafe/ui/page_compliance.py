@@ -13,12 +13,15 @@ from depotsafe.ui.common import (
     DASH,
     KEEP,
     _,
+    count,
     kg_headroom,
     kg_limit,
     kg_stock,
+    lang,
     metres_measured,
     metres_up,
     progress,
+    seconds,
     show_error,
     show_table,
 )
@@ -162,14 +165,15 @@ def _overlays(result: Any, pairs: list[dict[str, Any]], arcs_of: str | None) -> 
     depot = result.depot
     shown = [p for p in pairs if not p["compliant"]]
     cache = st.session_state["check"].setdefault("arc_overlays", {})  # arcs per sector (maps.arc_overlays)
-    if arcs_of not in cache:
-        cache[arcs_of] = arc_overlays(result, arcs_of)
-    out: list[Overlay] = list(cache[arcs_of])
+    ckey = (arcs_of, lang())  # the arcs' labels are in the user's language
+    if ckey not in cache:
+        cache[ckey] = arc_overlays(result, arcs_of)
+    out: list[Overlay] = list(cache[ckey])
     for p in shown[:MAP_PAIRS]:
         line = pair_line(depot.site(p["pes"]).geometry, depot.site(p["es"]).geometry)
         out.append(Overlay(
             line, _("violating pair"), VIOLATION, width=3, group="pair",
-            hover=f"<b>{p['pes']} → {p['es']}</b> HD {p['hd']}<br>{_('required')}: {metres_up(p['required_distance_m'])}"
+            hover=f"<b>{p['pes']} → {p['es']}</b> {_('HD')} {p['hd']}<br>{_('required')}: {metres_up(p['required_distance_m'])}"
                   f"<br>{_('actual')}: {metres_measured(p['distance_m'])}<br>{_('rule')}: {p['rule']} {p.get('rule_label', '')}"
                   f"<br>{p.get('source', '')}"))
     return out
@@ -214,18 +218,19 @@ def render() -> None:
         return
     summ = result.summary()
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(_("Violations"), summ["violations"], help=_("pairs closer than their required distance"))
-    c2.metric(_("Pairs checked"), summ["pairs"],
+    c1.metric(_("Violations"), count(summ["violations"]), help=_("pairs closer than their required distance"))
+    c2.metric(_("Pairs checked"), count(summ["pairs"]),
               help=_("the violations and the near misses: pairs that would fail at twice their PES's NEQ"))
-    c3.metric(_("Incompatible mixes"), summ["incompatible_sites"], help=_("AASTP-1 (2006) Part I §1.2.3, Tables 5 and 6"))
-    c4.metric(_("Check time"), f"{chk['elapsed_s']:.2f} s")
+    c3.metric(_("Incompatible mixes"), count(summ["incompatible_sites"]), help=_("AASTP-1 (2006) Part I §1.2.3, Tables 5 and 6"))
+    c4.metric(_("Check time"), seconds(chk["elapsed_s"]))
     if result.compliant:
         st.success(_("The depot complies."))
     else:
         st.error(_("The depot does not comply."))
     st.caption(_("Rule set {rs} · rule data {sha} · depotsafe {v}").format(
         rs=result.rule_set.name, sha=result.rule_set.sha256[:12], v=result.provenance()["depotsafe_version"]))
-    st.caption(_("Rounding: {mode}").format(mode=result.rule_set.rounding)
+    modes = {"formula": _("formula"), "table": _("table")}
+    st.caption(_("Rounding: {mode}").format(mode=modes.get(result.rule_set.rounding, result.rule_set.rounding))
                + (" · " + _("distances and licences read from the printed AASTP-1 tables (decision 32)")
                   if result.rule_set.rounding == "table" else ""))
 
@@ -236,7 +241,7 @@ def render() -> None:
     basemap = st.toggle(_("Basemap (needs internet)"), key=f"{KEEP}basemap_check", value=False,
                         disabled=depot.is_local)
     bad_sites = {p["pes"] for p in pairs if not p["compliant"]} | {p["es"] for p in pairs if not p["compliant"]}
-    hover = {s["id"]: "<br>".join(f"ELL HD {hd}: {kg_limit(v, s.get('licence_at_least', {}).get(hd, False))}"
+    hover = {s["id"]: "<br>".join(f"{_('ELL')} {_('HD')} {hd}: {kg_limit(v, s.get('licence_at_least', {}).get(hd, False))}"
                              for hd, v in s["licence_limit_kg"].items())
              for s in result.sites}
     show_map(depot, _overlays(result, pairs, arcs_of or None), hover_extra=hover, highlight=bad_sites,

@@ -12,8 +12,21 @@ import streamlit as st
 from depotsafe.errors import DepotsafeError
 from depotsafe.kinds import kinds
 from depotsafe.ui import model, state
-from depotsafe.ui.common import DASH, KEEP, _, kg_stock, show_error, show_table
+from depotsafe.ui.common import (
+    DASH,
+    KEEP,
+    _,
+    canonical_text,
+    decimal_sign,
+    kg_stock,
+    kind_label,
+    lang,
+    show_error,
+    show_table,
+    typed_number_message,
+)
 from depotsafe.ui.maps import show_map
+from depotsafe.units import TypedNumberError, localized_quantity_text
 
 _LOG = logging.getLogger(__name__)
 
@@ -30,7 +43,9 @@ def _load_section() -> None:
         up_layout = st.file_uploader(_("Layout (GeoJSON)"), type=["geojson", "json"], key="upload_layout",
                                      max_upload_size=model.MAX_UPLOAD_MB, help=limit)
         up_stock = st.file_uploader(_("Stock (CSV, optional)"), type=["csv"], key="upload_stock",
-                                    max_upload_size=model.MAX_UPLOAD_MB, help=limit)
+                                    max_upload_size=model.MAX_UPLOAD_MB, help=limit + " " + _(
+                                        "In files a quantity has the point as its decimal sign and no group "
+                                        "separators (\"1.5 t\", \"1500 kg\"), whatever the language chosen."))
         if st.button(_("Load the uploaded files"), key="load_upload", disabled=up_layout is None):
             assert up_layout is not None
             _load(up_layout.getvalue(), up_layout.name,
@@ -85,10 +100,14 @@ def _stock_editor(depot: Any) -> None:
     st.subheader(_("Stock per storehouse"))
     st.caption(_("Edit a cell, add or delete rows; quantities with their unit (\"5 t\", \"200 kg\"). "
                  "The check and the effects use the table as it stands."))
-    ekey = f"stock_editor_{st.session_state.get('depot_version', 0)}"
+    # the language is in the key: a switch redraws the table from the stock as read, in the new language
+    ekey = f"stock_editor_{st.session_state.get('depot_version', 0)}_{lang()}"
     if ekey not in st.session_state:
         st.session_state["stock_base"] = st.session_state.get("stock_rows", [])
-    base = pd.DataFrame(st.session_state.get("stock_base", []), columns=list(model.STOCK_COLUMNS)).astype(str)
+    dec = decimal_sign()
+    shown = [{k: (localized_quantity_text(v, dec) if k in TYPED_COLUMNS and isinstance(v, str) else v)
+              for k, v in r.items()} for r in st.session_state.get("stock_base", [])]
+    base = pd.DataFrame(shown, columns=list(model.STOCK_COLUMNS)).astype(str)
     ids = [s.id for s in depot.sites if kinds()[s.kind].holds_explosives != "no"] if depot else []
     edited = st.data_editor(
         base,
@@ -108,7 +127,34 @@ def _stock_editor(depot: Any) -> None:
     )
     rows = [{k: ("" if v is None or (isinstance(v, float) and pd.isna(v)) else v) for k, v in r.items()}
             for r in edited.to_dict("records")]
+    if dec != ".":
+        # typed in the user's language: read with its decimal sign, no group separators, nothing guessed;
+        # the stock is kept (and saved) with a '.' decimal sign, as the files write it
+        try:
+            rows = [_canonical_row(r, n) for n, r in enumerate(rows, start=1)]
+        except TypedNumberError as exc:
+            st.error(typed_number_message(exc) + "\n\n" + _(
+                "The stock table is not applied until this is corrected: the check and the effects use the "
+                "stock as it was before this edit."), icon="⚠️")
+            return
     st.session_state["stock_rows"] = rows
+    st.caption(_("The NEQ of each storehouse as read, in kilograms, is in the compatibility table below."))
+
+
+#: Stock columns holding a typed quantity.
+TYPED_COLUMNS = ("quantity", "unit_neq")
+
+
+def _canonical_row(row: dict[str, Any], n: int) -> dict[str, Any]:
+    """One stock row typed in the user's language, with its quantities in the files' '.' notation."""
+    out = dict(row)
+    labels = {"quantity": _("NEQ"), "unit_neq": _("NEQ of one round")}
+    for col in TYPED_COLUMNS:
+        v = out.get(col)
+        if isinstance(v, str) and v.strip():
+            field = _("stock row {n}, {column}").format(n=n, column=labels[col])
+            out[col] = canonical_text(v, None, field)
+    return out
 
 
 def _verdict_label(status: str) -> str:
@@ -161,13 +207,21 @@ def _siteplan(depot: Any) -> None:
         base = pd.DataFrame(st.session_state["siteplan_base"], columns=list(model.SITEPLAN_COLUMNS))
         formats = {"x_m": "%.2f", "y_m": "%.2f", "lon": "%.6f", "lat": "%.6f", "length_m": "%.2f",
                    "width_m": "%.2f", "orientation_deg": "%.1f", "door_bearing_deg": "%.1f", "persons": "%d"}
+        headers = {"x_m": _("x east [m]"), "y_m": _("y north [m]"), "lon": _("longitude [°]"),
+                   "lat": _("latitude [°]"), "length_m": _("length [m]"), "width_m": _("width [m]"),
+                   "orientation_deg": _("orientation [°]"), "door_bearing_deg": _("door bearing [°]"),
+                   "persons": _("persons")}
         for col in formats:  # numbers, so that a blank cell is empty rather than "None"
             base[col] = pd.to_numeric(base[col], errors="coerce").astype("float64")
         edited = st.data_editor(
             base, key=f"siteplan_editor_{st.session_state.get('siteplan_version', 0)}", num_rows="dynamic",
             width="stretch",
-            column_config={"kind": st.column_config.SelectboxColumn(_("kind"), options=list(kinds()), required=True),
-                           **{c: st.column_config.NumberColumn(c, format=f) for c, f in formats.items()}},
+            column_config={"id": st.column_config.TextColumn(_("id")),
+                           "name": st.column_config.TextColumn(_("name")),
+                           "kind": st.column_config.SelectboxColumn(_("kind"), options=list(kinds()), required=True,
+                                                             help=", ".join(kind_label(k) for k in kinds())),
+                           **{c: st.column_config.NumberColumn(headers[c], format=f, help=c)
+                              for c, f in formats.items()}},
         )
         c1, c2 = st.columns(2)
         if c1.button(_("Build the layout from the table"), key="build_siteplan"):

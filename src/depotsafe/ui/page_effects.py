@@ -14,13 +14,18 @@ from depotsafe.ui.common import (
     _,
     count,
     kg_stock,
+    kind_label,
     metres_measured,
     metres_up,
     not_available,
     percent,
+    plain_number,
     quantity,
+    read_quantity,
     show_error,
     show_table,
+    tr,
+    with_unit,
 )
 from depotsafe.ui.maps import Overlay, show_map
 
@@ -51,6 +56,58 @@ def _groups(depot: Any, depot_key: Any) -> list[list[str]]:
         groups = aggregation_groups(depot)
     st.session_state["effects_groups"] = (depot_key, groups)
     return groups
+
+
+def _reason(ev: Any) -> str:
+    """Why the event is this site alone or its whole aggregation group, in the user's language."""
+    from depotsafe.effects.event import CLAUSE
+
+    others = ", ".join(m for m in ev.group if m != ev.site)
+    if len(ev.group) == 1:
+        text = _("{site} is not closer than its inter-magazine distance to any other storehouse ({clause}): "
+                 "it explodes alone")
+    elif ev.mode == "alone":
+        text = _("{site} exploded alone on request, although it is one site with {others}: not separated by "
+                 "their inter-magazine distance ({clause}), they would be expected to go too")
+    else:
+        text = _("{site} is one site with {others}: not separated by their inter-magazine distance, they count "
+                 "as a single site ({clause}); an explosion in one is taken to set off all, a mass explosion of "
+                 "the group's stock ({neq}); exploding {site} alone is an option")
+    return text.format(site=ev.site, others=others, clause=CLAUSE, neq=kg_stock(ev.neq_kg))
+
+
+def _zone_words(zone: str | None) -> str:
+    """The zone column of the effects table: a level's id as it is, the engine's phrases translated."""
+    return DASH if not zone else tr(zone)
+
+
+def _hazard_zone_words(text: str) -> str:
+    """ "fragment HD 1.1" (the engine's name of a hazard zone) in words."""
+    kind, _sep, hd = text.partition(" HD ")
+    if kind == "fragment":
+        return _("fragment zone (HD {hd})").format(hd=hd)
+    if kind == "thermal":
+        return _("thermal zone (HD {hd})").format(hd=hd)
+    return text
+
+
+def _note_words(note: str) -> str:
+    """A note of the hazard zones in words: the engine's known notes translated, others as they are."""
+    import re
+
+    m = re.fullmatch(r"no HD 1\.1 fragment zone: kind (\S+) has no projection minimum in AASTP-1 1\.3\.7\.3d", note)
+    if m is not None:
+        return _("no HD 1.1 fragment zone: the kind {kind} has no projection minimum in AASTP-1 1.3.7.3d").format(
+            kind=kind_label(m.group(1)))
+    return tr(note)
+
+
+def _injury_header(model_name: str) -> str:
+    """The column of one injury model: "P(eardrum rupture (Eisenberg))" in words."""
+    from depotsafe.effects.tables import probits
+
+    probit = probits().get(model_name)
+    return _("P({effect})").format(effect=tr(probit.effect) if probit is not None else model_name)
 
 
 def render() -> None:
@@ -96,20 +153,19 @@ def render() -> None:
         show_error(exc, _("The stock of this storehouse could not be read"))
         return
     if len(ev.group) > 1:
-        (st.info if whole else st.warning)(ev.reason)
+        (st.info if whole else st.warning)(_reason(ev))
     else:
-        st.caption(ev.reason)
+        st.caption(_reason(ev))
     if event == "custom":
-        text = st.text_input(_("NEQ of the event"), value="1 t", key=f"{KEEP}effects_neq")
-        from depotsafe.units import to_si
-
-        try:
-            neq_kg = to_si(text, "mass", "NEQ")
-            if not neq_kg > 0:
-                raise DepotsafeError(_("The NEQ must be more than 0 kg."))
-        except (DepotsafeError, ValueError) as exc:
-            show_error(exc, _("NEQ of the event"))
+        text = st.text_input(_("NEQ of the event"), value="1 t", key=f"{KEEP}effects_neq",
+                             help=_("with its unit: \"5 t\", \"200 kg\"; no group separators"))
+        read = read_quantity(text, "mass", _("NEQ of the event"))
+        if read is None:
             return
+        if not read > 0:
+            st.error(_("The NEQ must be more than 0 kg."), icon="⚠️")
+            return
+        neq_kg = read
     else:
         neq_kg = ev.neq_kg
     st.caption(_("Blast NEQ {neq}: HD 1.1 and 1.5, with HD 1.2 and 1.3 added when stored with them "
@@ -131,29 +187,31 @@ def render() -> None:
     colours = sample_colorscale("YlOrRd", [1.0 - 0.8 * k / max(len(zones) - 1, 1) for k in range(len(zones))])
     for n, z in enumerate(zones):
         lv = z.level
+        kpa = with_unit(plain_number(lv.overpressure_pa / 1e3), "kPa")
         overlays.append(Overlay(
-            z.geometry.boundary, f"{lv.level}: ≥ {lv.overpressure_pa / 1e3:g} kPa", colours[n],
-            hover=f"<b>{lv.level}</b> {lv.name}<br>≥ {lv.overpressure_pa / 1e3:g} kPa, "
-                  f"{metres_up(z.radius_m[0])}<br>{lv.people}<br>{lv.source}", width=2,
+            z.geometry.boundary, f"{lv.level}: ≥ {kpa}", colours[n],
+            hover=f"<b>{lv.level}</b> {tr(lv.name)}<br>≥ {kpa}, "
+                  f"{metres_up(z.radius_m[0])}<br>{tr(lv.people)}<br>{lv.source}", width=2,
             label=f"{lv.level} {metres_up(z.radius_m[0])}", label_origin=ev.footprint,
             label_radius_m=float(z.radius_m[0])))
-        zone_rows.append({_("zone"): lv.level, _("name"): lv.name,
-                          _("overpressure at least"): quantity(lv.overpressure_pa / 1e3, "kPa"),
-                          _("radius from the footprint"): metres_up(z.radius_m[0]), _("people"): lv.people,
+        zone_rows.append({_("zone"): lv.level, _("name"): tr(lv.name),
+                          _("overpressure at least"): kpa,
+                          _("radius from the footprint"): metres_up(z.radius_m[0]), _("people"): tr(lv.people),
                           _("source"): lv.source})
     for hzone in hz:
         colour = FRAGMENT if hzone.kind == "fragment" else THERMAL
         label = _("fragment zone (HD {hd})") if hzone.kind == "fragment" else _("thermal zone (HD {hd})")
         overlays.append(Overlay(ev.footprint.buffer(hzone.radius_m, quad_segs=32).boundary,
                                 label.format(hd=hzone.hd), colour, dash="dot", width=2,
-                                hover=f"{hzone.rule}: {metres_up(hzone.radius_m)}<br>{hzone.source}",
+                                hover=f"{hzone.rule}: {metres_up(hzone.radius_m)}<br>{hzone.source}<br>"
+                                      f"{tr(hzone.basis)}",
                                 label=f"{label.format(hd=hzone.hd)} {metres_up(hzone.radius_m)}",
                                 label_origin=ev.footprint, label_radius_m=float(hzone.radius_m)))
         zone_rows.append({_("zone"): label.format(hd=hzone.hd), _("name"): hzone.rule, _("overpressure at least"): DASH,
-                          _("radius from the footprint"): metres_up(hzone.radius_m), _("people"): hzone.basis,
+                          _("radius from the footprint"): metres_up(hzone.radius_m), _("people"): tr(hzone.basis),
                           _("source"): hzone.source})
     for note in hz_notes:
-        st.caption(note)
+        st.caption(_note_words(note))
     if neq_kg <= 0 and not zone_rows:
         st.info(_("This storehouse holds no mass-explosion stock (HD 1.1 or 1.5): no blast event."))
         return
@@ -176,10 +234,11 @@ def render() -> None:
                 _("persons"): count(r["persons"]),
                 _("overpressure"): quantity(r["incident_overpressure_kpa"], "kPa"),
                 _("impulse"): quantity(r["incident_impulse_kpa_ms"], "kPa·ms"),
-                _("zone"): r["zone"] or DASH,
-                _("in hazard zones"): ", ".join(r.get("in_hazard_zones") or []) or DASH,
+                _("zone"): _zone_words(r["zone"]),
+                _("in hazard zones"): ", ".join(_hazard_zone_words(z) for z in r.get("in_hazard_zones") or [])
+                or DASH,
             }
             for k, v in inj.items():
-                row[f"P({k})"] = percent(v)
+                row[_injury_header(k)] = percent(v)
             rows.append(row)
         show_table(rows, key="effects_table")

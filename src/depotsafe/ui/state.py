@@ -253,9 +253,14 @@ def sidebar() -> None:
             if st.session_state.get("ws_pick") not in by_id:
                 st.session_state["ws_pick"] = depot_id if depot_id in by_id else entries[0].id
 
+            from depotsafe.textfmt import date_time
+            from depotsafe.ui.common import lang
+
+            language = lang()  # fixed when drawn: a format_func may be called outside the run
+
             def show(i: str) -> str:
                 e = by_id[i]
-                when = e.saved_utc.replace("T", " ").replace("Z", " UTC")
+                when = date_time(e.saved_utc, language)
                 mark = " ●" if i == depot_id else ""
                 return f"{e.name}{mark} · {when}"
 
