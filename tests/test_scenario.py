@@ -152,7 +152,7 @@ def test_two_stacks_inside_their_inter_magazine_distance_go_as_one_event() -> No
     assert s1["withdrawal"]["radius_m"] == 850.0
     assert s1["withdrawal"]["inside"]["buildings"] == ["H"]
     assert s1["withdrawal"]["inside"]["persons"] == 3.0
-    assert [s["id"] for s in s1["sites"]] == ["H"]
+    assert [s["id"] for s in s1["buildings"]] == ["H"]
 
 
 def _chain_layout() -> list:
@@ -208,7 +208,7 @@ def test_igloo_at_virtually_complete_protection_does_not_follow_and_gets_no_coll
     assert j["outcome"] == "survives"
     assert j["cell"] == "Table 1 column b row 4"
     assert j["alternative"] == "D3"
-    rows = {s["id"]: s for s in r["steps"][0]["sites"]}
+    rows = {s["id"]: s for s in r["steps"][0]["buildings"]}
     assert rows["I2"]["building"]["structural_collapse"] is None
     assert "virtually complete" in rows["I2"]["building"]["basis"]
     assert rows["H"]["building"]["type"] == "conventional"
@@ -250,7 +250,7 @@ def test_fire_of_hd13_ring_and_thermal_zone_and_event_checks() -> None:
     assert s1["totals"]["roads_to_close"] == ["R"]
     assert s1["blast_neq_kg"] == 0.0
     assert s1["zones"]["blast"] == []
-    assert r["steps"][0]["sites"][0]["incident_overpressure_kpa"] is None
+    assert r["steps"][0]["buildings"][0]["incident_overpressure_kpa"] is None
     r_unknown = run_scenario(depot, "P", quantity="unknown")
     assert r_unknown["steps"][0]["withdrawal"]["radius_m"] == 405.0
     with pytest.raises(InputError) as exc:
@@ -283,7 +283,7 @@ def test_first_step_blast_equals_depotsafe_effects(tmp_path) -> None:
     s1 = r["steps"][0]
     assert s1["blast_neq_kg"] == eff["event"]["neq_kg"]
     assert s1["zones"] == eff["zones"]
-    mine = {s["id"]: s for s in s1["sites"]}
+    mine = {s["id"]: s for s in s1["buildings"]}
     assert set(mine) == {row["id"] for row in eff["sites"]}
     for row in eff["sites"]:
         m = mine[row["id"]]
@@ -440,3 +440,28 @@ def test_library_scenarios_open_and_run(name: str) -> None:
     if name == "training_chain.json":  # the hand-worked chain above, with a road and a farmhouse
         assert [s["site"] for s in r["steps"]] == ["A", "B"]
         assert r["steps"][0]["withdrawal"]["inside"]["roads"] == ["R"]
+
+
+def test_json_contract_keys_of_design() -> None:
+    """The keys the command-line contract names: steps[].sites (ids that react together), reason, source,
+    delay (instant | later | possible), buildings with overpressure and persons at risk, and the first
+    response's withdrawal ring with the ids inside it."""
+    stacks = [_rect("S1", "barricaded_stack", 0, 0, 10, 10, _hd(1000.0)),
+              _rect("S2", "barricaded_stack", 15, 0, 10, 10, _hd(1000.0)),
+              _rect("H", "inhabited_building", 0, 600, 10, 10, persons=3)]
+    r = run_scenario(_depot(stacks), "S1")
+    s1 = r["steps"][0]
+    assert sorted(s1["sites"]) == ["S1", "S2"] and s1["delay"] == "instant"
+    assert "§1.3.2.3 b)" in s1["source"] and "one site with S2" in s1["reason"]
+    (h,) = s1["buildings"]
+    assert h["overpressure_kpa"] == h["incident_overpressure_kpa"]
+    # the house (595 m from a 2,000 kg blast) is outside the 5 kPa zone: nobody counted at risk there
+    assert h["incident_overpressure_kpa"] < 5.0 and h["persons_at_risk"] == 0.0
+    assert r["withdrawal"] == {"distance_m": 850.0, "rule": s1["withdrawal"]["printed"],
+                               "source": s1["withdrawal"]["source"], "inside": ["H"], "persons": 3.0}
+    chain = run_scenario(_depot(_chain_layout()), "A")["steps"]
+    assert (chain[1]["delay"], chain[1]["sites"]) == ("later", ["B"])
+    assert chain[1]["reason"] == chain[1]["trigger"]["rule"] and chain[1]["source"] == chain[1]["trigger"]["source"]
+    apart = [_rect("S1", "barricaded_stack", 0, 0, 10, 10, _hd(1000.0)),
+             _rect("S2", "barricaded_stack", 50, 0, 10, 10, _hd(1000.0))]
+    assert run_scenario(_depot(apart), "S1", follow=["S2"])["steps"][1]["delay"] == "possible"

@@ -449,7 +449,7 @@ def _withdrawal(unit: Unit, quantity: str) -> dict[str, Any]:
 def _step(depot: Any, groups: Sequence[Sequence[str]], unit: Unit, event: str, number: int,
           trigger: dict[str, Any] | None, quantity: str, explosive: str, sparse: bool,
           involved: Mapping[str, int], fates: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
-    from depotsafe.effects.event import event_hazard_zones, explosion_event
+    from depotsafe.effects.event import CLAUSE, event_hazard_zones, explosion_event
     from depotsafe.effects.zones import blast_zones, site_table
 
     ev = explosion_event(depot, unit.site, groups)
@@ -475,8 +475,10 @@ def _step(depot: Any, groups: Sequence[Sequence[str]], unit: Unit, event: str, n
             for m in PERSON_MODELS:
                 expected[m] += present * person_p[m]
         p = row["incident_overpressure_kpa"]
-        if (p is not None and p >= 5.0) or row["status"].get("incident_overpressure") == "below_fit_range" \
-                or row["in_hazard_zones"]:
+        in_effects = bool((p is not None and p >= 5.0)
+                          or row["status"].get("incident_overpressure") == "below_fit_range"
+                          or row["in_hazard_zones"])
+        if in_effects:
             persons_ibd += present
         if in_ring:
             inside["persons"] += present
@@ -492,7 +494,9 @@ def _step(depot: Any, groups: Sequence[Sequence[str]], unit: Unit, event: str, n
         sites.append({
             "id": s.id, "name": s.name, "kind": s.kind, "distance_m": row["distance_m"],
             "persons": float(s.persons), "presence": presence, "persons_present": present,
-            "incident_overpressure_kpa": p, "incident_impulse_kpa_ms": row["incident_impulse_kpa_ms"],
+            "incident_overpressure_kpa": p, "overpressure_kpa": p,
+            "persons_at_risk": present if in_effects else 0.0,
+            "incident_impulse_kpa_ms": row["incident_impulse_kpa_ms"],
             "reflected_overpressure_kpa": row["reflected_overpressure_kpa"], "status": row["status"],
             "zone": row["zone"], "zone_name": row["zone_name"], "in_hazard_zones": row["in_hazard_zones"],
             "injury_probability": person_p, "building": building, "in_withdrawal_ring": in_ring,
@@ -500,10 +504,19 @@ def _step(depot: Any, groups: Sequence[Sequence[str]], unit: Unit, event: str, n
         })
     ring_out = dict(ring)
     ring_out["inside"] = inside
+    if trigger is None:
+        reason, source, delay = ev.reason, CLAUSE, "instant"
+    else:
+        reason, source = trigger["rule"], trigger["source"]
+        delay = "possible" if trigger.get("chosen_by_trainer") else "later"
     step = {
         "step": number,
         "site": unit.site,
+        "sites": list(ev.members),  # the storehouses that react together in this step
         "members": list(ev.members),
+        "reason": reason,
+        "source": source,
+        "delay": delay,
         "kinds": list(ev.member_kinds),
         "event": event,
         "event_text": EVENT_TEXT[event],
@@ -521,7 +534,7 @@ def _step(depot: Any, groups: Sequence[Sequence[str]], unit: Unit, event: str, n
             "hazard": [{"kind": z.kind, "hd": z.hd, "radius_m": z.radius_m, "rule": z.rule, "source": z.source,
                         "basis": z.basis} for z in hzones],
         },
-        "sites": sites,
+        "buildings": sites,
         "escalation": [],
         "notes": list(hnotes),
         "totals": {
@@ -674,6 +687,7 @@ def run_scenario(depot: Any, start: str, event: str | None = None, follow: Seque
                      "explosive": exp.name, "sparse": sparse, "rule_set": rs.name},
         "steps": steps,
         "totals": _totals(steps),
+        "withdrawal": _first_ring(steps[0]),
         "notes": [
             *([f"--follow {', '.join(dropped)}: not judged possible in this layout, not followed"] if dropped else []),
             T2_NOTE,
@@ -698,12 +712,21 @@ def _step_event(depot: Any, groups: Sequence[Sequence[str]], unit: Unit) -> Any:
     return explosion_event(depot, unit.site, groups)
 
 
+def _first_ring(step: Mapping[str, Any]) -> dict[str, Any]:
+    """The first response: the first step's withdrawal ring, with the ids of everything inside it."""
+    ring = step["withdrawal"]
+    inside = ring["inside"]
+    return {"distance_m": ring["radius_m"], "rule": ring["printed"], "source": ring["source"],
+            "inside": [*inside["buildings"], *inside["roads"], *inside["storehouses"]],
+            "persons": inside["persons"]}
+
+
 def _totals(steps: Sequence[dict[str, Any]]) -> dict[str, Any]:
     destroyed: dict[str, None] = {}
     roads: dict[str, None] = {}
     ring_persons: dict[str, float] = {}
     for st in steps:
-        for s in st["sites"]:
+        for s in st["buildings"]:
             if s["in_withdrawal_ring"] and s["involved_in_step"] is None:
                 ring_persons[s["id"]] = s["persons_present"]
         destroyed.update(dict.fromkeys(st["totals"]["buildings_destroyed"]))

@@ -167,7 +167,7 @@ def text(result: dict[str, Any]) -> str:
         for z in st["zones"]["hazard"]:
             out.append(f"  {z['kind']} zone HD {z['hd']}: {z['radius_m']:,.0f} m ({z['rule']})")
         out.append("  at each site:")
-        for s in st["sites"]:
+        for s in st["buildings"]:
             line = f"    {s['id']} ({s['kind']}): {metres_measured(s['distance_m'])}, " \
                    f"{_kpa(s['incident_overpressure_kpa'])}, zone {s['zone']}"
             if s["persons"]:

@@ -166,7 +166,7 @@ def _step_view(depot: Any, result: dict[str, Any], step: dict[str, Any], project
                                         s=", ".join(inside["storehouses"]) or DASH, p=count(inside["persons"])))
     _map(depot, result, step, projector)
     rows = []
-    for s in sorted(step["sites"], key=lambda s: s["distance_m"]):
+    for s in sorted(step["buildings"], key=lambda s: s["distance_m"]):
         b = s["building"]
         inj = s["injury_probability"] or {}
         rows.append({
