@@ -1,6 +1,6 @@
 """Thin entry point: ``streamlit run app.py`` runs the app shipped in the package."""
 
-from depotsafe.ui.runtime import configure_numba_cache
+from depotsafe.cache import configure_numba_cache
 
 configure_numba_cache()
 

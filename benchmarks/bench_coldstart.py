@@ -3,7 +3,7 @@
 Run: ``python benchmarks/bench_coldstart.py [--no-browser]``
 
 From an empty kernel cache (a fresh ``DEPOTSAFE_CACHE_DIR``; ``NUMBA_CACHE_DIR``
-unset so that the real cache of ``depotsafe.ui.runtime`` is used), measured as
+unset so that the real cache of ``depotsafe.cache`` is used), measured as
 whole processes with the installed ``depotsafe`` command:
 
 1. ``depotsafe warmup`` cold (the compilation that the README's first command

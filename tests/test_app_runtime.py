@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from depotsafe.cli import main
-from depotsafe.ui import runtime
+from depotsafe import cache as runtime
 
 
 def test_cache_dir_is_keyed_by_version_and_kernel_sources(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def test_warmup_fills_the_cache_the_commands_use(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     answer = json.loads(out.stdout)
     cache_dir = Path(answer["cache_dir"])
-    assert cache_dir.parent == tmp_path / "numba"  # the keyed folder of depotsafe.ui.runtime
+    assert cache_dir.parent == tmp_path / "numba"  # the keyed folder of depotsafe.cache
     assert "[4/4] blast field" in out.stderr  # progress is shown while it compiles
     after_warmup = _cache_files(tmp_path)
     assert any(name.endswith(".nbi") for name in after_warmup)

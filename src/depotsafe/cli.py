@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     # Before anything imports numba: the app and every command share one keyed
     # on-disk cache of compiled kernels (an explicit NUMBA_CACHE_DIR wins).
-    from depotsafe.ui.runtime import configure_numba_cache
+    from depotsafe.cache import configure_numba_cache
 
     configure_numba_cache()
     argv = sys.argv[1:] if argv is None else list(argv)

@@ -38,7 +38,7 @@ def _registry() -> pint.UnitRegistry:
     form beside the compiled kernels (``<depotsafe cache>/pint``).  Where that
     folder cannot be written the registry is built without it.
     """
-    from depotsafe.ui.runtime import cache_base
+    from depotsafe.cache import cache_base
 
     try:
         return pint.UnitRegistry(cache_folder=cache_base() / "pint")

@@ -2,7 +2,7 @@
 
 ``bash scripts/run-app`` runs it once after installing, so neither the app's
 first page nor the first ``depotsafe check`` waits on the compiler.  The
-cache is the one the app and every command use (``depotsafe.ui.runtime``):
+cache is the one the app and every command use (``depotsafe.cache``):
 ``~/.cache/depotsafe/numba/<version>-<kernel hash>``, moved by
 ``$DEPOTSAFE_CACHE_DIR``; an explicit ``NUMBA_CACHE_DIR`` wins.
 """

@@ -3,7 +3,7 @@
 The Numba cache is configured before anything imports numba; then the app runs.
 """
 
-from depotsafe.ui.runtime import configure_numba_cache
+from depotsafe.cache import configure_numba_cache
 
 configure_numba_cache()
 

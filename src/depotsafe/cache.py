@@ -1,4 +1,4 @@
-"""Server start-up of the app: the Numba cache and the kernel warm-up.
+"""The user's depotsafe cache (the Numba cache and the pint registry) shared by the app and every command.
 
 Numba reads ``NUMBA_CACHE_DIR`` once, when it is first imported, so
 :func:`configure_numba_cache` must run before anything imports numba (the
