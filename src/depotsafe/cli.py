@@ -21,7 +21,8 @@ from depotsafe import __version__
 from depotsafe.errors import DepotsafeError, InputError
 
 #: Command modules under depotsafe.commands, in the order --help lists them.
-COMMANDS: tuple[str, ...] = ("qd", "check", "siting", "blast", "effects", "risk", "validate", "app", "warmup")
+COMMANDS: tuple[str, ...] = ("qd", "check", "siting", "blast", "effects", "risk", "validate", "app", "warmup",
+                            "report", "licence")
 
 
 class _Parser(argparse.ArgumentParser):
