@@ -14,7 +14,12 @@ from typing import Any
 
 from depotsafe.documents import model
 from depotsafe.documents.plan import Plan, site_plan
-from depotsafe.documents.render import document_date, font_covers, html_to_pdf, render_html
+from depotsafe.documents.render import (
+    document_date,
+    font_covers,
+    html_to_pdf,
+    render_html,
+)
 from depotsafe.documents.text import DOCUMENT_LANGUAGES, words
 from depotsafe.errors import InputError
 

@@ -76,13 +76,14 @@ def words(lang: str) -> Words:
     """The words of ``lang`` (``en`` or ``fr``); InputError for any other."""
     if lang not in DOCUMENT_LANGUAGES:
         raise InputError("--lang", lang, "one of " + ", ".join(DOCUMENT_LANGUAGES))
-    from depotsafe.ui.i18n import translator
+    from depotsafe.ui.i18n import catalog
 
-    app = translator(lang)
+    app = catalog(lang)
     own = _document_catalog(lang)
 
     def gettext(message: str) -> str:
-        return own.get(message) or app.gettext(message)
+        # the app's word first, so that a document and the app's pages say the same thing
+        return app.get(message) or own.get(message) or message
 
     style = textfmt.FRENCH if lang == "fr" else textfmt.ENGLISH
     return Words(lang, gettext, style)
