@@ -7,7 +7,9 @@ the way the check's readable output writes it (depotsafe.textfmt).
 
 from __future__ import annotations
 
+import math
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from importlib.resources import files
 from pathlib import Path
@@ -217,3 +219,26 @@ def test_licence_sheet(result) -> None:
     for blank in ("Signature", "Stamp", "Valid until", "Review due", "Date of issue"):
         assert blank in text
     assert "IATG 02.30" in text
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils pdftoppm not installed")
+def test_plan_page_rasterises_with_violations_in_red(english, tmp_path: Path) -> None:
+    """The PDF's last page (the plan) as an image: A4 portrait, and red drawn only where violations are."""
+    import subprocess
+
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(english[1])
+    import io
+
+    from pypdf import PdfReader
+
+    n = len(PdfReader(io.BytesIO(english[1])).pages)
+    subprocess.run(["pdftoppm", "-r", "20", "-f", str(n), "-l", str(n), str(pdf), str(tmp_path / "p")], check=True)
+    (ppm,) = tmp_path.glob("p*.ppm")
+    data = ppm.read_bytes()
+    _magic, width, height, _maxval, pixels = re.match(rb"(P6)\s+(\d+)\s+(\d+)\s+(\d+)\s(.*)", data, re.S).groups()
+    # pdftoppm rounds the page size in pixels up
+    assert (int(width), int(height)) == (math.ceil(210 / 25.4 * 20), math.ceil(297 / 25.4 * 20))
+    red = sum(1 for k in range(0, len(pixels), 3)
+              if pixels[k] > 170 and pixels[k + 1] < 90 and pixels[k + 2] < 90)
+    assert red > 50
