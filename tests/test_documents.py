@@ -48,8 +48,13 @@ def result():
 
 
 @pytest.fixture(scope="module")
-def english(result):
-    rep = documents.report(result, date=DATE, layout_name=SAMPLE.name)
+def effects(result):
+    return documents.worst_effects(result, str(SAMPLE))
+
+
+@pytest.fixture(scope="module")
+def english(result, effects):
+    rep = documents.report(result, date=DATE, layout_name=SAMPLE.name, effects=effects)
     return rep, rep.pdf()
 
 
@@ -88,6 +93,20 @@ def test_report_states_licences_groups_and_provenance(result, english_text: str)
     assert f"depotsafe version {prov['depotsafe_version']}" in text
     assert f"Date {DATE}" in text
     assert f"Rounding: {result.rule_set.rounding}" in text
+
+
+def test_report_states_the_effect_zones_of_the_worst_storehouse(result, effects, english_text: str) -> None:
+    """The zones are those of `depotsafe effects --event` for the PES of the tightest violation (V1)."""
+    v1 = min(result.violations, key=lambda v: v["distance_m"] / v["required_distance_m"])
+    assert effects["event"]["id"] == v1["pes"] == "BS2"  # the group BS1+BS2 toward the road R1
+    assert effects["event"]["members"] == ["BS1", "BS2"]
+    for z in effects["zones"]["blast"]:
+        row = flat(f"{z['level']} {z['name']} {textfmt.number(z['overpressure_kpa'], 'kPa')} "
+                   f"{textfmt.metres_up(z['radius_m'])}")
+        assert row in english_text, row
+        assert flat(z["source"]) in english_text
+    for z in effects["zones"]["hazard"]:
+        assert f"{z['hd']} {textfmt.metres_up(z['radius_m'])} {z['rule']}" in english_text
 
 
 def _paths(svg: str) -> dict[str, shapely.Geometry]:
@@ -145,11 +164,11 @@ def test_plan_draws_ids_violations_and_furniture(result, english) -> None:
     assert svg.count('class="door"') == sum(1 for s in result.depot.sites if s.front_bearing_deg is not None)
 
 
-def test_same_inputs_same_bytes_apart_from_the_date(result, english) -> None:
-    again = documents.report(result, date=DATE, layout_name=SAMPLE.name)
+def test_same_inputs_same_bytes_apart_from_the_date(result, effects, english) -> None:
+    again = documents.report(result, date=DATE, layout_name=SAMPLE.name, effects=effects)
     assert again.html == english[0].html
     assert again.pdf() == english[1]
-    later = documents.report(result, date="2027-02-03", layout_name=SAMPLE.name)
+    later = documents.report(result, date="2027-02-03", layout_name=SAMPLE.name, effects=effects)
     assert later.html != english[0].html
     assert later.html.replace("2027-02-03", DATE) == english[0].html
 

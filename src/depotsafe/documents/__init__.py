@@ -51,10 +51,15 @@ def _plan_arcs(result: Any) -> list[dict[str, Any]]:
 
 
 def report(result: Any, *, lang: str = "en", date: str, layout_name: str, paper: str = "A4",
-           orientation: str = "portrait", font_check: Any = font_covers, with_arcs: bool = True) -> Rendered:
-    """The depot safety report (summary, detail, site plan) of a checked depot."""
+           orientation: str = "portrait", font_check: Any = font_covers, with_arcs: bool = True,
+           effects: dict[str, Any] | None = None) -> Rendered:
+    """The depot safety report (summary, detail, site plan) of a checked depot.
+
+    ``effects`` is the JSON object of ``depotsafe effects`` for the worst storehouse
+    (:func:`worst_effects`); without it the report says where to get the effect zones.
+    """
     w = words(lang)
-    doc = model.document(result, w, date=date, layout_name=layout_name)
+    doc = model.document(result, w, date=date, layout_name=layout_name, effects=effects)
     plan = site_plan(result, w, paper=paper, orientation=orientation, date=date, layout_name=layout_name,
                      arcs=_plan_arcs(result) if with_arcs else None)
     title = f"{w.gettext('Depot safety report')}: {layout_name}"
@@ -64,6 +69,21 @@ def report(result: Any, *, lang: str = "en", date: str, layout_name: str, paper:
         "font_check": font_check,
     })
     return Rendered(html, plan)
+
+
+def worst_effects(result: Any, layout: str, stock: str | None = None, max_mb: float | None = None
+                  ) -> dict[str, Any] | None:
+    """``depotsafe effects LAYOUT --event ID`` for the storehouse of the tightest violation (None if compliant)."""
+    import argparse
+
+    from depotsafe.commands.effects import compute
+
+    site = model.worst_storehouse(result)
+    if site is None:
+        return None
+    args = argparse.Namespace(layout=layout, stock=stock, max_layout_mb=max_mb, event=site, explosive="TNT",
+                              neq=None, alone=False, sparse=False)
+    return compute(args)[0]
 
 
 def licence_ids(result: Any) -> list[str]:
@@ -95,4 +115,4 @@ def licence(result: Any, site_id: str, *, lang: str = "en", date: str, layout_na
     return Rendered(html, None)
 
 
-__all__ = ["DOCUMENT_LANGUAGES", "Rendered", "document_date", "licence", "licence_ids", "report", "site_plan"]
+__all__ = ["DOCUMENT_LANGUAGES", "Rendered", "document_date", "licence", "licence_ids", "report", "site_plan", "worst_effects"]

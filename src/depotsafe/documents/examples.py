@@ -26,7 +26,8 @@ def build() -> dict[str, bytes]:
 
     path = Path(str(files("depotsafe.data").joinpath("samples", LAYOUT)))
     result = check_depot(read_layout(path), "iatg")
-    rep = documents.report(result, date=EXAMPLE_DATE, layout_name=LAYOUT)
+    effects = documents.worst_effects(result, str(path))
+    rep = documents.report(result, date=EXAMPLE_DATE, layout_name=LAYOUT, effects=effects)
     lic = documents.licence(result, LICENCE_SITE, date=EXAMPLE_DATE, layout_name=LAYOUT)
     return {
         "sample_depot_report.html": rep.html.encode("utf-8"),

@@ -60,7 +60,7 @@ def _tightness(v: dict[str, Any]) -> tuple[int, float, str, str, str]:
 
 
 def licence(site: dict[str, Any], result: Any, pairs: dict[tuple[str, str, str], dict[str, Any]],
-            w: Words) -> dict[str, Any]:
+            w: Words, records: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """One explosives limit licence (a storehouse or an aggregation group), from its site record."""
     _ = w.gettext
     depot = result.depot
@@ -95,7 +95,7 @@ def licence(site: dict[str, Any], result: Any, pairs: dict[tuple[str, str, str],
         })
     storehouses = []
     for s in physical:
-        rec = next(r for r in result.sites if r["id"] == s.id)
+        rec = records[s.id] if records is not None else next(r for r in result.sites if r["id"] == s.id)
         storehouses.append({
             "id": s.id,
             "name": s.name,
@@ -121,6 +121,7 @@ def licence(site: dict[str, Any], result: Any, pairs: dict[tuple[str, str, str],
 def licences(result: Any, w: Words) -> list[dict[str, Any]]:
     """Every licence of the depot, one per storehouse or group, in layout order."""
     pairs = _pair_index(list(result.iter_pairs()))
+    records = {r["id"]: r for r in result.sites}
     seen: set[str] = set()
     out = []
     for site in result.sites:
@@ -128,7 +129,7 @@ def licences(result: Any, w: Words) -> list[dict[str, Any]]:
         if key in seen:
             continue
         seen.add(key)
-        out.append(licence(site, result, pairs, w))
+        out.append(licence(site, result, pairs, w, records))
     return out
 
 
@@ -153,8 +154,9 @@ def provenance(result: Any, date: str) -> dict[str, Any]:
     return prov
 
 
-def document(result: Any, w: Words, *, date: str, layout_name: str) -> dict[str, Any]:
-    """Everything the report template shows."""
+def document(result: Any, w: Words, *, date: str, layout_name: str,
+             effects: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the report template shows (``effects``: the JSON of ``depotsafe effects`` for the worst storehouse)."""
     summ = result.summary()
     violations = sorted(result.iter_violations(), key=_tightness)
     return {
@@ -176,6 +178,35 @@ def document(result: Any, w: Words, *, date: str, layout_name: str) -> dict[str,
         "licences": licences(result, w),
         "conditions": conditions(result, w),
         "notes": list(result.notes),
+        "effects": effects_section(effects, w),
         "provenance": provenance(result, date),
         "sites": [{"id": s.id, "name": s.name, "kind": s.kind, "persons": s.persons} for s in result.depot.sites],
+    }
+
+
+def worst_storehouse(result: Any) -> str | None:
+    """The storehouse of the tightest violation (the report's V1; for a group, its member nearest to that ES)."""
+    violations = sorted(result.iter_violations(), key=_tightness)
+    return violations[0]["pes"] if violations else None
+
+
+def effects_section(effects: dict[str, Any] | None, w: Words) -> dict[str, Any] | None:
+    """The effect zones of ``depotsafe effects`` (its JSON object) as the report shows them."""
+    if effects is None:
+        return None
+    from depotsafe import textfmt
+
+    ev = effects["event"]
+    return {
+        "event": ev["id"],
+        "members": ev["members"],
+        "neq": w.kg_stock(ev["neq_kg"]),
+        "neq_source": ev["neq_source"],
+        "explosive": ev["explosive"],
+        "blast": [{"level": z["level"], "name": z["name"],
+                   "overpressure": textfmt.number(z["overpressure_kpa"], "kPa", 3, w.style),
+                   "radius": w.metres_up(z["radius_m"]), "source": z["source"]} for z in effects["zones"]["blast"]],
+        "hazard": [{"kind": z["kind"], "hd": z["hd"], "radius": w.metres_up(z["radius_m"]), "rule": z["rule"],
+                    "source": z["source"]} for z in effects["zones"]["hazard"]],
+        "model": effects["provenance"]["model"],
     }
