@@ -309,3 +309,33 @@ def _downloads(result: Any, n_pairs: int) -> None:
     else:
         d4.download_button(_("Arcs (KML)"), files["kml"], file_name="arcs.kml",
                            mime="application/vnd.google-earth.kml+xml", key="dl_arcs_kml")
+    _document_downloads(result)
+
+
+def _document_downloads(result: Any) -> None:
+    """The report (PDF), one licence (PDF) and the site plan (SVG) of depotsafe.documents (docs/reports.md)."""
+    from depotsafe import documents
+    from depotsafe.documents.text import words
+    from depotsafe.ui.common import lang
+
+    w = words(lang() if lang() in documents.DOCUMENT_LANGUAGES else "en")
+    chk = st.session_state["check"]
+    if chk.get("documents") is None:
+        if not st.button(w.gettext("Prepare the report and licences"), key="prepare_documents"):
+            return
+        with st.spinner(w.gettext("Typesetting the report")):
+            date = documents.document_date(None)
+            rep = documents.report(result, lang=w.lang, date=date, layout_name="depot")
+            chk["documents"] = {"date": date, "pdf": rep.pdf(), "svg": rep.plan.svg if rep.plan else ""}
+    docs = chk["documents"]
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(w.gettext("Report (PDF)"), docs["pdf"], file_name="depot_report.pdf",
+                       mime="application/pdf", key="dl_report_pdf")
+    c2.download_button(w.gettext("Site plan (SVG)"), docs["svg"], file_name="site_plan.svg",
+                       mime="image/svg+xml", key="dl_plan_svg")
+    site = c3.selectbox(w.gettext("Licence of"), documents.licence_ids(result), key="licence_site")
+    licences = docs.setdefault("licences", {})
+    if site not in licences:
+        licences[site] = documents.licence(result, site, lang=w.lang, date=docs["date"], layout_name="depot").pdf()
+    c3.download_button(w.gettext("Licence (PDF)"), licences[site], file_name=f"licence_{site}.pdf",
+                       mime="application/pdf", key="dl_licence_pdf")

@@ -1,0 +1,118 @@
+"""Paper a licensing authority can sign: the depot safety report, explosives limit licences, the site plan.
+
+Each document is one HTML template (package data under ``templates/``) filled
+with the check's own figures (:mod:`depotsafe.documents.model`); the HTML is
+written for screens as it is, and typeset as PDF by WeasyPrint
+(:mod:`depotsafe.documents.render`).  The site plan is SVG drawn here
+(:mod:`depotsafe.documents.plan`).  docs/reports.md is the user's guide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from depotsafe.documents import model
+from depotsafe.documents.plan import Plan, site_plan
+from depotsafe.documents.render import (
+    document_date,
+    font_covers,
+    html_to_pdf,
+    render_html,
+)
+from depotsafe.documents.text import DOCUMENT_LANGUAGES, words
+from depotsafe.errors import InputError
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A document as HTML, and the plan it holds (None for a licence)."""
+
+    html: str
+    plan: Plan | None
+
+    def pdf(self) -> bytes:
+        return html_to_pdf(self.html)
+
+
+def _footer(text: str) -> str:
+    return "".join(ch for ch in text if ch not in '"\\<>&\n')
+
+
+def _plan_arcs(result: Any) -> list[dict[str, Any]]:
+    """The QD arcs of the violated relations toward inhabited and vulnerable buildings (drawings only)."""
+    from depotsafe.report import arcs
+
+    kinds = tuple(k for k in ("inhabited_building", "vulnerable_building")
+                  if any(s.kind == k for s in result.depot.sites))
+    if not kinds or result.n_violations == 0:
+        return []
+    return arcs(result, kinds, violated_only=True)
+
+
+def report(result: Any, *, lang: str = "en", date: str, layout_name: str, paper: str = "A4",
+           orientation: str = "portrait", font_check: Any = font_covers, with_arcs: bool = True,
+           effects: dict[str, Any] | None = None) -> Rendered:
+    """The depot safety report (summary, detail, site plan) of a checked depot.
+
+    ``effects`` is the JSON object of ``depotsafe effects`` for the worst storehouse
+    (:func:`worst_effects`); without it the report says where to get the effect zones.
+    """
+    w = words(lang)
+    doc = model.document(result, w, date=date, layout_name=layout_name, effects=effects)
+    plan = site_plan(result, w, paper=paper, orientation=orientation, date=date, layout_name=layout_name,
+                     arcs=_plan_arcs(result) if with_arcs else None)
+    title = f"{w.gettext('Depot safety report')}: {layout_name}"
+    html = render_html("report.html.j2", {
+        "doc": doc, "plan": plan, "lang": lang, "_": w.gettext, "w": w, "title": title,
+        "footer": _footer(f"{title} — {date} — input sha256 {doc['provenance']['input_sha256'][:12]}"),
+        "font_check": font_check,
+    })
+    return Rendered(html, plan)
+
+
+def worst_effects(result: Any, layout: str, stock: str | None = None, max_mb: float | None = None
+                  ) -> dict[str, Any] | None:
+    """``depotsafe effects LAYOUT --event ID`` for the storehouse of the tightest violation (None if compliant)."""
+    import argparse
+
+    from depotsafe.commands.effects import compute
+
+    site = model.worst_storehouse(result)
+    if site is None:
+        return None
+    args = argparse.Namespace(layout=layout, stock=stock, max_layout_mb=max_mb, event=site, explosive="TNT",
+                              neq=None, alone=False, sparse=False)
+    return compute(args)[0]
+
+
+def licence_ids(result: Any) -> list[str]:
+    """The ids a licence can be asked for: every storehouse the check licenses, and every group id."""
+    ids = [s["id"] for s in result.sites]
+    ids += sorted({s["group_id"] for s in result.sites if s.get("group_id")})
+    return ids
+
+
+def licence(result: Any, site_id: str, *, lang: str = "en", date: str, layout_name: str,
+            font_check: Any = font_covers) -> Rendered:
+    """The explosives limit licence of one storehouse (or of the aggregation group it belongs to)."""
+    w = words(lang)
+    record = next((s for s in result.sites if s["id"] == site_id or s.get("group_id") == site_id), None)
+    if record is None:
+        ids = licence_ids(result)
+        shown = ", ".join(ids[:15]) + (", ..." if len(ids) > 15 else "")
+        raise InputError("--site", site_id, f"a storehouse or aggregation group of the layout ({shown})")
+    doc = model.document(result, w, date=date, layout_name=layout_name)
+    key = record.get("group_id") or record["id"]
+    lic = next(x for x in doc["licences"] if x["key"] == key)
+    title = f"{w.gettext('Explosives limit licence')} {lic['number']}"
+    html = render_html("licence.html.j2", {
+        "doc": doc, "lic": lic, "lang": lang, "_": w.gettext, "w": w, "title": title,
+        "plan": {"paper": "A4", "orientation": "portrait"},
+        "footer": _footer(f"{title} — {layout_name} — {date}"),
+        "font_check": font_check,
+    })
+    return Rendered(html, None)
+
+
+__all__ = ["DOCUMENT_LANGUAGES", "Rendered", "document_date", "licence", "licence_ids", "report", "site_plan", "worst_effects"]
