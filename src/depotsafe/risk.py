@@ -453,22 +453,65 @@ def event_outcome(lines: Sequence[Any], member_kinds: Sequence[str]) -> dict[str
     return {**out, "reason": "; ".join(reasons)}
 
 
-def groups_of(depot: Depot) -> list[list[str]]:
-    """Aggregation groups (several members) from depotsafe.check.check_depot(depot).groups."""
+def _without_sources(depot: Depot) -> Depot:
+    """The depot with the stock-CSV "source" (file and row) taken out of its stock entries.
+
+    Stock-CSV lines carry "source", which the stock parser refuses as a field.
+    """
     import dataclasses
 
-    from depotsafe.check import check_depot
-
-    # Stock-CSV lines carry "source" (file and row), which the stock parser refuses as a field.
-    depot = dataclasses.replace(depot, sites=tuple(
+    return dataclasses.replace(depot, sites=tuple(
         dataclasses.replace(s, stock_entries=tuple({k: v for k, v in e.items() if k != "source"}
                                                    for e in s.stock_entries))
         for s in depot.sites))
-    try:
-        result = check_depot(depot, licences=False)
-    except TypeError:
-        result = check_depot(depot)
-    return [list(g) for g in result.groups]
+
+
+def check_of(depot: Depot, licences: bool = True) -> Any:
+    """depotsafe.check.check_depot(depot) (the default rule set), through its public function."""
+    from depotsafe.check import check_depot
+
+    return check_depot(_without_sources(depot), licences=licences)
+
+
+def groups_of(depot: Depot) -> list[list[str]]:
+    """Aggregation groups (several members) from depotsafe.check.check_depot(depot).groups."""
+    return [list(g) for g in check_of(depot, licences=False).groups]
+
+
+def _event_of(depot: Depot, members: Sequence[str], scale: float = 1.0) -> tuple[Event | None, list[dict]]:
+    """The event of one group (or one storehouse), its stock lines scaled by ``scale`` (1: as held).
+
+    Scaling keeps the mix of every line (so the outcome is the same) and is
+    applied before the event probability (a default that grows with NEQ sees
+    the smaller stock).  None when nothing in it gives an event.
+    """
+    import dataclasses
+
+    sites = [depot.site(m) for m in members]
+    lines = []
+    assumptions: list[dict] = []
+    pe_survive = 1.0
+    for s in sites:
+        # a stock-CSV line carries "source" (its file and row), which is not a stock field
+        own = [parse_stock_entry({k2: v for k2, v in e.items() if k2 != "source"}, f"{s.id}.stock[{k}]")
+               for k, e in enumerate(s.stock_entries)]
+        if scale != 1.0:
+            own = [dataclasses.replace(ln, neq_kg=ln.neq_kg * scale) for ln in own]
+            own = [ln for ln in own if ln.neq_kg > 0]
+        lines.extend(own)
+        pe, entry = storehouse_event_probability(s, math.fsum(ln.neq_kg for ln in own))
+        assumptions.append(entry)
+        pe_survive *= 1.0 - pe
+    if not lines:
+        return None, assumptions
+    out = event_outcome(lines, [s.kind for s in sites])
+    geom = shapely.union_all([s.geometry for s in sites])
+    return Event(
+        label="+".join(members), members=list(members), kind=sites[0].kind, geometry=geom,
+        pe=1.0 - pe_survive, neq_total_kg=math.fsum(ln.neq_kg for ln in lines), outcome=out["outcome"],
+        reason=out["reason"], blast_neq_kg=out["blast_neq_kg"],
+        fragment_distance_m=out["fragment_distance_m"], thermal_d4_m=out["thermal_d4_m"],
+        divisions=out["divisions"]), assumptions
 
 
 def build_events(depot: Depot, groups: Sequence[Sequence[str]] | None = None) -> tuple[list[Event], list[dict]]:
@@ -481,27 +524,10 @@ def build_events(depot: Depot, groups: Sequence[Sequence[str]] | None = None) ->
     units = [list(g) for g in groups] + [[s.id] for s in stocked if s.id not in in_group]
     events = []
     for members in units:
-        sites = [depot.site(m) for m in members]
-        lines = []
-        pe_survive = 1.0
-        for s in sites:
-            # a stock-CSV line carries "source" (its file and row), which is not a stock field
-            own = [parse_stock_entry({k2: v for k2, v in e.items() if k2 != "source"}, f"{s.id}.stock[{k}]")
-                   for k, e in enumerate(s.stock_entries)]
-            lines.extend(own)
-            pe, entry = storehouse_event_probability(s, math.fsum(ln.neq_kg for ln in own))
-            assumptions.append(entry)
-            pe_survive *= 1.0 - pe
-        if not lines:
-            continue
-        out = event_outcome(lines, [s.kind for s in sites])
-        geom = shapely.union_all([s.geometry for s in sites])
-        events.append(Event(
-            label="+".join(members), members=list(members), kind=sites[0].kind, geometry=geom,
-            pe=1.0 - pe_survive, neq_total_kg=math.fsum(ln.neq_kg for ln in lines), outcome=out["outcome"],
-            reason=out["reason"], blast_neq_kg=out["blast_neq_kg"],
-            fragment_distance_m=out["fragment_distance_m"], thermal_d4_m=out["thermal_d4_m"],
-            divisions=out["divisions"]))
+        ev, entries = _event_of(depot, members)
+        assumptions.extend(entries)
+        if ev is not None:
+            events.append(ev)
     return events, assumptions
 
 
@@ -922,15 +948,26 @@ def lethality_contours(events: Sequence[Event]) -> list[dict[str, Any]]:
 
 def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]] | None = None,
            grid_cell_m: float | None = 25.0, max_grid_points: int = 4_000_000,
-           grid_cell_is_default: bool = False) -> dict[str, Any]:
+           grid_cell_is_default: bool = False, check_result: Any = None) -> dict[str, Any]:
     """Individual and societal risk of a depot against the criteria of ``regime``.
 
     Returns the DESIGN.md ``risk`` JSON object (sites, expected_fatalities_per_year,
     fn_curve, contributions, criteria, provenance) plus ``events``,
-    ``location_risk``, ``assumptions``, ``tolerable`` and ``notes``.
+    ``location_risk``, ``assumptions``, ``tolerable``, ``notes`` and
+    ``violations`` (:func:`violation_risks`).
+
+    ``groups`` None: the whole-depot check (depotsafe.check, default rule set,
+    with licences) gives the aggregation groups and the violations, unless
+    ``check_result`` (a CheckResult of this depot) is given.  Explicit
+    ``groups`` without ``check_result``: no check runs and ``violations`` is
+    None (not evaluated).
     """
     if regime not in REGIMES:
         raise InputError("--criteria", regime, one_of(REGIMES))
+    if check_result is None and groups is None:
+        check_result = check_of(depot, licences=True)
+    if groups is None:
+        groups = [list(g) for g in check_result.groups]
     events, assumptions = build_events(depot, groups)
     members = {m for ev in events for m in ev.members}
     exposures = [site_exposure(s) for s in depot.sites
@@ -941,26 +978,21 @@ def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]]
     deaths = [0.0] * len(events)
     tolerable = True
     for ex in exposures:
-        ir = 0.0
-        lr = 0.0
+        ir_terms, lr_terms = [], []
         by_event = []
         for k, ev in enumerate(events):
             d = 0.0 if ex.id in ev.members else float(shapely.distance(ev.geometry, ex.geometry))
             mech = mechanisms(ev, d, ex.receptor)
             pf = combine(list(mech.values()))
             pf_out = fatality_probability(ev, d, "outdoors")
-            ir += ev.pe * pf * ex.presence
-            lr += ev.pe * pf_out
+            ir_terms.append(ev.pe * pf * ex.presence)
+            lr_terms.append(ev.pe * pf_out)
             deaths[k] += ex.persons * ex.presence * pf
             if pf > 0 or pf_out > 0:
                 by_event.append({"pes": ev.label, "distance_m": d, "p_fatality_given_event": pf,
                                  "mechanisms": mech, "location_p_fatality_given_event": pf_out})
-        if regime == "uk-hse":
-            band, cid, ok = uk_band(ir, ex.population)
-        elif regime == "fr-2011":
-            band, cid, ok = fr_band(ir, ex.fr_category)
-        else:
-            band, cid, ok = nl_band(lr, ex.nl_category)
+        ir, lr = math.fsum(ir_terms), math.fsum(lr_terms)
+        band, cid, ok = site_verdict(regime, ex, ir, lr)
         tolerable &= ok
         sites_out.append({
             "id": ex.id, "individual_risk_per_year": ir, "band": band, "criterion": cid or None,
@@ -997,6 +1029,8 @@ def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]]
                         if regime == "fr-2011" else {})},
         "tolerable": tolerable,
         "events": events_out,
+        "violations": None if check_result is None else violation_risks(depot, check_result, events, regime,
+                                                                      exposures),
         "location_risk": grid,
         "assumptions": assumptions,
         "notes": [
@@ -1006,10 +1040,131 @@ def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]]
             "glass hazard: no probit in the sources read; not in P(fatality)",
             "escalation beyond a group (propagation) is not modelled: no sourced probability",
             "fn_curve: F(N) for N in (previous n, n] equals f_per_year at n (exact step function)",
+            "violations: every pair that fails its quantity-distance (depotsafe check, default rule set), ranked "
+            "by the individual risk at its exposed site; after_move and after_licence_neq change only that "
+            "pair's PES (its group), every other storehouse as it is",
         ],
         "provenance": {"risk_data_sha256": data_sha256(), "depotsafe_version": __version__,
                        "input_sha256": depot.input_sha256},
     }
+
+
+def site_verdict(regime: str, ex: Exposure, ir: float, lr: float) -> tuple[str, str, bool]:
+    """(band, criterion id, tolerable) of one exposed site under ``regime`` (NL judges location risk)."""
+    if regime == "uk-hse":
+        return uk_band(ir, ex.population)
+    if regime == "fr-2011":
+        return fr_band(ir, ex.fr_category)
+    return nl_band(lr, ex.nl_category)
+
+
+def _pf_pair(ev: Event, ex: Exposure) -> tuple[float, float]:
+    """(P(f|e) for the site's receptor, P(f|e) outdoors) of event ``ev`` at exposed site ``ex``."""
+    d = 0.0 if ex.id in ev.members else float(shapely.distance(ev.geometry, ex.geometry))
+    return fatality_probability(ev, d, ex.receptor), fatality_probability(ev, d, "outdoors")
+
+
+def licence_scale(site_record: Mapping[str, Any]) -> tuple[float, list[dict[str, Any]]]:
+    """The factor that brings a storehouse's (its group's) stock to what its licence allows.
+
+    From the check's ``mixed_stock`` cases of the site (the group's, for a
+    member): per case, min(1, max_neq_kg / neq_kg); the factor is the smallest
+    (every division within its limit at once); an unlimited case (max None)
+    does not limit.  Returns (factor in [0, 1], the cases with their NEQ after).
+    """
+    cases = (site_record.get("mixed_stock") or {}).get("cases") or []
+    scale = 1.0
+    for c in cases:
+        limit, neq = c.get("max_neq_kg"), float(c.get("neq_kg") or 0.0)
+        if limit is not None and neq > 0:
+            scale = min(scale, max(0.0, float(limit)) / neq)
+    out = [{"hd": str(c["hd"]), "neq_kg": float(c.get("neq_kg") or 0.0), "limit_kg": c.get("max_neq_kg"),
+            "limit_at_least": bool(c.get("max_neq_at_least", False)),
+            "neq_after_kg": float(c.get("neq_kg") or 0.0) * scale} for c in cases]
+    return scale, out
+
+
+def violation_risks(depot: Depot, chk: Any, events: Sequence[Event], regime: str,
+                    exposures: Sequence[Exposure] = ()) -> list[dict[str, Any]]:
+    """Issue 10 item 5: the risk at the exposed site of every pair that fails its quantity-distance.
+
+    For each violation of ``chk`` (a depotsafe.check CheckResult of this
+    depot): the individual (and location) risk at its exposed site from every
+    event, the part of it from the pair's PES (its aggregation group's event),
+    and the risk after two remedies that change that PES only:
+
+    - ``after_move``: its stock moved out of reach or removed (its event gone);
+    - ``after_licence_neq``: its stock (every line, the group's members
+      together) scaled to what its licence allows (:func:`licence_scale`), the
+      event and its probability recomputed for the smaller stock.
+
+    Ranked by the individual risk at the exposed site now (largest first),
+    then by the part from the pair's PES.
+    """
+    ev_of = {m: k for k, ev in enumerate(events) for m in ev.members}
+    given = {e.id: e for e in exposures}
+    records = {r["id"]: r for r in chk.sites}
+    terms_of: dict[str, list[tuple[float, float]]] = {}
+    scaled: dict[tuple[tuple[str, ...], float], Event | None] = {}
+    rows = []
+    for p in chk.iter_violations():
+        es = depot.site(p["es"])
+        ex = given.get(es.id) or site_exposure(es)
+        if es.id not in terms_of:
+            terms_of[es.id] = [_pf_pair(ev, ex) for ev in events]
+        terms = terms_of[es.id]
+        ir_terms = [ev.pe * t[0] * ex.presence for ev, t in zip(events, terms, strict=True)]
+        lr_terms = [ev.pe * t[1] for ev, t in zip(events, terms, strict=True)]
+        ir, lr = math.fsum(ir_terms), math.fsum(lr_terms)
+        k = ev_of.get(p["pes"])
+        members = list(events[k].members) if k is not None else list(p.get("group") or [p["pes"]])
+        own_ir = ir_terms[k] if k is not None else 0.0
+        rest_ir = math.fsum(v for j, v in enumerate(ir_terms) if j != k)
+        rest_lr = math.fsum(v for j, v in enumerate(lr_terms) if j != k)
+
+        def judged(ir_v: float, lr_v: float, ex: Exposure = ex) -> dict[str, Any]:
+            band, cid, ok = site_verdict(regime, ex, ir_v, lr_v)
+            return {"individual_risk_per_year": ir_v, "location_risk_per_year": lr_v, "band": band,
+                    "criterion": cid or None, "tolerable": ok}
+
+        now = judged(ir, lr)
+        moved = judged(rest_ir, rest_lr)
+        moved.update(reduction_per_year=ir - rest_ir,
+                     what=f"the stock of {'+'.join(members)} moved out of reach or removed; "
+                          "every other storehouse as it is")
+        scale, cases = licence_scale(records.get(p["pes"], {}))
+        key = (tuple(members), scale)
+        if key not in scaled:
+            scaled[key] = _event_of(depot, members, scale)[0] if scale > 0 else None
+        ev_s = scaled[key]
+        if ev_s is None:
+            lic_ir, lic_lr = rest_ir, rest_lr
+        else:
+            pf_s, pf_s_out = _pf_pair(ev_s, ex)
+            lic_ir = math.fsum([*(v for j, v in enumerate(ir_terms) if j != k), ev_s.pe * pf_s * ex.presence])
+            lic_lr = math.fsum([*(v for j, v in enumerate(lr_terms) if j != k), ev_s.pe * pf_s_out])
+        lic = judged(lic_ir, lic_lr)
+        lic.update(scale=scale, cases=cases, reduction_per_year=ir - lic_ir,
+                   event_probability_per_year=ev_s.pe if ev_s is not None else 0.0,
+                   what=f"every stock line of {'+'.join(members)} scaled by {scale:.4g}, to what its licence "
+                        "allows (the check's explosives limit licence of its mixed stock); the event and its "
+                        "probability recomputed")
+        if any(c["limit_at_least"] for c in cases):
+            lic["note"] = "a licence given as 'at least' (a lower bound): the stock allowed may be larger"
+        row = {"pes": p["pes"], "es": p["es"], "hd": p["hd"], "rule": p["rule"],
+               "required_distance_m": p["required_distance_m"], "distance_m": p["distance_m"],
+               **({"group": p["group"]} if p.get("group") else {}),
+               "assessment_required": bool(p.get("assessment_required", False)),
+               "event": events[k].label if k is not None else None, "members": members,
+               "es_kind": ex.kind, "population": ex.population, "persons": ex.persons, "presence": ex.presence,
+               "receptor": ex.receptor, **now,
+               "from_this_pes_per_year": own_ir, "share_of_site_risk": own_ir / ir if ir > 0 else 0.0,
+               "after_move": moved, "after_licence_neq": lic}
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["individual_risk_per_year"], -r["from_this_pes_per_year"], r["pes"], r["es"]))
+    for n, r in enumerate(rows, start=1):
+        r["rank"] = n
+    return rows
 
 
 def _location_grid(events: Sequence[Event], cell_m: float, max_points: int,
