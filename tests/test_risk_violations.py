@@ -201,3 +201,38 @@ def test_text_lists_the_violations_ranked():
     assert len(ranked) == 8
     assert "BS1+BS2 -> R1" in text
     assert math.isfinite(float(ranked[0].split("): ")[1].split()[0]))
+
+
+def _compliant_variant(path: Path) -> Path:
+    """The compliant variant of the sample depot that tests/test_cli_risk.py builds (one definition)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_cli_risk", ROOT / "tests" / "test_cli_risk.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.compliant_variant(path)
+
+
+def test_compliant_variant_no_violations_and_the_worker_exception(tmp_path):
+    """Issue 10 sanity item, as docs/cli.md reports it: no violation; public IR < 1e-4 (UK limit [S]).
+
+    The exception: WS1's workers sit in a building holding explosives, so they bear its own Pe
+    (default 1e-4/yr, FR-2011 P1 upper bound [P, by analogy]) at P(f|e) = 1: at least 1e-4, still
+    below the UK worker limit 1e-3 [S].
+    """
+    variant = _compliant_variant(tmp_path / "compliant.geojson")
+    out = run(str(variant), "--grid-cell", "100 m", "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["violations"] == []
+    public = [s["individual_risk_per_year"] for s in doc["sites"] if s["population"] == "public"]
+    assert max(public) < 1e-4
+    print("compliant variant: largest public IR", f"{max(public):.3g}")
+    (ws1,) = [s for s in doc["sites"] if s["id"] == "WS1"]
+    (pe,) = [a["value"] for a in doc["assumptions"] if a["item"] == "WS1.event_probability"]
+    assert pe == 1e-4
+    assert ws1["population"] == "worker"
+    assert pe <= ws1["individual_risk_per_year"] < 1e-3
+    assert ws1["band"] == "tolerable_if_alarp"
+    text = run(str(variant), "--grid-cell", "100 m")
+    assert "Quantity-distance violations: none" in text.stdout
