@@ -83,7 +83,7 @@ def test_one_violation_by_hand_and_by_the_rebuilt_depot():
     assert lic["event_probability_per_year"] == pytest.approx(1.5e-4 + 1.5e-10 * limit, rel=1e-12)
     assert 0 < lic["individual_risk_per_year"] < v["individual_risk_per_year"]
     # IR = Pe x Pf|e x presence (presence 1): the event's probability times the site's P(f|e)
-    (by_event,) = [s for s in result["sites"] if s["id"] == "H"][0]["by_event"]
+    (by_event,) = next(s for s in result["sites"] if s["id"] == "H")["by_event"]
     pe = 1.5e-4 + 1.5e-10 * 10000
     assert v["individual_risk_per_year"] == pytest.approx(pe * by_event["p_fatality_given_event"], rel=1e-12)
 

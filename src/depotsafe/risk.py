@@ -1170,6 +1170,18 @@ def violation_risks(depot: Depot, chk: Any, events: Sequence[Event], regime: str
 def _location_grid(events: Sequence[Event], cell_m: float, max_points: int,
                    coarsen: bool = False) -> dict[str, Any] | None:
     """The location-risk grid over the reach of every event; ``coarsen``: a default cell may grow to fit."""
+    field_ = location_risk_field(events, cell_m, max_points, coarsen)
+    return None if field_ is None else field_[3]
+
+
+def location_risk_field(events: Sequence[Event], cell_m: float, max_points: int = 4_000_000,
+                        coarsen: bool = False) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                                        NDArray[np.float64], dict[str, Any]] | None:
+    """(x, y, grid[j, i], summary) of the location risk over the reach of every event (None: no event).
+
+    Cell centres x[i], y[j] [m, the depot's local metres]; ``summary`` is the
+    ``location_risk`` object of :func:`assess`.
+    """
     if not events:
         return None
     if not (math.isfinite(cell_m) and cell_m > 0):
@@ -1198,10 +1210,39 @@ def _location_grid(events: Sequence[Event], cell_m: float, max_points: int,
     y = y0 + cell_m * (np.arange(ny) + 0.5)
     grid = location_risk_grid(events, x, y)
     area = {f"{lv:g}": float(np.count_nonzero(grid >= lv)) * cell_m * cell_m for lv in (1e-4, 1e-5, 1e-6, 1e-7)}
-    return {"cell_m": cell_m, "extent_m": [x0, y0, x1, y1], "shape": [ny, nx], "max_per_year": float(grid.max()),
-            "area_m2_at_or_above": area,
-            "definition": "person permanently present, outdoors, unprotected (Dutch PR definition)",
-            **({"note": note} if note else {})}
+    return x, y, grid, {
+        "cell_m": cell_m, "extent_m": [x0, y0, x1, y1], "shape": [ny, nx], "max_per_year": float(grid.max()),
+        "area_m2_at_or_above": area,
+        "definition": "person permanently present, outdoors, unprotected (Dutch PR definition)",
+        **({"note": note} if note else {})}
+
+
+#: Location-risk contour levels drawn and exported [per year].
+RISK_LEVELS = (1e-4, 1e-5, 1e-6, 1e-7)
+
+
+def risk_regions(x: Any, y: Any, grid: Any, cell_m: float,
+                 levels: Sequence[float] = RISK_LEVELS) -> dict[float, BaseGeometry]:
+    """Per level, the union of the grid cells whose location risk is at least that level.
+
+    Cells are squares of side ``cell_m`` centred on (x[i], y[j]); the outline is
+    as coarse as the grid (for drawing and export, not for a verdict: the
+    verdicts use the exact per-site computation).
+    """
+    g = np.asarray(grid)
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    h = 0.5 * cell_m
+    out: dict[float, BaseGeometry] = {}
+    for level in levels:
+        mask = g >= level
+        boxes = []
+        for j in np.flatnonzero(mask.any(axis=1)):
+            row = np.concatenate(([False], mask[j], [False])).astype(np.int8)
+            edges = np.flatnonzero(np.diff(row))
+            for a, b in zip(edges[::2], edges[1::2], strict=True):  # runs [a, b) of cells at or above
+                boxes.append(shapely.box(xs[a] - h, ys[j] - h, xs[b - 1] + h, ys[j] + h))
+        out[level] = shapely.union_all(boxes) if boxes else shapely.Polygon()
+    return out
 
 
 def _model_assumptions(regime: str) -> list[dict[str, Any]]:
