@@ -1029,6 +1029,8 @@ def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]]
                         if regime == "fr-2011" else {})},
         "tolerable": tolerable,
         "events": events_out,
+        "sensitivity": {"escalation_bounding": escalation_sensitivity(depot, events, exposures, regime, sites_out,
+                                                                      ef)},
         "violations": None if check_result is None else violation_risks(depot, check_result, events, regime,
                                                                       exposures),
         "location_risk": grid,
@@ -1038,7 +1040,9 @@ def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]]
             "distances from the event footprint to the nearest point of each site (as quantity-distances); "
             "occupants of an exploding site die (P = 1)",
             "glass hazard: no probit in the sources read; not in P(fatality)",
-            "escalation beyond a group (propagation) is not modelled: no sourced probability",
+            "escalation beyond a group (propagation) has no sourced probability: the figures above leave it out; "
+            "sensitivity.escalation_bounding gives the bounding case (every storehouse whose protection is not "
+            "virtually complete goes with the event), labelled, beside them",
             "fn_curve: F(N) for N in (previous n, n] equals f_per_year at n (exact step function)",
             "violations: every pair that fails its quantity-distance (depotsafe check, default rule set), ranked "
             "by the individual risk at its exposed site; after_move and after_licence_neq change only that "
@@ -1165,6 +1169,180 @@ def violation_risks(depot: Depot, chk: Any, events: Sequence[Event], regime: str
     for n, r in enumerate(rows, start=1):
         r["rank"] = n
     return rows
+
+
+# ----------------------------------------------------------------------------- escalation (sensitivity)
+
+
+def _stock_lines(depot: Depot, members: Sequence[str]) -> list[Any]:
+    return [parse_stock_entry({k2: v for k2, v in e.items() if k2 != "source"}, f"{m}.stock[{k}]")
+            for m in members for k, e in enumerate(depot.site(m).stock_entries)]
+
+
+def escalation_sets(depot: Depot, events: Sequence[Event]) -> list[dict[str, Any]]:
+    """Issue 10 item 3, bounding case: the storehouses that go with each event when escalation is assumed.
+
+    A storehouse with stock, outside the event, goes with it when, from any
+    storehouse already in it, the degree of protection against propagation
+    that their actual distance gives (AASTP-1 Annex I-A Table 1-3 letters,
+    depotsafe.protection.describe with the pair's faces, every division case
+    of the stock already in the event) is not "virtually complete", within the
+    reach of the event's hazards to storehouses: its hazardous-fragment
+    distance (AASTP-1 1.3.1.15 b) or, for a fire, its D4, whichever is larger
+    (the tables' letters rate a degree at every distance, so some reach must
+    end the case: this one is the project's choice [C]).  Repeated until no
+    storehouse is added (the event grows as it goes).  No probability: a
+    bound, not an estimate.
+    """
+    from depotsafe.check import (
+        FRONT_HALF_ANGLE_DEG,
+        FRONT_HALF_ANGLE_HD12_DEG,
+        REAR_HALF_ANGLE_DEG,
+    )
+    from depotsafe.errors import DepotsafeError
+    from depotsafe.layout import depot_arrays, face_towards, sector_masks
+    from depotsafe.protection import describe
+    from depotsafe.qd import Relation, resolve_rule
+    from depotsafe.rules import load_rule_set
+
+    rs = load_rule_set("iatg")
+    fp, bearings = depot_arrays(depot)
+    index = {s.id: k for k, s in enumerate(depot.sites)}
+    stores = [s for s in depot.sites if s.stock_entries]
+    tree = shapely.STRtree([s.geometry for s in stores])
+    faces = ((1, "front"), (2, "side"), (4, "rear"))
+
+    def face_names(bits: int) -> list[str | None]:
+        return [n for b, n in faces if bits & b] or [n for _b, n in faces]  # none found: every face (bound)
+
+    def toward(a: Site, b: Site) -> tuple[list[str | None], list[str | None]]:
+        pf: list[str | None] = [None]
+        ef: list[str | None] = [None]
+        ia, ib = index[a.id], index[b.id]
+        for fa in ((FRONT_HALF_ANGLE_DEG, FRONT_HALF_ANGLE_HD12_DEG) if kinds()[a.kind].earth_covered else ()):
+            bits = int(sector_masks(fp, [ia], [ib], bearings, fa, REAR_HALF_ANGLE_DEG)[0])
+            pf = list(dict.fromkeys([*(x for x in pf if x), *face_names(bits)]))
+        for fa in ((FRONT_HALF_ANGLE_DEG, FRONT_HALF_ANGLE_HD12_DEG) if kinds()[b.kind].earth_covered else ()):
+            bits = int(face_towards(fp, [ib], [ia], bearings, fa, REAR_HALF_ANGLE_DEG)[0])
+            ef = list(dict.fromkeys([*(x for x in ef if x), *face_names(bits)]))
+        return pf, ef
+
+    out = []
+    for ev in events:
+        inside = list(ev.members)
+        reasons: list[dict[str, Any]] = []
+        problems: list[str] = []
+        grew = True
+        while grew:
+            grew = False
+            cases = [c for c in mix_divisions(_stock_lines(depot, inside)).cases if c.neq_kg > 0]
+            grown_ev = _event_of(depot, inside)[0]
+            if not cases or grown_ev is None:
+                break
+            # the reach of its fragments (AASTP-1 1.3.1.15 b) or its heat (D4), whichever is larger
+            reach = max(grown_ev.fragment_distance_m, grown_ev.thermal_d4_m)
+            if reach <= 0:
+                break
+            for m in list(inside):
+                a = depot.site(m)
+                for j in tree.query(a.geometry, predicate="dwithin", distance=reach):
+                    b = stores[int(j)]
+                    if b.id in inside:
+                        continue
+                    d = float(shapely.distance(a.geometry, b.geometry))
+                    found = None
+                    try:
+                        pfs, efs = toward(a, b)
+                        for c in cases:
+                            for pf in pfs:
+                                for ef in efs:
+                                    rule = resolve_rule(rs, c.division, Relation(
+                                        a.kind, b.kind, pf, ef,
+                                        es_door_barricade=bool(b.door_barricade) and kinds()[b.kind].earth_covered),
+                                                        hd13_tables=c.hd13_tables or ("3A", "3B"))
+                                    desc = describe(rs, rule, c.neq_kg, c.unit_neq_kg or 0.0, d)
+                                    if desc is None or desc["degree"] == "virtually_complete":
+                                        continue
+                                    found = {"from": a.id, "to": b.id, "hd": c.division, "distance_m": d,
+                                             "degree": desc["degree"], "reach_m": reach,
+                                             "cells": [x["cell"] for x in desc["cells"]]}
+                                    break
+                                if found:
+                                    break
+                            if found:
+                                break
+                    except DepotsafeError as exc:
+                        problems.append(f"{a.id} -> {b.id}: {exc}")
+                        continue
+                    if found:
+                        inside.append(b.id)
+                        reasons.append(found)
+                        grew = True
+        out.append({"initiator": ev.label, "members": list(ev.members),
+                    "with": [m for m in inside if m not in ev.members], "reasons": reasons,
+                    **({"problems": problems} if problems else {})})
+    return out
+
+
+def _site_totals(events: Sequence[Event], exposures: Sequence[Exposure]) -> tuple[dict[str, tuple[float, float]],
+                                                                                   list[float]]:
+    """Per exposed site (IR, LR), and the deaths of each event (as :func:`assess` computes them)."""
+    per: dict[str, tuple[float, float]] = {}
+    deaths = [0.0] * len(events)
+    for ex in exposures:
+        ir_t, lr_t = [], []
+        for k, ev in enumerate(events):
+            pf, pf_out = _pf_pair(ev, ex)
+            ir_t.append(ev.pe * pf * ex.presence)
+            lr_t.append(ev.pe * pf_out)
+            deaths[k] += ex.persons * ex.presence * pf
+        per[ex.id] = (math.fsum(ir_t), math.fsum(lr_t))
+    return per, deaths
+
+
+def escalation_sensitivity(depot: Depot, events: Sequence[Event], exposures: Sequence[Exposure],
+                           regime: str, base_sites: Sequence[Mapping[str, Any]], base_ef: float) -> dict[str, Any]:
+    """The bounding escalation case: each event with every storehouse of :func:`escalation_sets`.
+
+    Each event keeps its own probability (the initiator's); the storehouses
+    taken along explode with it as one (their stock summed, the outcome of the
+    mixed stock).  Reported beside the base figures, labelled; it changes no
+    verdict and no exit status.
+    """
+    import dataclasses
+
+    sets = escalation_sets(depot, events)
+    grown: list[Event] = []
+    for ev, es in zip(events, sets, strict=True):
+        if not es["with"]:
+            grown.append(ev)
+            continue
+        big, _unused = _event_of(depot, [*ev.members, *es["with"]])
+        grown.append(ev if big is None else dataclasses.replace(big, pe=ev.pe, label=f"{ev.label} (+{'+'.join(es['with'])})"))
+    per, deaths = _site_totals(grown, exposures)
+    pes = [ev.pe for ev in grown]
+    curve = fn_curve(deaths, pes)
+    by_ex = {ex.id: ex for ex in exposures}
+    sites = []
+    for s in base_sites:
+        ir, lr = per[s["id"]]
+        band, cid, ok = site_verdict(regime, by_ex[s["id"]], ir, lr)
+        sites.append({"id": s["id"], "individual_risk_per_year": ir, "location_risk_per_year": lr,
+                      "band": band, "criterion": cid or None, "tolerable": ok,
+                      "base_individual_risk_per_year": s["individual_risk_per_year"]})
+    ef = expected_fatalities(deaths, pes)
+    return {
+        "label": "BOUNDING SENSITIVITY CASE, not an estimate: escalation beyond a group has no sourced "
+                 "probability, so every storehouse whose protection against propagation is not virtually "
+                 "complete is taken to explode with the event (probability 1)",
+        "rule": "a storehouse goes with an event when the degree of protection (AASTP-1 Annex I-A letters) of its "
+                "actual distance from a storehouse already in the event is not virtually complete, within the "
+                "event's hazardous-fragment distance or HD 1.3 D4 (whichever is larger; a model choice [C]); "
+                "repeated until none is added",
+        "events": sets, "sites": sites, "expected_fatalities_per_year": ef,
+        "base_expected_fatalities_per_year": base_ef, "fn_curve": curve, "fn": fn_verdict(regime, curve),
+        "escalated_events": sum(1 for es in sets if es["with"]),
+    }
 
 
 def _location_grid(events: Sequence[Event], cell_m: float, max_points: int,

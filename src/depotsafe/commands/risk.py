@@ -95,6 +95,7 @@ def summary(result: dict[str, Any]) -> str:
     for c in sorted(result["contributions"], key=lambda c: -c["share"])[:5]:
         lines.append(f"  {c['pes']:<12} {100 * c['share']:.1f} % of expected fatalities")
     lines.extend(violation_lines(result.get("violations")))
+    lines.extend(escalation_lines((result.get("sensitivity") or {}).get("escalation_bounding")))
     unver = [a for a in result["assumptions"] if a["confidence"] in ("U", "C", "S")]
     lines.append(f"Assumptions: {len(result['assumptions'])} (of which {sum(a['confidence'] == 'U' for a in unver)} "
                  f"unverified [U], {sum(a['confidence'] == 'C' for a in unver)} our model choices [C], "
@@ -122,6 +123,21 @@ def violation_lines(rows: list[dict[str, Any]] | None) -> list[str]:
                    f"{100 * r['share_of_site_risk']:.0f} % from this PES; moved {mv['individual_risk_per_year']:.2e} "
                    f"{mv['band']}; licence NEQ (x{lic['scale']:.3g}) {lic['individual_risk_per_year']:.2e} "
                    f"{lic['band']}")
+    return out
+
+
+def escalation_lines(case: dict[str, Any] | None) -> list[str]:
+    """The bounding escalation case, labelled as such, beside the base figures."""
+    if not case:
+        return []
+    out = [f"Escalation beyond a group, BOUNDING SENSITIVITY CASE (not an estimate; no sourced probability): "
+           f"{case['escalated_events']} of {len(case['events'])} events take other storehouses along; "
+           f"expected fatalities {case['expected_fatalities_per_year']:.3g} per year "
+           f"(without escalation {case['base_expected_fatalities_per_year']:.3g}); societal verdict {case['fn']['band']}"]
+    for s in sorted(case["sites"], key=lambda s: -s["individual_risk_per_year"]):
+        if s["individual_risk_per_year"] != s["base_individual_risk_per_year"]:
+            out.append(f"  {s['id']:<12} IR {s['individual_risk_per_year']:.2e}/yr bounding "
+                       f"(without escalation {s['base_individual_risk_per_year']:.2e})  {s['band']}")
     return out
 
 
