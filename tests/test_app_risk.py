@@ -92,6 +92,14 @@ def test_risk_page_matches_the_command(regime):
                                                                                rel=5e-3)
         assert per_year_value(row["at the licence NEQ"].split(" (")[0]) == pytest.approx(
             v["after_licence_neq"]["individual_risk_per_year"], rel=5e-3)
+    # the escalation bounding case, beside the base figures, labelled
+    esc = _table(at, "bounding case").set_index("exposed site")
+    for s in doc["sensitivity"]["escalation_bounding"]["sites"]:
+        assert per_year_value(esc.loc[s["id"], "bounding case"]) == pytest.approx(s["individual_risk_per_year"],
+                                                                                 rel=5e-3)
+        assert per_year_value(esc.loc[s["id"], "without escalation"]) == pytest.approx(
+            s["base_individual_risk_per_year"], rel=5e-3)
+    assert any(w.value.startswith("Not an estimate") for w in at.warning)
     # downloads: the JSON is the command's answer (same figures), the contours and the CSV are offered
     labels = [d.proto.label for d in at.get("download_button")]
     assert {"Risk (JSON)", "Lethality contours (GeoJSON)", "Sites and violations (CSV)"} <= set(labels)

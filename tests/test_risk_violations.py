@@ -236,3 +236,24 @@ def test_compliant_variant_no_violations_and_the_worker_exception(tmp_path):
     assert ws1["band"] == "tolerable_if_alarp"
     text = run(str(variant), "--grid-cell", "100 m")
     assert "Quantity-distance violations: none" in text.stdout
+
+
+def test_figures_quoted_in_the_docs(sample_json):
+    """docs/cli.md quotes the sample's figures: they are the command's, to the digits printed."""
+    text = (ROOT / "docs" / "cli.md").read_text()
+    rows = {(r["pes"], r["es"]): r for r in sample_json["violations"]}
+    h1 = next(s for s in sample_json["sites"] if s["id"] == "H1")["individual_risk_per_year"]
+    moved = rows[("A2", "H1")]["after_move"]["individual_risk_per_year"]
+    b2 = rows[("B2", "H1")]["after_licence_neq"]
+    assert sample_json["violations"][0]["es"] == "H1"
+    for value, printed in ((h1, "9.55 × 10⁻⁶"), (moved, "6.98 × 10⁻⁶"), (b2["individual_risk_per_year"], "9.54 × 10⁻⁶")):
+        assert printed in text
+        assert f"{value:.2e}" == printed.replace(" × 10⁻⁶", "e-06")
+    assert f"× {b2['scale']:.3f}" in text
+    case = sample_json["sensitivity"]["escalation_bounding"]
+    bound_h1 = next(s for s in case["sites"] if s["id"] == "H1")["individual_risk_per_year"]
+    assert f"{bound_h1:.2e}" == "1.52e-04"
+    assert "1.52 × 10⁻⁴" in text
+    assert f"{case['escalated_events']} of its {len(case['events'])} events" in text.replace("\n", " ")
+    assert f"from {sample_json['expected_fatalities_per_year']:.4f} to {case['expected_fatalities_per_year']:.4f}" \
+        in text.replace("\n", " ")

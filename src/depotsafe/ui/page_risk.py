@@ -289,12 +289,43 @@ def render() -> None:
                  "scaled down to what its explosives limit licence allows. Only that storehouse changes."))
     show_table(violation_rows(result), key="risk_violations_table", empty=_("No quantity-distance violation."))
 
+    _escalation(result)
+
     with st.expander(_("Assumptions")):
         show_table([{_("item"): a["item"], _("value"): str(a["value"]), _("source"): a["source"],
                      _("confidence"): a["confidence"], _("note"): a.get("note", "")}
                     for a in result["assumptions"]], key="risk_assumptions")
 
     _downloads(depot, held)
+
+
+def escalation_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per exposed site: the individual risk without escalation and in the bounding escalation case."""
+    case = (result.get("sensitivity") or {}).get("escalation_bounding") or {}
+    return [{
+        _("exposed site"): s["id"],
+        _("without escalation"): per_year(s["base_individual_risk_per_year"]),
+        _("bounding case"): per_year(s["individual_risk_per_year"]),
+        _("verdict (bounding case)"): _band(s["band"]),
+    } for s in sorted(case.get("sites", []), key=lambda s: -s["individual_risk_per_year"])]
+
+
+def _escalation(result: dict[str, Any]) -> None:
+    case = (result.get("sensitivity") or {}).get("escalation_bounding")
+    if not case:
+        return
+    st.subheader(_("Escalation beyond a group: bounding sensitivity case"))
+    st.warning(_("Not an estimate: no sourced probability exists for one storehouse setting off another "
+                 "beyond its aggregation group. Here every storehouse whose protection against propagation "
+                 "is not virtually complete (AASTP-1 letters at its actual distance), within the event's "
+                 "fragment or fire reach, is taken to explode with it. The figures above leave escalation "
+                 "out; the truth lies between the two."))
+    c1, c2 = st.columns(2)
+    c1.metric(_("Events that take other storehouses along"),
+              f"{count(case['escalated_events'])} / {count(len(case['events']))}")
+    c2.metric(_("Expected fatalities per year, bounding case"), per_year(case["expected_fatalities_per_year"]),
+              help=_("Without escalation: {v}").format(v=per_year(case["base_expected_fatalities_per_year"])))
+    show_table(escalation_rows(result), key="risk_escalation_table")
 
 
 def _downloads(depot: Any, held: dict[str, Any]) -> None:
