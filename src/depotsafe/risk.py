@@ -1215,51 +1215,97 @@ def escalation_sets(depot: Depot, events: Sequence[Event]) -> list[dict[str, Any
     def face_names(bits: int) -> list[str | None]:
         return [n for b, n in faces if bits & b] or [n for _b, n in faces]  # none found: every face (bound)
 
-    def toward(a: Site, b: Site) -> tuple[list[str | None], list[str | None]]:
-        pf: list[str | None] = [None]
-        ef: list[str | None] = [None]
-        ia, ib = index[a.id], index[b.id]
-        for fa in ((FRONT_HALF_ANGLE_DEG, FRONT_HALF_ANGLE_HD12_DEG) if kinds()[a.kind].earth_covered else ()):
-            bits = int(sector_masks(fp, [ia], [ib], bearings, fa, REAR_HALF_ANGLE_DEG)[0])
-            pf = list(dict.fromkeys([*(x for x in pf if x), *face_names(bits)]))
-        for fa in ((FRONT_HALF_ANGLE_DEG, FRONT_HALF_ANGLE_HD12_DEG) if kinds()[b.kind].earth_covered else ()):
-            bits = int(face_towards(fp, [ib], [ia], bearings, fa, REAR_HALF_ANGLE_DEG)[0])
-            ef = list(dict.fromkeys([*(x for x in ef if x), *face_names(bits)]))
-        return pf, ef
+    face_cache: dict[tuple[str, str], tuple[list[str | None], list[str | None]]] = {}
+    angles = tuple(dict.fromkeys((FRONT_HALF_ANGLE_DEG, FRONT_HALF_ANGLE_HD12_DEG)))
 
+    def faces_of(pairs: Sequence[tuple[Site, Site]]) -> None:
+        """Faces of every pair (a, b) not yet known, in one kernel call per angle and role."""
+        todo = list({(a.id, b.id): (a, b) for a, b in pairs if (a.id, b.id) not in face_cache}.values())
+        if not todo:
+            return
+        ia = np.array([index[a.id] for a, _b in todo], dtype=np.int64)
+        ib = np.array([index[b.id] for _a, b in todo], dtype=np.int64)
+        pec = np.array([kinds()[a.kind].earth_covered for a, _b in todo])
+        ec = np.array([kinds()[b.kind].earth_covered for _a, b in todo])
+        pbits = np.zeros(len(todo), dtype=np.int64)
+        ebits = np.zeros(len(todo), dtype=np.int64)
+        for fa in angles:
+            if pec.any():
+                pbits[pec] |= np.asarray(sector_masks(fp, ia[pec], ib[pec], bearings, fa, REAR_HALF_ANGLE_DEG),
+                                         dtype=np.int64)
+            if ec.any():
+                ebits[ec] |= np.asarray(face_towards(fp, ib[ec], ia[ec], bearings, fa, REAR_HALF_ANGLE_DEG),
+                                        dtype=np.int64)
+        for k, (a, b) in enumerate(todo):
+            pf = face_names(int(pbits[k])) if kinds()[a.kind].earth_covered else [None]
+            ef = face_names(int(ebits[k])) if kinds()[b.kind].earth_covered else [None]
+            face_cache[(a.id, b.id)] = (pf, ef)
+
+    rule_cache: dict[tuple[Any, ...], Any] = {}
+
+    def rule_of(division: str, rel: Relation, hd13: tuple[str, ...]) -> Any:
+        key = (division, rel, hd13)
+        if key not in rule_cache:
+            rule_cache[key] = resolve_rule(rs, division, rel, hd13_tables=hd13)
+        return rule_cache[key]
+
+    # the faces of every pair within the reach of a single event, in one batch (the kernel is parallel:
+    # one call per pair would cost its start-up each time); pairs a grown event reaches are added as needed
+    r0 = max((max(e.fragment_distance_m, e.thermal_d4_m) for e in events), default=0.0)
+    if r0 > 0 and stores:
+        left, right = tree.query([s.geometry for s in stores], predicate="dwithin", distance=r0)
+        faces_of([(stores[int(i)], stores[int(j)]) for i, j in zip(left, right, strict=True) if i != j])
+    parsed: dict[str, list[Any]] = {}
+
+    def lines_of(sid: str) -> list[Any]:
+        if sid not in parsed:
+            parsed[sid] = _stock_lines(depot, [sid])
+        return parsed[sid]
+
+    event_of = {m: k for k, e in enumerate(events) for m in e.members}
+    closures: dict[int, list[str]] = {}
     out = []
-    for ev in events:
+    for n_ev, ev in enumerate(events):
         inside = list(ev.members)
         reasons: list[dict[str, Any]] = []
         problems: list[str] = []
         grew = True
         while grew:
             grew = False
-            cases = [c for c in mix_divisions(_stock_lines(depot, inside)).cases if c.neq_kg > 0]
-            grown_ev = _event_of(depot, inside)[0]
-            if not cases or grown_ev is None:
+            lines = [ln for m in inside for ln in lines_of(m)]
+            cases = [c for c in mix_divisions(lines).cases if c.neq_kg > 0]
+            if not cases:
                 break
             # the reach of its fragments (AASTP-1 1.3.1.15 b) or its heat (D4), whichever is larger
-            reach = max(grown_ev.fragment_distance_m, grown_ev.thermal_d4_m)
+            grown = event_outcome(lines, [depot.site(m).kind for m in inside])
+            reach = max(grown["fragment_distance_m"], grown["thermal_d4_m"])
             if reach <= 0:
                 break
+            in_set = set(inside)
+            if len(in_set) >= len(stores):
+                break  # every storehouse is in already
+            nears: dict[str, list[Site]] = {m: [] for m in inside}
+            left, right = tree.query([depot.site(m).geometry for m in inside], predicate="dwithin", distance=reach)
+            for i, j in zip(left.tolist(), right.tolist(), strict=True):
+                if stores[j].id not in in_set:
+                    nears[inside[i]].append(stores[j])
+            faces_of([(depot.site(m), b) for m, bs in nears.items() for b in bs])
             for m in list(inside):
                 a = depot.site(m)
-                for j in tree.query(a.geometry, predicate="dwithin", distance=reach):
-                    b = stores[int(j)]
+                for b in nears[m]:
                     if b.id in inside:
                         continue
                     d = float(shapely.distance(a.geometry, b.geometry))
                     found = None
                     try:
-                        pfs, efs = toward(a, b)
+                        pfs, efs = face_cache[(a.id, b.id)]
                         for c in cases:
                             for pf in pfs:
                                 for ef in efs:
-                                    rule = resolve_rule(rs, c.division, Relation(
+                                    rule = rule_of(c.division, Relation(
                                         a.kind, b.kind, pf, ef,
                                         es_door_barricade=bool(b.door_barricade) and kinds()[b.kind].earth_covered),
-                                                        hd13_tables=c.hd13_tables or ("3A", "3B"))
+                                                   c.hd13_tables or ("3A", "3B"))
                                     desc = describe(rs, rule, c.neq_kg, c.unit_neq_kg or 0.0, d)
                                     if desc is None or desc["degree"] == "virtually_complete":
                                         continue
@@ -1275,9 +1321,16 @@ def escalation_sets(depot: Depot, events: Sequence[Event]) -> list[dict[str, Any
                         problems.append(f"{a.id} -> {b.id}: {exc}")
                         continue
                     if found:
-                        inside.append(b.id)
+                        # its aggregation group goes with it; and what its own event's bounding case took
+                        # along (computed already) goes too: a larger event never takes less [C]
+                        f = event_of.get(b.id)
+                        join = closures.get(f, events[f].members) if f is not None else [b.id]
+                        joined = [x for x in dict.fromkeys([b.id, *join]) if x not in inside]
+                        inside.extend(joined)
+                        found["joined"] = joined
                         reasons.append(found)
                         grew = True
+        closures[n_ev] = list(inside)
         out.append({"initiator": ev.label, "members": list(ev.members),
                     "with": [m for m in inside if m not in ev.members], "reasons": reasons,
                     **({"problems": problems} if problems else {})})
