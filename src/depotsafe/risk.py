@@ -977,14 +977,17 @@ def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]]
     sites_out = []
     deaths = [0.0] * len(events)
     tolerable = True
+    pf_table: dict[str, list[tuple[float, float]]] = {}
     for ex in exposures:
         ir_terms, lr_terms = [], []
         by_event = []
+        pf_row = pf_table.setdefault(ex.id, [])
         for k, ev in enumerate(events):
             d = 0.0 if ex.id in ev.members else float(shapely.distance(ev.geometry, ex.geometry))
             mech = mechanisms(ev, d, ex.receptor)
             pf = combine(list(mech.values()))
             pf_out = fatality_probability(ev, d, "outdoors")
+            pf_row.append((pf, pf_out))
             ir_terms.append(ev.pe * pf * ex.presence)
             lr_terms.append(ev.pe * pf_out)
             deaths[k] += ex.persons * ex.presence * pf
@@ -1030,9 +1033,9 @@ def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]]
         "tolerable": tolerable,
         "events": events_out,
         "sensitivity": {"escalation_bounding": escalation_sensitivity(depot, events, exposures, regime, sites_out,
-                                                                      ef)},
+                                                                      ef, pf_table)},
         "violations": None if check_result is None else violation_risks(depot, check_result, events, regime,
-                                                                      exposures),
+                                                                      exposures, pf_table),
         "location_risk": grid,
         "assumptions": assumptions,
         "notes": [
@@ -1089,7 +1092,8 @@ def licence_scale(site_record: Mapping[str, Any]) -> tuple[float, list[dict[str,
 
 
 def violation_risks(depot: Depot, chk: Any, events: Sequence[Event], regime: str,
-                    exposures: Sequence[Exposure] = ()) -> list[dict[str, Any]]:
+                    exposures: Sequence[Exposure] = (),
+                    pf_table: Mapping[str, list[tuple[float, float]]] | None = None) -> list[dict[str, Any]]:
     """Issue 10 item 5: the risk at the exposed site of every pair that fails its quantity-distance.
 
     For each violation of ``chk`` (a depotsafe.check CheckResult of this
@@ -1108,7 +1112,7 @@ def violation_risks(depot: Depot, chk: Any, events: Sequence[Event], regime: str
     ev_of = {m: k for k, ev in enumerate(events) for m in ev.members}
     given = {e.id: e for e in exposures}
     records = {r["id"]: r for r in chk.sites}
-    terms_of: dict[str, list[tuple[float, float]]] = {}
+    terms_of: dict[str, list[tuple[float, float]]] = dict(pf_table or {})  # computed by assess already
     scaled: dict[tuple[tuple[str, ...], float], Event | None] = {}
     rows = []
     for p in chk.iter_violations():
@@ -1337,15 +1341,27 @@ def escalation_sets(depot: Depot, events: Sequence[Event]) -> list[dict[str, Any
     return out
 
 
-def _site_totals(events: Sequence[Event], exposures: Sequence[Exposure]) -> tuple[dict[str, tuple[float, float]],
-                                                                                   list[float]]:
-    """Per exposed site (IR, LR), and the deaths of each event (as :func:`assess` computes them)."""
+def _site_totals(events: Sequence[Event], exposures: Sequence[Exposure],
+                 known: Mapping[str, Sequence[tuple[float, float]]] | None = None,
+                 same: Sequence[bool] = ()) -> tuple[dict[str, tuple[float, float]], list[float]]:
+    """Per exposed site (IR, LR), and the deaths of each event (as :func:`assess` computes them).
+
+    ``known[site][k]`` is (P(f|e), P(f|e) outdoors) of event k where ``same[k]`` (computed already).
+    """
     per: dict[str, tuple[float, float]] = {}
     deaths = [0.0] * len(events)
     for ex in exposures:
         ir_t, lr_t = [], []
+        row = (known or {}).get(ex.id)
+        memo: dict[tuple[str, ...], tuple[float, float]] = {}  # events of the same members: same P(f|e)
         for k, ev in enumerate(events):
-            pf, pf_out = _pf_pair(ev, ex)
+            if row is not None and k < len(same) and same[k]:
+                pf, pf_out = row[k]
+            else:
+                key = tuple(sorted(ev.members))
+                if key not in memo:
+                    memo[key] = _pf_pair(ev, ex)
+                pf, pf_out = memo[key]
             ir_t.append(ev.pe * pf * ex.presence)
             lr_t.append(ev.pe * pf_out)
             deaths[k] += ex.persons * ex.presence * pf
@@ -1354,7 +1370,8 @@ def _site_totals(events: Sequence[Event], exposures: Sequence[Exposure]) -> tupl
 
 
 def escalation_sensitivity(depot: Depot, events: Sequence[Event], exposures: Sequence[Exposure],
-                           regime: str, base_sites: Sequence[Mapping[str, Any]], base_ef: float) -> dict[str, Any]:
+                           regime: str, base_sites: Sequence[Mapping[str, Any]], base_ef: float,
+                           pf_table: Mapping[str, Sequence[tuple[float, float]]] | None = None) -> dict[str, Any]:
     """The bounding escalation case: each event with every storehouse of :func:`escalation_sets`.
 
     Each event keeps its own probability (the initiator's); the storehouses
@@ -1366,13 +1383,18 @@ def escalation_sensitivity(depot: Depot, events: Sequence[Event], exposures: Seq
 
     sets = escalation_sets(depot, events)
     grown: list[Event] = []
+    bigs: dict[frozenset[str], Event | None] = {}
     for ev, es in zip(events, sets, strict=True):
         if not es["with"]:
             grown.append(ev)
             continue
-        big, _unused = _event_of(depot, [*ev.members, *es["with"]])
-        grown.append(ev if big is None else dataclasses.replace(big, pe=ev.pe, label=f"{ev.label} (+{'+'.join(es['with'])})"))
-    per, deaths = _site_totals(grown, exposures)
+        key = frozenset([*ev.members, *es["with"]])
+        if key not in bigs:  # many initiators end in the same set: one event (geometry, outcome) per set
+            bigs[key] = _event_of(depot, [*ev.members, *es["with"]])[0]
+        big = bigs[key]
+        grown.append(ev if big is None else dataclasses.replace(
+            big, pe=ev.pe, label=f"{ev.label} (+{'+'.join(es['with'])})"))
+    per, deaths = _site_totals(grown, exposures, pf_table, [not es["with"] for es in sets])
     pes = [ev.pe for ev in grown]
     curve = fn_curve(deaths, pes)
     by_ex = {ex.id: ex for ex in exposures}
