@@ -111,3 +111,23 @@ def test_risk_page_matches_the_command(regime):
     assert page_json["expected_fatalities_per_year"] == doc["expected_fatalities_per_year"]
     fc = json.loads(held["files"]["geojson"])
     assert {f["properties"]["lethality_percent"] for f in fc["features"]} == {"100", "50", "10", "1"}
+
+
+def test_no_raw_values_in_the_risk_tables_in_french():
+    """Every cell of the page's tables is text, rounded, with French separators (issue 12's rule)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_tables_state", ROOT / "tests" / "test_app_tables_state.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    at = AppTest.from_file(str(APP), default_timeout=300).run()
+    at.sidebar.selectbox(key="k_lang").set_value("fr").run()
+    at.sidebar.radio(key="k_page").set_value("risk").run()
+    at.button(key="run_risk").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    tables = mod._tables(at)
+    assert len(tables) >= 4  # sites, violations, escalation, assumptions
+    problems = [b for df in tables for b in mod._bad_cells(df, "fr")]
+    assert not problems, problems[:20]
+    cells = " ".join(str(c) for df in tables for col in df.columns for c in df[col])
+    assert "9,55 × 10⁻⁶" in cells  # the farmhouse H1, French decimal comma

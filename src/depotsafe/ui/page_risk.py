@@ -27,6 +27,7 @@ from depotsafe.ui.common import (
     metres_up,
     number_style,
     percent,
+    quantity,
     show_error,
     show_table,
 )
@@ -52,6 +53,21 @@ def per_year(value: float | None) -> str:
     if round(mant, 2) >= 10.0:
         mant, exp = mant / 10.0, exp + 1
     return f"{number_style().fixed(mant, 2)} × 10{str(exp).translate(_SUPERSCRIPT)}"
+
+
+def value_text(value: Any) -> str:
+    """An assumption's value as text: numbers to three significant figures, mappings as "key: value"."""
+    if value is None:
+        return DASH
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int | float):
+        if value != 0 and abs(value) < 1e-2:
+            return per_year(float(value))
+        return quantity(float(value), "").strip()
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {value_text(v)}" for k, v in value.items())
+    return str(value)
 
 
 def _regimes() -> dict[str, str]:
@@ -292,7 +308,7 @@ def render() -> None:
     _escalation(result)
 
     with st.expander(_("Assumptions")):
-        show_table([{_("item"): a["item"], _("value"): str(a["value"]), _("source"): a["source"],
+        show_table([{_("item"): a["item"], _("value"): value_text(a["value"]), _("source"): a["source"],
                      _("confidence"): a["confidence"], _("note"): a.get("note", "")}
                     for a in result["assumptions"]], key="risk_assumptions")
 
