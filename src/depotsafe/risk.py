@@ -453,22 +453,65 @@ def event_outcome(lines: Sequence[Any], member_kinds: Sequence[str]) -> dict[str
     return {**out, "reason": "; ".join(reasons)}
 
 
-def groups_of(depot: Depot) -> list[list[str]]:
-    """Aggregation groups (several members) from depotsafe.check.check_depot(depot).groups."""
+def _without_sources(depot: Depot) -> Depot:
+    """The depot with the stock-CSV "source" (file and row) taken out of its stock entries.
+
+    Stock-CSV lines carry "source", which the stock parser refuses as a field.
+    """
     import dataclasses
 
-    from depotsafe.check import check_depot
-
-    # Stock-CSV lines carry "source" (file and row), which the stock parser refuses as a field.
-    depot = dataclasses.replace(depot, sites=tuple(
+    return dataclasses.replace(depot, sites=tuple(
         dataclasses.replace(s, stock_entries=tuple({k: v for k, v in e.items() if k != "source"}
                                                    for e in s.stock_entries))
         for s in depot.sites))
-    try:
-        result = check_depot(depot, licences=False)
-    except TypeError:
-        result = check_depot(depot)
-    return [list(g) for g in result.groups]
+
+
+def check_of(depot: Depot, licences: bool = True) -> Any:
+    """depotsafe.check.check_depot(depot) (the default rule set), through its public function."""
+    from depotsafe.check import check_depot
+
+    return check_depot(_without_sources(depot), licences=licences)
+
+
+def groups_of(depot: Depot) -> list[list[str]]:
+    """Aggregation groups (several members) from depotsafe.check.check_depot(depot).groups."""
+    return [list(g) for g in check_of(depot, licences=False).groups]
+
+
+def _event_of(depot: Depot, members: Sequence[str], scale: float = 1.0) -> tuple[Event | None, list[dict]]:
+    """The event of one group (or one storehouse), its stock lines scaled by ``scale`` (1: as held).
+
+    Scaling keeps the mix of every line (so the outcome is the same) and is
+    applied before the event probability (a default that grows with NEQ sees
+    the smaller stock).  None when nothing in it gives an event.
+    """
+    import dataclasses
+
+    sites = [depot.site(m) for m in members]
+    lines = []
+    assumptions: list[dict] = []
+    pe_survive = 1.0
+    for s in sites:
+        # a stock-CSV line carries "source" (its file and row), which is not a stock field
+        own = [parse_stock_entry({k2: v for k2, v in e.items() if k2 != "source"}, f"{s.id}.stock[{k}]")
+               for k, e in enumerate(s.stock_entries)]
+        if scale != 1.0:
+            own = [dataclasses.replace(ln, neq_kg=ln.neq_kg * scale) for ln in own]
+            own = [ln for ln in own if ln.neq_kg > 0]
+        lines.extend(own)
+        pe, entry = storehouse_event_probability(s, math.fsum(ln.neq_kg for ln in own))
+        assumptions.append(entry)
+        pe_survive *= 1.0 - pe
+    if not lines:
+        return None, assumptions
+    out = event_outcome(lines, [s.kind for s in sites])
+    geom = shapely.union_all([s.geometry for s in sites])
+    return Event(
+        label="+".join(members), members=list(members), kind=sites[0].kind, geometry=geom,
+        pe=1.0 - pe_survive, neq_total_kg=math.fsum(ln.neq_kg for ln in lines), outcome=out["outcome"],
+        reason=out["reason"], blast_neq_kg=out["blast_neq_kg"],
+        fragment_distance_m=out["fragment_distance_m"], thermal_d4_m=out["thermal_d4_m"],
+        divisions=out["divisions"]), assumptions
 
 
 def build_events(depot: Depot, groups: Sequence[Sequence[str]] | None = None) -> tuple[list[Event], list[dict]]:
@@ -481,27 +524,10 @@ def build_events(depot: Depot, groups: Sequence[Sequence[str]] | None = None) ->
     units = [list(g) for g in groups] + [[s.id] for s in stocked if s.id not in in_group]
     events = []
     for members in units:
-        sites = [depot.site(m) for m in members]
-        lines = []
-        pe_survive = 1.0
-        for s in sites:
-            # a stock-CSV line carries "source" (its file and row), which is not a stock field
-            own = [parse_stock_entry({k2: v for k2, v in e.items() if k2 != "source"}, f"{s.id}.stock[{k}]")
-                   for k, e in enumerate(s.stock_entries)]
-            lines.extend(own)
-            pe, entry = storehouse_event_probability(s, math.fsum(ln.neq_kg for ln in own))
-            assumptions.append(entry)
-            pe_survive *= 1.0 - pe
-        if not lines:
-            continue
-        out = event_outcome(lines, [s.kind for s in sites])
-        geom = shapely.union_all([s.geometry for s in sites])
-        events.append(Event(
-            label="+".join(members), members=list(members), kind=sites[0].kind, geometry=geom,
-            pe=1.0 - pe_survive, neq_total_kg=math.fsum(ln.neq_kg for ln in lines), outcome=out["outcome"],
-            reason=out["reason"], blast_neq_kg=out["blast_neq_kg"],
-            fragment_distance_m=out["fragment_distance_m"], thermal_d4_m=out["thermal_d4_m"],
-            divisions=out["divisions"]))
+        ev, entries = _event_of(depot, members)
+        assumptions.extend(entries)
+        if ev is not None:
+            events.append(ev)
     return events, assumptions
 
 
@@ -922,15 +948,26 @@ def lethality_contours(events: Sequence[Event]) -> list[dict[str, Any]]:
 
 def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]] | None = None,
            grid_cell_m: float | None = 25.0, max_grid_points: int = 4_000_000,
-           grid_cell_is_default: bool = False) -> dict[str, Any]:
+           grid_cell_is_default: bool = False, check_result: Any = None) -> dict[str, Any]:
     """Individual and societal risk of a depot against the criteria of ``regime``.
 
     Returns the DESIGN.md ``risk`` JSON object (sites, expected_fatalities_per_year,
     fn_curve, contributions, criteria, provenance) plus ``events``,
-    ``location_risk``, ``assumptions``, ``tolerable`` and ``notes``.
+    ``location_risk``, ``assumptions``, ``tolerable``, ``notes`` and
+    ``violations`` (:func:`violation_risks`).
+
+    ``groups`` None: the whole-depot check (depotsafe.check, default rule set,
+    with licences) gives the aggregation groups and the violations, unless
+    ``check_result`` (a CheckResult of this depot) is given.  Explicit
+    ``groups`` without ``check_result``: no check runs and ``violations`` is
+    None (not evaluated).
     """
     if regime not in REGIMES:
         raise InputError("--criteria", regime, one_of(REGIMES))
+    if check_result is None and groups is None:
+        check_result = check_of(depot, licences=True)
+    if groups is None:
+        groups = [list(g) for g in check_result.groups]
     events, assumptions = build_events(depot, groups)
     members = {m for ev in events for m in ev.members}
     exposures = [site_exposure(s) for s in depot.sites
@@ -940,27 +977,25 @@ def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]]
     sites_out = []
     deaths = [0.0] * len(events)
     tolerable = True
+    pf_table: dict[str, list[tuple[float, float]]] = {}
     for ex in exposures:
-        ir = 0.0
-        lr = 0.0
+        ir_terms, lr_terms = [], []
         by_event = []
+        pf_row = pf_table.setdefault(ex.id, [])
         for k, ev in enumerate(events):
             d = 0.0 if ex.id in ev.members else float(shapely.distance(ev.geometry, ex.geometry))
             mech = mechanisms(ev, d, ex.receptor)
             pf = combine(list(mech.values()))
             pf_out = fatality_probability(ev, d, "outdoors")
-            ir += ev.pe * pf * ex.presence
-            lr += ev.pe * pf_out
+            pf_row.append((pf, pf_out))
+            ir_terms.append(ev.pe * pf * ex.presence)
+            lr_terms.append(ev.pe * pf_out)
             deaths[k] += ex.persons * ex.presence * pf
             if pf > 0 or pf_out > 0:
                 by_event.append({"pes": ev.label, "distance_m": d, "p_fatality_given_event": pf,
                                  "mechanisms": mech, "location_p_fatality_given_event": pf_out})
-        if regime == "uk-hse":
-            band, cid, ok = uk_band(ir, ex.population)
-        elif regime == "fr-2011":
-            band, cid, ok = fr_band(ir, ex.fr_category)
-        else:
-            band, cid, ok = nl_band(lr, ex.nl_category)
+        ir, lr = math.fsum(ir_terms), math.fsum(lr_terms)
+        band, cid, ok = site_verdict(regime, ex, ir, lr)
         tolerable &= ok
         sites_out.append({
             "id": ex.id, "individual_risk_per_year": ir, "band": band, "criterion": cid or None,
@@ -997,6 +1032,10 @@ def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]]
                         if regime == "fr-2011" else {})},
         "tolerable": tolerable,
         "events": events_out,
+        "sensitivity": {"escalation_bounding": escalation_sensitivity(depot, events, exposures, regime, sites_out,
+                                                                      ef, pf_table)},
+        "violations": None if check_result is None else violation_risks(depot, check_result, events, regime,
+                                                                      exposures, pf_table),
         "location_risk": grid,
         "assumptions": assumptions,
         "notes": [
@@ -1004,17 +1043,398 @@ def assess(depot: Depot, regime: str = "uk-hse", groups: Sequence[Sequence[str]]
             "distances from the event footprint to the nearest point of each site (as quantity-distances); "
             "occupants of an exploding site die (P = 1)",
             "glass hazard: no probit in the sources read; not in P(fatality)",
-            "escalation beyond a group (propagation) is not modelled: no sourced probability",
+            "escalation beyond a group (propagation) has no sourced probability: the figures above leave it out; "
+            "sensitivity.escalation_bounding gives the bounding case (every storehouse whose protection is not "
+            "virtually complete goes with the event), labelled, beside them",
             "fn_curve: F(N) for N in (previous n, n] equals f_per_year at n (exact step function)",
+            "violations: every pair that fails its quantity-distance (depotsafe check, default rule set), ranked "
+            "by the individual risk at its exposed site; after_move and after_licence_neq change only that "
+            "pair's PES (its group), every other storehouse as it is",
         ],
         "provenance": {"risk_data_sha256": data_sha256(), "depotsafe_version": __version__,
                        "input_sha256": depot.input_sha256},
     }
 
 
+def site_verdict(regime: str, ex: Exposure, ir: float, lr: float) -> tuple[str, str, bool]:
+    """(band, criterion id, tolerable) of one exposed site under ``regime`` (NL judges location risk)."""
+    if regime == "uk-hse":
+        return uk_band(ir, ex.population)
+    if regime == "fr-2011":
+        return fr_band(ir, ex.fr_category)
+    return nl_band(lr, ex.nl_category)
+
+
+def _pf_pair(ev: Event, ex: Exposure) -> tuple[float, float]:
+    """(P(f|e) for the site's receptor, P(f|e) outdoors) of event ``ev`` at exposed site ``ex``."""
+    d = 0.0 if ex.id in ev.members else float(shapely.distance(ev.geometry, ex.geometry))
+    return fatality_probability(ev, d, ex.receptor), fatality_probability(ev, d, "outdoors")
+
+
+def licence_scale(site_record: Mapping[str, Any]) -> tuple[float, list[dict[str, Any]]]:
+    """The factor that brings a storehouse's (its group's) stock to what its licence allows.
+
+    From the check's ``mixed_stock`` cases of the site (the group's, for a
+    member): per case, min(1, max_neq_kg / neq_kg); the factor is the smallest
+    (every division within its limit at once); an unlimited case (max None)
+    does not limit.  Returns (factor in [0, 1], the cases with their NEQ after).
+    """
+    cases = (site_record.get("mixed_stock") or {}).get("cases") or []
+    scale = 1.0
+    for c in cases:
+        limit, neq = c.get("max_neq_kg"), float(c.get("neq_kg") or 0.0)
+        if limit is not None and neq > 0:
+            scale = min(scale, max(0.0, float(limit)) / neq)
+    out = [{"hd": str(c["hd"]), "neq_kg": float(c.get("neq_kg") or 0.0), "limit_kg": c.get("max_neq_kg"),
+            "limit_at_least": bool(c.get("max_neq_at_least", False)),
+            "neq_after_kg": float(c.get("neq_kg") or 0.0) * scale} for c in cases]
+    return scale, out
+
+
+def violation_risks(depot: Depot, chk: Any, events: Sequence[Event], regime: str,
+                    exposures: Sequence[Exposure] = (),
+                    pf_table: Mapping[str, list[tuple[float, float]]] | None = None) -> list[dict[str, Any]]:
+    """Issue 10 item 5: the risk at the exposed site of every pair that fails its quantity-distance.
+
+    For each violation of ``chk`` (a depotsafe.check CheckResult of this
+    depot): the individual (and location) risk at its exposed site from every
+    event, the part of it from the pair's PES (its aggregation group's event),
+    and the risk after two remedies that change that PES only:
+
+    - ``after_move``: its stock moved out of reach or removed (its event gone);
+    - ``after_licence_neq``: its stock (every line, the group's members
+      together) scaled to what its licence allows (:func:`licence_scale`), the
+      event and its probability recomputed for the smaller stock.
+
+    Ranked by the individual risk at the exposed site now (largest first),
+    then by the part from the pair's PES.
+    """
+    ev_of = {m: k for k, ev in enumerate(events) for m in ev.members}
+    given = {e.id: e for e in exposures}
+    records = {r["id"]: r for r in chk.sites}
+    terms_of: dict[str, list[tuple[float, float]]] = dict(pf_table or {})  # computed by assess already
+    scaled: dict[tuple[tuple[str, ...], float], Event | None] = {}
+    rows = []
+    for p in chk.iter_violations():
+        es = depot.site(p["es"])
+        ex = given.get(es.id) or site_exposure(es)
+        if es.id not in terms_of:
+            terms_of[es.id] = [_pf_pair(ev, ex) for ev in events]
+        terms = terms_of[es.id]
+        ir_terms = [ev.pe * t[0] * ex.presence for ev, t in zip(events, terms, strict=True)]
+        lr_terms = [ev.pe * t[1] for ev, t in zip(events, terms, strict=True)]
+        ir, lr = math.fsum(ir_terms), math.fsum(lr_terms)
+        k = ev_of.get(p["pes"])
+        members = list(events[k].members) if k is not None else list(p.get("group") or [p["pes"]])
+        own_ir = ir_terms[k] if k is not None else 0.0
+        rest_ir = math.fsum(v for j, v in enumerate(ir_terms) if j != k)
+        rest_lr = math.fsum(v for j, v in enumerate(lr_terms) if j != k)
+
+        def judged(ir_v: float, lr_v: float, ex: Exposure = ex) -> dict[str, Any]:
+            band, cid, ok = site_verdict(regime, ex, ir_v, lr_v)
+            return {"individual_risk_per_year": ir_v, "location_risk_per_year": lr_v, "band": band,
+                    "criterion": cid or None, "tolerable": ok}
+
+        now = judged(ir, lr)
+        moved = judged(rest_ir, rest_lr)
+        moved.update(reduction_per_year=ir - rest_ir,
+                     what=f"the stock of {'+'.join(members)} moved out of reach or removed; "
+                          "every other storehouse as it is")
+        scale, cases = licence_scale(records.get(p["pes"], {}))
+        key = (tuple(members), scale)
+        if key not in scaled:
+            scaled[key] = _event_of(depot, members, scale)[0] if scale > 0 else None
+        ev_s = scaled[key]
+        if ev_s is None:
+            lic_ir, lic_lr = rest_ir, rest_lr
+        else:
+            pf_s, pf_s_out = _pf_pair(ev_s, ex)
+            lic_ir = math.fsum([*(v for j, v in enumerate(ir_terms) if j != k), ev_s.pe * pf_s * ex.presence])
+            lic_lr = math.fsum([*(v for j, v in enumerate(lr_terms) if j != k), ev_s.pe * pf_s_out])
+        lic = judged(lic_ir, lic_lr)
+        lic.update(scale=scale, cases=cases, reduction_per_year=ir - lic_ir,
+                   event_probability_per_year=ev_s.pe if ev_s is not None else 0.0,
+                   what=f"every stock line of {'+'.join(members)} scaled by {scale:.4g}, to what its licence "
+                        "allows (the check's explosives limit licence of its mixed stock); the event and its "
+                        "probability recomputed")
+        if any(c["limit_at_least"] for c in cases):
+            lic["note"] = "a licence given as 'at least' (a lower bound): the stock allowed may be larger"
+        row = {"pes": p["pes"], "es": p["es"], "hd": p["hd"], "rule": p["rule"],
+               "required_distance_m": p["required_distance_m"], "distance_m": p["distance_m"],
+               **({"group": p["group"]} if p.get("group") else {}),
+               "assessment_required": bool(p.get("assessment_required", False)),
+               "event": events[k].label if k is not None else None, "members": members,
+               "es_kind": ex.kind, "population": ex.population, "persons": ex.persons, "presence": ex.presence,
+               "receptor": ex.receptor, **now,
+               "from_this_pes_per_year": own_ir, "share_of_site_risk": own_ir / ir if ir > 0 else 0.0,
+               "after_move": moved, "after_licence_neq": lic}
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["individual_risk_per_year"], -r["from_this_pes_per_year"], r["pes"], r["es"]))
+    for n, r in enumerate(rows, start=1):
+        r["rank"] = n
+    return rows
+
+
+# ----------------------------------------------------------------------------- escalation (sensitivity)
+
+
+def _stock_lines(depot: Depot, members: Sequence[str]) -> list[Any]:
+    return [parse_stock_entry({k2: v for k2, v in e.items() if k2 != "source"}, f"{m}.stock[{k}]")
+            for m in members for k, e in enumerate(depot.site(m).stock_entries)]
+
+
+def escalation_sets(depot: Depot, events: Sequence[Event]) -> list[dict[str, Any]]:
+    """Issue 10 item 3, bounding case: the storehouses that go with each event when escalation is assumed.
+
+    A storehouse with stock, outside the event, goes with it when, from any
+    storehouse already in it, the degree of protection against propagation
+    that their actual distance gives (AASTP-1 Annex I-A Table 1-3 letters,
+    depotsafe.protection.describe with the pair's faces, every division case
+    of the stock already in the event) is not "virtually complete", within the
+    reach of the event's hazards to storehouses: its hazardous-fragment
+    distance (AASTP-1 1.3.1.15 b) or, for a fire, its D4, whichever is larger
+    (the tables' letters rate a degree at every distance, so some reach must
+    end the case: this one is the project's choice [C]).  Repeated until no
+    storehouse is added (the event grows as it goes).  No probability: a
+    bound, not an estimate.
+    """
+    from depotsafe.check import (
+        FRONT_HALF_ANGLE_DEG,
+        FRONT_HALF_ANGLE_HD12_DEG,
+        REAR_HALF_ANGLE_DEG,
+    )
+    from depotsafe.errors import DepotsafeError
+    from depotsafe.layout import depot_arrays, face_towards, sector_masks
+    from depotsafe.protection import describe
+    from depotsafe.qd import Relation, resolve_rule
+    from depotsafe.rules import load_rule_set
+
+    rs = load_rule_set("iatg")
+    fp, bearings = depot_arrays(depot)
+    index = {s.id: k for k, s in enumerate(depot.sites)}
+    stores = [s for s in depot.sites if s.stock_entries]
+    tree = shapely.STRtree([s.geometry for s in stores])
+    faces = ((1, "front"), (2, "side"), (4, "rear"))
+
+    def face_names(bits: int) -> list[str | None]:
+        return [n for b, n in faces if bits & b] or [n for _b, n in faces]  # none found: every face (bound)
+
+    face_cache: dict[tuple[str, str], tuple[list[str | None], list[str | None]]] = {}
+    angles = tuple(dict.fromkeys((FRONT_HALF_ANGLE_DEG, FRONT_HALF_ANGLE_HD12_DEG)))
+
+    def faces_of(pairs: Sequence[tuple[Site, Site]]) -> None:
+        """Faces of every pair (a, b) not yet known, in one kernel call per angle and role."""
+        todo = list({(a.id, b.id): (a, b) for a, b in pairs if (a.id, b.id) not in face_cache}.values())
+        if not todo:
+            return
+        ia = np.array([index[a.id] for a, _b in todo], dtype=np.int64)
+        ib = np.array([index[b.id] for _a, b in todo], dtype=np.int64)
+        pec = np.array([kinds()[a.kind].earth_covered for a, _b in todo])
+        ec = np.array([kinds()[b.kind].earth_covered for _a, b in todo])
+        pbits = np.zeros(len(todo), dtype=np.int64)
+        ebits = np.zeros(len(todo), dtype=np.int64)
+        for fa in angles:
+            if pec.any():
+                pbits[pec] |= np.asarray(sector_masks(fp, ia[pec], ib[pec], bearings, fa, REAR_HALF_ANGLE_DEG),
+                                         dtype=np.int64)
+            if ec.any():
+                ebits[ec] |= np.asarray(face_towards(fp, ib[ec], ia[ec], bearings, fa, REAR_HALF_ANGLE_DEG),
+                                        dtype=np.int64)
+        for k, (a, b) in enumerate(todo):
+            pf = face_names(int(pbits[k])) if kinds()[a.kind].earth_covered else [None]
+            ef = face_names(int(ebits[k])) if kinds()[b.kind].earth_covered else [None]
+            face_cache[(a.id, b.id)] = (pf, ef)
+
+    rule_cache: dict[tuple[Any, ...], Any] = {}
+
+    def rule_of(division: str, rel: Relation, hd13: tuple[str, ...]) -> Any:
+        key = (division, rel, hd13)
+        if key not in rule_cache:
+            rule_cache[key] = resolve_rule(rs, division, rel, hd13_tables=hd13)
+        return rule_cache[key]
+
+    # the faces of every pair within the reach of a single event, in one batch (the kernel is parallel:
+    # one call per pair would cost its start-up each time); pairs a grown event reaches are added as needed
+    r0 = max((max(e.fragment_distance_m, e.thermal_d4_m) for e in events), default=0.0)
+    if r0 > 0 and stores:
+        left, right = tree.query([s.geometry for s in stores], predicate="dwithin", distance=r0)
+        faces_of([(stores[int(i)], stores[int(j)]) for i, j in zip(left, right, strict=True) if i != j])
+    parsed: dict[str, list[Any]] = {}
+
+    def lines_of(sid: str) -> list[Any]:
+        if sid not in parsed:
+            parsed[sid] = _stock_lines(depot, [sid])
+        return parsed[sid]
+
+    event_of = {m: k for k, e in enumerate(events) for m in e.members}
+    closures: dict[int, list[str]] = {}
+    out = []
+    for n_ev, ev in enumerate(events):
+        inside = list(ev.members)
+        reasons: list[dict[str, Any]] = []
+        problems: list[str] = []
+        grew = True
+        while grew:
+            grew = False
+            lines = [ln for m in inside for ln in lines_of(m)]
+            cases = [c for c in mix_divisions(lines).cases if c.neq_kg > 0]
+            if not cases:
+                break
+            # the reach of its fragments (AASTP-1 1.3.1.15 b) or its heat (D4), whichever is larger
+            grown = event_outcome(lines, [depot.site(m).kind for m in inside])
+            reach = max(grown["fragment_distance_m"], grown["thermal_d4_m"])
+            if reach <= 0:
+                break
+            in_set = set(inside)
+            if len(in_set) >= len(stores):
+                break  # every storehouse is in already
+            nears: dict[str, list[Site]] = {m: [] for m in inside}
+            left, right = tree.query([depot.site(m).geometry for m in inside], predicate="dwithin", distance=reach)
+            for i, j in zip(left.tolist(), right.tolist(), strict=True):
+                if stores[j].id not in in_set:
+                    nears[inside[i]].append(stores[j])
+            faces_of([(depot.site(m), b) for m, bs in nears.items() for b in bs])
+            for m in list(inside):
+                a = depot.site(m)
+                for b in nears[m]:
+                    if b.id in inside:
+                        continue
+                    d = float(shapely.distance(a.geometry, b.geometry))
+                    found = None
+                    try:
+                        pfs, efs = face_cache[(a.id, b.id)]
+                        for c in cases:
+                            for pf in pfs:
+                                for ef in efs:
+                                    rule = rule_of(c.division, Relation(
+                                        a.kind, b.kind, pf, ef,
+                                        es_door_barricade=bool(b.door_barricade) and kinds()[b.kind].earth_covered),
+                                                   c.hd13_tables or ("3A", "3B"))
+                                    desc = describe(rs, rule, c.neq_kg, c.unit_neq_kg or 0.0, d)
+                                    if desc is None or desc["degree"] == "virtually_complete":
+                                        continue
+                                    found = {"from": a.id, "to": b.id, "hd": c.division, "distance_m": d,
+                                             "degree": desc["degree"], "reach_m": reach,
+                                             "cells": [x["cell"] for x in desc["cells"]]}
+                                    break
+                                if found:
+                                    break
+                            if found:
+                                break
+                    except DepotsafeError as exc:
+                        problems.append(f"{a.id} -> {b.id}: {exc}")
+                        continue
+                    if found:
+                        # its aggregation group goes with it; and what its own event's bounding case took
+                        # along (computed already) goes too: a larger event never takes less [C]
+                        f = event_of.get(b.id)
+                        join = closures.get(f, events[f].members) if f is not None else [b.id]
+                        joined = [x for x in dict.fromkeys([b.id, *join]) if x not in inside]
+                        inside.extend(joined)
+                        found["joined"] = joined
+                        reasons.append(found)
+                        grew = True
+        closures[n_ev] = list(inside)
+        out.append({"initiator": ev.label, "members": list(ev.members),
+                    "with": [m for m in inside if m not in ev.members], "reasons": reasons,
+                    **({"problems": problems} if problems else {})})
+    return out
+
+
+def _site_totals(events: Sequence[Event], exposures: Sequence[Exposure],
+                 known: Mapping[str, Sequence[tuple[float, float]]] | None = None,
+                 same: Sequence[bool] = ()) -> tuple[dict[str, tuple[float, float]], list[float]]:
+    """Per exposed site (IR, LR), and the deaths of each event (as :func:`assess` computes them).
+
+    ``known[site][k]`` is (P(f|e), P(f|e) outdoors) of event k where ``same[k]`` (computed already).
+    """
+    per: dict[str, tuple[float, float]] = {}
+    deaths = [0.0] * len(events)
+    for ex in exposures:
+        ir_t, lr_t = [], []
+        row = (known or {}).get(ex.id)
+        memo: dict[tuple[str, ...], tuple[float, float]] = {}  # events of the same members: same P(f|e)
+        for k, ev in enumerate(events):
+            if row is not None and k < len(same) and same[k]:
+                pf, pf_out = row[k]
+            else:
+                key = tuple(sorted(ev.members))
+                if key not in memo:
+                    memo[key] = _pf_pair(ev, ex)
+                pf, pf_out = memo[key]
+            ir_t.append(ev.pe * pf * ex.presence)
+            lr_t.append(ev.pe * pf_out)
+            deaths[k] += ex.persons * ex.presence * pf
+        per[ex.id] = (math.fsum(ir_t), math.fsum(lr_t))
+    return per, deaths
+
+
+def escalation_sensitivity(depot: Depot, events: Sequence[Event], exposures: Sequence[Exposure],
+                           regime: str, base_sites: Sequence[Mapping[str, Any]], base_ef: float,
+                           pf_table: Mapping[str, Sequence[tuple[float, float]]] | None = None) -> dict[str, Any]:
+    """The bounding escalation case: each event with every storehouse of :func:`escalation_sets`.
+
+    Each event keeps its own probability (the initiator's); the storehouses
+    taken along explode with it as one (their stock summed, the outcome of the
+    mixed stock).  Reported beside the base figures, labelled; it changes no
+    verdict and no exit status.
+    """
+    import dataclasses
+
+    sets = escalation_sets(depot, events)
+    grown: list[Event] = []
+    bigs: dict[frozenset[str], Event | None] = {}
+    for ev, es in zip(events, sets, strict=True):
+        if not es["with"]:
+            grown.append(ev)
+            continue
+        key = frozenset([*ev.members, *es["with"]])
+        if key not in bigs:  # many initiators end in the same set: one event (geometry, outcome) per set
+            bigs[key] = _event_of(depot, [*ev.members, *es["with"]])[0]
+        big = bigs[key]
+        grown.append(ev if big is None else dataclasses.replace(
+            big, pe=ev.pe, label=f"{ev.label} (+{'+'.join(es['with'])})"))
+    per, deaths = _site_totals(grown, exposures, pf_table, [not es["with"] for es in sets])
+    pes = [ev.pe for ev in grown]
+    curve = fn_curve(deaths, pes)
+    by_ex = {ex.id: ex for ex in exposures}
+    sites = []
+    for s in base_sites:
+        ir, lr = per[s["id"]]
+        band, cid, ok = site_verdict(regime, by_ex[s["id"]], ir, lr)
+        sites.append({"id": s["id"], "individual_risk_per_year": ir, "location_risk_per_year": lr,
+                      "band": band, "criterion": cid or None, "tolerable": ok,
+                      "base_individual_risk_per_year": s["individual_risk_per_year"]})
+    ef = expected_fatalities(deaths, pes)
+    return {
+        "label": "BOUNDING SENSITIVITY CASE, not an estimate: escalation beyond a group has no sourced "
+                 "probability, so every storehouse whose protection against propagation is not virtually "
+                 "complete is taken to explode with the event (probability 1)",
+        "rule": "a storehouse goes with an event when the degree of protection (AASTP-1 Annex I-A letters) of its "
+                "actual distance from a storehouse already in the event is not virtually complete, within the "
+                "event's hazardous-fragment distance or HD 1.3 D4 (whichever is larger; a model choice [C]); "
+                "repeated until none is added",
+        "events": sets, "sites": sites, "expected_fatalities_per_year": ef,
+        "base_expected_fatalities_per_year": base_ef, "fn_curve": curve, "fn": fn_verdict(regime, curve),
+        "escalated_events": sum(1 for es in sets if es["with"]),
+    }
+
+
 def _location_grid(events: Sequence[Event], cell_m: float, max_points: int,
                    coarsen: bool = False) -> dict[str, Any] | None:
     """The location-risk grid over the reach of every event; ``coarsen``: a default cell may grow to fit."""
+    field_ = location_risk_field(events, cell_m, max_points, coarsen)
+    return None if field_ is None else field_[3]
+
+
+def location_risk_field(events: Sequence[Event], cell_m: float, max_points: int = 4_000_000,
+                        coarsen: bool = False) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                                        NDArray[np.float64], dict[str, Any]] | None:
+    """(x, y, grid[j, i], summary) of the location risk over the reach of every event (None: no event).
+
+    Cell centres x[i], y[j] [m, the depot's local metres]; ``summary`` is the
+    ``location_risk`` object of :func:`assess`.
+    """
     if not events:
         return None
     if not (math.isfinite(cell_m) and cell_m > 0):
@@ -1043,10 +1463,39 @@ def _location_grid(events: Sequence[Event], cell_m: float, max_points: int,
     y = y0 + cell_m * (np.arange(ny) + 0.5)
     grid = location_risk_grid(events, x, y)
     area = {f"{lv:g}": float(np.count_nonzero(grid >= lv)) * cell_m * cell_m for lv in (1e-4, 1e-5, 1e-6, 1e-7)}
-    return {"cell_m": cell_m, "extent_m": [x0, y0, x1, y1], "shape": [ny, nx], "max_per_year": float(grid.max()),
-            "area_m2_at_or_above": area,
-            "definition": "person permanently present, outdoors, unprotected (Dutch PR definition)",
-            **({"note": note} if note else {})}
+    return x, y, grid, {
+        "cell_m": cell_m, "extent_m": [x0, y0, x1, y1], "shape": [ny, nx], "max_per_year": float(grid.max()),
+        "area_m2_at_or_above": area,
+        "definition": "person permanently present, outdoors, unprotected (Dutch PR definition)",
+        **({"note": note} if note else {})}
+
+
+#: Location-risk contour levels drawn and exported [per year].
+RISK_LEVELS = (1e-4, 1e-5, 1e-6, 1e-7)
+
+
+def risk_regions(x: Any, y: Any, grid: Any, cell_m: float,
+                 levels: Sequence[float] = RISK_LEVELS) -> dict[float, BaseGeometry]:
+    """Per level, the union of the grid cells whose location risk is at least that level.
+
+    Cells are squares of side ``cell_m`` centred on (x[i], y[j]); the outline is
+    as coarse as the grid (for drawing and export, not for a verdict: the
+    verdicts use the exact per-site computation).
+    """
+    g = np.asarray(grid)
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    h = 0.5 * cell_m
+    out: dict[float, BaseGeometry] = {}
+    for level in levels:
+        mask = g >= level
+        boxes = []
+        for j in np.flatnonzero(mask.any(axis=1)):
+            row = np.concatenate(([False], mask[j], [False])).astype(np.int8)
+            edges = np.flatnonzero(np.diff(row))
+            for a, b in zip(edges[::2], edges[1::2], strict=True):  # runs [a, b) of cells at or above
+                boxes.append(shapely.box(xs[a] - h, ys[j] - h, xs[b - 1] + h, ys[j] + h))
+        out[level] = shapely.union_all(boxes) if boxes else shapely.Polygon()
+    return out
 
 
 def _model_assumptions(regime: str) -> list[dict[str, Any]]:

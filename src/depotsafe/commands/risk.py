@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import tempfile
@@ -93,6 +94,8 @@ def summary(result: dict[str, Any]) -> str:
     lines.append(f"F-N curve: {len(result['fn_curve'])} steps; societal verdict: {fn['band']}")
     for c in sorted(result["contributions"], key=lambda c: -c["share"])[:5]:
         lines.append(f"  {c['pes']:<12} {100 * c['share']:.1f} % of expected fatalities")
+    lines.extend(violation_lines(result.get("violations")))
+    lines.extend(escalation_lines((result.get("sensitivity") or {}).get("escalation_bounding")))
     unver = [a for a in result["assumptions"] if a["confidence"] in ("U", "C", "S")]
     lines.append(f"Assumptions: {len(result['assumptions'])} (of which {sum(a['confidence'] == 'U' for a in unver)} "
                  f"unverified [U], {sum(a['confidence'] == 'C' for a in unver)} our model choices [C], "
@@ -102,6 +105,40 @@ def summary(result: dict[str, Any]) -> str:
             lines.append(f"  UNVERIFIED: {a['item']} = {a['value']} ({a.get('note', '')})")
     lines.append("Verdict: " + ("tolerable" if result["tolerable"] else "NOT tolerable"))
     return "\n".join(lines)
+
+
+def violation_lines(rows: list[dict[str, Any]] | None) -> list[str]:
+    """The quantity-distance violations ranked by the risk at their exposed site, with the two remedies."""
+    if rows is None:
+        return []
+    if not rows:
+        return ["Quantity-distance violations: none"]
+    out = [f"Quantity-distance violations ({len(rows)}), ranked by the individual risk at the exposed site "
+           "(per year: now; with the PES's stock moved or removed; with it scaled to its licence):"]
+    for r in rows:
+        pes = "+".join(r["group"]) if r.get("group") else r["pes"]
+        mv, lic = r["after_move"], r["after_licence_neq"]
+        out.append(f"  {r['rank']:>3}. {pes} -> {r['es']} (HD {r['hd']}, {r['distance_m']:.1f} m, required "
+                   f"{math.ceil(r['required_distance_m'])} m): {r['individual_risk_per_year']:.2e} {r['band']}, "
+                   f"{100 * r['share_of_site_risk']:.0f} % from this PES; moved {mv['individual_risk_per_year']:.2e} "
+                   f"{mv['band']}; licence NEQ (x{lic['scale']:.3g}) {lic['individual_risk_per_year']:.2e} "
+                   f"{lic['band']}")
+    return out
+
+
+def escalation_lines(case: dict[str, Any] | None) -> list[str]:
+    """The bounding escalation case, labelled as such, beside the base figures."""
+    if not case:
+        return []
+    out = [f"Escalation beyond a group, BOUNDING SENSITIVITY CASE (not an estimate; no sourced probability): "
+           f"{case['escalated_events']} of {len(case['events'])} events take other storehouses along; "
+           f"expected fatalities {case['expected_fatalities_per_year']:.3g} per year "
+           f"(without escalation {case['base_expected_fatalities_per_year']:.3g}); societal verdict {case['fn']['band']}"]
+    for s in sorted(case["sites"], key=lambda s: -s["individual_risk_per_year"]):
+        if s["individual_risk_per_year"] != s["base_individual_risk_per_year"]:
+            out.append(f"  {s['id']:<12} IR {s['individual_risk_per_year']:.2e}/yr bounding "
+                       f"(without escalation {s['base_individual_risk_per_year']:.2e})  {s['band']}")
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
     depot = read_layout(args.layout, stock_csv=args.stock)
     result = assess(depot, args.criteria, grid_cell_m=cell, grid_cell_is_default=args.grid_cell is None)
     if args.contours_geojson:
-        events, _ = build_events(depot)
+        # the groups the assessment used (its events), so the check does not run twice
+        events, _ = build_events(depot, [e["members"] for e in result["events"] if len(e["members"]) > 1])
         doc = contours_geojson(depot, lethality_contours(events))
         _write_atomically(args.contours_geojson, json.dumps(doc, allow_nan=False))
     if args.json:

@@ -93,6 +93,7 @@ def _pages() -> dict[str, tuple[Callable[[], str], Callable[[], None]]]:
         page_compliance,
         page_depot,
         page_effects,
+        page_risk,
         page_scenario,
         page_siting,
     )
@@ -101,6 +102,7 @@ def _pages() -> dict[str, tuple[Callable[[], str], Callable[[], None]]]:
         "depot": (lambda: _("Depot"), page_depot.render),
         "compliance": (lambda: _("Compliance"), page_compliance.render),
         "effects": (lambda: _("Effects"), page_effects.render),
+        "risk": (lambda: _("Risk"), page_risk.render),
         "scenarios": (lambda: _("Scenarios"), page_scenario.render),
         "siting": (lambda: _("Siting"), page_siting.render),
         "calculator": (lambda: _("Calculator"), page_calculator.render),
