@@ -357,7 +357,7 @@ def test_entries_survive_a_page_switch(at: AppTest) -> None:
 def test_french(at: AppTest) -> None:
     at.sidebar.selectbox(key="k_lang").set_value("fr").run()
     assert not at.exception
-    assert at.sidebar.radio(key="k_page").options == ["Dépôt", "Conformité", "Effets", "Scénarios", "Implantation", "Calculateur"]
+    assert at.sidebar.radio(key="k_page").options == ["Dépôt", "Conformité", "Effets", "Risque", "Scénarios", "Implantation", "Calculateur"]
     assert next(h.value for h in at.header) == "Dépôt"
     # (AppTest maps radio values through the app's format_func outside the
     # session, in English: set the page through the session state instead)

@@ -30,6 +30,7 @@ from depotsafe.ui.common import (
     quantity,
     show_error,
     show_table,
+    words,
 )
 from depotsafe.ui.maps import Overlay, show_map
 
@@ -248,7 +249,7 @@ def render() -> None:
     c1, c2, c3 = st.columns(3)
     regime = c1.selectbox(_("Criteria"), list(regimes), format_func=regimes.__getitem__, key=f"{KEEP}risk_criteria")
     cell = c2.selectbox(_("Location-risk grid cell"), list(CELLS_M), index=1, key=f"{KEEP}risk_cell",
-                        format_func=lambda v: metres_up(v))
+                        format_func=words(metres_up, CELLS_M))
     shows = {"both": _("lethality and location risk"), "lethality": _("lethality contours"),
              "location": _("location-risk contours")}
     show = c3.selectbox(_("Contours on the map"), list(shows), format_func=shows.__getitem__, key=f"{KEEP}risk_show")
