@@ -551,7 +551,7 @@ def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
             ek = stock_entry_key(entries[0])
             hit = single.get(ek) if ek is not None else None
             if hit is not None:
-                out[i] = SiteStock([hit[0]], True, [], [], {hit[1]: hit[0].neq_kg}, "compatible")
+                out[i] = SiteStock([hit[0]], True, [], [], {hit[1]: 0.0 + hit[0].neq_kg}, "compatible")  # as summed below
                 continue
         lines = []
         for k, entry in enumerate(site.stock_entries):
