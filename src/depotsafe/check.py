@@ -1073,11 +1073,14 @@ def check_depot(
         roots = uf.roots(pes_idx)
         uniq_roots, inverse = np.unique(roots, return_inverse=True)
         members: dict[int, list[int]] = {}
-        for i, r in zip(pes_idx.tolist(), roots.tolist(), strict=True):
-            members.setdefault(r, []).append(i)
+        if uniq_roots.size == pes_idx.size:
+            member_lists: Any = ([i] for i in pes_idx.tolist())  # no group: each PES its own root
+        else:
+            for i, r in zip(pes_idx.tolist(), roots.tolist(), strict=True):
+                members.setdefault(r, []).append(i)
+            member_lists = (members[r] for r in uniq_roots.tolist())
         owners = []
-        for r in uniq_roots.tolist():
-            ms = members[r]
+        for ms in member_lists:
             one = stock[ms[0]].lines if len(ms) == 1 else None
             if one is not None and len(one) == 1:
                 # a lone PES of one stock line: its cases are those of the line (lines read alike
