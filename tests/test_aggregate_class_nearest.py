@@ -12,6 +12,8 @@ case the far-field closing prunes) or many, and on rows of igloos.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import shapely
 from depotsafe.kernels import aggregate as ka
@@ -92,3 +94,50 @@ def test_rows_of_igloos_far_classes_are_searched_exactly():
     want = _run(geoms, ec, np.array(bearing), es_attr, attr_ec, pes, cap, np.array([60.0]))
     front_front = want[1][:, 1 * 4 + 1]
     assert set(front_front[front_front >= 0].tolist()) >= {90 + 3, 15 + 12}  # the turned igloos are found
+
+
+def test_sites_swept_across_the_sector_lines_near_and_far():
+    # igloos (25 m x 10 m) around one at the origin, every 0.75 deg on rings from 15 m to 400 m,
+    # facing one of two ways: footprints on and around every sector line at every range, where
+    # the far-field closing has the least angular room; every site is a PES in turn
+    geoms, bearing = [shapely.box(-12.5, -5.0, 12.5, 5.0)], [0.0]
+    k = 0
+    for r in (15.0, 22.0, 35.0, 60.0, 110.0, 230.0, 400.0):
+        for t in np.arange(0.0, 360.0, 0.75 if r < 100 else 3.0):
+            x, y = r * math.sin(math.radians(t)), r * math.cos(math.radians(t))
+            g = shapely.affinity.rotate(shapely.box(x - 12.5, y - 5.0, x + 12.5, y + 5.0), -float(t) if k % 3 else 0.0,
+                                        origin=(x, y))
+            geoms.append(g)
+            bearing.append(180.0 if k % 2 else 0.0)
+            k += 1
+    n = len(geoms)
+    ec = np.ones(n, dtype=np.bool_)
+    es_attr = np.zeros(n, dtype=np.int64)
+    pes = np.arange(0, n, 7, dtype=np.int64)
+    cap = np.full((pes.size, 32), 1000.0)
+    _run(geoms, ec, np.array(bearing), es_attr, np.array([True]), pes, cap, np.array([25.0]))
+
+
+def test_front_to_front_barely_possible_far_out():
+    # ES turned 50.14 deg: seen from a PES facing north, the front sectors of both miss each other
+    # by only 3 deg of direction, so front-to-front stays possible (footprints being 25 m long)
+    # out to several hundred metres, along the PES's front line: the far-field closing must not
+    # close that class before the last of them
+    geoms, bearing = [shapely.box(-12.5, -5.0, 12.5, 5.0)], [0.0]
+    for r in np.arange(40.0, 900.0, 20.0):
+        for t in np.arange(-72.0, -58.0, 0.5):
+            x, y = r * math.sin(math.radians(t)), r * math.cos(math.radians(t))
+            geoms.append(shapely.affinity.rotate(shapely.box(x - 12.5, y - 5.0, x + 12.5, y + 5.0), -50.14,
+                                                 origin=(x, y)))
+            bearing.append(50.14)
+    n = len(geoms)
+    cap = np.zeros((1, 32))
+    cap[0, 1 * 4 + 1] = 2000.0  # front to front only: no nearer class keeps the search going
+    # its nearest with the ES nearer than 0, 250 and 500 m removed (the last ones are near 380 m)
+    found = []
+    for r_min in (0.0, 150.0, 300.0):
+        keep = [0] + [i for i in range(1, n) if math.hypot(*shapely.centroid(geoms[i]).coords[0]) >= r_min]
+        want = _run([geoms[i] for i in keep], np.ones(len(keep), dtype=np.bool_), np.array(bearing)[keep],
+                    np.zeros(len(keep), dtype=np.int64), np.array([True]), np.array([0]), cap, np.array([20.0]))
+        found.append(float(want[0][0, 5]))
+    assert found[0] < found[1] < found[2] < 2000.0  # the class is there at every range tried
