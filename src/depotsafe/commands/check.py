@@ -80,5 +80,5 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         write_json(result, sys.stdout)
     else:
-        print(human_report(result))
+        sys.stdout.write(human_report(result) + "\n")
     return 0 if result.compliant else 1
