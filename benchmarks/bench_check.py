@@ -33,8 +33,10 @@ pair outside an aggregation group (depotsafe lists the violations and near
 misses: a pair it does not list must comply).
 
 * **whole process**: ``depotsafe check LAYOUT --out-json FILE`` run as a command
-  (layout written beforehand, not timed): wall time, peak resident set of the
-  process (``wait4`` rusage) and the size of the JSON it writes.
+  (layout written beforehand, not timed): wall time, CPU time (user + system),
+  peak resident set of the process (``wait4`` rusage) and the size of the JSON it
+  writes.  The machine may be shared: the load average after each run is printed
+  with the table (wall time grows with it, CPU time hardly).
 
 The shapely pipeline and the per-pair loop check every PES at its own NEQ,
 pair by pair: on the dense yards they are run up to ``--shapely-max`` sites only
@@ -98,7 +100,7 @@ def run_process(spec: str) -> dict:
         if code not in (0, 1):
             raise RuntimeError(f"depotsafe check exited {code}: {proc.stderr.read().decode()}")
         return {"seconds": dt, "peak_mb": usage.ru_maxrss / 1024.0, "json_mb": out.stat().st_size / 2**20,
-                "exit": code}
+                "exit": code, "cpu_s": usage.ru_utime + usage.ru_stime, "load": os.getloadavg()[0]}
 
 
 def run_depotsafe(depot):
@@ -130,7 +132,7 @@ def _wedges(depot, idx, half_front_deg=60.0, half_rear_deg=45.0, reach=1e5):
         v = xy[:, 0] * vx + xy[:, 1] * vy
         umin, umax, vmin, vmax = u.min(), u.max(), v.min(), v.max()
 
-        def pt(uu, vv):
+        def pt(uu, vv, ux=ux, uy=uy, vx=vx, vy=vy):
             return (uu * ux + vv * vx, uu * uy + vv * vy)
 
         tf = math.tan(math.radians(half_front_deg))
@@ -328,11 +330,13 @@ def main() -> int:
         row["process"] = run_process(spec)
         rows.append(row)
     print(f"Whole-depot check; numba {numba.__version__} ({numba.get_num_threads()} threads), "
-          f"shapely {shapely.__version__}, {os.cpu_count()} CPUs.")
+          f"shapely {shapely.__version__}, {os.cpu_count()} CPUs; load average at the end "
+          f"{os.getloadavg()[0]:.2f} (the whole-process runs: "
+          + ", ".join(f"{r['spec']} {r['process']['load']:.2f}" for r in rows) + ").")
     print()
     print("| depot | sites | storehouses | pairs listed | depotsafe full [s] | depotsafe verdicts only [s] "
           "| shapely pipeline [s] | per-pair loop [s] (scaled) | shapely / full | loop / full "
-          "| peak extra RSS full / verdicts / shapely [MiB] | whole process [s] / peak RSS [MiB] / JSON [MiB] "
+          "| peak extra RSS full / verdicts / shapely [MiB] | whole process [s] / CPU [s] / peak RSS [MiB] / JSON [MiB] "
           "| verdict mismatches |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     kind = {"yard": "dense yard", "rows": "igloo rows"}
@@ -347,7 +351,7 @@ def main() -> int:
         s_mb = f"{s['peak_mb']:.0f}" if s else "–"
         print(f"| {name} | {o['sites']:,} | {storehouses} | {o['pairs']:,} | {o['seconds']:.3f} | {v['seconds']:.3f} "
               f"| {sh} | {lo} | {ratio_s} | {ratio_l} | {o['peak_mb']:.0f} / {v['peak_mb']:.0f} / {s_mb} "
-              f"| {pr['seconds']:.1f} / {pr['peak_mb']:.0f} / {pr['json_mb']:.1f} "
+              f"| {pr['seconds']:.1f} / {pr['cpu_s']:.1f} / {pr['peak_mb']:.0f} / {pr['json_mb']:.1f} "
               f"| {s['verdict_mismatches'] if s else '–'} |")
     return 0
 

@@ -10,7 +10,9 @@
   of every member toward the site, without materialising members x sites.
 * `class_nearest`: for each PES, the nearest exposed site of every class of
   relation (exposed-site attributes, PES sector, ES face), by a ring search over
-  one grid per class of attributes, bounded by a cap per attribute.
+  one grid per class of attributes, bounded by a cap per attribute; a class that
+  no footprint beyond the ring can be in (its PES sector and ES face point away
+  from each other: `_far_closed`) stops being searched.
 * `pairs_within_attr_caps`: the pairs (PES, site) within the PES's cap toward
   the site's attributes (the outward pairs of lone PES), one grid per class of
   attributes, each searched only as far as its own cap.
@@ -18,7 +20,8 @@
 Footprints as segments (kernels/geometry.py).  Exact nearest-point distances
 (geometry._pair_distance), fastmath off, no globals, serial loops or parallel
 loops writing disjoint slices: thread-safe.  References:
-tests/reference/aggregate_naive.py (brute force over every pair).
+tests/reference/aggregate_naive.py (brute force over every pair;
+tests/test_aggregate_class_nearest.py).
 """
 
 from __future__ import annotations
@@ -307,12 +310,13 @@ def _lb_outside(bx0, by0, bx1, by1, gx0, gy0, cell, nx, ny, cx0, cx1, cy0, cy1):
 
 
 @njit(cache=True)
-def _attr_stop(k, base, cap_row, best_d):  # pragma: no cover - compiled
-    """Distance beyond which no site of this attribute can improve a class (-1: no class wanted)."""
+def _attr_stop(k, base, cap_row, best_d, closed):  # pragma: no cover - compiled
+    """Distance beyond which no site of this attribute can improve a class (-1: no class wanted
+    or every class closed)."""
     stop = -1.0
     for c in range(32):
         cap = cap_row[base + c]
-        if cap > 0.0:
+        if cap > 0.0 and (closed >> c) & 1 == 0:
             stop = max(stop, min(cap, best_d[k, base + c]))
     return stop
 
@@ -387,11 +391,114 @@ def _in_frame(px, py, fr):  # pragma: no cover - compiled
     return dx * fr[2] + dy * fr[3], dx * fr[3] - dy * fr[2]
 
 
+# Far-field pruning of classes: beyond some distance, a class of relation (PES sector, ES face)
+# can no longer hold any site, whatever the footprints, because the sectors are angular.  A
+# wedge of half angle a opening from a face (geometry._wedge_h) lies inside the cone of the same
+# half angle whose apex is hw / tan(a) behind the face (hw: half the face's width), and holds the
+# cone with its apex at the face's middle; a footprint within rho of a point c at distance D from
+# the PES's centre is seen from that centre within asin(rho / (D - A)) + asin(A / D) of the
+# direction it would have from the apex, A being the apex's distance from the centre.
+
+_MAX_BEARINGS = 8  # distinct ES bearings per attribute set for face pruning (more: any face)
+
+
+@njit(cache=True)
+def _apex_reach(fr, cu, cv, front_rad, rear_rad):  # pragma: no cover - compiled
+    """Largest distance from the point (cu, cv) of frame fr to the apexes of the cones holding
+    and held by the front (half angle front_rad) and rear (rear_rad) wedges (inf: unbounded)."""
+    hw = 0.5 * (fr[7] - fr[6])
+    vm = 0.5 * (fr[7] + fr[6])
+    if front_rad <= 1e-6 or rear_rad <= 1e-6:
+        return np.inf
+    out = 0.0
+    for uu in (fr[5] - hw / math.tan(front_rad), fr[5], fr[4] + hw / math.tan(rear_rad), fr[4]):
+        out = max(out, math.hypot(uu - cu, vm - cv))
+    return out
+
+
+@njit(cache=True)
+def _slack(d, reach, rho):  # pragma: no cover - compiled
+    """Angular slack [rad] of the sector test at centre distance >= d (pi: no bound)."""
+    if not d > reach + rho + 1e-6:
+        return math.pi
+    return math.asin(min(1.0, rho / (d - reach))) + math.asin(min(1.0, reach / d)) + 1e-9
+
+
+@njit(cache=True)
+def _sector_arcs(s, beta, front_rad, rear_rad, slack, out):  # pragma: no cover - compiled
+    """Directions (bearing convention, centre and half width) that sector s (1 front, 2 side,
+    3 rear) of a site of bearing beta may take at that slack; returns the number of arcs."""
+    if s == 1:
+        out[0, 0] = beta
+        out[0, 1] = front_rad + slack
+        return 1
+    if s == 3:
+        out[0, 0] = beta + math.pi
+        out[0, 1] = rear_rad + slack
+        return 1
+    half = 0.5 * (math.pi - front_rad - rear_rad) + slack
+    off = 0.5 * (math.pi + front_rad - rear_rad)
+    out[0, 0] = beta + off
+    out[0, 1] = half
+    out[1, 0] = beta - off
+    out[1, 1] = half
+    return 2
+
+
+@njit(cache=True)
+def _arcs_meet(pa, npa, ea, nea, shift):  # pragma: no cover - compiled
+    """Some arc of pa meets some arc of ea turned by shift."""
+    for i in range(npa):
+        for j in range(nea):
+            dd = abs((pa[i, 0] - ea[j, 0] - shift + math.pi) % (2.0 * math.pi) - math.pi)
+            if dd <= pa[i, 1] + ea[j, 1] + 1e-9:
+                return True
+    return False
+
+
+@njit(cache=True)
+def _far_closed(d, p, a, pec, aec, bearing_deg, f60, f12, rr, tol_m, crho, reach60, reach12,
+                g_reach, g_rho, g_nb, g_bear):  # pragma: no cover - compiled
+    """Classes (bits 0..31 of a column block) that no site of attribute set a whose centre lies
+    at d or farther from p's can be in: its sector seen from p together with its face toward p.
+
+    Only a class with both a PES sector and an ES face is ever closed, and only when the ES of
+    this attribute set have few distinct bearings (g_nb[a] >= 0): each alone is open somewhere.
+    """
+    closed = 0
+    nb = g_nb[a]
+    if not pec or not aec or nb < 0:
+        return closed
+    pa = np.empty((2, 2))
+    ea = np.empty((2, 2))
+    bp = math.radians(bearing_deg[p])
+    g_es = g_rho[a] + 2.0 * tol_m + 1e-6 + 1e-9 * d  # an ES footprint, as seen from p
+    g_p = crho[p] + 2.0 * tol_m + 1e-6 + 1e-9 * d  # p's footprint, as seen from an ES
+    se = _slack(d, g_reach[a], g_p)
+    for w in range(2):
+        fw = f60 if w == 0 else f12
+        sp = _slack(d, reach60[p] if w == 0 else reach12[p], g_es)
+        for s in range(1, 4):
+            npa = _sector_arcs(s, bp, fw, rr, sp, pa)
+            for e in range(1, 4):
+                possible = False
+                for b in range(nb):
+                    nea = _sector_arcs(e, g_bear[a, b], f60, rr, se, ea)
+                    # ea: directions from the ES to p; turned by pi, from p to the ES
+                    if _arcs_meet(pa, npa, ea, nea, math.pi):
+                        possible = True
+                        break
+                if not possible:
+                    closed |= 1 << (w * 16 + s * 4 + e)
+    return closed
+
+
 @njit(cache=True)
 def _class_nearest_one(k, p, cap_row, attr_ec, n_attr, ec, bearing_deg, f60, f12, rr, tol_m,
                        g_x0, g_y0, g_cell, g_nx, g_ny, g_cs, g_is, cstart, citems, stamp,
                        bxmin, bymin, bxmax, bymax, seg_start, x0, y0, x1, y1, part_first, is_polygon,
-                       best_d, best_j, ccx, ccy, crho, frames):  # pragma: no cover - compiled
+                       best_d, best_j, ccx, ccy, crho, frames, reach60, reach12, g_reach, g_rho, g_nb,
+                       g_bear):  # pragma: no cover - compiled
     pec = ec[p]
     cf60 = math.cos(f60)
     sf60 = math.sin(f60)
@@ -405,7 +512,8 @@ def _class_nearest_one(k, p, cap_row, attr_ec, n_attr, ec, bearing_deg, f60, f12
         if nx == 0:
             continue
         base = a * 32
-        stop = _attr_stop(k, base, cap_row, best_d)
+        closed = 0  # classes no site left to visit can be in (_far_closed)
+        stop = _attr_stop(k, base, cap_row, best_d, closed)
         if stop < 0.0:
             continue
         ny = g_ny[a]
@@ -463,7 +571,7 @@ def _class_nearest_one(k, p, cap_row, attr_ec, n_attr, ec, bearing_deg, f60, f12
                         open_w = 0
                         for cc in range(32):
                             cap = cap_row[base + cc]
-                            if cap > 0.0 and gap <= min(cap, best_d[k, base + cc]):
+                            if cap > 0.0 and (closed >> cc) & 1 == 0 and gap <= min(cap, best_d[k, base + cc]):
                                 s_ = (cc % 16) // 4
                                 e_ = cc % 4
                                 sb_ = ps60 if cc < 16 else ps12
@@ -509,14 +617,22 @@ def _class_nearest_one(k, p, cap_row, attr_ec, n_attr, ec, bearing_deg, f60, f12
                                     elif (em >> (e - 1)) & 1 == 0:
                                         continue
                                     col = base + w * 16 + s * 4 + e
-                                    if not d <= cap_row[col]:
+                                    # a class of cap <= 0 is not wanted, even at distance 0
+                                    if not (cap_row[col] > 0.0 and d <= cap_row[col]) or (closed >> (col - base)) & 1:
                                         continue
                                     if d < best_d[k, col] or (d == best_d[k, col] and j < best_j[k, col]):
                                         best_d[k, col] = d
                                         best_j[k, col] = j
-                        stop = _attr_stop(k, base, cap_row, best_d)
+                        stop = _attr_stop(k, base, cap_row, best_d, closed)
             lb = _lb_outside(bxmin[p], bymin[p], bxmax[p], bymax[p], gx0, gy0, cell, nx, ny, ix0, ix1, iy0, iy1)
             if lb > stop or math.isinf(lb):
+                break
+            # every site not visited yet lies at lb or more (its centre too): classes that no
+            # footprint there can be in are closed, and the search stops once none is left open
+            closed |= _far_closed(lb, p, a, pec, aec, bearing_deg, f60, f12, rr, tol_m, crho, reach60, reach12,
+                                  g_reach, g_rho, g_nb, g_bear)
+            stop = _attr_stop(k, base, cap_row, best_d, closed)
+            if lb > stop:
                 break
             r += 1
 
@@ -561,14 +677,68 @@ def class_nearest(pes, cap, attr_ec, ec, bearing_deg, front_deg, front12_deg, re
     n_sites = bxmin.shape[0]
     # per site: centre and radius of its footprint, and its frame (for the pre-tests)
     ccx, ccy, crho, frames = footprint_disks(ec, bearing_deg, seg_start, x0, y0, x1, y1)
+    reach60, reach12, g_reach, g_rho, g_nb, g_bear = _far_tables(
+        ec, attr_ec, f60, f12, rr, ccx, ccy, crho, frames, bearing_deg, g_nx, g_ny, g_cs, g_is, cstart, citems)
     for ch in prange(n_chunks):
         stamp = np.full(n_sites, -1, dtype=np.int64)
         for k in range(ch, n, n_chunks):
             _class_nearest_one(k, pes[k], cap[k], attr_ec, n_attr, ec, bearing_deg, f60, f12, rr, tol_m,
                                g_x0, g_y0, g_cell, g_nx, g_ny, g_cs, g_is, cstart, citems, stamp,
                                bxmin, bymin, bxmax, bymax, seg_start, x0, y0, x1, y1, part_first, is_polygon,
-                               best_d, best_j, ccx, ccy, crho, frames)
+                               best_d, best_j, ccx, ccy, crho, frames, reach60, reach12, g_reach, g_rho, g_nb,
+                               g_bear)
     return best_d, best_j
+
+
+@njit(cache=True)
+def _far_tables(ec, attr_ec, f60, f12, rr, ccx, ccy, crho, frames, bearing_deg, g_nx, g_ny, g_cs, g_is, cstart,
+                citems):  # pragma: no cover - compiled
+    """What `_far_closed` reads: per site, the apex reach of its sectors at the HD 1.1 and HD 1.2
+    front angles; per attribute set, the largest apex reach and footprint radius of its sites
+    and their distinct bearings [rad] (g_nb -1: more than _MAX_BEARINGS, or none)."""
+    n_sites = ccx.shape[0]
+    n_attr = g_nx.shape[0]
+    reach60 = np.full(n_sites, np.inf)
+    reach12 = np.full(n_sites, np.inf)
+    for i in range(n_sites):
+        if ec[i]:
+            cu, cv = _in_frame(ccx[i], ccy[i], frames[i])
+            reach60[i] = _apex_reach(frames[i], cu, cv, f60, rr)
+            reach12[i] = _apex_reach(frames[i], cu, cv, f12, rr)
+    g_reach = np.zeros(n_attr)
+    g_rho = np.zeros(n_attr)
+    g_nb = np.full(n_attr, -1, dtype=np.int64)
+    g_bear = np.zeros((n_attr, _MAX_BEARINGS))
+    for a in range(n_attr):
+        if g_nx[a] == 0:
+            continue
+        n_items = cstart[g_cs[a] + g_nx[a] * g_ny[a]]
+        nb = 0
+        for t in range(n_items):
+            j = citems[g_is[a] + t]
+            g_rho[a] = max(g_rho[a], crho[j])
+            if not attr_ec[a]:
+                continue
+            if not ec[j]:
+                nb = -1  # not expected: an earth-covered attribute set holds earth-covered sites
+            g_reach[a] = max(g_reach[a], reach60[j])
+            if nb < 0:
+                continue
+            bj = bearing_deg[j]
+            seen = False
+            for b in range(nb):
+                if g_bear[a, b] == math.radians(bj):
+                    seen = True
+                    break
+            if not seen:
+                if nb == _MAX_BEARINGS:
+                    nb = -1
+                else:
+                    g_bear[a, nb] = math.radians(bj)
+                    nb += 1
+        if attr_ec[a] and nb > 0:
+            g_nb[a] = nb
+    return reach60, reach12, g_reach, g_rho, g_nb, g_bear
 
 
 def attribute_grids(es_attr, n_attr, seg_start, x0, y0, x1, y1, cell_of_attr):

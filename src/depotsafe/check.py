@@ -68,6 +68,7 @@ from depotsafe.qd import (
 from depotsafe.rules import RuleSet, load_rule_set
 from depotsafe.tablemode import envelope_distances
 
+
 def _sector_angles() -> dict[tuple[str, str], float]:
     """Half angles of the ECM sectors [deg], from data/ecm_sectors.csv (AASTP-1 Annex I-A Notes 1, 2)."""
     from depotsafe.kinds import read_data_csv
@@ -540,9 +541,18 @@ def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
     out: dict[int, SiteStock] = {}
     parsed: dict[tuple[Any, ...], StockLine] = {}  # one parse per distinct entry (StockLine is frozen)
     mixes_ok: set[StockLine] = set()  # single lines whose mix is known to be valid
+    # a one-entry stock read before, valid: its line and division (most sites of a large depot)
+    single: dict[tuple[Any, ...], tuple[StockLine, str]] = {}
     for i, site in enumerate(depot.sites):
-        if not site.stock_entries:
+        entries = site.stock_entries
+        if not entries:
             continue
+        if len(entries) == 1:
+            ek = stock_entry_key(entries[0])
+            hit = single.get(ek) if ek is not None else None
+            if hit is not None:
+                out[i] = SiteStock([hit[0]], True, [], [], {hit[1]: 0.0 + hit[0].neq_kg}, "compatible")  # as summed below
+                continue
         lines = []
         for k, entry in enumerate(site.stock_entries):
             ek = stock_entry_key(entry)
@@ -581,6 +591,10 @@ def _parse_stock(depot: Depot) -> dict[int, SiteStock]:
             key = qd_division(ln)
             neq_by[key] = neq_by.get(key, 0.0) + ln.neq_kg
         out[i] = SiteStock(lines, compatible, conflicts, conditions, neq_by, status)
+        if len(lines) == 1:
+            ek = stock_entry_key(site.stock_entries[0])
+            if ek is not None:
+                single[ek] = (lines[0], key)
     if problems:
         raise LayoutError("stock", f"{len(problems)} problem(s)", "\n  " + "\n  ".join(problems))
     return out
@@ -1052,17 +1066,32 @@ def check_depot(
     uf = _UnionFind(n_sites)
     case_cache: dict[tuple[int, ...], list[tuple[CaseType, float, float]]] = {}
     cases_by_lines: dict[tuple[StockLine, ...], list[tuple[CaseType, float, float]]] = {}
+    by_line: dict[int, list[tuple[CaseType, float, float]]] = {}
 
     def group_cases() -> tuple[_Cases, np.ndarray, np.ndarray]:
         """Cases of every owner (group or lone PES); owner of every site (-1 if not a PES); roots."""
         roots = uf.roots(pes_idx)
         uniq_roots, inverse = np.unique(roots, return_inverse=True)
         members: dict[int, list[int]] = {}
-        for i, r in zip(pes_idx.tolist(), roots.tolist(), strict=True):
-            members.setdefault(r, []).append(i)
+        if uniq_roots.size == pes_idx.size:
+            member_lists: Any = ([i] for i in pes_idx.tolist())  # no group: each PES its own root
+        else:
+            for i, r in zip(pes_idx.tolist(), roots.tolist(), strict=True):
+                members.setdefault(r, []).append(i)
+            member_lists = (members[r] for r in uniq_roots.tolist())
         owners = []
-        for r in uniq_roots.tolist():
-            key = tuple(members[r])
+        for ms in member_lists:
+            one = stock[ms[0]].lines if len(ms) == 1 else None
+            if one is not None and len(one) == 1:
+                # a lone PES of one stock line: its cases are those of the line (lines read alike
+                # are one object, _parse_stock; ``stock`` keeps them alive, so the id is theirs)
+                group = by_line.get(id(one[0]))
+                if group is None:
+                    group = by_line[id(one[0])] = cases_by_lines.get(tuple(one)) or _cases_of(rs, tuple(one))
+                    cases_by_lines.setdefault(tuple(one), group)
+                owners.append(group)
+                continue
+            key = tuple(ms)
             group = case_cache.get(key)
             if group is None:
                 lines = tuple(ln for m in key for ln in stock[m].lines)
@@ -1399,8 +1428,12 @@ def _licence_owners(
             labels.append([])
             owner_keys.append(None)
             continue
-        unit16 = max((ln.unit_neq_kg or 0.0 for i in members for ln in stock[i].lines if ln.hd == "1.6"),
-                     default=0.0)
+        one = stock[members[0]].lines if len(members) == 1 else None
+        if one is not None and len(one) == 1:  # a lone PES of one line (most): the same maximum, read at once
+            unit16 = (one[0].unit_neq_kg or 0.0) if one[0].hd == "1.6" else 0.0
+        else:
+            unit16 = max((ln.unit_neq_kg or 0.0 for i in members for ln in stock[i].lines if ln.hd == "1.6"),
+                         default=0.0)
         key = (unit16 > 0 and "1.6" in rs.divisions, unit16)
         got = made.get(key)
         if got is None:

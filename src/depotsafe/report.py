@@ -13,6 +13,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
@@ -533,6 +534,15 @@ def arcs_kml(result: CheckResult) -> str:
 
 
 def human_report(result: CheckResult) -> str:
+    # the same few quantities recur on thousands of storehouses: each is formatted once (a limit
+    # or a headroom reads the same at 0.0 and -0.0, which a cache takes for one key; a stock not)
+    kg_limit_ = lru_cache(maxsize=4096)(kg_limit)
+    kg_headroom_ = lru_cache(maxsize=4096)(kg_headroom)
+    stock_memo = lru_cache(maxsize=4096)(kg_stock)
+
+    def kg_stock_(q: float) -> str:
+        return stock_memo(q) if q != 0.0 else kg_stock(q)
+
     s = result.summary()
     lines = [
         f"{s['sites']} sites, {s['storehouses']} storehouses, {s['pairs']} PES-ES pairs listed (violations and "
@@ -595,18 +605,18 @@ def human_report(result: CheckResult) -> str:
         lines.append(f"  {name}: {verdict}{compat}")
         if gid:
             for m in group[:10]:
-                held = ", ".join(f"HD {d} {kg_stock(q)}" for d, q in record[m]["neq_kg"].items())
+                held = ", ".join(f"HD {d} {kg_stock_(q)}" for d, q in record[m]["neq_kg"].items())
                 lines.append(f"    member {m}: {held or 'no stock'}")
             if len(group) > 10:
                 lines.append(f"    ... {len(group) - 10} more member(s)")
         for c in site["mixed_stock"]["cases"]:
-            lim = kg_limit(c["max_neq_kg"], c["max_neq_at_least"])
+            lim = kg_limit_(c["max_neq_kg"], c["max_neq_at_least"])
             by = f" [{c['limiting_es']}]" if c["limiting_es"] else ""
-            lines.append(f"    HD {c['hd']}: stock {kg_stock(c['neq_kg'])} NEQ; limit at this mix {lim}{by}; "
-                         f"{kg_headroom(c['headroom_kg'], c['max_neq_at_least'])}")
+            lines.append(f"    HD {c['hd']}: stock {kg_stock_(c['neq_kg'])} NEQ; limit at this mix {lim}{by}; "
+                         f"{kg_headroom_(c['headroom_kg'], c['max_neq_at_least'])}")
         least = site.get("licence_at_least", {})
         lic = "; ".join(
-            f"{d} {kg_limit(v, least.get(d, False))}"
+            f"{d} {kg_limit_(v, least.get(d, False))}"
             + (f" [{site['limiting_es'][d]}]" if site["limiting_es"].get(d) and not least.get(d) else "")
             for d, v in site["licence_limit_kg"].items()
         )
