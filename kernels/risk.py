@@ -242,20 +242,30 @@ def location_risk(
             _row_distance2(x[i0:i1], yj, sx0, sy0, sx1, sy1, sinv, seg_start[e], seg_start[e + 1],
                            in_rows, bx0[e], bx1[e], dv)
             r2 = rm * rm
-            r2n = r2_near[e]
             pe_e = pe[e]
             if fast and frag_d[e] > 0.0:
-                r2f = frag_rmax[e] * frag_rmax[e]
+                # fragments only beyond the near range: exp of the squared distance, no sqrt
+                r2n = r2_near[e]
+                r2f = min(r2, frag_rmax[e] * frag_rmax[e])
                 c = frag_c[e]
                 for i in range(i0, i1):
                     v = dv[i - i0]
-                    if v > r2n and v > 0.0 and v <= r2f and v <= r2:
+                    if v > r2n and v <= r2f:
                         row[i] += pe_e * (1.0 - math.exp(-c / v))
-            for i in range(i0, i1):
+            # the full model where blast or heat may reach (or spread != 2): only the points of the
+            # row within the near range of the box, widened by 1 mm so that rounding of the squared
+            # distance cannot drop a point; the test on v decides exactly
+            rn = math.sqrt(r2_near[e]) + 1e-3 if fast else rm
+            if dyb > rn:
+                continue
+            hn = math.sqrt(rn * rn - dyb * dyb)
+            k0 = max(i0, np.searchsorted(x, bx0[e] - hn))
+            k1 = min(i1, np.searchsorted(x, bx1[e] + hn, side="right"))
+            for i in range(k0, k1):
                 v = dv[i - i0]
                 if v > r2:
                     continue
-                if fast and v > r2n and v > 0.0:
+                if fast and v > r2_near[e] and v > 0.0:
                     continue  # fragments only: done above
                 row[i] += pe_e * pf_outdoors(
                     math.sqrt(v), lnw13[e], r_blast[e], frag_d[e], frag_rmax[e], th_d4[e], th_rmax[e],
