@@ -14,7 +14,9 @@ third of an n x n grid of ``--cell`` m cells; 80 % HD 1.1 of 1-50 t, 10 % HD
          by row tiles
 
 Reports wall time (compile excluded: a warm-up call on a small grid first),
-point-event evaluations of the unpruned problem per second, peak RSS, the
+the CPU time of the process over the same span (all its threads: on a shared
+machine the wall time of the parallel kernel depends on what else runs; the
+load average is printed before and after), point-event evaluations of the unpruned problem per second, peak RSS, the
 ratio, and the largest difference between the two grids.  Numbers are
 whatever this machine gives; never edit them by hand.
 """
@@ -74,9 +76,9 @@ def run_numba(n: int, n_events: int, cell: float) -> tuple[dict, np.ndarray]:
 
     x, y, events = scenario(n, n_events, cell)
     location_risk_grid(events, x[:8], y[:8])  # compile / load the cache
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     grid = location_risk_grid(events, x, y)
-    return {"seconds": time.perf_counter() - t}, grid
+    return {"seconds": time.perf_counter() - t, "cpu_seconds": time.process_time() - c}, grid
 
 
 def _np_kb(ln_d, lnw13, ln_zlo, ln_zmax, coef):
@@ -111,7 +113,7 @@ def run_numpy(n: int, n_events: int, cell: float, tile_rows: int = 100) -> tuple
         return 0.5 * (1.0 + _erf((v - 5.0) / math.sqrt(2.0)))
 
     out = np.zeros((y.size, x.size))
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for e in range(len(events)):
         r = ea.r_max[e]
         i0, i1 = np.searchsorted(x, ea.bx0[e] - r), np.searchsorted(x, ea.bx1[e] + r, side="right")
@@ -163,7 +165,7 @@ def run_numpy(n: int, n_events: int, cell: float, tile_rows: int = 100) -> tuple
             pf = np.where(certain, 1.0, 1.0 - surv)
             block = out[jt:jt1, i0:i1]
             block[within] += ea.pe[e] * pf
-    return {"seconds": time.perf_counter() - t}, out
+    return {"seconds": time.perf_counter() - t, "cpu_seconds": time.process_time() - c}, out
 
 
 def child(method: str, n: int, n_events: int, cell: float, save: str) -> None:
@@ -172,6 +174,15 @@ def child(method: str, n: int, n_events: int, cell: float, save: str) -> None:
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     out["max_per_year"] = float(grid.max())
     print(json.dumps(out))
+
+
+def _loadavg() -> str:
+    """The 1, 5 and 15 minute load averages (the machine may be shared), or '?' where unknown."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
 
 
 def main() -> None:
@@ -189,6 +200,7 @@ def main() -> None:
         return
     results = {}
     grids = {}
+    load_before = _loadavg()
     with tempfile.TemporaryDirectory() as tmp:
         for method in ("numba", "numpy"):
             save = os.path.join(tmp, f"{method}.npy")
@@ -207,12 +219,14 @@ def main() -> None:
     print(f"grid {args.n} x {args.n} ({args.cell:g} m cells, {args.n * args.cell / 1000:g} km square), "
           f"{args.events} storehouses = {evals:.3g} point-event pairs before pruning; "
           f"{os.cpu_count()} CPUs, numba threads {numba.get_num_threads()}")
-    print(f"{'method':8s} {'time [s]':>10s} {'Mpairs/s':>10s} {'peak RSS [MB]':>14s} {'numba faster by':>16s}")
+    print(f"load average before {load_before}, after {_loadavg()}")
+    print(f"{'method':8s} {'time [s]':>10s} {'CPU [s]':>9s} {'Mpairs/s':>10s} {'peak RSS [MB]':>14s} "
+          f"{'numba faster by':>16s}")
     base = results.get("numba", {}).get("seconds")
     for method, r in results.items():
         ratio = f"{r['seconds'] / base:.1f}x" if base else "-"
-        print(f"{method:8s} {r['seconds']:10.2f} {evals / r['seconds'] / 1e6:10.1f} {r['peak_rss_mb']:14.0f} "
-              f"{ratio:>16s}")
+        print(f"{method:8s} {r['seconds']:10.2f} {r['cpu_seconds']:9.2f} {evals / r['seconds'] / 1e6:10.1f} "
+              f"{r['peak_rss_mb']:14.0f} {ratio:>16s}")
     if len(grids) == 2:
         a, b = grids["numba"], grids["numpy"]
         rel = float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))

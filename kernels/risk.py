@@ -138,6 +138,54 @@ def point_footprint_distance2(px, py, sx0, sy0, sx1, sy1, sinv, a, b, may_be_ins
     return best
 
 
+@njit(cache=True)
+def _row_distance2(px, yj, sx0, sy0, sx1, sy1, sinv, a, b, may_in, bx0, bx1, d2):
+    """Squared distance [m^2] from (px[i], yj) to the footprint of segments a..b-1 -> d2[i].
+
+    The same arithmetic as :func:`point_footprint_distance2`, reordered so
+    that the inner loops run over contiguous x with no branch (segments outer,
+    points inner: LLVM vectorises them), and the even-odd crossing of each
+    segment with the row ``yj`` found once per row instead of once per point.
+    ``may_in``: the row crosses the footprint's bounding box; then the inside
+    test runs for the points whose x lies in [bx0, bx1].  ``px`` and ``d2`` are
+    views of the same length, indexed from 0.
+    """
+    n = px.size
+    for i in range(n):
+        d2[i] = np.inf
+    for k in range(a, b):
+        x0 = sx0[k]
+        y0 = sy0[k]
+        dx = sx1[k] - x0
+        dy = sy1[k] - y0
+        s = sinv[k]
+        ry = yj - y0
+        for i in range(n):
+            p = px[i]
+            t = ((p - x0) * dx + ry * dy) * s
+            t = min(1.0, max(0.0, t))
+            cx = x0 + t * dx - p
+            cy = y0 + t * dy - yj
+            d2[i] = min(d2[i], cx * cx + cy * cy)
+    if not may_in:
+        return
+    # even-odd rule: a point is inside when an odd number of crossings lie to its right
+    for i in range(n):
+        xi = px[i]
+        if xi < bx0 or xi > bx1:
+            continue
+        inside = False
+        for k in range(a, b):
+            y0 = sy0[k]
+            if (y0 > yj) != (sy1[k] > yj):
+                x0 = sx0[k]
+                xc = x0 + (yj - y0) * (sx1[k] - x0) / (sy1[k] - y0)
+                if xi < xc:
+                    inside = not inside
+        if inside:
+            d2[i] = 0.0
+
+
 @njit(cache=True, parallel=True)
 def location_risk(
     x, y, pe, lnw13, r_blast, frag_d, frag_rmax, th_d4, th_rmax, r_max,
@@ -154,9 +202,12 @@ def location_risk(
     visited.  out : float64[ny, nx], written.  Complexity O(pairs in range).
     Reference: tests/reference/risk_naive.py.
 
-    Where only fragments reach a point (beyond the blast and thermal ranges) and
-    the spread exponent is 2, P = 1 - exp(-q_ibd A D^2 / d^2) is evaluated from
-    the squared distance (the same formula as pf_outdoors, regrouped).
+    Per row and event: the squared distances of the visited points first
+    (:func:`_row_distance2`, contiguous and branch-free), then the
+    contributions.  Where only fragments reach a point (beyond the blast and
+    thermal ranges) and the spread exponent is 2, P = 1 - exp(-q_ibd A D^2 / d^2)
+    is evaluated from the squared distance (the same formula as pf_outdoors,
+    regrouped); sqrt and the full model only where blast or heat reach.
     """
     n_ev = pe.size
     frag_c = np.empty(n_ev)
@@ -169,6 +220,7 @@ def location_risk(
     for j in prange(y.size):
         yj = y[j]
         row = out[j]
+        d2 = np.empty(x.size)
         for i in range(x.size):
             row[i] = 0.0
         for e in range(n_ev):
@@ -183,27 +235,43 @@ def location_risk(
             half = math.sqrt(rm * rm - dyb * dyb)
             i0 = np.searchsorted(x, bx0[e] - half)
             i1 = np.searchsorted(x, bx1[e] + half, side="right")
-            r2 = rm * rm
-            r2f = frag_rmax[e] * frag_rmax[e]
-            a = seg_start[e]
-            b = seg_start[e + 1]
+            if i1 <= i0:
+                continue
             in_rows = by0[e] <= yj <= by1[e]
-            for i in range(i0, i1):
-                xi = x[i]
-                may_in = in_rows and bx0[e] <= xi <= bx1[e]
-                d2 = point_footprint_distance2(xi, yj, sx0, sy0, sx1, sy1, sinv, a, b, may_in)
-                if d2 > r2:
+            dv = d2[i0:i1]
+            _row_distance2(x[i0:i1], yj, sx0, sy0, sx1, sy1, sinv, seg_start[e], seg_start[e + 1],
+                           in_rows, bx0[e], bx1[e], dv)
+            r2 = rm * rm
+            pe_e = pe[e]
+            if fast and frag_d[e] > 0.0:
+                # fragments only beyond the near range: exp of the squared distance, no sqrt
+                r2n = r2_near[e]
+                r2f = min(r2, frag_rmax[e] * frag_rmax[e])
+                c = frag_c[e]
+                for i in range(i0, i1):
+                    v = dv[i - i0]
+                    if v > r2n and v <= r2f:
+                        row[i] += pe_e * (1.0 - math.exp(-c / v))
+            # the full model where blast or heat may reach (or spread != 2): only the points of the
+            # row within the near range of the box, widened by 1 mm so that rounding of the squared
+            # distance cannot drop a point; the test on v decides exactly
+            rn = math.sqrt(r2_near[e]) + 1e-3 if fast else rm
+            if dyb > rn:
+                continue
+            hn = math.sqrt(rn * rn - dyb * dyb)
+            k0 = max(i0, np.searchsorted(x, bx0[e] - hn))
+            k1 = min(i1, np.searchsorted(x, bx1[e] + hn, side="right"))
+            for i in range(k0, k1):
+                v = dv[i - i0]
+                if v > r2:
                     continue
-                if fast and d2 > r2_near[e] and d2 > 0.0:
-                    if frag_d[e] > 0.0 and d2 <= r2f:
-                        row[i] += pe[e] * (1.0 - math.exp(-frag_c[e] / d2))
-                    continue
-                pf = pf_outdoors(
-                    math.sqrt(d2), lnw13[e], r_blast[e], frag_d[e], frag_rmax[e], th_d4[e], th_rmax[e],
+                if fast and v > r2_near[e] and v > 0.0:
+                    continue  # fragments only: done above
+                row[i] += pe_e * pf_outdoors(
+                    math.sqrt(v), lnw13[e], r_blast[e], frag_d[e], frag_rmax[e], th_d4[e], th_rmax[e],
                     ln_zlo_p, ln_zmax_p, coef_p, ln_zlo_i, ln_zmax_i, coef_i,
                     probit, person_area_m2, q_ibd, spread, e_d4, t_exp,
                 )
-                row[i] += pe[e] * pf
 
 
 @njit(cache=True)

@@ -49,6 +49,24 @@ def test_grid_equals_naive_reference():
     assert grid[-4, -4] >= 2e-4
 
 
+@pytest.mark.parametrize("which", [0, 2])
+def test_grid_equals_naive_reference_across_the_near_range(which):
+    """Densely across the edge of the blast (A) and thermal (C) ranges, where the kernel switches from the
+    full model to the fragment-only path (and visits the full model only in a window of each row)."""
+    events = _events()
+    ea = risk.event_arrays(events)
+    near = max(ea.r_blast[which], ea.th_rmax[which])
+    assert near > 0
+    cx = 0.5 * (ea.bx0[which] + ea.bx1[which])
+    cy = 0.5 * (ea.by0[which] + ea.by1[which])
+    # steps that are not multiples of each other, so that points fall just inside and just outside the range
+    x = cx + np.linspace(-near - 60.0, near + 60.0, 53)
+    y = cy + np.linspace(-near - 45.0, near + 45.0, 47)
+    grid = risk.location_risk_grid(events, x, y)
+    ref = np.array(risk_naive.location_risk(events, x, y))
+    np.testing.assert_allclose(grid, ref, rtol=1e-10, atol=1e-18)
+
+
 @given(st.floats(-5000, 5000), st.floats(-5000, 5000))
 def test_grid_equals_per_site_computation(px, py):
     """The grid at a point equals sum_e Pe x P(f|e) of a person outdoors at that point (depotsafe.risk)."""
