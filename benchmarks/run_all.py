@@ -111,12 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         print(proc.stdout, flush=True)
         new[cmd[0]] = "\n".join([f"### {title}", "", stamp, "", proc.stdout.strip(), ""])
     text = "\n".join(new.values())
+    if not args.quick:
+        readme = ROOT / "README.md"
+        updated = replace_sections(readme.read_text(), new)
+        readme.write_text(updated)
+        text = updated.split(START, 1)[1].split(END, 1)[0].lstrip("\n")  # every section, as in the README
     out = HERE / "results" / ("quick.md" if args.quick else "latest.md")
     out.parent.mkdir(exist_ok=True)
     out.write_text(text)
-    if not args.quick:
-        readme = ROOT / "README.md"
-        readme.write_text(replace_sections(readme.read_text(), new))
     return 0
 
 
