@@ -29,7 +29,7 @@ UN_LANGUAGES: dict[str, str] = {
 }
 #: Languages shipped complete (a catalog with every message: tests/test_app_i18n.py), code -> name.
 #: A new language is added here once its catalog is complete (docs/translating.md).
-LANGUAGES: dict[str, str] = {code: UN_LANGUAGES[code] for code in ("en", "fr")}
+LANGUAGES: dict[str, str] = {code: UN_LANGUAGES[code] for code in ("en", "fr", "es", "ru", "zh", "ar")}
 DEFAULT_LANGUAGE = "en"
 #: Languages written right to left: the app mirrors its pages and draws its tables as HTML.
 RTL_LANGUAGES: frozenset[str] = frozenset({"ar"})
