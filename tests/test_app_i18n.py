@@ -1,4 +1,10 @@
-"""Translation layer: catalogs parse, French is complete, the English catalog is the source."""
+"""Translation layer: catalogs parse, every language is complete, the English catalog is the source.
+
+A language that misses an entry fails here: every app message (the literals of
+the app's sources and the data names) in every shipped language, the same
+msgids in every catalog, every placeholder kept, the documents' words in every
+language, and the six UN languages shipped.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,20 @@ from depotsafe.ui import i18n
 LOCALE = Path(i18n.__file__).parent / "locale"
 
 
-def test_every_app_message_has_a_french_translation() -> None:
-    fr = i18n.catalog("fr")
-    missing = [m for m in i18n.all_messages() if m not in fr]
-    assert not missing, f"add these to fr/LC_MESSAGES/depotsafe.po: {missing}"
+TRANSLATED = sorted(set(i18n.LANGUAGES) - {"en"})
+
+
+def test_the_six_un_languages_are_shipped() -> None:
+    assert set(i18n.LANGUAGES) == {"ar", "zh", "en", "fr", "ru", "es"}
+    assert i18n.direction("ar") == "rtl"
+    assert {lang for lang in i18n.LANGUAGES if i18n.direction(lang) == "rtl"} == {"ar"}
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_app_message_has_a_translation(lang: str) -> None:
+    cat = i18n.catalog(lang)
+    missing = [m for m in i18n.all_messages() if m not in cat]
+    assert not missing, f"add these to {lang}/LC_MESSAGES/depotsafe.po: {missing}"
 
 
 def test_english_catalog_lists_every_message() -> None:
@@ -26,21 +42,51 @@ def test_english_catalog_lists_every_message() -> None:
     assert i18n.catalog("en") == {}  # English msgstr are empty: the msgid is shown
 
 
-def test_placeholders_survive_translation() -> None:
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_placeholders_survive_translation(lang: str) -> None:
+    """Every {placeholder} (with its format), markdown emphasis and code span is kept, app and documents."""
     import string
 
-    fr = i18n.catalog("fr")
     fields = string.Formatter()
-    for msgid, msgstr in fr.items():
-        a = sorted(f for _, f, _, _ in fields.parse(msgid) if f)
-        b = sorted(f for _, f, _, _ in fields.parse(msgstr) if f)
+    for msgid, msgstr in {**_documents_catalog(lang), **i18n.catalog(lang)}.items():
+        a = sorted((f, spec) for _, f, spec, _ in fields.parse(msgid) if f)
+        b = sorted((f, spec) for _, f, spec, _ in fields.parse(msgstr) if f)
         assert a == b, (msgid, msgstr)
+        assert msgid.count("**") == msgstr.count("**"), (msgid, msgstr)
+        assert msgid.count("`") == msgstr.count("`"), (msgid, msgstr)
+
+
+def _documents_catalog(lang: str) -> dict[str, str]:
+    from importlib.resources import files
+
+    return i18n.parse_po(files("depotsafe.documents").joinpath("locale", f"{lang}.po").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_documents_catalog_is_complete(lang: str) -> None:
+    """Every word of the documents (French lists them: fr.po) is in every language's documents catalog."""
+    from depotsafe.documents import DOCUMENT_LANGUAGES
+
+    assert tuple(i18n.LANGUAGES) == DOCUMENT_LANGUAGES
+    reference = set(_documents_catalog("fr"))
+    assert len(reference) > 100
+    missing = sorted(reference - set(_documents_catalog(lang)))
+    assert not missing, f"add these to documents/locale/{lang}.po: {missing}"
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext msgfmt not installed")
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_documents_catalogs_are_valid_gettext(lang: str, tmp_path: Path) -> None:
+    po = Path(i18n.__file__).parents[1] / "documents" / "locale" / f"{lang}.po"
+    subprocess.run(["msgfmt", "--check-format", "-o", str(tmp_path / "x.mo"), str(po)], check=True)
 
 
 def test_unknown_language_falls_back_to_english() -> None:
     assert i18n.translator("xx").gettext("Violations") == "Violations"
     assert i18n.translator("fr").gettext("Violations") == "Infractions"
     assert i18n.translator("fr").gettext("not a message") == "not a message"
+    assert i18n.translator("es").gettext("Violations") == "Infracciones"
+    assert i18n.translator("ar").gettext("Violations") == "المخالفات"
 
 
 def test_po_parser_multiline_and_escapes() -> None:
@@ -66,7 +112,8 @@ def test_catalogs_hold_the_same_messages() -> None:
         text = i18n.catalog_text(lang)
         ids[lang] = {i18n.parse_po(f"msgid {m}\nmsgstr \"x\"\n").popitem()[0]
                      for m in re.findall(r"^msgid (\".*\")$", text, flags=re.MULTILINE) if m != '""'}
-    assert ids["en"] == ids["fr"]
+    for lang in TRANSLATED:
+        assert ids[lang] == ids["en"], (lang, sorted(ids[lang] ^ ids["en"])[:10])
     assert len(ids["en"]) >= len(i18n.all_messages())
 
 

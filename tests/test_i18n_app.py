@@ -1,10 +1,14 @@
-"""Every page of the app in French and in English (streamlit.testing AppTest), issue 12 item 9.
+"""Every page of the app in every language (streamlit.testing AppTest), issue 12 item 9 and issue 14.
 
-In French no known English label remains (the catalog's msgids whose French
+In every language but English no known English label remains (the catalog's msgids whose French
 differs, the kinds' layout values as labels); in both languages no cell
 shows None or nan, no figure carries more decimals than its rounding rule
 gives, and numbers follow the language's CLDR convention (French: a narrow
-no-break space between thousands, a decimal comma; English: "," and ".").
+no-break space between thousands, a decimal comma; English: "," and ".";
+Spanish "." from five digits on and ","; Russian a no-break space and ",";
+Chinese and Arabic (Western digits) "," and ".").  In Arabic the tables are
+right-to-left HTML tables (``dir="rtl"``) and the page carries the
+right-to-left style.
 Rule labels, sources and the compatibility notes quoted from AASTP-1 stay as
 quoted and are left out.  Typed quantities: "1,500 t" is refused in a French
 field with a message naming the field, and "1,5 t" is read and echoed.
@@ -12,11 +16,13 @@ field with a message naming the field, and "1,5 t" is read and echoed.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -26,15 +32,28 @@ from depotsafe.ui import i18n
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGES = ("depot", "compliance", "effects", "siting", "calculator")
 NNBSP = "\u202f"
+NBSP = "\u00a0"
+LANGS = tuple(i18n.LANGUAGES)
+#: Group separator and decimal sign of each language, written out from CLDR (numbering system latn).
+SEPARATORS = {"en": (",", "."), "fr": (NNBSP, ","), "es": (".", ","), "ru": (NBSP, ","), "zh": (",", "."),
+              "ar": (",", ".")}
 
 FR = i18n.catalog("fr")
+
+
+def english_labels(lang: str) -> set[str]:
+    """English labels that ``lang`` replaces (a msgid translated to another text; no placeholders)."""
+    return {m for m, t in i18n.catalog(lang).items() if t != m and "{" not in m and len(m) > 2}
+
+
 #: English labels that French replaces (a msgid whose French is another text; no placeholders).
-ENGLISH_LABELS = {m for m, t in FR.items() if t != m and "{" not in m and len(m) > 2}
-#: Columns quoted from the sources, left as quoted (their French headers).
-QUOTED = {FR.get(c, c) for c in ("rule", "rule text", "source", "conflicts", "conditions", "name of the rule")}
+ENGLISH_LABELS = english_labels("fr")
+#: Columns quoted from the sources, left as quoted (their headers in every language).
+QUOTED = {i18n.catalog(lang).get(c, c) for lang in LANGS
+          for c in ("rule", "rule text", "source", "conflicts", "conditions", "name of the rule")}
 
 #: A figure with its unit in a cell: the number and the unit.
-FIGURE = re.compile(r"(?<![\w.,])(\d[\d\u202f.,]*)[ \u202f\u00a0]?(kPa·ms|kPa|psi·ms|psi|m/kg\^\(1/3\)|m/s|ms|kg|km|m|t|%|s)(?![\w/])")
+FIGURE = re.compile(r"(?<![\w.,])(\d[\d\u202f\u00a0.,]*)[ \u202f\u00a0]?(kPa·ms|kPa|psi·ms|psi|m/kg\^\(1/3\)|m/s|ms|kg|km|m|t|%|s)(?![\w/])")
 #: Decimals allowed per unit by the rounding rules (DESIGN.md): distances to 0.1 m, stock to the gram,
 #: percentages to one decimal; other quantities to three significant figures (checked apart).
 MAX_DECIMALS = {"m": 1, "km": 3, "kg": 3, "t": 3, "%": 1, "s": 2}
@@ -62,9 +81,26 @@ def _walk_page(lang: str) -> dict[str, dict[str, Any]]:
     return shots
 
 
+def _html_tables(at: AppTest) -> list[pd.DataFrame]:
+    """The right-to-left HTML tables of the page (show_table in a right-to-left language), as data frames."""
+    out = []
+    for el in at.get("html"):
+        body = el.proto.body
+        if 'class="ds-rtl"' not in body:
+            continue
+        assert 'dir="rtl"' in body
+        head, _, rows = body.partition("</thead>")
+        columns = [html.unescape(c) for c in re.findall(r"<th>(.*?)</th>", head, flags=re.S)]
+        cells = [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)]
+                 for row in re.findall(r"<tr>(.*?)</tr>", rows, flags=re.S)]
+        out.append(pd.DataFrame(cells, columns=columns))
+    return out
+
+
 def _shot(at: AppTest) -> dict[str, Any]:
-    # the pages' result tables (st.table; the editable tables hold the layout's own values and are left out)
-    tables = [d.value for d in at.table]
+    # the pages' result tables (st.table, or HTML right to left; the editable tables hold the layout's own
+    # values and are left out)
+    tables = [d.value for d in at.table] + _html_tables(at)
     words = [e.value for kind in ("header", "subheader", "caption", "info", "warning", "success", "error")
              for e in getattr(at, kind)]
     labels = [w.label for kind in ("selectbox", "text_input", "number_input", "toggle", "button", "radio")
@@ -72,13 +108,22 @@ def _shot(at: AppTest) -> dict[str, Any]:
     options = [o for w in [*at.selectbox, *at.radio] for o in w.proto.options]
     metrics = [(m.label, m.value) for m in at.metric]
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    rtl = any("direction: rtl" in el.proto.body for el in at.get("html"))
     return {"tables": tables, "words": words, "labels": labels, "options": options, "metrics": metrics,
-            "figures": figures}
+            "figures": figures, "rtl": rtl, "st_tables": len(at.table)}
 
 
 @pytest.fixture(scope="module")
 def shots() -> dict[str, dict[str, dict[str, Any]]]:
-    return {lang: _walk_page(lang) for lang in ("en", "fr")}
+    return _Shots()
+
+
+class _Shots(dict):
+    """Each language's pages walked once, when a test first asks for them (a -k run walks only its own)."""
+
+    def __missing__(self, lang: str) -> dict[str, dict[str, Any]]:
+        self[lang] = _walk_page(lang)
+        return self[lang]
 
 
 def _cells(shot: dict[str, Any]) -> list[tuple[str, str]]:
@@ -92,22 +137,24 @@ def _cells(shot: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+@pytest.mark.parametrize("lang", [x for x in LANGS if x != "en"])
 @pytest.mark.parametrize("page", PAGES)
-def test_french_pages_show_no_english_label(shots, page: str) -> None:
-    shot = shots["fr"][page]
+def test_pages_show_no_english_label(shots, lang: str, page: str) -> None:
+    shot = shots[lang][page]
+    labels_en = english_labels(lang)
     assert shot["tables"] or page in ("siting", "calculator"), "the page drew its tables"
     seen = {str(c) for df in shot["tables"] for c in df.columns}
     seen |= {cell for _col, cell in _cells(shot)}
     seen |= set(shot["labels"]) | set(shot["options"]) | {label for label, _v in shot["metrics"]}
     seen |= {str(w) for w in shot["words"]}
-    left = sorted(seen & ENGLISH_LABELS)
-    assert not left, f"English left on the French {page} page: {left}"
+    left = sorted(seen & labels_en)
+    assert not left, f"English left on the {lang} {page} page: {left}"
     # kinds, faces and traffic are chosen and shown in words (the layout value may follow in brackets)
     assert not set(shot["options"]) & (set(kinds()) | {"front", "side", "rear", "heavy", "light"})
     for fig in shot["figures"]:
         names = {t.get("name") for t in fig["data"] if t.get("showlegend", True) is not False}
         assert not names & set(kinds()), names
-        assert not names & ENGLISH_LABELS, names
+        assert not names & labels_en, names
         texts = [str(x) for t in fig["data"] if t.get("mode") == "text" for x in t.get("text") or []]
         assert not [x for x in texts if x.split(" ")[0] in kinds()], texts
 
@@ -123,7 +170,7 @@ def test_french_kinds_zones_and_injuries_are_in_words(shots) -> None:
     assert "Démolition complète" in names
 
 
-@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("page", PAGES)
 def test_no_cell_shows_none_nan_or_too_many_decimals(shots, lang: str, page: str) -> None:
     shot = shots[lang][page]
@@ -131,17 +178,36 @@ def test_no_cell_shows_none_nan_or_too_many_decimals(shots, lang: str, page: str
     for col, cell in cells:
         assert not re.search(r"\b(None|nan|NaN|inf)\b", cell), (page, col, cell)
         for number, unit in FIGURE.findall(cell):
-            number = number.rstrip(NNBSP)
-            group, dec = (NNBSP, ",") if lang == "fr" else (",", ".")
-            grouped = rf"\d{{1,3}}(?:{re.escape(group)}\d{{3}})*(?:{re.escape(dec)}\d+)?"
+            number = number.rstrip(NNBSP + NBSP)
+            group, dec = SEPARATORS[lang]
+            grouped = rf"\d{{1,3}}(?:{re.escape(group)}\d{{3}})+(?:{re.escape(dec)}\d+)?"
             plain = rf"\d+(?:{re.escape(dec)}\d+)?"
             assert re.fullmatch(grouped, number) or re.fullmatch(plain, number), (page, col, cell)
+            if lang == "es" and re.fullmatch(grouped, number):
+                # CLDR es: minimumGroupingDigits 2, so "1234" but "12.345"
+                assert len(number.partition(dec)[0].replace(group, "")) >= 5, (page, col, cell)
             intpart, _sep, decimals = number.partition(dec)
             if unit in MAX_DECIMALS:
                 assert len(decimals) <= MAX_DECIMALS[unit], (page, col, cell)
             elif decimals:  # three significant figures
                 digits = (intpart.replace(group, "") + decimals).lstrip("0")
                 assert len(digits) <= 3, (page, col, cell)
+
+
+def test_arabic_pages_read_right_to_left(shots) -> None:
+    """Arabic: every page carries the right-to-left style, and its result tables are right-to-left HTML."""
+    for page in PAGES:
+        shot = shots["ar"][page]
+        assert shot["rtl"], page
+        assert shot["st_tables"] == 0, page  # Streamlit's own tables cannot mirror their columns
+    assert _html_tables_seen(shots["ar"]["compliance"])
+    for lang in LANGS:
+        if lang != "ar":
+            assert not any(shots[lang][page]["rtl"] for page in PAGES), lang
+
+
+def _html_tables_seen(shot: dict[str, Any]) -> bool:
+    return bool(shot["tables"])
 
 
 def test_french_figures_use_cldr_separators(shots) -> None:

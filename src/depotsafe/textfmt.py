@@ -20,8 +20,10 @@ from typing import Any
 #: Float noise below this is ignored when rounding (1e-9 of a metre or a kilogram).
 _EPS = 1e-9
 
-#: Our unit symbols -> CLDR unit ids, where CLDR's short symbol is the same in every shipped language
-#: (checked by tests/test_textfmt_babel.py); other units are joined with the locale's unit spacing.
+#: Our unit symbols -> CLDR unit ids.  CLDR's short pattern is used where its symbol is ours in that
+#: language (English, French, Spanish); where CLDR writes a local symbol (Russian "м", "кг"; Chinese
+#: "米"; Arabic "م", "كغم") the SI symbol is kept, joined with the language's unit spacing, so a
+#: figure reads and parses the same in every language (tests/test_textfmt_babel.py).
 CLDR_UNITS: dict[str, str] = {
     "m": "length-meter", "km": "length-kilometer", "kg": "mass-kilogram", "t": "mass-tonne",
     "lb": "mass-pound", "Pa": "pressure-pascal", "kPa": "pressure-kilopascal", "ms": "duration-millisecond",
@@ -41,6 +43,17 @@ def _pattern(decimals: int) -> Any:
     from babel.numbers import parse_pattern
 
     return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else ""))
+
+
+#: The numbering system of every language: Western digits 0-9 ("latn").  Arabic is written with
+#: Western digits too (CLDR's ``ar`` with numbering system ``latn``, as in the Maghreb and in UN
+#: Arabic documents): the figures of a page, a report and the JSON output are then the same
+#: characters, machine-checkable, and typed numbers are read with one set of digits.
+NUMBERING = "latn"
+
+#: CLDR's minimumGroupingDigits where it is not 1 (common/main/es.xml: 2): Spanish groups
+#: "12.345" but writes "1234".  Babel does not apply it; :meth:`NumberStyle.fixed` does.
+_MIN_GROUPING: dict[str, int] = {"es": 2}
 
 
 @dataclass(frozen=True)
@@ -74,7 +87,10 @@ class NumberStyle:
         """``value`` with ``decimals`` decimals and group separators: "31,586.2", "31 586,2"."""
         if self.fast:
             return f"{value:,.{decimals}f}"
-        return _pattern(decimals).apply(Decimal(f"{value:.{decimals}f}"), _babel_locale(self.locale))
+        exact = Decimal(f"{value:.{decimals}f}")
+        grouped = abs(exact) >= 10 ** (2 + _MIN_GROUPING.get(self.locale, 1))
+        return _pattern(decimals).apply(exact, _babel_locale(self.locale), group_separator=grouped,
+                                        numbering_system=NUMBERING)
 
     def unit(self, number_text: str, unit: str) -> str:
         """A formatted number and a unit symbol, spaced as the locale writes them ("479 m", "479 m")."""
@@ -87,7 +103,8 @@ class NumberStyle:
         if self.fast:
             return f"{self.fixed(value_pct, decimals)} %"
         exact = Decimal(f"{value_pct:.{decimals}f}") / 100
-        return _percent_pattern(self.locale, decimals).apply(exact, _babel_locale(self.locale))
+        return _percent_pattern(self.locale, decimals).apply(exact, _babel_locale(self.locale),
+                                                             numbering_system=NUMBERING)
 
 
 @cache
@@ -110,7 +127,8 @@ def _symbols(locale: str) -> tuple[str, str]:
     """The locale's group separator and decimal sign (CLDR)."""
     from babel.numbers import get_decimal_symbol, get_group_symbol
 
-    return get_group_symbol(locale), get_decimal_symbol(locale)
+    return (get_group_symbol(locale, numbering_system=NUMBERING),
+            get_decimal_symbol(locale, numbering_system=NUMBERING))
 
 
 @cache
@@ -120,22 +138,44 @@ def _unit_template(locale: str, unit: str) -> str:
 
     cldr = CLDR_UNITS.get(unit)
     if cldr is not None:
-        return format_unit(_SLOT, cldr, length="short", locale=locale)
+        template = format_unit(_SLOT, cldr, length="short", locale=locale)
+        if template.startswith(_SLOT) and template.removeprefix(_SLOT).strip() == unit:
+            return template
     return f"{_SLOT}{unit_space(locale)}{unit}"
 
 
 @cache
 def unit_space(locale: str) -> str:
-    """The space CLDR puts between a number and a unit symbol in ``locale`` (that of metres)."""
+    """The space CLDR puts between a number and a unit symbol in ``locale`` (that of kilograms).
+
+    A no-break space where CLDR writes none (a language whose kilogram has no number first).
+    """
     from babel.units import format_unit
 
-    return format_unit("1", "length-meter", length="short", locale=locale).removeprefix("1").removesuffix("m")
+    text = format_unit("1", "mass-kilogram", length="short", locale=locale)
+    if not text.startswith("1"):
+        return "\u00a0"
+    rest = text[1:]
+    space = rest[:len(rest) - len(rest.lstrip())]
+    return space or "\u00a0"
 
 
 #: English (the command line's): "1,234.5".
 ENGLISH = NumberStyle("en", fast=True)
 #: French (CLDR): a narrow no-break space groups the thousands, a comma marks decimals: "1 234,5".
 FRENCH = NumberStyle("fr")
+#: Spanish (CLDR es): "." groups the thousands from five digits on, "," marks decimals: "12.345,5", "1234,5".
+SPANISH = NumberStyle("es")
+#: Russian (CLDR ru): a no-break space groups the thousands, "," marks decimals: "1 234,5".
+RUSSIAN = NumberStyle("ru")
+#: Chinese (CLDR zh): "," groups, "." marks decimals, as English: "1,234.5".
+CHINESE = NumberStyle("zh")
+#: Arabic (CLDR ar, numbering system latn, explicitly): Western digits, "," groups, "." marks decimals.
+ARABIC = NumberStyle("ar")
+
+#: The number style of each language the app and the documents speak.
+STYLES: dict[str, NumberStyle] = {"en": ENGLISH, "fr": FRENCH, "es": SPANISH, "ru": RUSSIAN, "zh": CHINESE,
+                                  "ar": ARABIC}
 
 
 def date_time(iso_utc: str, locale: str = "en") -> str:
@@ -156,8 +196,8 @@ def date_time(iso_utc: str, locale: str = "en") -> str:
 
 
 def style_of(locale: str) -> NumberStyle:
-    """The number style of a language code."""
-    return ENGLISH if locale == "en" else NumberStyle(locale)
+    """The number style of a language code (a language outside :data:`STYLES`: its CLDR style)."""
+    return STYLES.get(locale) or NumberStyle(locale)
 
 
 def metres_up(value_m: float, style: NumberStyle = ENGLISH) -> str:
@@ -257,9 +297,15 @@ def describe_text(p: dict | None) -> str:
 
 
 __all__ = [
+    "ARABIC",
+    "CHINESE",
     "CLDR_UNITS",
     "ENGLISH",
     "FRENCH",
+    "NUMBERING",
+    "RUSSIAN",
+    "SPANISH",
+    "STYLES",
     "NumberStyle",
     "assessment_required",
     "date_time",

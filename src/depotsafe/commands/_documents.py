@@ -23,7 +23,7 @@ def add_check_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--protection", default="default", metavar="DEGREE",
                    help="degree of protection asked of every storage-to-storage pair, as for `depotsafe check`")
     add_rounding_option(p)
-    p.add_argument("--lang", default="en", help="language of the document: en (default) or fr")
+    p.add_argument("--lang", default="en", help="language of the document: en (default), fr, es, ru, zh or ar")
     p.add_argument("--date", metavar="YYYY-MM-DD",
                    help="the document's date (default: SOURCE_DATE_EPOCH if set, else today in UTC)")
     add_max_layout_option(p)

@@ -18,9 +18,10 @@ from importlib.resources import files
 
 from depotsafe import textfmt
 from depotsafe.errors import InputError
+from depotsafe.ui.i18n import LANGUAGES
 
-#: Languages a document can be written in.
-DOCUMENT_LANGUAGES = ("en", "fr")
+#: Languages a document can be written in: every language the app ships (depotsafe.ui.i18n.LANGUAGES).
+DOCUMENT_LANGUAGES: tuple[str, ...] = tuple(LANGUAGES)
 
 
 @cache
@@ -73,7 +74,7 @@ class Words:
 
 
 def words(lang: str) -> Words:
-    """The words of ``lang`` (``en`` or ``fr``); InputError for any other."""
+    """The words of ``lang`` (one of :data:`DOCUMENT_LANGUAGES`); InputError for any other."""
     if lang not in DOCUMENT_LANGUAGES:
         raise InputError("--lang", lang, "one of " + ", ".join(DOCUMENT_LANGUAGES))
     from depotsafe.ui.i18n import catalog
@@ -85,5 +86,4 @@ def words(lang: str) -> Words:
         # the app's word first, so that a document and the app's pages say the same thing
         return app.get(message) or own.get(message) or message
 
-    style = textfmt.FRENCH if lang == "fr" else textfmt.ENGLISH
-    return Words(lang, gettext, style)
+    return Words(lang, gettext, textfmt.style_of(lang))

@@ -14,8 +14,8 @@ import streamlit as st
 
 from depotsafe import __version__
 from depotsafe.ui import state
-from depotsafe.ui.common import KEEP, _, keep_widget_state
-from depotsafe.ui.i18n import LANGUAGES
+from depotsafe.ui.common import KEEP, _, keep_widget_state, lang
+from depotsafe.ui.i18n import LANGUAGES, direction
 
 #: The one kernel warm-up of this server process (a background thread) and its outcome.
 _WARM: dict[str, Any] = {"thread": None, "seconds": None, "error": None}
@@ -86,6 +86,14 @@ PRINT_CSS = """<style>
 }
 </style>"""
 
+#: Right to left (Arabic): the main area and the sidebar read right to left; maps, charts and code keep
+#: left to right so that their labels and axes stay legible; figures keep their own direction (bidi).
+RTL_CSS = """<style>
+[data-testid="stMain"], [data-testid="stSidebar"] { direction: rtl; text-align: right; }
+[data-testid="stPlotlyChart"], [data-testid="stDeckGlJsonChart"], [data-testid="stCode"], code, pre,
+[data-testid="stDataFrame"], [data-testid="stDataEditor"] { direction: ltr; text-align: left; }
+</style>"""
+
 
 def _pages() -> dict[str, tuple[Callable[[], str], Callable[[], None]]]:
     from depotsafe.ui import (
@@ -114,6 +122,8 @@ def main() -> None:
     st.set_page_config(page_title="depotsafe", page_icon="🛡️", layout="wide")
     keep_widget_state()
     st.html(PRINT_CSS)
+    if direction(lang()) == "rtl":
+        st.html(RTL_CSS)
     state.init()
     pages = _pages()
     with st.sidebar:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from depotsafe import textfmt
 from depotsafe.errors import DepotsafeError
-from depotsafe.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from depotsafe.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, direction, translator
 from depotsafe.units import TypedNumberError
 
 #: Prefix of widget keys whose values survive a page switch.
@@ -295,12 +295,43 @@ def show_table(rows: list[dict[str, Any]], key: str, empty: str | None = None) -
         st.caption(empty or _("(none)"))
         return
     df = pd.DataFrame(rows).astype(str)
+    if direction(lang()) == "rtl":
+        # Streamlit's tables cannot mirror their columns: a right-to-left language gets an HTML table
+        if len(df) > TABLE_ROWS_MAX:
+            st.caption(_("{n} rows: the table scrolls on the page; the downloads hold every row.").format(
+                n=count(len(df))))
+        st.html(rtl_table_html(df, scroll=len(df) > TABLE_ROWS_MAX))
+        return
     if len(df) <= TABLE_ROWS_MAX:
         st.table(df, hide_index=True)
     else:
         st.caption(_("{n} rows: the table scrolls on the page; the downloads hold every row.").format(
             n=count(len(df))))
         st.dataframe(df, hide_index=True, width="stretch", key=key)
+
+
+#: Style of the right-to-left HTML tables: the first column on the right, each cell's text in its own
+#: direction (a figure "1,235 m" stays left to right inside an Arabic row).
+RTL_TABLE_CSS = (
+    "<style>table.ds-rtl{direction:rtl;border-collapse:collapse;width:100%;font-size:0.9rem}"
+    "table.ds-rtl th,table.ds-rtl td{border:1px solid rgba(128,128,128,.35);padding:.25rem .5rem;"
+    "text-align:right;unicode-bidi:plaintext;vertical-align:top}"
+    "table.ds-rtl th{font-weight:600;background:rgba(128,128,128,.08)}"
+    "div.ds-rtl-scroll{max-height:32rem;overflow:auto}</style>"
+)
+
+
+def rtl_table_html(df: Any, scroll: bool = False) -> str:
+    """A table of text cells as right-to-left HTML (``dir="rtl"``), every cell escaped."""
+    from html import escape
+
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in df.itertuples(index=False, name=None))
+    table = f'<table class="ds-rtl" dir="rtl"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    if scroll:
+        table = f'<div class="ds-rtl-scroll" dir="rtl">{table}</div>'
+    return RTL_TABLE_CSS + table
 
 
 def show_error(exc: BaseException, context: str) -> None:

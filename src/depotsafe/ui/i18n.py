@@ -23,9 +23,21 @@ from importlib.resources import files
 
 DOMAIN = "depotsafe"
 
-#: Languages shipped complete, code -> name in that language.
-LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français"}
+#: The six official languages of the UN, code -> name in that language.
+UN_LANGUAGES: dict[str, str] = {
+    "en": "English", "fr": "Français", "es": "Español", "ru": "Русский", "zh": "中文", "ar": "العربية",
+}
+#: Languages shipped complete (a catalog with every message: tests/test_app_i18n.py), code -> name.
+#: A new language is added here once its catalog is complete (docs/translating.md).
+LANGUAGES: dict[str, str] = {code: UN_LANGUAGES[code] for code in ("en", "fr", "es", "ru", "zh", "ar")}
 DEFAULT_LANGUAGE = "en"
+#: Languages written right to left: the app mirrors its pages and draws its tables as HTML.
+RTL_LANGUAGES: frozenset[str] = frozenset({"ar"})
+
+
+def direction(lang: str) -> str:
+    """The writing direction of ``lang`` as HTML names it: "rtl" or "ltr"."""
+    return "rtl" if lang in RTL_LANGUAGES else "ltr"
 
 
 def _unquote(text: str) -> str:
