@@ -79,7 +79,8 @@ def is_gis_path(source: object) -> bool:
     return isinstance(source, str | Path) and Path(source).suffix.lower() in SUFFIX_DRIVERS
 
 
-def field_map(fields: Sequence[str], kml: bool = False) -> tuple[dict[str, str], list[str]]:
+def field_map(fields: Sequence[str], kml: bool = False, properties: Sequence[str] = PROPERTIES
+              ) -> tuple[dict[str, str], list[str]]:
     """Map field names to layout property names.
 
     Returns ``({field: property}, problems)``; fields that name no property
@@ -97,10 +98,10 @@ def field_map(fields: Sequence[str], kml: bool = False) -> tuple[dict[str, str],
                 continue
             if low == "id2":
                 low = "id"
-        if low in PROPERTIES:
+        if low in properties:
             prop = low
         else:
-            cands = [p for p in PROPERTIES if len(low) == 10 and len(p) > 10 and p.startswith(low)]
+            cands = [p for p in properties if len(low) == 10 and len(p) > 10 and p.startswith(low)]
             if len(cands) > 1:
                 problems.append(f"field {f!r}: a 10-character cut of both {cands[0]!r} and {cands[1]!r}; "
                                 "rename the field to the full property name")
