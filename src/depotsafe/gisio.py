@@ -22,11 +22,12 @@ this module decides, and docs/layout.md documents:
 * **Values.**  An empty (null) field is an absent property.  The true/false
   properties take a boolean, 0 or 1, or the text true/false (GDAL writes a
   Shapefile boolean as an integer, KML as text); numbers written as text (KML)
-  are read as numbers.  ``stock`` is the JSON text of a stock list, or, for
-  formats that cannot hold a list, travels as the stock CSV (``--stock``).
-  A Shapefile text field holds at most 254 bytes, so a text of 254 bytes or
-  more in a Shapefile is refused as possibly cut (a cut stock list is a wrong
-  NEQ), never read.
+  are read as numbers.  ``stock`` is the JSON text of a stock list in a
+  GeoPackage, FlatGeobuf or KML field, or travels as the stock CSV
+  (``--stock``).  A Shapefile cannot hold a list (its texts stop at 254 bytes
+  and GDAL cuts longer ones, trailing spaces trimmed): a ``stock`` field in a
+  Shapefile is refused, and so is any text that fills its field's width
+  (possibly cut), never read.
 * **Geometry.**  A multi-part geometry of one part is read as that part;
   heights (z) are dropped.  The file's CRS becomes the layout's ``crs``
   member (EPSG:4326 as OGC:CRS84, the same axes as stored); a file without a
@@ -187,6 +188,27 @@ def _raw_bytes(ds: Path, path: Path, layers: Sequence[str], max_mb: float | None
     return b"".join(read_limited(f, "layout", max_mb) for f in files) + "\n".join(layers).encode()
 
 
+def _dbf_text_widths(dbf: Path) -> dict[str, int]:
+    """The widths [bytes] of the text (C) fields of a dBASE file, by name, from its header."""
+    try:
+        with dbf.open("rb") as fh:
+            head = fh.read(32)
+            if len(head) < 32:
+                return {}
+            size = int.from_bytes(head[8:10], "little")
+            desc = fh.read(max(size - 32, 0))
+    except OSError:
+        return {}
+    out: dict[str, int] = {}
+    for k in range(0, len(desc) - 31, 32):
+        d = desc[k:k + 32]
+        if d[0] == 0x0D:
+            break
+        if d[11:12] == b"C":
+            out[d[:11].split(b"\0")[0].decode("latin-1")] = d[16]
+    return out
+
+
 def _crs_name(crs: str | None, path: Path) -> str:
     import pyproj
 
@@ -226,6 +248,8 @@ def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None 
         crs_names.add(_crs_name(meta.get("crs"), p))
         fields = [str(f) for f in meta["fields"]]
         mapping, why = field_map(fields, kml=p.suffix.lower() == ".kml")
+        widths = _dbf_text_widths((ds / f"{name}.dbf") if ds != p else p.with_suffix(".dbf")) if shapefile else {}
+        enc = meta.get("encoding") or "utf-8"
         problems.extend(f"layer {name!r}: {w}" for w in why)
         geoms = shapely.from_wkb(wkb) if wkb is not None else np.full(len(data[0]) if data else 0, None)
         for i, g in enumerate(geoms):
@@ -235,13 +259,25 @@ def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None 
                 if v is None or f not in mapping:
                     continue
                 prop = mapping[f]
-                if shapefile and isinstance(v, str) and len(v.encode("utf-8")) >= _SHP_TEXT_BYTES:
+                if shapefile and prop == "stock":
                     who = props.get("id", f"{i} of layer {name!r}")
-                    problems.append(f"feature {who!r}: {prop} (field {f!r}): a text of {len(v.encode('utf-8'))} "
-                                    f"bytes, the most a Shapefile field holds ({_SHP_TEXT_BYTES}); it may have "
-                                    "been cut (a cut stock list is a wrong NEQ). Give stock in the stock CSV "
-                                    "(--stock), or use a GeoPackage")
+                    problems.append(
+                        f"feature {who!r}: stock (field {f!r}): got a text of {len(str(v).encode(enc, 'replace'))} "
+                        f"bytes; a Shapefile cannot hold a stock list (its texts stop at {_SHP_TEXT_BYTES} bytes "
+                        "and GDAL cuts longer ones, and a cut stock list is a wrong NEQ). Give stock in the stock "
+                        "CSV (--stock), or use a GeoPackage")
                     continue
+                if shapefile and isinstance(v, str):
+                    nbytes = len(v.encode(enc, "replace"))
+                    width = min(widths.get(f, _SHP_TEXT_BYTES), _SHP_TEXT_BYTES)
+                    if nbytes >= width:
+                        who = props.get("id", f"{i} of layer {name!r}")
+                        problems.append(
+                            f"feature {who!r}: {prop} (field {f!r}): a text of {nbytes} bytes, as wide as the "
+                            f"Shapefile field ({width} bytes; a Shapefile text holds at most {_SHP_TEXT_BYTES}); "
+                            "it may have been cut, and a cut stock list is a wrong NEQ. Give stock in the stock "
+                            "CSV (--stock), or use a GeoPackage")
+                        continue
                 props[prop] = _convert(prop, v)
             geometry = None
             if g is not None:
@@ -327,11 +363,10 @@ def geopackage_bytes(depot: Any, result: Any, arcs: Mapping[str, Any]) -> bytes:
     crs = None if local else "EPSG:4326"
 
     def out_geoms(geoms: Sequence[Any]) -> np.ndarray:
-        if not local:
-            geoms = [shapely.ops.transform(depot.to_lonlat, g) for g in geoms]
-        return shapely.to_wkb(np.asarray(geoms, dtype=object))
-
-    import shapely.ops
+        arr = np.asarray(geoms, dtype=object)
+        if not local and len(arr):
+            arr = shapely.transform(arr, lambda xy: np.column_stack(depot.to_lonlat(xy[:, 0], xy[:, 1])))
+        return shapely.to_wkb(arr)
 
     sites = _site_records(result)
     site_geoms = [depot.site(r["id"]).geometry for r in sites]
