@@ -158,7 +158,8 @@ def test_projected_crs_gives_the_same_distances(tmp_path: Path, reference: dict[
     got = json.loads(run("check", *args, "--stock", SAMPLE_STOCK, "--json", status=1).stdout)
     ref = {(p["pes"], p["es"], p["hd"]): p for p in reference["pairs"]}
     new = {(p["pes"], p["es"], p["hd"]): p for p in got["pairs"]}
-    assert ref.keys() == new.keys() and ref
+    assert ref
+    assert ref.keys() == new.keys()
     for k, p in ref.items():
         assert abs(p["distance_m"] - new[k]["distance_m"]) < 1e-3, k
         assert p["compliant"] == new[k]["compliant"]
@@ -177,7 +178,9 @@ def test_ten_character_names() -> None:
     assert len(cuts) == len(set(cuts))
     # were there two, the cut is refused naming both
     _m, why = field_map(["front_bear"], properties=("front_bearing_deg", "front_bearing_rad"))
-    assert why and "'front_bearing_deg'" in why[0] and "'front_bearing_rad'" in why[0]
+    assert len(why) == 1
+    assert "'front_bearing_deg'" in why[0]
+    assert "'front_bearing_rad'" in why[0]
     _m, why = field_map(["front_bear", "front_bearing_deg"])
     assert why == ["fields 'front_bear' and 'front_bearing_deg' both name 'front_bearing_deg'; keep one"]
 
@@ -206,7 +209,8 @@ def _expect_refused(tmp_path: Path, layout_args: list[Any], *needles: str) -> st
     r = run("check", *layout_args, "--stock", SAMPLE_STOCK, "--gpkg", out, "--json", status=2)
     for n in needles:
         assert n in r.stderr, r.stderr
-    assert not out.exists() and r.stdout == ""
+    assert not out.exists()
+    assert r.stdout == ""
     return r.stderr
 
 
