@@ -319,3 +319,24 @@ def test_gis_layouts_in_other_commands(tmp_path: Path) -> None:
             for d in (a, b):
                 d["scenario"].pop("layout")
         assert _sets(a) == _sets(b), cmd[0]
+
+
+def test_gis_layouts_in_siting_report_and_licence(tmp_path: Path) -> None:
+    """--layer where siting, report and licence take a layout: the same map and the same documents as
+    from the GeoJSON, but for the file's name and the input hash."""
+    args = make("gpkg", tmp_path)
+    siting = ["siting", "--kind", "igloo_7bar", "--bearing", "0", "--hd", "1.1", "--neq", "5 t", "--cell", "25 m",
+              "--json"]
+    a = json.loads(run(siting[0], SAMPLE, *siting[1:], status=0).stdout)
+    b = json.loads(run(siting[0], *args, "--stock", SAMPLE_STOCK, *siting[1:], status=0).stdout)
+    a.pop("provenance", None), b.pop("provenance", None)
+    assert a == b
+    for cmd in (["report"], ["licence", "--site", "A1"]):
+        ref, got = tmp_path / f"{cmd[0]}-ref.html", tmp_path / f"{cmd[0]}-gis.html"
+        run(cmd[0], SAMPLE, *cmd[1:], "--html", ref, "--date", "2026-01-01", status=0)
+        run(cmd[0], *args, "--stock", SAMPLE_STOCK, *cmd[1:], "--html", got, "--date", "2026-01-01", status=0)
+        sha_ref = read_layout(SAMPLE).input_sha256
+        sha_gis = read_layout(args[0], SAMPLE_STOCK, layers=["sites", "routes"]).input_sha256
+        text = got.read_text().replace("depot.gpkg", SAMPLE.name).replace(sha_gis, sha_ref)
+        text = text.replace(sha_gis[:12], sha_ref[:12])
+        assert text == ref.read_text(), cmd[0]
