@@ -77,10 +77,20 @@ def _positive_mb(text: str) -> float:
     return value
 
 
+def add_layer_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--layer`` option of the commands that read a layout (GIS files of several layers)."""
+    parser.add_argument(
+        "--layer", action="append", metavar="NAME",
+        help="layer of a GeoPackage (or Shapefile of the layout's folder) to read as the layout; "
+             "repeat it to read several as one layout (routes in their own layer); docs/layout.md",
+    )
+
+
 def add_max_layout_option(parser: argparse.ArgumentParser) -> None:
-    """The ``--max-layout-mb`` option of the commands that read a layout."""
+    """The ``--max-layout-mb`` option (and ``--layer``) of the commands that read a layout."""
     from depotsafe.layout import CLI_MAX_LAYOUT_MB
 
+    add_layer_option(parser)
     parser.add_argument(
         "--max-layout-mb", type=_positive_mb, default=float(CLI_MAX_LAYOUT_MB), metavar="MB",
         help=f"refuse a layout or stock file larger than this, before reading it "

@@ -862,18 +862,23 @@ def read_layout(
     stock_csv: str | Path | None = None,
     *,
     max_mb: float | None = None,
+    layers: Sequence[str] = (),
 ) -> Depot:
-    """Read a depot layout (GeoJSON) and optionally a stock CSV.
+    """Read a depot layout (GeoJSON, or a GIS file) and optionally a stock CSV.
 
     Parameters
     ----------
     source : path or dict
-        A GeoJSON file or an already parsed FeatureCollection.
+        A GeoJSON file or an already parsed FeatureCollection; a GeoPackage,
+        Shapefile, FlatGeobuf or KML file (by its suffix) is read through
+        `depotsafe.gisio` into the same document and checked the same way.
     stock_csv : path, optional
         Stock list, joined to the layout by ``site_id``.
     max_mb : float, optional
         Largest file read [MB, 1 MB = 1,000,000 bytes], layout and stock file
         each; a larger file is refused before it is parsed.  No limit when None.
+    layers : sequence of str
+        The layers of a GIS file to read (``--layer``); none for a file of one layer.
 
     Returns
     -------
@@ -886,6 +891,16 @@ def read_layout(
         Listing every problem found, one line each, naming the feature id (or
         its index when it has none).
     """
+    from depotsafe import gisio
+
+    if gisio.is_gis_path(source):
+        assert not isinstance(source, Mapping)
+        doc, raw = gisio.read_gis(source, layers, max_mb)
+        with _gc_paused():
+            return _read_layout(doc, stock_csv, max_mb, (raw, str(Path(source))))
+    if layers:
+        raise LayoutError("--layer", ", ".join(layers), "only for a file of several layers (GeoPackage, "
+                          "Shapefile, FlatGeobuf, KML); a GeoJSON layout is one layer")
     with _gc_paused():
         return _read_layout(source, stock_csv, max_mb)
 
@@ -909,9 +924,11 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _read_layout(
-    source: str | Path | Mapping[str, Any], stock_csv: str | Path | None, max_mb: float | None
+    source: str | Path | Mapping[str, Any], stock_csv: str | Path | None, max_mb: float | None,
+    read_as: tuple[bytes, str] | None = None,
 ) -> Depot:
-    raw, src_name = _read_bytes(source, max_mb)
+    # read_as: the hashed bytes and the name of the GIS file a document was read from
+    raw, src_name = _read_bytes(source, max_mb) if read_as is None else read_as
     if isinstance(source, Mapping):
         doc: Any = source
     else:

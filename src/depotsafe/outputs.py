@@ -21,8 +21,9 @@ from typing import IO
 
 from depotsafe.errors import InputError
 
-#: (option, path, writer): the writer writes the file's text to the open file.
-Output = tuple[str, str, Callable[[IO[str]], None]]
+#: (option, path, writer): the writer writes the file's text to the open file;
+#: or (option, path, bytes) for a binary file built beforehand (a GeoPackage).
+Output = tuple[str, str, Callable[[IO[str]], None] | bytes]
 
 
 def _umask() -> int:
@@ -96,8 +97,12 @@ def write_outputs(outputs: Sequence[Output]) -> None:
             temps.append(tmp)
             try:
                 os.fchmod(fd, mode)
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                    write(f)
+                if isinstance(write, bytes):
+                    with os.fdopen(fd, "wb") as fb:
+                        fb.write(write)
+                else:
+                    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                        write(f)
             except OSError as exc:
                 raise InputError(option, path, f"cannot be written ({exc.strerror})") from None
     except BaseException:

@@ -33,7 +33,7 @@ def run_check(args: argparse.Namespace) -> Any:
     from depotsafe.check import check_depot
     from depotsafe.layout import read_layout
 
-    depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb)
+    depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb, layers=args.layer or ())
     return check_depot(depot, args.rule_set, protection=args.protection, rounding=args.rounding)
 
 

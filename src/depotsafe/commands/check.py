@@ -44,6 +44,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--pairs-csv", metavar="FILE", help="write every pair as CSV")
     p.add_argument("--arcs-geojson", metavar="FILE", help="write the QD arcs as GeoJSON")
     p.add_argument("--arcs-kml", metavar="FILE", help="write the QD arcs as KML")
+    p.add_argument("--gpkg", metavar="FILE",
+                   help="write the result as a GeoPackage: layers sites (verdicts, licences), pairs, arcs")
     add_max_layout_option(p)
     return p
 
@@ -61,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     check_output_paths([("--out-json", args.out_json), ("--pairs-csv", args.pairs_csv),
-                        ("--arcs-geojson", args.arcs_geojson), ("--arcs-kml", args.arcs_kml)])
-    depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb)
+                        ("--arcs-geojson", args.arcs_geojson), ("--arcs-kml", args.arcs_kml),
+                        ("--gpkg", args.gpkg)])
+    depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb, layers=args.layer or ())
     result = check_depot(depot, args.rule_set, protection=args.protection, rounding=args.rounding)
     # Build every output first, then write them all or none (depotsafe.outputs).
     outputs: list[Output] = []
@@ -72,6 +75,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.arcs_kml is not None:
         kml = arcs_kml(result)
         outputs.append(("--arcs-kml", args.arcs_kml, lambda f, k=kml: f.write(k)))
+    if args.gpkg is not None:
+        from depotsafe.gisio import geopackage_bytes
+
+        outputs.append(("--gpkg", args.gpkg, geopackage_bytes(depot, result, arcs_geojson(result))))
     if args.out_json is not None:
         outputs.append(("--out-json", args.out_json, lambda f: write_json(result, f)))
     if args.pairs_csv is not None:

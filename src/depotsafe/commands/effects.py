@@ -71,7 +71,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     """The JSON result and the zones GeoJSON."""
-    depot = read_layout(args.layout, args.stock, max_mb=args.max_layout_mb)
+    depot = read_layout(args.layout, args.stock, max_mb=args.max_layout_mb,
+                         layers=getattr(args, "layer", None) or ())
     site = depot.site(args.event)
     exp = get_explosive(args.explosive, "--explosive")
     if not site.stock_entries and args.neq is None:

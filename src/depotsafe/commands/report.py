@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     page_size(args.paper, args.orientation)
     date = documents.document_date(args.date)
     result = run_check(args)
-    effects = documents.worst_effects(result, args.layout, args.stock, args.max_layout_mb)
+    effects = documents.worst_effects(result, args.layout, args.stock, args.max_layout_mb, args.layer)
     rendered = documents.report(result, lang=args.lang, date=date, layout_name=Path(args.layout).name,
                                 paper=args.paper, orientation=args.orientation, effects=effects)
     files: list[tuple[str, str, bytes]] = []

@@ -24,7 +24,7 @@ from typing import Any
 import shapely
 from shapely.geometry import mapping
 
-from depotsafe.cli import print_json
+from depotsafe.cli import add_layer_option, print_json
 from depotsafe.errors import InputError
 from depotsafe.layout import read_layout
 from depotsafe.risk import REGIMES, assess, build_events, lethality_contours
@@ -46,6 +46,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--contours-geojson", metavar="FILE",
                    help="write the lethality contours (100, 50, 10, 1 %%) of every storehouse as GeoJSON")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_layer_option(p)
     return p
 
 
@@ -148,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     cell = to_si(args.grid_cell or "25 m", "length", "--grid-cell")
     if not cell > 0:
         raise InputError("--grid-cell", args.grid_cell, 'a length > 0, e.g. "25 m"')
-    depot = read_layout(args.layout, stock_csv=args.stock)
+    depot = read_layout(args.layout, stock_csv=args.stock, layers=args.layer or ())
     result = assess(depot, args.criteria, grid_cell_m=cell, grid_cell_is_default=args.grid_cell is None)
     if args.contours_geojson:
         # the groups the assessment used (its events), so the check does not run twice

@@ -95,18 +95,19 @@ def _inputs(args: argparse.Namespace) -> dict[str, Any]:
 
 def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     """The JSON result and the scenario document (for --save)."""
+    from depotsafe.gisio import is_gis_path
     from depotsafe.layout import read_layout
     from depotsafe.scenario import run_scenario, scenario_document
 
     inp = _inputs(args)
-    depot = read_layout(inp["layout"], inp["stock"], max_mb=args.max_layout_mb)
+    depot = read_layout(inp["layout"], inp["stock"], max_mb=args.max_layout_mb, layers=args.layer or ())
     result = run_scenario(depot, inp["start"], inp["event"], inp["follow"], inp["quantity"], inp["explosive"],
                           inp["sparse"])
     result["scenario"]["layout"] = str(inp["layout_name"])
     result["scenario"]["title"] = inp["title"]
     result["scenario"]["questions"] = inp["questions"]
     layout = inp["layout"]
-    if inp["stock"] is not None:  # embed the joined stock so that the file stands alone
+    if inp["stock"] is not None or is_gis_path(layout):  # embed the joined stock (a GIS file as GeoJSON)
         from depotsafe.layout import layout_to_geojson
 
         layout = layout_to_geojson(depot)
@@ -117,7 +118,8 @@ def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     if getattr(args, "compare", None) is not None:
         from depotsafe.scenario import compare
 
-        depot2 = read_layout(args.compare, inp["stock"], max_mb=args.max_layout_mb)
+        depot2 = read_layout(args.compare, inp["stock"], max_mb=args.max_layout_mb,
+                             layers=(args.layer or ()) if is_gis_path(args.compare) else ())
         after = run_scenario(depot2, inp["start"], inp["event"], inp["follow"], inp["quantity"], inp["explosive"],
                              inp["sparse"], strict_follow=False)
         after["scenario"]["layout"] = str(args.compare)

@@ -49,7 +49,7 @@ _OPTION_OF = {"cell_m": "cell", "length_m": "length", "width_m": "width", "neq_k
 
 def run(args: argparse.Namespace) -> int:
     check_output_paths([("--geojson", args.geojson)])
-    depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb)
+    depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb, layers=args.layer or ())
     try:
         result = siting_map(
             depot,

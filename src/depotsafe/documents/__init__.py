@@ -71,8 +71,8 @@ def report(result: Any, *, lang: str = "en", date: str, layout_name: str, paper:
     return Rendered(html, plan)
 
 
-def worst_effects(result: Any, layout: str, stock: str | None = None, max_mb: float | None = None
-                  ) -> dict[str, Any] | None:
+def worst_effects(result: Any, layout: str, stock: str | None = None, max_mb: float | None = None,
+                  layer: list[str] | None = None) -> dict[str, Any] | None:
     """``depotsafe effects LAYOUT --event ID`` for the storehouse of the tightest violation (None if compliant)."""
     import argparse
 
@@ -82,7 +82,7 @@ def worst_effects(result: Any, layout: str, stock: str | None = None, max_mb: fl
     if site is None:
         return None
     args = argparse.Namespace(layout=layout, stock=stock, max_layout_mb=max_mb, event=site, explosive="TNT",
-                              neq=None, alone=False, sparse=False)
+                              neq=None, alone=False, sparse=False, layer=layer)
     return compute(args)[0]
 
 

@@ -305,6 +305,7 @@ def read_uploaded(layout: bytes, layout_name: str, stock: bytes | None = None,
     the files by the names the user gave them (never the server's temporary
     paths).  Every stock line is read now (:func:`validate_stock`).
     """
+    from depotsafe.gisio import is_gis_path, read_gis
     from depotsafe.layout import read_layout
 
     lname = Path(layout_name).name or "layout.geojson"
@@ -328,9 +329,12 @@ def read_uploaded(layout: bytes, layout_name: str, stock: bytes | None = None,
         try:
             depot = read_layout(lpath, stock_csv=spath)
             validate_stock(depot)
+            if is_gis_path(lpath):  # GeoPackage, FlatGeobuf, KML: the layout document they read as
+                doc = read_gis(lpath)[0]
         except DepotsafeError as exc:
             raise _renamed(exc, names) from None
-    doc = json.loads(layout.decode("utf-8-sig"))
+    if not is_gis_path(lpath):
+        doc = json.loads(layout.decode("utf-8-sig"))
     plain, inline_rows = split_stock(doc)
     rows = inline_rows
     if stock is not None:
