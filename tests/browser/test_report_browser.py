@@ -4,7 +4,7 @@ Runs the check on the sample depot, asks for the report and licences, takes
 the PDF through the browser's own download, and reads its text with pypdf:
 the violation count and every violation of ``depotsafe check --json`` (its
 storehouse, its exposed site, the distance kept and the distance required)
-are in it.  A screenshot goes to test-artifacts/.
+are in it; so are the limits of the check in the licence of one storehouse.  A screenshot goes to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -98,4 +98,23 @@ def test_download_the_report(page, app_url: str, artifacts: Path, tmp_path: Path
         assert len(hits) == 1, (v["pes"], v["es"], kept, required, rows)
         matched.add(hits[0])
     assert len(matched) == len(violations)
+
+    # one licence: the storehouse the page offers first, with the check's limits per hazard division
+    site = page.get_by_test_id("stSelectbox").filter(has_text="Licence of").locator("input").input_value()
+    if not site:
+        site = page.get_by_test_id("stSelectbox").filter(has_text="Licence of").inner_text().splitlines()[-1]
+    licence = page.get_by_test_id("stDownloadButton").filter(has_text="Licence (PDF)")
+    with page.expect_download(timeout=120_000) as info:
+        licence.get_by_role("button").click()
+    assert info.value.suggested_filename == f"licence_{site}.pdf"
+    lic = tmp_path / "licence.pdf"
+    info.value.save_as(lic)
+    lic_text = " ".join(_pdf_text(lic).split())
+    entry = next(s for s in check["sites"] if s["id"] == site)
+    assert _word(site, lic_text)
+    for hd, limit in entry["licence_limit_kg"].items():
+        if limit is not None and limit > 0:  # a limit is rounded down to the kilogram
+            assert f"{math.floor(limit + 1e-9):,} kg" in lic_text, (hd, limit)
+        if entry["limiting_es"][hd] is not None:
+            assert _word(entry["limiting_es"][hd], lic_text), hd
     expect(page.get_by_test_id("stException")).to_have_count(0)
