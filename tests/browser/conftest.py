@@ -8,13 +8,14 @@ a missing browser fails the run.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
 
@@ -139,3 +140,16 @@ def artifacts() -> Path:
     """Folder for screenshots and timings (gitignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def depotsafe_json() -> Callable[..., dict]:
+    """Run the installed ``depotsafe`` command with ``--json``; its parsed output (the engine's answer)."""
+
+    def run(*args: str, ok: tuple[int, ...] = (0, 1)) -> dict:
+        out = subprocess.run([str(Path(sys.executable).with_name("depotsafe")), *args, "--json"],
+                             capture_output=True, text=True, timeout=900, check=False)
+        assert out.returncode in ok, out.stderr
+        return json.loads(out.stdout)
+
+    return run

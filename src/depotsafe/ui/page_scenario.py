@@ -89,7 +89,14 @@ def _open_file() -> None:
     st.session_state[f"{KEEP}scn_event"] = doc["event"] or ""
     st.session_state[f"{KEEP}scn_follow"] = list(doc["follow"])
     st.session_state[f"{KEEP}scn_quantity"] = doc["quantity"]
-    st.session_state["scn_questions"] = {int(q["step"]): q["text"] for q in doc["questions"]}
+    questions: dict[int, str] = {}
+    for q in doc["questions"]:  # a file may set several questions before one step: keep them all
+        k = int(q["step"])
+        questions[k] = f"{questions[k]}\n\n{q['text']}" if k in questions else q["text"]
+    st.session_state["scn_questions"] = questions
+    # the question boxes drawn before the file was opened would keep their old text and overwrite these
+    for key in [key for key in st.session_state if str(key).startswith("scn_q_")]:
+        del st.session_state[key]
     st.session_state["scn_step"] = 1
 
 
