@@ -60,3 +60,24 @@ def test_library_scenario_file_opens() -> None:
     _page(at)
     assert any("Scenario file" in i.value for i in at.info)
     assert json.loads(json.dumps(at.session_state["scn_result"][1]["scenario"]))["start"] == "BS1"
+
+
+def test_a_file_s_explosive_and_sparse_setting_hold_on_the_page() -> None:
+    """The page answers a loaded file as `depotsafe scenario --load` does, explosive and sparse included."""
+    from depotsafe.layout import read_layout
+    from depotsafe.scenario import read_scenario, run_scenario
+
+    doc = read_scenario(LIBRARY.read_bytes())
+    doc.update(explosive="Comp C4", sparse=True, notes="bring the site plan")
+    doc["_sha"] = "test-c4"
+    at = AppTest.from_file(str(APP), default_timeout=240).run()
+    at.session_state["scenario_file"] = doc
+    at.session_state["k_scn_start"] = doc["start"]
+    _page(at)
+    shown = at.session_state["scn_result"][1]
+    want = run_scenario(read_layout(doc["layout"]), doc["start"], doc["event"], doc["follow"], doc["quantity"],
+                        explosive="Comp C4", sparse=True)
+    assert shown["scenario"]["explosive"] == "Comp C4" and shown["scenario"]["sparse"] is True
+    first, ref = shown["steps"][0], want["steps"][0]
+    assert [b["incident_overpressure_kpa"] for b in first["buildings"]] == \
+           [b["incident_overpressure_kpa"] for b in ref["buildings"]]

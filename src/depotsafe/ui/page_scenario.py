@@ -234,12 +234,15 @@ def render() -> None:
     follow = st.multiselect(_("Storehouses that go where a later event is only possible (the trainer decides)"),
                             [s for s in stores if s != start], key=f"{KEEP}scn_follow")
     projector = st.toggle(_("Class mode: large map for a projector"), key=f"{KEEP}scn_projector", value=False)
-    run_key = (depot_key, start, event, tuple(follow), qty)
+    # a file's explosive and sparse setting hold on the page as in `depotsafe scenario --load`
+    explosive = (loaded or {}).get("explosive") or "TNT"
+    sparse = bool((loaded or {}).get("sparse", False))
+    run_key = (depot_key, start, event, tuple(follow), qty, explosive, sparse)
     cached = st.session_state.get("scn_result")
     if cached is None or cached[0] != run_key:
         try:
             with st.spinner(_("Working out the chain of events")):
-                result = run_scenario(depot, start, event or None, follow, qty)
+                result = run_scenario(depot, start, event or None, follow, qty, explosive=explosive, sparse=sparse)
         except (DepotsafeError, ValueError) as exc:
             show_error(exc, _("The scenario could not be worked out"))
             return
@@ -280,7 +283,8 @@ def render() -> None:
         st.caption(note)
     layout = loaded["layout"] if loaded is not None else model.merge_stock(
         st.session_state.get("layout_fc") or {}, st.session_state.get("stock_rows") or [])
-    doc = scenario_document(layout, start, event or None, follow, qty,
+    doc = scenario_document(layout, start, event or None, follow, qty, explosive=explosive, sparse=sparse,
+                            notes=(loaded or {}).get("notes", ""),
                             title=(loaded or {}).get("title", "") or f"{start}",
                             questions=[{"step": s, "text": q} for s, q in sorted(questions.items()) if q])
     from depotsafe.commands.scenario import text as handout
