@@ -42,17 +42,6 @@ def run(*args: str, check_status: int | None = 0) -> subprocess.CompletedProcess
     return out
 
 
-@pytest.fixture(scope="module")
-def bare_layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample depot without its inline stock (the stock then comes from the CSV)."""
-    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    for f in doc["features"]:
-        f["properties"].pop("stock", None)
-    p = tmp_path_factory.mktemp("layout") / "bare.geojson"
-    p.write_text(json.dumps(doc), encoding="utf-8")
-    return p
-
-
 def test_check_every_option(bare_layout: Path, tmp_path: Path) -> None:
     inline = json.loads(run("check", str(SAMPLE), "--json", check_status=1).stdout)
     out_json = tmp_path / "result.json"

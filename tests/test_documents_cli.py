@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -42,17 +41,6 @@ def _pages(pdf: Path) -> list[tuple[float, float]]:
 
     reader = PdfReader(io.BytesIO(pdf.read_bytes()))
     return [(round(float(p.mediabox.width), 1), round(float(p.mediabox.height), 1)) for p in reader.pages]
-
-
-@pytest.fixture(scope="module")
-def bare_layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample depot without its inline stock (the stock then comes from the CSV)."""
-    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    for f in doc["features"]:
-        f["properties"].pop("stock", None)
-    p = tmp_path_factory.mktemp("layout") / "bare.geojson"
-    p.write_text(json.dumps(doc), encoding="utf-8")
-    return p
 
 
 def test_report_every_option_and_source_date_epoch(bare_layout: Path, tmp_path: Path) -> None:
