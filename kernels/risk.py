@@ -26,35 +26,25 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from depotsafe.kernels.blast import log_poly, segment
 from numba import njit, prange
 
-N_COEF = 7
 SQRT2 = math.sqrt(2.0)
-
-
-@njit(cache=True)
-def _log_poly(coef, s, u):
-    base = N_COEF * s
-    acc = 0.0
-    for k in range(N_COEF - 1, -1, -1):
-        acc = acc * u + coef[base + k]
-    return acc
 
 
 @njit(cache=True)
 def _kb(ln_d, lnw13, ln_zlo, ln_zmax, coef):
     """ln of the fitted value at distance exp(ln_d); status 0 ok, 1 below, 2 above.
 
-    Segment choice as depotsafe.effects.blast.segment_of: the first segment
-    whose upper bound is >= u.
+    The same fit evaluation as the blast kernels (depotsafe.kernels.blast:
+    the first segment whose upper bound is >= u, Horner in u = ln Z).
     """
     u = ln_d - lnw13
     if u < ln_zlo:
         return 0.0, 1
-    for s in range(ln_zmax.size):
-        if u <= ln_zmax[s]:
-            return _log_poly(coef, s, u), 0
-    return 0.0, 2
+    if u > ln_zmax[ln_zmax.size - 1]:
+        return 0.0, 2
+    return log_poly(coef, segment(ln_zmax, u), u), 0
 
 
 @njit(cache=True)

@@ -22,10 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from browser.streamlit_page import IDLE
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
 def _free_port() -> int:

@@ -15,38 +15,17 @@ from pathlib import Path
 
 import pytest
 
+from browser.streamlit_page import act, idle, upload
+
 pytestmark = pytest.mark.browser
-
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-
-
-def _idle(page) -> None:
-    page.wait_for_selector(IDLE, timeout=120_000)
-
-
-def _upload(page, uploader, path: Path) -> None:
-    """Give a file to a file uploader and wait until the server has it.
-
-    A rerun under way can redraw the uploader and drop the file: try again.
-    """
-    from playwright.sync_api import expect
-
-    for attempt in range(3):
-        _idle(page)
-        uploader.locator("input[type=file]").set_input_files(str(path))
-        try:
-            expect(uploader).to_contain_text(path.name, timeout=15_000)
-        except AssertionError:
-            if attempt == 2:
-                raise
-        else:
-            _idle(page)
-            return
 
 
 def _goto_page(page, name: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
-    _idle(page)
+    from playwright.sync_api import expect
+
+    label = page.get_by_test_id("stSidebar").get_by_text(name, exact=True)
+    expect(label).to_be_visible(timeout=120_000)  # a loaded machine draws the sidebar late
+    act(page, label.click)
 
 
 def test_check_then_effects(page, app_url: str, artifacts: Path) -> None:
@@ -54,7 +33,7 @@ def test_check_then_effects(page, app_url: str, artifacts: Path) -> None:
 
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(app_url)
-    _idle(page)
+    idle(page)
     expect(page.get_by_role("heading", name="Depot", exact=True)).to_be_visible(timeout=60_000)
     # the map draws offline: plotly ships inside streamlit, no tiles are fetched
     expect(page.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible(timeout=60_000)
@@ -69,7 +48,7 @@ def test_check_then_effects(page, app_url: str, artifacts: Path) -> None:
     metric = page.get_by_test_id("stMetric").filter(has_text="Violations")
     expect(metric).to_be_visible(timeout=120_000)
     elapsed = time.perf_counter() - t0
-    _idle(page)
+    idle(page)
     value = metric.get_by_test_id("stMetricValue").inner_text()
     violations = int(re.sub(r"\D", "", value))
     assert violations > 0  # the sample depot is built with violations (data/samples/README.md)
@@ -93,18 +72,17 @@ def test_check_then_effects(page, app_url: str, artifacts: Path) -> None:
     page.screenshot(path=str(artifacts / "03-effects.png"), full_page=True)
 
 
-
 def test_bad_upload_keeps_the_depot(page, app_url: str, artifacts: Path, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     page.goto(app_url)
-    _idle(page)
+    idle(page)
     page.get_by_text("Load a depot").click()
     bad = tmp_path / "broken.geojson"
     bad.write_text("{ this is not json")
-    _upload(page, page.get_by_test_id("stFileUploader").first, bad)
+    upload(page, page.get_by_test_id("stFileUploader").first, bad)
     page.get_by_role("button", name="Load the uploaded files").click()
-    _idle(page)
+    idle(page)
     expect(page.get_by_text("The file was not loaded")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("not JSON")).to_be_visible()
     expect(page.get_by_text("sample_depot.geojson: 20 sites")).to_be_visible()
@@ -121,7 +99,7 @@ def test_several_sessions_at_once(browser, app_url: str, artifacts: Path) -> Non
         for page in pages:
             page.goto(app_url)
         for page in pages:
-            _idle(page)
+            idle(page)
             _goto_page(page, "Compliance")
         for page in pages:  # click all before waiting for any
             page.get_by_role("button", name="Run the compliance check").click()
@@ -152,14 +130,14 @@ def test_click_to_result_on_a_synthetic_depot(page, app_url: str, artifacts: Pat
     n = int(os.environ.get("DEPOTSAFE_MEASURE_SITES", "1000"))
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(app_url)
-    _idle(page)
+    idle(page)
     page.get_by_text("Load a depot").click()
     sites = page.get_by_label("Sites")
     sites.fill(str(n))
     sites.press("Enter")
-    _idle(page)
+    idle(page)
     page.get_by_role("button", name="Generate a synthetic depot").click()
-    _idle(page)
+    idle(page)
     expect(page.get_by_text(f"Generated a synthetic depot of {n} sites.")).to_be_visible(timeout=120_000)
     expect(page.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible(timeout=120_000)
     _goto_page(page, "Compliance")
@@ -173,7 +151,7 @@ def test_click_to_result_on_a_synthetic_depot(page, app_url: str, artifacts: Pat
         page.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=10_000)
         expect(metric).to_be_visible(timeout=600_000)
         elapsed = time.perf_counter() - t0
-        _idle(page)
+        idle(page)
         engine_s = float(page.get_by_test_id("stMetric").filter(has_text="Check time")
                          .get_by_test_id("stMetricValue").inner_text().split()[0])
         timings.append({"click_to_result_s": elapsed, "engine_check_s": engine_s})
@@ -221,18 +199,18 @@ def test_hostile_upload_while_another_session_checks(browser, app_url: str, arti
         a.set_viewport_size({"width": 1400, "height": 1000})
         a.goto(app_url)
         b.goto(app_url)
-        _idle(a)
-        _idle(b)
+        idle(a)
+        idle(b)
         _goto_page(b, "Compliance")
         a.get_by_text("Load a depot").click()
-        _upload(a, a.get_by_test_id("stFileUploader").first, path)
+        upload(a, a.get_by_test_id("stFileUploader").first, path)
         a.get_by_role("button", name="Load the uploaded files").click()
         b.get_by_role("button", name="Run the compliance check").click()  # while a's upload is read
         metric = b.get_by_test_id("stMetric").filter(has_text="Violations")
         expect(metric).to_be_visible(timeout=120_000)
         expect(a.get_by_text("The file was not loaded")).to_be_visible(timeout=60_000)
-        _idle(a)
-        _idle(b)
+        idle(a)
+        idle(b)
         assert int(re.sub(r"\D", "", metric.get_by_test_id("stMetricValue").inner_text())) == want
         message = a.get_by_test_id("stAlertContentError").filter(has_text="The file was not loaded")
         text = message.inner_text()
@@ -247,7 +225,7 @@ def test_hostile_upload_while_another_session_checks(browser, app_url: str, arti
         a.get_by_role("button", name="Run the compliance check").click()
         metric_a = a.get_by_test_id("stMetric").filter(has_text="Violations")
         expect(metric_a).to_be_visible(timeout=120_000)
-        _idle(a)
+        idle(a)
         assert int(re.sub(r"\D", "", metric_a.get_by_test_id("stMetricValue").inner_text())) == want
     finally:
         first.close()
@@ -262,7 +240,7 @@ def test_reload_keeps_the_uploaded_depot_and_its_name(page, app_url: str, artifa
     from depotsafe.ui import model
 
     page.goto(app_url)
-    _idle(page)
+    idle(page)
     page.get_by_text("Load a depot").click()
     uploader = page.get_by_test_id("stFileUploader").first
     expect(uploader).to_contain_text("25")  # Streamlit's own line gives the widget's limit, not 200 MB
@@ -271,14 +249,14 @@ def test_reload_keeps_the_uploaded_depot_and_its_name(page, app_url: str, artifa
     fc["features"] = fc["features"][:12]
     path = tmp_path / "north depot.geojson"
     path.write_text(json.dumps(fc))
-    _upload(page, uploader, path)
+    upload(page, uploader, path)
     page.get_by_role("button", name="Load the uploaded files").click()
-    _idle(page)
+    idle(page)
     expect(page.get_by_text("north depot.geojson: 12 sites")).to_be_visible(timeout=60_000)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("Depot: north depot.geojson")).to_be_visible()
     page.reload()
-    _idle(page)
+    idle(page)
     expect(page.get_by_text("north depot.geojson: 12 sites")).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("stSidebar").get_by_text("Depot: north depot.geojson")).to_be_visible()
     page.screenshot(path=str(artifacts / "08-reload-keeps-the-depot.png"), full_page=True)

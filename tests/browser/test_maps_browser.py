@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from browser.streamlit_page import idle
 from depotsafe.ui import maps
 
 pytestmark = pytest.mark.browser
 
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 #: Read off the first chart: boxes in CSS pixels, and the plan with its axes.
 _MEASURE = """
@@ -42,10 +42,6 @@ _MEASURE = """
 """
 
 
-def _idle(page) -> None:
-    page.wait_for_selector(IDLE, timeout=120_000)
-
-
 def _disjoint(a, b, tol: float = 0.5) -> bool:
     return a[2] <= b[0] + tol or b[2] <= a[0] + tol or a[3] <= b[1] + tol or b[3] <= a[1] + tol
 
@@ -56,12 +52,12 @@ def test_map_fits_and_labels_do_not_overlap(page, app_url: str, artifacts: Path,
 
     page.set_viewport_size({"width": width, "height": height})
     page.goto(app_url)
-    _idle(page)
+    idle(page)
     page.get_by_test_id("stSidebar").get_by_text("Compliance", exact=True).click()
-    _idle(page)
+    idle(page)
     page.get_by_role("button", name="Run the compliance check").click()
     expect(page.get_by_test_id("stMetric").filter(has_text="Violations")).to_be_visible(timeout=120_000)
-    _idle(page)
+    idle(page)
     chart = page.locator("[data-testid='stPlotlyChart']").first
     expect(chart.locator(".legend")).to_be_visible(timeout=60_000)
     chart.scroll_into_view_if_needed()

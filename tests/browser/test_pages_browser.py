@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from browser.streamlit_page import act, choose_language, idle
+
 pytestmark = pytest.mark.browser
 
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 SIZES = [(1280, 720), (1366, 768)]
 LANGUAGES = {"en": "English", "fr": "Français"}
 #: Words that are never a value: a missing number shown as Python or numpy writes it.
@@ -36,19 +37,6 @@ def _disjoint(a, b, tol: float = 0.5) -> bool:
     return a[2] <= b[0] + tol or b[2] <= a[0] + tol or a[3] <= b[1] + tol or b[3] <= a[1] + tol
 
 
-def _idle(page) -> None:
-    page.wait_for_selector(IDLE, timeout=180_000)
-
-
-def _choose_language(page, name: str) -> None:
-    box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first
-    if name in box.inner_text():
-        return
-    box.click()
-    page.get_by_role("option", name=name, exact=True).click()
-    _idle(page)
-
-
 @pytest.mark.parametrize(("width", "height"), SIZES)
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_every_page_reads_cleanly(page, app_url: str, artifacts: Path, lang: str, width: int, height: int) -> None:
@@ -56,28 +44,25 @@ def test_every_page_reads_cleanly(page, app_url: str, artifacts: Path, lang: str
 
     page.set_viewport_size({"width": width, "height": height})
     page.goto(app_url)
-    _idle(page)
-    _choose_language(page, LANGUAGES[lang])
+    idle(page)
+    choose_language(page, LANGUAGES[lang])
     labels = page.get_by_test_id("stSidebar").get_by_test_id("stRadio").locator("[role='radiogroup'] label")
     expect(labels.first).to_be_visible(timeout=60_000)
     names = [labels.nth(i).inner_text().strip() for i in range(labels.count())]
     assert len(names) >= 7, names  # Depot, Compliance, Effects, Risk, Scenarios, Siting, Calculator
     for i, name in enumerate(names):
-        labels.nth(i).click()
-        _idle(page)
+        act(page, labels.nth(i).click)
         main = page.get_by_test_id("stMain")
         expect(main.get_by_role("heading").first).to_be_visible(timeout=120_000)
         primary = main.get_by_test_id("stBaseButton-primary")
         if width == SIZES[0][0] and primary.count() and primary.first.is_visible():  # at the projector's size,
             # the page's results too
-            primary.first.click()
-            _idle(page)
+            act(page, primary.first.click)
         shot = artifacts / f"page-{lang}-{width}x{height}-{i + 1}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert page.get_by_test_id("stException").count() == 0, (name, shot.name)
-        tables = main.locator("[data-testid='stTable'], [data-testid='stMarkdownContainer'] table")
-        for k in range(tables.count()):
-            text = tables.nth(k).inner_text()
+        # every table's text read at once: a count then reads one by one would race a redraw
+        for text in main.locator("[data-testid='stTable'], [data-testid='stMarkdownContainer'] table").all_inner_texts():
             assert not RAW.search(text), (name, RAW.search(text).group(0), text[:300])
         for texts in page.evaluate(_TEXTS):
             for a, b in itertools.combinations(texts, 2):

@@ -15,15 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from browser.streamlit_page import idle
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "samples" / "sample_depot.geojson"
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-
-
-def _idle(page) -> None:
-    page.wait_for_selector(IDLE, timeout=120_000)
 
 
 def _pdf_text(path: Path) -> str:
@@ -57,20 +54,20 @@ def test_download_the_report(page, app_url: str, artifacts: Path, tmp_path: Path
 
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(app_url)
-    _idle(page)
+    idle(page)
     page.get_by_test_id("stSidebar").get_by_text("Compliance", exact=True).click()
-    _idle(page)
+    idle(page)
     page.get_by_role("button", name="Run the compliance check").click()
     metric = page.get_by_test_id("stMetric").filter(has_text="Violations")
     expect(metric).to_be_visible(timeout=180_000)
-    _idle(page)
+    idle(page)
     assert int(re.sub(r"\D", "", metric.get_by_test_id("stMetricValue").inner_text())) == len(violations)
 
     page.get_by_role("button", name="Prepare the report and licences").click()
-    _idle(page)
+    idle(page)
     button = page.get_by_test_id("stDownloadButton").filter(has_text="Report (PDF)")
     expect(button).to_be_visible(timeout=300_000)
-    _idle(page)
+    idle(page)
     button.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "report-download.png"), full_page=True)
     with page.expect_download(timeout=120_000) as info:

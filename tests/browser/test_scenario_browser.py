@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from browser.streamlit_page import idle, upload
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "data" / "scenarios"
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 #: The withdrawal sentence of a step (the "First response" alert), its distance captured.
 WITHDRAW = re.compile(r"withdraw non-essential personnel to ([\d.,\s\u00a0\u202f]+?)\s*m\b")
 #: What the withdrawal ring holds: buildings, roads, storehouses, persons.
@@ -38,39 +39,19 @@ _CHART = """
 """
 
 
-def _idle(page) -> None:
-    page.wait_for_selector(IDLE, timeout=120_000)
-
-
-def _upload(page, uploader, path: Path) -> None:
-    """Give a file to a file uploader and wait until the server has it (a rerun may drop it: try again)."""
-    from playwright.sync_api import expect
-
-    for attempt in range(3):
-        _idle(page)
-        uploader.locator("input[type=file]").set_input_files(str(path))
-        try:
-            # a long name is shortened on the page; its remove button names it whole
-            expect(uploader.get_by_role("button", name=f"Remove {path.name}")).to_be_visible(timeout=15_000)
-        except AssertionError:
-            if attempt == 2:
-                raise
-        else:
-            _idle(page)
-            return
-
-
 def _open_scenario(page, app_url: str, path: Path, doc: dict) -> None:
     from playwright.sync_api import expect
 
     page.goto(app_url)
-    _idle(page)
+    idle(page)
     page.get_by_test_id("stSidebar").get_by_text("Scenarios", exact=True).click()
-    _idle(page)
+    idle(page)
     expect(page.get_by_role("heading", name="Scenarios", exact=True)).to_be_visible(timeout=120_000)
     page.get_by_text("Open or save a scenario file").click()
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Open a scenario file")
-    _upload(page, uploader, path)
+    # a long name is shortened on the page; its remove button names it whole
+    upload(page, uploader, path, received=lambda: expect(uploader.get_by_role("button", name=f"Remove {path.name}"))
+           .to_be_visible(timeout=15_000))
     expect(page.get_by_text(f"Scenario file: {doc['title']}")).to_be_visible(timeout=120_000)
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
@@ -85,7 +66,7 @@ def _check_step(page, step: dict) -> None:
     from playwright.sync_api import expect
 
     expect(page.get_by_role("heading", name=_step_heading(step), exact=True)).to_be_visible(timeout=120_000)
-    _idle(page)
+    idle(page)
     alert = page.get_by_test_id("stAlertContentError").filter(has_text="First response")
     expect(alert).to_have_count(1)
     text = " ".join(alert.inner_text().split())
@@ -144,13 +125,13 @@ def test_step_through_a_saved_scenario(page, app_url: str, artifacts: Path, depo
             expect(page.get_by_role("heading", name=_step_heading(step))).to_have_count(0)
             page.screenshot(path=str(artifacts / f"scenario-{name}-step{k}-question.png"), full_page=True)
             page.get_by_role("button", name=f"Reveal step {k}").click()
-            _idle(page)
+            idle(page)
         _check_step(page, step)
         page.screenshot(path=str(artifacts / f"scenario-{name}-step{k}.png"), full_page=True)
         if k < n:
             expect(nxt).to_be_enabled()
             nxt.click()
-            _idle(page)
+            idle(page)
     # the last step is the engine's last: there is no next one
     expect(nxt).to_be_disabled()
     totals = page.get_by_text(f"{n} step(s); storehouses {', '.join(engine['totals']['storehouses_involved'])};")
@@ -159,7 +140,7 @@ def test_step_through_a_saved_scenario(page, app_url: str, artifacts: Path, depo
     for step in reversed(steps[:-1]):
         expect(prev).to_be_enabled()
         prev.click()
-        _idle(page)
+        idle(page)
         _check_step(page, step)
     expect(prev).to_be_disabled()
     expect(page.get_by_test_id("stException")).to_have_count(0)
@@ -180,11 +161,11 @@ def test_class_mode_large_map(page, app_url: str, artifacts: Path, depotsafe_jso
     _open_scenario(page, app_url, path, doc)
     if 1 in _questions(doc):
         page.get_by_role("button", name="Reveal step 1").click()
-        _idle(page)
+        idle(page)
     _check_step(page, first)
     before = page.evaluate(_CHART)
     page.get_by_test_id("stCheckbox").filter(has_text="Class mode").click()
-    _idle(page)
+    idle(page)
     _check_step(page, first)
     chart = page.locator("[data-testid='stPlotlyChart']").first
     expect(chart.locator(".legend")).to_be_visible(timeout=60_000)
