@@ -29,9 +29,6 @@ from depotsafe.qd import FACES, Relation, required_distance_m, resolve_rule
 from depotsafe.textfmt import (
     assessment_required,
     describe_text,
-    kg_headroom,
-    kg_limit,
-    kg_stock,
     metres_measured,
     metres_up,
 )
@@ -533,58 +530,75 @@ def arcs_kml(result: CheckResult) -> str:
 # ------------------------------------------------------------------ human table
 
 
-def human_report(result: CheckResult) -> str:
+def human_report(result: CheckResult, lang: str = "en") -> str:
+    """The check as readable text in ``lang`` (depotsafe.clitext: English is the source text)."""
+    from depotsafe.clitext import cli_words
+
+    w = cli_words(lang)
+    tr = w.tr
     # the same few quantities recur on thousands of storehouses: each is formatted once (a limit
     # or a headroom reads the same at 0.0 and -0.0, which a cache takes for one key; a stock not)
-    kg_limit_ = lru_cache(maxsize=4096)(kg_limit)
-    kg_headroom_ = lru_cache(maxsize=4096)(kg_headroom)
-    stock_memo = lru_cache(maxsize=4096)(kg_stock)
+    kg_limit_ = lru_cache(maxsize=4096)(w.kg_limit)
+    kg_headroom_ = lru_cache(maxsize=4096)(w.kg_headroom)
+    stock_memo = lru_cache(maxsize=4096)(w.kg_stock)
 
     def kg_stock_(q: float) -> str:
-        return stock_memo(q) if q != 0.0 else kg_stock(q)
+        return stock_memo(q) if q != 0.0 else w.kg_stock(q)
 
     s = result.summary()
+    n = w.count
     lines = [
-        f"{s['sites']} sites, {s['storehouses']} storehouses, {s['pairs']} PES-ES pairs listed (violations and "
-        f"near misses): {s['violations']} violation(s), {s['incompatible_sites']} site(s) with incompatible stock.",
-        "Rounding: table (distances and licences read from the printed AASTP-1 tables, decision 32)."
+        tr("{sites} sites, {storehouses} storehouses, {pairs} PES-ES pairs listed (violations and near misses): "
+           "{violations} violation(s), {incompatible} site(s) with incompatible stock.").format(
+            sites=n(s["sites"]), storehouses=n(s["storehouses"]), pairs=n(s["pairs"]),
+            violations=n(s["violations"]), incompatible=n(s["incompatible_sites"])),
+        tr("Rounding: table (distances and licences read from the printed AASTP-1 tables, decision 32).")
         if result.rule_set.rounding == "table" else
-        "Rounding: formula (distances computed from the distance functions, decision 4).",
+        tr("Rounding: formula (distances computed from the distance functions, decision 4)."),
         "",
     ]
     if s.get("assessments_required"):
-        lines[0] += (f" {s['assessments_required']} of them because the exposed site holds very sensitive contents "
-                     "(an individual assessment is required, AASTP-1 §1.3.1.4).")
+        lines[0] += " " + tr("{n} of them because the exposed site holds very sensitive contents (an individual "
+                             "assessment is required, AASTP-1 §1.3.1.4).").format(n=n(s["assessments_required"]))
     if s.get("protection", "default") != "default":
-        lines[-1:-1] = [f"Protection asked of every storage-to-storage pair: {s['protection']} (decision 31; "
-                        f"aggregation groups use the default reading); {s['protection_unavailable']} listed pair(s) "
-                        "whose cell cannot give it (violations until assessed)."]
+        lines[-1:-1] = [tr("Protection asked of every storage-to-storage pair: {protection} (decision 31; "
+                           "aggregation groups use the default reading); {n} listed pair(s) whose cell cannot "
+                           "give it (violations until assessed).").format(
+            protection=s["protection"], n=n(s["protection_unavailable"]))]
     if result.aggregations:
-        lines.append("Aggregation groups (one site each: closer than their inter-magazine distance, "
-                     "AASTP-1 §1.3.2.3 b):")
+        lines.append(tr("Aggregation groups (one site each: closer than their inter-magazine distance, "
+                        "AASTP-1 §1.3.2.3 b):"))
         for agg in result.aggregations:
             members = agg["members"]
             shown = "+".join(members) if len(members) <= 10 else "+".join(members[:10]) + "+..."
-            lines.append(f"  {agg['id']} {shown}: {len(members)} storage sites")
+            lines.append("  " + tr("{id} {members}: {n} storage sites").format(
+                id=agg["id"], members=shown, n=n(len(members))))
             for j in agg["joins"][:10]:
-                lines.append(f"    {j['a']}-{j['b']} {j['distance_m']:.1f} m < {math.ceil(j['imd_m'])} m ({j['rule']})")
+                lines.append(f"    {j['a']}-{j['b']} {w.unit(w.fixed(j['distance_m'], 1), 'm')} < "
+                             f"{w.unit(w.count(math.ceil(j['imd_m'])), 'm')} ({j['rule']})")
             if len(agg["joins"]) > 10:
-                lines.append(f"    ... {len(agg['joins']) - 10} more join(s)")
+                lines.append("    " + tr("... {n} more join(s)").format(n=n(len(agg["joins"]) - 10)))
         lines.append("")
     conditional = [site for site in result.sites if site["compatibility"].get("status") == "conditional"]
     if conditional:
         # decision 29: findings for the manager to confirm, not violations (the exit status does not change)
-        lines.append(f"Mixes to confirm ({len(conditional)} site(s)): permitted only under a note of AASTP-1 "
-                     "Tables 5/6 that depotsafe cannot check; not violations:")
+        lines.append(tr("Mixes to confirm ({n} site(s)): permitted only under a note of AASTP-1 "
+                        "Tables 5/6 that depotsafe cannot check; not violations:").format(n=n(len(conditional))))
         for site in conditional:
             lines.append(f"  {site['id']}: " + "; ".join(site["compatibility"]["conditions"]))
         lines.append("")
     by_store: dict[str, list[dict[str, Any]]] = {}
     for v in result.iter_violations():
         by_store.setdefault(v.get("group_id") or v["pes"], []).append(v)
-    lines.append("Storehouses: stock per QD case with the limit at this mix and the headroom (limit minus stock); "
-                 "licence per HD held alone, with its limiting exposed site; each violation with its rule and source. "
-                 "Required distances rounded up to the metre, limits down to the kilogram.")
+    lines.append(tr("Storehouses: stock per QD case with the limit at this mix and the headroom (limit minus "
+                    "stock); licence per HD held alone, with its limiting exposed site; each violation with its "
+                    "rule and source. Required distances rounded up to the metre, limits down to the kilogram."))
+    ok, violation, incompatible = tr("OK"), tr("VIOLATION"), "  " + tr("INCOMPATIBLE STOCK")
+    member_of, no_stock = tr("member {m}: {held}"), tr("no stock")
+    case_line = tr("HD {hd}: stock {stock} NEQ; limit at this mix {limit}{by}; {headroom}")
+    licence_line = tr("licence per HD alone: {licences}")
+    violation_line = tr("violation: {es}{pes} at {distance}, required {required} (HD {hd}, {rule}; {source})")
+    from_pes = tr(" from {pes}")
     shown_groups: set[str] = set()
     record = {rec["id"]: rec for rec in result.sites} if result.groups else {}
     for site in result.sites:
@@ -595,53 +609,58 @@ def human_report(result: CheckResult) -> str:
             shown_groups.add(gid)
             group = site["aggregation_group"]
             members = "+".join(group) if len(group) <= 10 else "+".join(group[:10]) + "+..."
-            name = f"{gid} {members} (aggregation group of {len(group)} storage sites, one site)"
+            name = tr("{id} {members} (aggregation group of {n} storage sites, one site)").format(
+                id=gid, members=members, n=n(len(group)))
             key = gid
         else:
             name, key = f"{site['id']} ({site['kind']})", site["id"]
         bad = by_store.get(key, [])
-        verdict = "OK" if site["mixed_stock"]["compliant"] and not bad else "VIOLATION"
-        compat = "" if site["compatibility"]["compatible"] else "  INCOMPATIBLE STOCK"
+        verdict = ok if site["mixed_stock"]["compliant"] and not bad else violation
+        compat = "" if site["compatibility"]["compatible"] else incompatible
         lines.append(f"  {name}: {verdict}{compat}")
         if gid:
             for m in group[:10]:
                 held = ", ".join(f"HD {d} {kg_stock_(q)}" for d, q in record[m]["neq_kg"].items())
-                lines.append(f"    member {m}: {held or 'no stock'}")
+                lines.append("    " + member_of.format(m=m, held=held or no_stock))
             if len(group) > 10:
-                lines.append(f"    ... {len(group) - 10} more member(s)")
+                lines.append("    " + tr("... {n} more member(s)").format(n=n(len(group) - 10)))
         for c in site["mixed_stock"]["cases"]:
             lim = kg_limit_(c["max_neq_kg"], c["max_neq_at_least"])
             by = f" [{c['limiting_es']}]" if c["limiting_es"] else ""
-            lines.append(f"    HD {c['hd']}: stock {kg_stock_(c['neq_kg'])} NEQ; limit at this mix {lim}{by}; "
-                         f"{kg_headroom_(c['headroom_kg'], c['max_neq_at_least'])}")
+            lines.append("    " + case_line.format(hd=c["hd"], stock=kg_stock_(c["neq_kg"]), limit=lim, by=by,
+                                                   headroom=kg_headroom_(c["headroom_kg"], c["max_neq_at_least"])))
         least = site.get("licence_at_least", {})
         lic = "; ".join(
             f"{d} {kg_limit_(v, least.get(d, False))}"
             + (f" [{site['limiting_es'][d]}]" if site["limiting_es"].get(d) and not least.get(d) else "")
             for d, v in site["licence_limit_kg"].items()
         )
-        lines.append(f"    licence per HD alone: {lic}")
+        lines.append("    " + licence_line.format(licences=lic))
         if site.get("assessment_es"):
-            lines.append(f"    licence limited by an individual assessment toward {', '.join(site['assessment_es'])} "
-                         "(very sensitive contents; the figures above are the tables', for information only)")
+            lines.append("    " + tr("licence limited by an individual assessment toward {es} (very sensitive "
+                                     "contents; the figures above are the tables', for information only)").format(
+                es=", ".join(site["assessment_es"])))
         for v in bad[:20]:
-            pes = f" from {v['pes']}" if gid else ""
+            pes = from_pes.format(pes=v["pes"]) if gid else ""
             if v.get("assessment_required"):
                 tab = f"tabulated {metres_up(v['required_distance_m'])}, HD {v['hd']}, {v['rule_label']}"
                 lines.append("    " + assessment_required(f"{v['es']}{pes} at {metres_measured(v['distance_m'])}",
                                                           v["assessment_reason"], v["assessment_source"], tab))
                 continue
-            lines.append(
-                f"    violation: {v['es']}{pes} at {metres_measured(v['distance_m'])}, required "
-                f"{metres_up(v['required_distance_m'])} (HD {v['hd']}, {v['rule_label']}; {v['source']})"
-            )
+            lines.append("    " + violation_line.format(
+                es=v["es"], pes=pes, distance=w.metres_measured(v["distance_m"]),
+                required=w.metres_up(v["required_distance_m"]), hd=v["hd"], rule=v["rule_label"],
+                source=v["source"]))
             if v.get("protection") is not None:
                 lines.append(f"      {describe_text(v['protection'])}")
         if len(bad) > 20:
-            lines.append(f"    ... {len(bad) - 20} more violation(s) (--json or --pairs-csv lists all)")
-    for note in result.notes:
-        lines.append(f"note: {note}")
+            lines.append("    " + tr("... {n} more violation(s) (--json or --pairs-csv lists all)").format(
+                n=n(len(bad) - 20)))
+    note = tr("note: {note}")
+    for text in result.notes:
+        lines.append(note.format(note=text))
     prov = result.provenance()
-    lines.append(f"{prov['statement']}; rule data sha256 {prov['rule_data_sha256'][:12]}; "
-                 f"input sha256 {prov['input_sha256'][:12]}; depotsafe {prov['depotsafe_version']}")
+    lines.append(tr("{statement}; rule data sha256 {rules}; input sha256 {input}; depotsafe {version}").format(
+        statement=prov["statement"], rules=prov["rule_data_sha256"][:12], input=prov["input_sha256"][:12],
+        version=prov["depotsafe_version"]))
     return "\n".join(lines)

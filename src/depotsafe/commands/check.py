@@ -10,6 +10,7 @@ from typing import Any
 
 from depotsafe.check import check_depot
 from depotsafe.cli import add_max_layout_option
+from depotsafe.clitext import add_lang_option, cli_words
 from depotsafe.commands.qd import add_rounding_option
 from depotsafe.layout import read_layout
 from depotsafe.outputs import Output, check_output_paths, write_outputs
@@ -40,6 +41,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                         "aggregation groups always use the default")
     add_rounding_option(p)
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    add_lang_option(p)
     p.add_argument("--out-json", metavar="FILE", help="write the JSON result to FILE")
     p.add_argument("--pairs-csv", metavar="FILE", help="write every pair as CSV")
     p.add_argument("--arcs-geojson", metavar="FILE", help="write the QD arcs as GeoJSON")
@@ -62,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    cli_words(args.lang)  # a language we do not ship is refused before any work
     check_output_paths([("--out-json", args.out_json), ("--pairs-csv", args.pairs_csv),
                         ("--arcs-geojson", args.arcs_geojson), ("--arcs-kml", args.arcs_kml),
                         ("--gpkg", args.gpkg)])
@@ -87,5 +90,5 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         write_json(result, sys.stdout)
     else:
-        sys.stdout.write(human_report(result) + "\n")
+        sys.stdout.write(human_report(result, args.lang) + "\n")
     return 0 if result.compliant else 1

@@ -26,6 +26,7 @@ from shapely.geometry import mapping
 
 from depotsafe import __version__
 from depotsafe.cli import add_max_layout_option, print_json
+from depotsafe.clitext import add_lang_option
 from depotsafe.effects.blast import MODEL_SOURCE, get_explosive
 from depotsafe.effects.event import (
     aggregation_groups,
@@ -65,6 +66,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--csv", help="write the per-site table to this CSV file")
     p.add_argument("--geojson", help="write the zones to this GeoJSON file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_lang_option(p)
     add_max_layout_option(p)
     return p
 
@@ -143,32 +145,35 @@ def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _sites_text(result: dict[str, Any]) -> str:
+def _sites_text(result: dict[str, Any], lang: str = "en") -> str:
     """Per exposed site: distance, persons, overpressure, zone, hazard zones, injury probabilities."""
+    from depotsafe.clitext import cli_words
     from depotsafe.commands.blast import INJURY_NAMES
-    from depotsafe.textfmt import metres_measured, number, percent
 
+    w = cli_words(lang)
+    tr = w.tr
     lines = []
     for row in result["sites"]:
         p = row["incident_overpressure_kpa"]
         if p is None:
             why = row["status"].get("incident_overpressure")
-            blast = "no blast event (no HD 1.1 or 1.5 explodes)" if not row["status"] else f"overpressure not computed ({why})"
+            blast = (tr("no blast event (no HD 1.1 or 1.5 explodes)") if not row["status"]
+                     else tr("overpressure not computed ({why})").format(why=tr(why) if why else why))
         else:
-            blast = f"incident overpressure {number(p, 'kPa')}"
+            blast = tr("incident overpressure {kpa}").format(kpa=w.number(p, "kPa"))
             if row["incident_impulse_kpa_ms"] is not None:
-                blast += f", impulse {number(row['incident_impulse_kpa_ms'], 'kPa*ms')}"
-        zone = "" if not row["status"] else "; zone " + row["zone"] + (
-            f" ({row['zone_name']})" if row.get("zone_name") else "")
+                blast += tr(", impulse {impulse}").format(impulse=w.number(row["incident_impulse_kpa_ms"], "kPa*ms"))
+        zone = "" if not row["status"] else tr("; zone {zone}").format(zone=row["zone"]) + (
+            f" ({tr(row['zone_name'])})" if row.get("zone_name") else "")
         persons = row.get("persons")
-        who = "persons not given" if persons is None else f"{persons:g} person(s)"
-        lines.append(f"  {row['id']}: {metres_measured(row['distance_m'])}, {who}; {blast}{zone}")
+        who = tr("persons not given") if persons is None else tr("{n} person(s)").format(n=w.g(persons))
+        lines.append(f"  {row['id']}: {w.metres_measured(row['distance_m'])}, {who}; {blast}{zone}")
         if row["in_hazard_zones"]:
-            lines.append(f"    inside: {', '.join(row['in_hazard_zones'])}")
+            lines.append("    " + tr("inside: {zones}").format(zones=", ".join(row["in_hazard_zones"])))
         inj = row.get("injury_probability")
         if inj:
-            lines.append("    probability: " + "; ".join(
-                f"{INJURY_NAMES.get(m, m.replace('_', ' '))} {percent(v)}" for m, v in inj.items()))
+            lines.append("    " + tr("probability: {list}").format(list="; ".join(
+                f"{tr(INJURY_NAMES.get(m, m.replace('_', ' ')))} {w.percent(v)}" for m, v in inj.items())))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -176,8 +181,9 @@ def run(args: argparse.Namespace) -> int:
     """Run ``effects``; 0 on success, 2 on bad input."""
     import sys
 
-    from depotsafe.textfmt import kg_stock
+    from depotsafe.clitext import cli_words
 
+    cli_words(args.lang)  # a language we do not ship is refused before any work
     check_output_paths([("--csv", args.csv), ("--geojson", args.geojson)])
     result, geojson = compute(args)
     outputs: list[Output] = []
@@ -195,16 +201,22 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
+        w = cli_words(args.lang)
+        tr = w.tr
         ev = result["event"]
-        what = ev["id"] if len(ev["members"]) == 1 else "group " + "+".join(ev["members"])
+        what = ev["id"] if len(ev["members"]) == 1 else tr("group {members}").format(members="+".join(ev["members"]))
         # "group"/"alone" only where the site belongs to a group: a lone site is neither.
-        mode = f"{ev['mode']}: " if len(ev["members"]) > 1 or ev["mode"] == "alone" else ""
-        sys.stdout.write(f"event {what} ({mode}{ev['kind']}), {kg_stock(ev['neq_kg'])} NEQ of {ev['explosive']} "
-                         f"({ev['neq_source']})\n")
+        modes = {"group": tr("group"), "alone": tr("alone")}
+        mode = f"{modes.get(ev['mode'], ev['mode'])}: " if len(ev["members"]) > 1 or ev["mode"] == "alone" else ""
+        sys.stdout.write(tr("event {what} ({mode}{kind}), {neq} NEQ of {explosive} ({source})").format(
+            what=what, mode=mode, kind=ev["kind"], neq=w.kg_stock(ev["neq_kg"]), explosive=ev["explosive"],
+            source=ev["neq_source"]) + "\n")
         sys.stdout.write(f"  {ev['reason']}\n")
-        sys.stdout.write("  per exposed site: distance from the event footprint, persons, incident blast, AASTP-1 "
-                         "protection zone, fragment/thermal zones it lies in, probit probabilities for a person there\n")
-        sys.stdout.write(_sites_text(result))
-        sys.stdout.writelines(f"note: {n}\n" for n in result["notes"])
-        sys.stdout.write(f"model: {result['provenance']['model']}\n")
+        sys.stdout.write("  " + tr("per exposed site: distance from the event footprint, persons, incident blast, "
+                                   "AASTP-1 protection zone, fragment/thermal zones it lies in, probit "
+                                   "probabilities for a person there") + "\n")
+        sys.stdout.write(_sites_text(result, args.lang))
+        note = tr("note: {note}")
+        sys.stdout.writelines(note.format(note=n) + "\n" for n in result["notes"])
+        sys.stdout.write(tr("model: {model}").format(model=result["provenance"]["model"]) + "\n")
     return 0

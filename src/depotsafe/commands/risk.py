@@ -25,6 +25,7 @@ import shapely
 from shapely.geometry import mapping
 
 from depotsafe.cli import add_layer_option, print_json
+from depotsafe.clitext import add_lang_option, cli_words
 from depotsafe.errors import InputError
 from depotsafe.layout import read_layout
 from depotsafe.risk import REGIMES, assess, build_events, lethality_contours
@@ -46,6 +47,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--contours-geojson", metavar="FILE",
                    help="write the lethality contours (100, 50, 10, 1 %%) of every storehouse as GeoJSON")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_lang_option(p)
     add_layer_option(p)
     return p
 
@@ -80,70 +82,95 @@ def contours_geojson(depot: Any, contours: list[dict[str, Any]]) -> dict[str, An
     return doc
 
 
-def summary(result: dict[str, Any]) -> str:
-    """A readable summary of the answer."""
+def summary(result: dict[str, Any], lang: str = "en") -> str:
+    """A readable summary of the answer, in ``lang`` (depotsafe.clitext)."""
+    w = cli_words(lang)
+    tr = w.tr
     lines = []
     crit = result["criteria"]
-    lines.append(f"Explosion risk against {crit['regime']}"
+    lines.append(tr("Explosion risk against {criteria}").format(criteria=crit["regime"])
                  + (f" ({crit['label']})" if crit.get("label") else "") + ":")
+    per_year = tr("{rate}/yr")
     for s in sorted(result["sites"], key=lambda s: -s["individual_risk_per_year"]):
-        lines.append(f"  {s['id']:<12} IR {s['individual_risk_per_year']:.2e}/yr  "
-                     f"(location {s['location_risk_per_year']:.2e})  {s['band']}"
-                     + (f" [{s['criterion']}]" if s["criterion"] else ""))
-    lines.append(f"Expected fatalities: {result['expected_fatalities_per_year']:.3g} per year")
+        lines.append(f"  {s['id']:<12} " + tr("IR {rate}").format(rate=per_year.format(
+            rate=w.sci(s["individual_risk_per_year"]))) + "  "
+                     + tr("(location {rate})").format(rate=w.sci(s["location_risk_per_year"]))
+                     + f"  {tr(s['band'])}" + (f" [{s['criterion']}]" if s["criterion"] else ""))
+    lines.append(tr("Expected fatalities: {n} per year").format(n=w.g3(result["expected_fatalities_per_year"])))
     fn = crit["fn"]
-    lines.append(f"F-N curve: {len(result['fn_curve'])} steps; societal verdict: {fn['band']}")
+    lines.append(tr("F-N curve: {n} steps; societal verdict: {band}").format(
+        n=w.count(len(result["fn_curve"])), band=tr(fn["band"])))
+    share = tr("{share} of expected fatalities")
     for c in sorted(result["contributions"], key=lambda c: -c["share"])[:5]:
-        lines.append(f"  {c['pes']:<12} {100 * c['share']:.1f} % of expected fatalities")
-    lines.extend(violation_lines(result.get("violations")))
-    lines.extend(escalation_lines((result.get("sensitivity") or {}).get("escalation_bounding")))
+        lines.append(f"  {c['pes']:<12} " + share.format(share=w.style.percent(100 * c["share"], 1)
+                                                         if w.lang != "en" else f"{100 * c['share']:.1f} %"))
+    lines.extend(violation_lines(result.get("violations"), lang))
+    lines.extend(escalation_lines((result.get("sensitivity") or {}).get("escalation_bounding"), lang))
     unver = [a for a in result["assumptions"] if a["confidence"] in ("U", "C", "S")]
-    lines.append(f"Assumptions: {len(result['assumptions'])} (of which {sum(a['confidence'] == 'U' for a in unver)} "
-                 f"unverified [U], {sum(a['confidence'] == 'C' for a in unver)} our model choices [C], "
-                 f"{sum(a['confidence'] == 'S' for a in unver)} from secondary sources [S]); see --json")
+    lines.append(tr("Assumptions: {n} (of which {u} unverified [U], {c} our model choices [C], {s} from secondary "
+                    "sources [S]); see --json").format(
+        n=w.count(len(result["assumptions"])), u=w.count(sum(a["confidence"] == "U" for a in unver)),
+        c=w.count(sum(a["confidence"] == "C" for a in unver)), s=w.count(sum(a["confidence"] == "S" for a in unver))))
     for a in result["assumptions"]:
         if a["confidence"] == "U":
-            lines.append(f"  UNVERIFIED: {a['item']} = {a['value']} ({a.get('note', '')})")
-    lines.append("Verdict: " + ("tolerable" if result["tolerable"] else "NOT tolerable"))
+            lines.append("  " + tr("UNVERIFIED: {item} = {value} ({note})").format(
+                item=a["item"], value=a["value"], note=a.get("note", "")))
+    lines.append(tr("Verdict: {verdict}").format(
+        verdict=tr("tolerable") if result["tolerable"] else tr("NOT tolerable")))
     return "\n".join(lines)
 
 
-def violation_lines(rows: list[dict[str, Any]] | None) -> list[str]:
+def violation_lines(rows: list[dict[str, Any]] | None, lang: str = "en") -> list[str]:
     """The quantity-distance violations ranked by the risk at their exposed site, with the two remedies."""
+    w = cli_words(lang)
+    tr = w.tr
     if rows is None:
         return []
     if not rows:
-        return ["Quantity-distance violations: none"]
-    out = [f"Quantity-distance violations ({len(rows)}), ranked by the individual risk at the exposed site "
-           "(per year: now; with the PES's stock moved or removed; with it scaled to its licence):"]
+        return [tr("Quantity-distance violations: none")]
+    out = [tr("Quantity-distance violations ({n}), ranked by the individual risk at the exposed site "
+              "(per year: now; with the PES's stock moved or removed; with it scaled to its licence):").format(
+        n=w.count(len(rows)))]
+    line = tr("{rank}. {pes} -> {es} (HD {hd}, {distance}, required {required}): {rate} {band}, {share} from this "
+              "PES; moved {moved} {moved_band}; licence NEQ (x{scale}) {licence} {licence_band}")
     for r in rows:
         pes = "+".join(r["group"]) if r.get("group") else r["pes"]
         mv, lic = r["after_move"], r["after_licence_neq"]
-        out.append(f"  {r['rank']:>3}. {pes} -> {r['es']} (HD {r['hd']}, {r['distance_m']:.1f} m, required "
-                   f"{math.ceil(r['required_distance_m'])} m): {r['individual_risk_per_year']:.2e} {r['band']}, "
-                   f"{100 * r['share_of_site_risk']:.0f} % from this PES; moved {mv['individual_risk_per_year']:.2e} "
-                   f"{mv['band']}; licence NEQ (x{lic['scale']:.3g}) {lic['individual_risk_per_year']:.2e} "
-                   f"{lic['band']}")
+        out.append("  " + line.format(
+            rank=f"{r['rank']:>3}", pes=pes, es=r["es"], hd=r["hd"], distance=w.unit(w.fixed(r["distance_m"], 1), "m"),
+            required=w.unit(w.count(math.ceil(r["required_distance_m"])), "m"),
+            rate=w.sci(r["individual_risk_per_year"]), band=tr(r["band"]),
+            share=f"{100 * r['share_of_site_risk']:.0f} %" if w.lang == "en"
+            else w.style.percent(100 * r["share_of_site_risk"], 0),
+            moved=w.sci(mv["individual_risk_per_year"]), moved_band=tr(mv["band"]), scale=w.g3(lic["scale"]),
+            licence=w.sci(lic["individual_risk_per_year"]), licence_band=tr(lic["band"])))
     return out
 
 
-def escalation_lines(case: dict[str, Any] | None) -> list[str]:
+def escalation_lines(case: dict[str, Any] | None, lang: str = "en") -> list[str]:
     """The bounding escalation case, labelled as such, beside the base figures."""
+    w = cli_words(lang)
+    tr = w.tr
     if not case:
         return []
-    out = [f"Escalation beyond a group, BOUNDING SENSITIVITY CASE (not an estimate; no sourced probability): "
-           f"{case['escalated_events']} of {len(case['events'])} events take other storehouses along; "
-           f"expected fatalities {case['expected_fatalities_per_year']:.3g} per year "
-           f"(without escalation {case['base_expected_fatalities_per_year']:.3g}); societal verdict {case['fn']['band']}"]
+    out = [tr("Escalation beyond a group, BOUNDING SENSITIVITY CASE (not an estimate; no sourced probability): "
+              "{escalated} of {events} events take other storehouses along; expected fatalities {n} per year "
+              "(without escalation {base}); societal verdict {band}").format(
+        escalated=w.count(case["escalated_events"]), events=w.count(len(case["events"])),
+        n=w.g3(case["expected_fatalities_per_year"]), base=w.g3(case["base_expected_fatalities_per_year"]),
+        band=tr(case["fn"]["band"]))]
+    line = tr("IR {rate}/yr bounding (without escalation {base})")
     for s in sorted(case["sites"], key=lambda s: -s["individual_risk_per_year"]):
         if s["individual_risk_per_year"] != s["base_individual_risk_per_year"]:
-            out.append(f"  {s['id']:<12} IR {s['individual_risk_per_year']:.2e}/yr bounding "
-                       f"(without escalation {s['base_individual_risk_per_year']:.2e})  {s['band']}")
+            out.append(f"  {s['id']:<12} " + line.format(rate=w.sci(s["individual_risk_per_year"]),
+                                                          base=w.sci(s["base_individual_risk_per_year"]))
+                       + f"  {tr(s['band'])}")
     return out
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``risk``: 0 all tolerable, 1 not, 2 bad input."""
+    cli_words(args.lang)  # a language we do not ship is refused before any work
     if args.criteria not in REGIMES:
         raise InputError("--criteria", args.criteria, "allowed: " + ", ".join(REGIMES))
     cell = to_si(args.grid_cell or "25 m", "length", "--grid-cell")
@@ -159,5 +186,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        sys.stdout.write(summary(result) + "\n")
+        sys.stdout.write(summary(result, args.lang) + "\n")
     return 0 if result["tolerable"] else 1

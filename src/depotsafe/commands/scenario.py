@@ -22,6 +22,7 @@ import sys
 from typing import Any
 
 from depotsafe.cli import add_max_layout_option, print_json
+from depotsafe.clitext import add_lang_option
 
 _EVENTS = ("mass-explosion", "fragments", "fire")
 
@@ -52,6 +53,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--load", metavar="FILE", help="read a scenario file written by --save or the app")
     p.add_argument("--title", default="", help="title stored with --save")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_lang_option(p)
     add_max_layout_option(p)
     return p
 
@@ -130,94 +132,116 @@ def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     return result, doc
 
 
-def _kpa(v: float | None) -> str:
-    return "-" if v is None else f"{v:,.1f} kPa"
+def text(result: dict[str, Any], lang: str = "en") -> str:
+    """The chain as readable text, in ``lang`` (depotsafe.clitext)."""
+    from depotsafe.clitext import cli_words
 
+    w = cli_words(lang)
+    tr = w.tr
+    none = tr("none")
 
-def text(result: dict[str, Any]) -> str:
-    """The chain as readable text."""
-    from depotsafe.textfmt import kg_stock, metres_measured, percent
+    def ids(items: list[str], empty: str = none) -> str:
+        return ", ".join(items) or empty
+
+    def ring(m: float) -> str:
+        return w.unit(w.style.fixed(m, 0), "m")
+
+    def kpa(v: float | None) -> str:
+        return "-" if v is None else w.unit(w.style.fixed(v, 1), "kPa")
 
     sc = result["scenario"]
-    out = [f"scenario: {sc['event']} at {sc['start']}"
-           + (f" ({sc['title']})" if sc.get("title") else "") + f", {len(result['steps'])} step(s)"]
+    out = [tr("scenario: {event} at {start}").format(event=sc["event"], start=sc["start"])
+           + (f" ({sc['title']})" if sc.get("title") else "")
+           + tr(", {n} step(s)").format(n=w.count(len(result["steps"])))]
     for st in result["steps"]:
-        who = st["site"] if len(st["members"]) == 1 else "group " + "+".join(st["members"])
+        who = st["site"] if len(st["members"]) == 1 else tr("group {members}").format(members="+".join(st["members"]))
         out.append("")
-        out.append(f"STEP {st['step']}: {st['event_text']} at {who}, {kg_stock(st['neq_kg'])} NEQ "
-                   f"(HD {', '.join(st['divisions'])})")
+        out.append(tr("STEP {n}: {event} at {who}, {neq} NEQ (HD {divisions})").format(
+            n=st["step"], event=st["event_text"], who=who, neq=w.kg_stock(st["neq_kg"]),
+            divisions=", ".join(st["divisions"])))
         t = st["trigger"]
         if t is None:
-            out.append("  starts the scenario")
+            out.append("  " + tr("starts the scenario"))
         else:
-            chosen = " (chosen by the trainer)" if t.get("chosen_by_trainer") else ""
-            out.append(f"  follows step {t['from_step']} ({t['from']}): {t['outcome']}{chosen}")
-            out.append(f"    rule: {t['rule']}")
-            out.append(f"    source: {t['source']}")
+            chosen = tr(" (chosen by the trainer)") if t.get("chosen_by_trainer") else ""
+            out.append("  " + tr("follows step {n} ({site}): {outcome}").format(
+                n=t["from_step"], site=t["from"], outcome=t["outcome"]) + chosen)
+            out.append("    " + tr("rule: {rule}").format(rule=t["rule"]))
+            out.append("    " + tr("source: {source}").format(source=t["source"]))
         if len(st["members"]) > 1:
             out.append(f"  {st['aggregation']}")
-        w = st["withdrawal"]
-        inside = w["inside"]
-        out.append(f"  first response: withdraw non-essential personnel to {w['radius_m']:,.0f} m "
-                   f"(HD {w['hd']}, {w['quantity']} quantity; {w['source']})")
-        out.append(f"    inside the ring: {len(inside['buildings'])} building(s) "
-                   f"{', '.join(inside['buildings']) or ''}; roads to close: {', '.join(inside['roads']) or 'none'}; "
-                   f"storehouses: {', '.join(inside['storehouses']) or 'none'}; "
-                   f"persons present: {inside['persons']:g}")
+        wd = st["withdrawal"]
+        inside = wd["inside"]
+        out.append("  " + tr("first response: withdraw non-essential personnel to {radius} (HD {hd}, {quantity} "
+                             "quantity; {source})").format(radius=ring(wd["radius_m"]), hd=wd["hd"],
+                                                           quantity={"known": tr("known"), "unknown": tr("unknown")}.get(wd["quantity"], wd["quantity"]), source=wd["source"]))
+        out.append("    " + tr("inside the ring: {n} building(s) {buildings}; roads to close: {roads}; "
+                               "storehouses: {storehouses}; persons present: {persons}").format(
+            n=w.count(len(inside["buildings"])), buildings=ids(inside["buildings"], ""), roads=ids(inside["roads"]),
+            storehouses=ids(inside["storehouses"]), persons=w.g(inside["persons"])))
         for z in st["zones"]["blast"]:
-            out.append(f"  blast zone {z['level']} ({z['name']}): {z['radius_m']:,.0f} m")
+            out.append("  " + tr("blast zone {level} ({name}): {radius}").format(
+                level=z["level"], name=tr(z["name"]), radius=ring(z["radius_m"])))
         for z in st["zones"]["hazard"]:
-            out.append(f"  {z['kind']} zone HD {z['hd']}: {z['radius_m']:,.0f} m ({z['rule']})")
-        out.append("  at each site:")
+            out.append("  " + tr("{kind} zone HD {hd}: {radius} ({rule})").format(
+                kind={"fragment": tr("fragment"), "thermal": tr("thermal")}.get(z["kind"], z["kind"]), hd=z["hd"], radius=ring(z["radius_m"]), rule=z["rule"]))
+        out.append("  " + tr("at each site:"))
         for s in st["buildings"]:
-            line = f"    {s['id']} ({s['kind']}): {metres_measured(s['distance_m'])}, " \
-                   f"{_kpa(s['incident_overpressure_kpa'])}, zone {s['zone']}"
+            line = f"    {s['id']} ({s['kind']}): {w.metres_measured(s['distance_m'])}, " \
+                   f"{kpa(s['incident_overpressure_kpa'])}, " + tr("zone {zone}").format(zone=s["zone"])
             if s["persons"]:
-                line += f", {s['persons_present']:g} person(s) present"
+                line += tr(", {n} person(s) present").format(n=w.g(s["persons_present"]))
             b = s["building"]
             if b["structural_collapse"] is not None:
-                line += f", collapse {percent(b['structural_collapse'])}"
+                line += tr(", collapse {p}").format(p=w.percent(b["structural_collapse"]))
             if b["destroyed"]:
-                line += ", DESTROYED"
+                line += tr(", DESTROYED")
             if s["involved_in_step"] is not None:
-                line += f", explodes at step {s['involved_in_step']}"
+                line += tr(", explodes at step {n}").format(n=s["involved_in_step"])
             out.append(line)
-        out.append("  other storehouses:")
+        out.append("  " + tr("other storehouses:"))
         for j in st["escalation"]:
             if j["outcome"] == "already involved":
-                out.append(f"    {j['id']}: already involved (step {j['step']})")
+                out.append(f"    {j['id']}: " + tr("already involved (step {n})").format(n=j["step"]))
                 continue
-            out.append(f"    {j['id']}: {j['outcome']}" + (" -> follows" if j.get("followed") else ""))
-            out.append(f"      rule: {j['rule']}" + (f"; source: {j['source']}" if j.get("source") else ""))
+            out.append(f"    {j['id']}: {j['outcome']}" + (tr(" -> follows") if j.get("followed") else ""))
+            out.append("      " + tr("rule: {rule}").format(rule=j["rule"])
+                       + (tr("; source: {source}").format(source=j["source"]) if j.get("source") else ""))
         tot = st["totals"]
-        out.append(f"  totals: buildings destroyed {', '.join(tot['buildings_destroyed']) or 'none'}; "
-                   f"roads to close {', '.join(tot['roads_to_close']) or 'none'}; persons in the ring "
-                   f"{tot['persons_in_withdrawal_ring']:g}; in effect zones {tot['persons_in_effect_zones']:g}")
+        out.append("  " + tr("totals: buildings destroyed {buildings}; roads to close {roads}; persons in the ring "
+                             "{ring}; in effect zones {zones}").format(
+            buildings=ids(tot["buildings_destroyed"]), roads=ids(tot["roads_to_close"]),
+            ring=w.g(tot["persons_in_withdrawal_ring"]), zones=w.g(tot["persons_in_effect_zones"])))
     tot = result["totals"]
     out.append("")
-    out.append(f"whole chain: {tot['steps']} step(s), storehouses {', '.join(tot['storehouses_involved'])}, "
-               f"{kg_stock(tot['neq_involved_kg'])} NEQ; buildings destroyed "
-               f"{', '.join(tot['buildings_destroyed']) or 'none'}; roads to close "
-               f"{', '.join(tot['roads_to_close']) or 'none'}; largest withdrawal ring "
-               f"{tot['largest_withdrawal_radius_m']:,.0f} m")
-    out.extend(f"note: {n}" for n in result["notes"])
+    out.append(tr("whole chain: {n} step(s), storehouses {storehouses}, {neq} NEQ; buildings destroyed {buildings}; "
+                  "roads to close {roads}; largest withdrawal ring {radius}").format(
+        n=w.count(tot["steps"]), storehouses=", ".join(tot["storehouses_involved"]),
+        neq=w.kg_stock(tot["neq_involved_kg"]), buildings=ids(tot["buildings_destroyed"]),
+        roads=ids(tot["roads_to_close"]), radius=ring(tot["largest_withdrawal_radius_m"])))
+    note = tr("note: {note}")
+    out.extend(note.format(note=n) for n in result["notes"])
     if "comparison" in result:
-        out.extend(_comparison_text(result["comparison"]))
+        out.extend(_comparison_text(result["comparison"], lang))
     return "\n".join(out) + "\n"
 
 
-def _comparison_text(c: dict[str, Any]) -> list[str]:
-    out = ["", f"COMPARED WITH {c['layout']}"]
-    out.append("  what changed in the layout:")
+def _comparison_text(c: dict[str, Any], lang: str = "en") -> list[str]:
+    from depotsafe.clitext import cli_words
+
+    tr = cli_words(lang).tr
+    out = ["", tr("COMPARED WITH {layout}").format(layout=c["layout"])]
+    out.append("  " + tr("what changed in the layout:"))
     out.extend(f"    {ch['text']}" for ch in c["layout_changes"])
     if not c["layout_changes"]:
-        out.append("    nothing")
+        out.append("    " + tr("nothing"))
     sh = c["storehouses"]
-    out.append(f"  storehouses involved: {', '.join(sh['before'])} -> {', '.join(sh['after'])}")
+    out.append("  " + tr("storehouses involved: {before} -> {after}").format(
+        before=", ".join(sh["before"]), after=", ".join(sh["after"])))
     if sh["no_longer_involved"]:
-        out.append(f"    no longer involved: {', '.join(sh['no_longer_involved'])}")
+        out.append("    " + tr("no longer involved: {ids}").format(ids=", ".join(sh["no_longer_involved"])))
     if sh["newly_involved"]:
-        out.append(f"    newly involved: {', '.join(sh['newly_involved'])}")
+        out.append("    " + tr("newly involved: {ids}").format(ids=", ".join(sh["newly_involved"])))
     for j in c["judgements"]:
         b = j["before"]["outcome"] if j["before"] else "-"
         a = j["after"]["outcome"] if j["after"] else "-"
@@ -230,6 +254,9 @@ def _comparison_text(c: dict[str, Any]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``scenario``; 0 on success, 2 on bad input."""
+    from depotsafe.clitext import cli_words
+
+    cli_words(args.lang)  # a language we do not ship is refused before any work
     from depotsafe.outputs import check_output_paths, write_outputs
 
     check_output_paths([("--save", args.save)])
@@ -239,5 +266,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        sys.stdout.write(text(result))
+        sys.stdout.write(text(result, args.lang))
     return 0

@@ -86,6 +86,21 @@ PRINT_CSS = """<style>
 }
 </style>"""
 
+#: The label of the language selector: a globe and no word of any one language.
+LANGUAGE_LABEL = ":material/language:"
+
+#: The app's fonts, in every language (a depot's names may be in any script): Streamlit's Source Sans
+#: (served with the app) for Latin, Cyrillic and Greek; then Chinese in its Simplified forms (Noto Sans
+#: CJK SC, which the set-up installs; Microsoft YaHei or PingFang SC on a Windows or Apple viewer), not
+#: the Japanese forms a fallback without a language picks; then Arabic (Noto Naskh Arabic, Amiri).
+FONT_CSS = """<style>
+[data-testid="stApp"], [data-testid="stApp"] :is(h1, h2, h3, h4, h5, h6, p, li, label, td, th, span, div, button,
+input, textarea, summary):not(code, code *, pre, pre *, [data-testid="stIconMaterial"]) {
+  font-family: "Source Sans", "Source Sans Pro", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
+    "Noto Naskh Arabic", "Noto Sans Arabic", "Amiri", "Segoe UI", Tahoma, sans-serif;
+}
+</style>"""
+
 #: Right to left (Arabic): the main area and the sidebar read right to left; maps, charts and code keep
 #: left to right so that their labels and axes stay legible; figures keep their own direction (bidi).
 RTL_CSS = """<style>
@@ -121,13 +136,15 @@ def main() -> None:
     """Run one pass of the app script."""
     st.set_page_config(page_title="depotsafe", page_icon="🛡️", layout="wide")
     keep_widget_state()
-    st.html(PRINT_CSS)
+    st.html(PRINT_CSS + FONT_CSS)
     if direction(lang()) == "rtl":
         st.html(RTL_CSS)
     state.init()
     pages = _pages()
     with st.sidebar:
-        st.selectbox("Language / Langue", list(LANGUAGES), format_func=LANGUAGES.__getitem__, key=f"{KEEP}lang")
+        # In no one language: a globe (Material Symbols, served with the app: no system font needed) and each
+        # language named in itself, as the UN's own sites offer them.
+        st.selectbox(LANGUAGE_LABEL, list(LANGUAGES), format_func=LANGUAGES.__getitem__, key=f"{KEEP}lang")
         st.title("depotsafe")
         st.caption(_("Ammunition depot safety (UN IATG 02.20, 01.80)"))
         labels = {p: title() for p, (title, _render) in pages.items()}

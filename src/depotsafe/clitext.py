@@ -1,0 +1,178 @@
+"""The readable command-line output in the user's language (``--lang`` of check, effects, risk, scenario).
+
+The words come from gettext catalogs: the command line's own
+(``depotsafe/ui/locale/<lang>/LC_MESSAGES/cli.po``), then the app's (the same
+term on a page and in a terminal), then the documents'.  A message is marked
+``tr("...")`` in the command's text code (the English text is the msgid, so
+English output is the source text itself); :func:`cli_messages` collects them
+and tests/test_cli_lang.py keeps every catalog complete.  Numbers are written
+by :mod:`depotsafe.textfmt` in the language's number style (rounded the safe
+way, as in English).  Rule labels, source citations, site ids and the
+engine's notes stay as they are quoted.  ``--json`` is never translated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from depotsafe import textfmt
+from depotsafe.errors import InputError
+
+#: Languages of the readable output: the app's (depotsafe.ui.i18n.LANGUAGES), English first.
+CLI_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ru", "zh", "ar")
+
+#: Modules whose ``tr("...")`` literals are the command line's messages (relative to the package).
+CLI_SOURCES: tuple[str, ...] = ("report.py", "clitext.py", "commands/effects.py", "commands/risk.py",
+                                "commands/scenario.py")
+
+
+#: The verdict bands of ``depotsafe risk`` (depotsafe.risk): English prints the id, other languages words.
+RISK_BANDS: tuple[str, ...] = (
+    "intolerable", "broadly_acceptable", "tolerable_if_alarp", "tolerable", "no_criterion",
+    "admissible_by_analogy", "not_admissible_by_analogy", "below_1e-6", "exceeds_limit", "exceeds_target_value",
+    "above_orientation_value", "below_orientation_value", "no_societal_criterion",
+)
+
+
+def add_lang_option(p: argparse.ArgumentParser) -> None:
+    """The ``--lang`` option of a command with readable output."""
+    p.add_argument("--lang", default="en", metavar="LANG",
+                   help="language of the readable output: en (default), fr, es, ru, zh or ar "
+                        "(numbers in that language's style; --json is the same in every language)")
+
+
+@cache
+def _catalog(lang: str) -> dict[str, str]:
+    from depotsafe.ui.i18n import parse_po
+
+    path = files("depotsafe.ui").joinpath("locale", lang, "LC_MESSAGES", "cli.po")
+    return parse_po(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+@dataclass(frozen=True)
+class CliWords:
+    """The translator and number style of one language of the command line."""
+
+    lang: str
+    tr: Callable[[str], str]
+    style: textfmt.NumberStyle
+
+    def count(self, n: int) -> str:
+        """A count: "40000" in English (as the command line always wrote it), grouped elsewhere."""
+        return str(n) if self.lang == "en" else self.style.fixed(n)
+
+    def fixed(self, value: float, decimals: int) -> str:
+        """``value`` with ``decimals`` decimals, ungrouped in English as before, the locale's style elsewhere."""
+        return f"{value:.{decimals}f}" if self.lang == "en" else self.style.fixed(value, decimals)
+
+    def g(self, value: float) -> str:
+        """A count that may have decimals (persons), as Python's ``g`` writes it, the language's decimal sign."""
+        text = f"{value:g}"
+        return text if self.lang == "en" else text.replace(".", self.style.decimal)
+
+    def g3(self, value: float) -> str:
+        """Three significant figures as Python's ``.3g`` writes them, the language's decimal sign."""
+        text = f"{value:.3g}"
+        return text if self.lang == "en" else text.replace(".", self.style.decimal)
+
+    def unit(self, number_text: str, unit: str) -> str:
+        return self.style.unit(number_text, unit)
+
+    def metres_up(self, value_m: float) -> str:
+        return textfmt.metres_up(value_m, self.style)
+
+    def metres_measured(self, value_m: float) -> str:
+        return textfmt.metres_measured(value_m, self.style)
+
+    def kg_stock(self, value_kg: float) -> str:
+        return textfmt.kg_stock(value_kg, self.style)
+
+    def number(self, value: float, unit: str, digits: int = 3) -> str:
+        return textfmt.number(value, unit, digits, self.style)
+
+    def percent(self, p: float) -> str:
+        return textfmt.percent(p, self.style)
+
+    def sci(self, value: float) -> str:
+        """A rate in scientific notation, two decimals: "1.23e-05" (the decimal sign of the language)."""
+        text = f"{value:.2e}"
+        return text if self.lang == "en" else text.replace(".", self.style.decimal)
+
+    def kg_limit(self, value_kg: float | None, at_least: bool = False) -> str:
+        """A licence or limit: "unlimited", "at least N kg", "nil (0 kg)" or N kg (rounded down)."""
+        tr = self.tr
+        if value_kg is None or value_kg == float("inf"):
+            return tr("unlimited")
+        if value_kg <= 0.0:
+            return tr("nil (0 kg)")
+        text = textfmt.kg_down(value_kg, self.style)
+        return tr("at least {limit}").format(limit=text) if at_least else text
+
+    def kg_headroom(self, headroom_kg: float | None, at_least: bool = False) -> str:
+        """Headroom (rounded down) or the shortfall (rounded up), in words."""
+        import math
+
+        tr = self.tr
+        if headroom_kg is None or math.isinf(headroom_kg):
+            return tr("headroom unlimited")
+        if headroom_kg < 0.0:
+            over = self.style.fixed(math.ceil(-headroom_kg - 1e-9))
+            return tr("SHORTFALL {kg} kg over the limit").format(kg=over)
+        kg = self.style.fixed(math.floor(headroom_kg + 1e-9))
+        return (tr("headroom at least {kg} kg") if at_least else tr("headroom {kg} kg")).format(kg=kg)
+
+
+#: English: the source text itself and the fast number style (a large depot's report writes millions of figures).
+ENGLISH = CliWords("en", lambda message: message, textfmt.ENGLISH)
+
+
+@cache
+def cli_words(lang: str = "en") -> CliWords:
+    """The words of ``lang``; InputError (exit status 2) naming --lang for a language we do not ship."""
+    if lang == "en":
+        return ENGLISH
+    if lang not in CLI_LANGUAGES:
+        raise InputError("--lang", lang, "one of " + ", ".join(CLI_LANGUAGES))
+    from depotsafe.documents.text import _document_catalog
+    from depotsafe.ui.i18n import catalog
+
+    own, app, docs = _catalog(lang), catalog(lang), _document_catalog(lang)
+
+    def tr(message: str) -> str:
+        return own.get(message) or app.get(message) or docs.get(message) or message
+
+    return CliWords(lang, tr, textfmt.style_of(lang))
+
+
+def cli_messages() -> list[str]:
+    """Every ``tr("...")`` literal of :data:`CLI_SOURCES`, in order (the messages cli.po must hold)."""
+    root = Path(__file__).parent
+    seen: dict[str, None] = {}
+    for rel in CLI_SOURCES:
+        tree = ast.parse((root / rel).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr"
+                    and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
+                seen.setdefault(node.args[0].value, None)
+    # shown through tr() by depotsafe effects and risk: the injury names and the verdict bands
+    from depotsafe.commands.blast import INJURY_NAMES
+
+    for name in (*INJURY_NAMES.values(), *RISK_BANDS):
+        seen.setdefault(name, None)
+    return list(seen)
+
+
+def missing(lang: str) -> list[str]:
+    """The command line's messages ``lang``'s catalogs do not translate."""
+    from depotsafe.documents.text import _document_catalog
+    from depotsafe.ui.i18n import catalog
+
+    known = {**_document_catalog(lang), **catalog(lang), **_catalog(lang)}
+    return [m for m in cli_messages() if m not in known]
