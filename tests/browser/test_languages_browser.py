@@ -34,11 +34,11 @@ from pathlib import Path
 
 import pytest
 
+from browser.streamlit_page import act, choose_language, idle
 from depotsafe.ui.i18n import LANGUAGES, catalog, direction
 
 pytestmark = pytest.mark.browser
 
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 PAGES = ("Compliance", "Effects")
 
 #: The distinct visible characters of the elements under each selector, per CSS font, with those drawn
@@ -89,23 +89,9 @@ GLYPHS_JS = r"""
 """
 
 
-def _idle(page) -> None:
-    page.wait_for_selector(IDLE, timeout=180_000)
-
-
-def _choose_language(page, name: str) -> None:
-    box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first
-    if name in box.inner_text():
-        return
-    box.click()
-    page.get_by_role("option", name=name, exact=True).click()
-    _idle(page)
-
-
 def _open_page(page, title: str) -> None:
     radio = page.get_by_test_id("stSidebar").get_by_test_id("stRadio")
-    radio.locator("[role='radiogroup'] label").filter(has_text=title).first.click()
-    _idle(page)
+    act(page, radio.locator("[role='radiogroup'] label").filter(has_text=title).first.click)
 
 
 def _platform_fonts(page, selector: str) -> dict[str, int]:
@@ -134,8 +120,8 @@ def test_compliance_and_effects_read_in_arabic_and_chinese(page, app_url: str, a
     words = catalog(lang)
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(app_url)
-    _idle(page)
-    _choose_language(page, LANGUAGES[lang])
+    idle(page)
+    choose_language(page, LANGUAGES[lang])
     for english in PAGES:
         title = words[english]
         _open_page(page, title)
@@ -144,12 +130,11 @@ def test_compliance_and_effects_read_in_arabic_and_chinese(page, app_url: str, a
         primary = main.get_by_test_id("stBaseButton-primary")
         if english == "Compliance":
             expect(primary.first).to_be_visible(timeout=60_000)
-            primary.first.click()
-            page.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=30_000)
+            act(page, primary.first.click)
             # the check's own result, drawn by this run (not an element of the page before, marked stale)
             expect(main.locator("[data-testid='stElementContainer'][data-stale='false'] [data-testid='stMetric']",
                                 has_text=words["Violations"]).first).to_be_visible(timeout=300_000)
-        _idle(page)
+        idle(page)
         expect(main.locator("[data-stale='true']")).to_have_count(0, timeout=120_000)
         # the page's results: a table (Streamlit's, or the right-to-left HTML table in Arabic)
         expect(main.locator("[data-testid='stTable'], table.ds-rtl, [data-testid='stDataFrame']").first

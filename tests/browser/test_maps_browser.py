@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from browser.streamlit_page import idle
+from browser.streamlit_page import act, idle
 from depotsafe.ui import maps
 
 pytestmark = pytest.mark.browser
@@ -53,8 +53,7 @@ def test_map_fits_and_labels_do_not_overlap(page, app_url: str, artifacts: Path,
     page.set_viewport_size({"width": width, "height": height})
     page.goto(app_url)
     idle(page)
-    page.get_by_test_id("stSidebar").get_by_text("Compliance", exact=True).click()
-    idle(page)
+    act(page, page.get_by_test_id("stSidebar").get_by_text("Compliance", exact=True).click)
     page.get_by_role("button", name="Run the compliance check").click()
     expect(page.get_by_test_id("stMetric").filter(has_text="Violations")).to_be_visible(timeout=120_000)
     idle(page)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from browser.streamlit_page import idle
+from browser.streamlit_page import act, idle
 
 pytestmark = pytest.mark.browser
 
@@ -55,16 +55,14 @@ def test_download_the_report(page, app_url: str, artifacts: Path, tmp_path: Path
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(app_url)
     idle(page)
-    page.get_by_test_id("stSidebar").get_by_text("Compliance", exact=True).click()
-    idle(page)
+    act(page, page.get_by_test_id("stSidebar").get_by_text("Compliance", exact=True).click)
     page.get_by_role("button", name="Run the compliance check").click()
     metric = page.get_by_test_id("stMetric").filter(has_text="Violations")
     expect(metric).to_be_visible(timeout=180_000)
     idle(page)
     assert int(re.sub(r"\D", "", metric.get_by_test_id("stMetricValue").inner_text())) == len(violations)
 
-    page.get_by_role("button", name="Prepare the report and licences").click()
-    idle(page)
+    act(page, page.get_by_role("button", name="Prepare the report and licences").click)
     button = page.get_by_test_id("stDownloadButton").filter(has_text="Report (PDF)")
     expect(button).to_be_visible(timeout=300_000)
     idle(page)

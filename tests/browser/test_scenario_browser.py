@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from browser.streamlit_page import idle, upload
+from browser.streamlit_page import act, idle, upload
 
 pytestmark = pytest.mark.browser
 
@@ -44,8 +44,7 @@ def _open_scenario(page, app_url: str, path: Path, doc: dict) -> None:
 
     page.goto(app_url)
     idle(page)
-    page.get_by_test_id("stSidebar").get_by_text("Scenarios", exact=True).click()
-    idle(page)
+    act(page, page.get_by_test_id("stSidebar").get_by_text("Scenarios", exact=True).click)
     expect(page.get_by_role("heading", name="Scenarios", exact=True)).to_be_visible(timeout=120_000)
     page.get_by_text("Open or save a scenario file").click()
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Open a scenario file")
@@ -124,14 +123,12 @@ def test_step_through_a_saved_scenario(page, app_url: str, artifacts: Path, depo
         if k in questions:
             expect(page.get_by_role("heading", name=_step_heading(step))).to_have_count(0)
             page.screenshot(path=str(artifacts / f"scenario-{name}-step{k}-question.png"), full_page=True)
-            page.get_by_role("button", name=f"Reveal step {k}").click()
-            idle(page)
+            act(page, page.get_by_role("button", name=f"Reveal step {k}").click)
         _check_step(page, step)
         page.screenshot(path=str(artifacts / f"scenario-{name}-step{k}.png"), full_page=True)
         if k < n:
             expect(nxt).to_be_enabled()
-            nxt.click()
-            idle(page)
+            act(page, nxt.click)
     # the last step is the engine's last: there is no next one
     expect(nxt).to_be_disabled()
     totals = page.get_by_text(f"{n} step(s); storehouses {', '.join(engine['totals']['storehouses_involved'])};")
@@ -139,8 +136,7 @@ def test_step_through_a_saved_scenario(page, app_url: str, artifacts: Path, depo
     # and back with Previous: each step shows again, already revealed
     for step in reversed(steps[:-1]):
         expect(prev).to_be_enabled()
-        prev.click()
-        idle(page)
+        act(page, prev.click)
         _check_step(page, step)
     expect(prev).to_be_disabled()
     expect(page.get_by_test_id("stException")).to_have_count(0)
@@ -160,12 +156,10 @@ def test_class_mode_large_map(page, app_url: str, artifacts: Path, depotsafe_jso
     page.set_viewport_size({"width": 1280, "height": 720})
     _open_scenario(page, app_url, path, doc)
     if 1 in _questions(doc):
-        page.get_by_role("button", name="Reveal step 1").click()
-        idle(page)
+        act(page, page.get_by_role("button", name="Reveal step 1").click)
     _check_step(page, first)
     before = page.evaluate(_CHART)
-    page.get_by_test_id("stCheckbox").filter(has_text="Class mode").click()
-    idle(page)
+    act(page, page.get_by_test_id("stCheckbox").filter(has_text="Class mode").click)
     _check_step(page, first)
     chart = page.locator("[data-testid='stPlotlyChart']").first
     expect(chart.locator(".legend")).to_be_visible(timeout=60_000)
