@@ -250,6 +250,8 @@ def handout_format(path: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``scenario``; 0 on success, 2 on bad input."""
+    from pathlib import Path
+
     from depotsafe.commands._documents import write_all
     from depotsafe.documents.render import document_date
     from depotsafe.documents.text import words
@@ -268,7 +270,7 @@ def run(args: argparse.Namespace) -> int:
 
         files.append(("--handout", args.handout, handout_bytes(
             result, depot, fmt, lang=args.lang, date=date, title=result["scenario"]["title"],
-            layout_name=str(result["scenario"]["layout"]))))
+            layout_name=Path(str(result["scenario"]["layout"])).name)))
     write_all(files)
     if args.json:
         print_json(result)

@@ -12,7 +12,6 @@ own words (English), as in the report.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
@@ -35,7 +34,7 @@ from depotsafe.kinds import kinds
 
 #: Map frame on the page [mm]: the text width of A4 portrait (15 mm margins) and a third of its height.
 MAP_W_MM = 180.0
-MAP_H_MM = 92.0
+MAP_H_MM = 100.0
 #: Colours of the map (the app's Scenarios page uses the same meaning).
 EXPLODED = "#b2182b"
 POSSIBLE = "#f4a582"
@@ -81,10 +80,12 @@ def _fates(result: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, str]]:
     return step_of, worst
 
 
-def chain_map(depot: Any, result: Mapping[str, Any], w: Words) -> Plan:
+def chain_map(depot: Any, result: Mapping[str, Any], w: Words) -> tuple[Plan, list[int]]:
     """The depot with the chain: what explodes at which step, what survives, and each step's withdrawal ring.
 
-    Drawn at the largest listed scale (smallest 1:n) that holds every footprint and the first step's ring.
+    Drawn, as the site plan is, at the largest listed scale (smallest 1:n) that holds every footprint
+    (routes run off the map); a ring larger than the map is drawn where it crosses it.  Returns the
+    plan and the steps whose ring does not show on it (the whole map lies inside the ring).
     """
     _ = w.gettext
     fw, fh = MAP_W_MM, MAP_H_MM
@@ -94,9 +95,10 @@ def chain_map(depot: Any, result: Mapping[str, Any], w: Words) -> Plan:
         foot = shapely.union_all([depot.site(m).geometry for m in st["members"]])
         rings.append((st["step"], float(st["withdrawal"]["radius_m"]), foot.buffer(st["withdrawal"]["radius_m"],
                                                                                   quad_segs=32)))
-    geoms = [s.geometry for s in depot.sites] + [rings[0][2]]
+    geoms = [s.geometry for s in depot.sites if s.geometry.geom_type in ("Polygon", "MultiPolygon", "Point")] or \
+        [s.geometry for s in depot.sites]
     minx, miny, maxx, maxy = shapely.GeometryCollection(geoms).bounds
-    pad = 0.04 * max(maxx - minx, maxy - miny, 50.0)
+    pad = 0.08 * max(maxx - minx, maxy - miny, 50.0)
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
     scale = choose_scale(maxx - minx, maxy - miny, fw, fh)
     fr = _Frame(0.0, 0.0, fw, fh, (minx + maxx) / 2, (miny + maxy) / 2, scale)
@@ -127,31 +129,72 @@ def chain_map(depot: Any, result: Mapping[str, Any], w: Words) -> Plan:
                    f'fill="{fill}" stroke="black" stroke-width="0.25"/>')
         out.extend(door_mark(fr, s))
     # each step's withdrawal ring, its label on the ring (step 1 at the top, the next ones further round)
+    view = shapely.box(fr.ground_x(0), fr.ground_y(fh), fr.ground_x(fw), fr.ground_y(0))
+    beyond = []
     for k, (number, radius, disc) in enumerate(rings):
         out.append(f'<path class="ring" id="ring-{number}" d="{fr.path(disc.boundary)}" fill="none" stroke="{RING}" '
                    f'stroke-width="{0.5 if number == 1 else 0.3}" stroke-dasharray="2 1"/>')
-        c = disc.centroid
-        angle = math.radians(20.0 + 35.0 * k)
-        lx, ly = fr.xy(c.x + math.sin(angle) * radius, c.y + math.cos(angle) * radius)
+        seen = disc.boundary.intersection(view.buffer(-4.0 / fr.k))
+        if seen.is_empty:
+            beyond.append(number)
+            continue
+        # the label where the ring shows, the first step's at its highest visible point, the next further round
+        pts = [p for g in getattr(seen, "geoms", [seen]) for p in g.coords]
+        pts.sort(key=lambda q: -q[1])
+        lx, ly = fr.xy(*pts[min(len(pts) - 1, k * max(1, len(pts) // 5))])
         text = _("step {n}: withdraw to {r}").format(n=number, r=w.metres_up(radius))
-        out.append(f'<text class="ring-label" x="{_f(lx)}" y="{_f(ly - 0.6)}" font-size="2.4" font-weight="bold" '
-                   f'fill="{RING}" stroke="white" stroke-width="0.6" paint-order="stroke">{escape(text)}</text>')
-    for s in depot.sites:
+        out.append(f'<text class="ring-label" x="{_f(lx + 1.0)}" y="{_f(ly + 3.0)}" font-size="2.4" '
+                   f'font-weight="bold" fill="{RING}">{escape(text)}</text>')
+    taken: list[tuple[float, float, float, float]] = []
+    for s in sorted(depot.sites, key=lambda s: (s.id not in step_of, s.id not in worst, s.id)):
         g = s.geometry
-        if g.geom_type in ("LineString", "MultiLineString"):
-            p = g.interpolate(0.5, normalized=True)
-            px, py = fr.xy(p.x, p.y)
-        else:
-            px, py = fr.xy(g.bounds[2], g.bounds[3])
         text = s.id if s.id not in step_of else f"{s.id} ({step_of[s.id]})"
         colour = EXPLODED if s.id in step_of else "black"
-        out.append(f'<text class="site-id" x="{_f(px + 0.5)}" y="{_f(py - 0.5)}" font-size="2.4" font-weight="bold" '
-                   f'fill="{colour}" stroke="white" stroke-width="0.5" paint-order="stroke">{escape(text)}</text>')
+        if g.geom_type in ("LineString", "MultiLineString"):
+            seen = g.intersection(view)
+            p = (seen if not seen.is_empty else g).interpolate(0.5, normalized=True)
+            x0, y1 = fr.xy(p.x, p.y)
+            x1, y0 = x0, y1
+        else:
+            x0, y0 = fr.xy(g.bounds[0], g.bounds[3])
+            x1, y1 = fr.xy(g.bounds[2], g.bounds[1])
+        box = _free_box(text, (x0, y0, x1, y1), taken, fw, fh)
+        taken.append(box)
+        out.append(f'<text class="site-id" x="{_f(box[0])}" y="{_f(box[3] - 0.5)}" font-size="{_f(LABEL_MM)}" '
+                   f'font-weight="bold" fill="{colour}">{escape(text)}</text>')
     out.append("</g>")
     out.extend(north_arrow(w, fw))
     bar_m, bar_mm = scale_bar(out, w, fr, fw, fh, scale)
     out.append("</svg>")
-    return Plan("\n".join(out), scale, "A4", "portrait", *page_size("A4", "portrait"), bar_m, bar_mm)
+    return Plan("\n".join(out), scale, "A4", "portrait", *page_size("A4", "portrait"), bar_m, bar_mm), beyond
+
+
+#: Size of the site labels on the map [mm], and a generous width of one bold character of it.
+LABEL_MM = 2.4
+_CHAR_MM = 0.68 * LABEL_MM
+
+
+def _free_box(text: str, near: tuple[float, float, float, float], taken: Sequence[tuple[float, float, float, float]],
+              fw: float, fh: float) -> tuple[float, float, float, float]:
+    """A label box (x0, y0, x1, y1, paper mm) beside a footprint's box that overlaps no label placed before.
+
+    Tried in turn: right, left, above, below, then the corners, then twice as far; if every one is taken
+    (a crowded yard), the first (the id stays legible in the tables).
+    """
+    w, h = _CHAR_MM * len(text) + 0.6, LABEL_MM * 1.15
+    x0, y0, x1, y1 = near
+    cy = 0.5 * (y0 + y1)
+    cx = 0.5 * (x0 + x1)
+    cands = []
+    for gap in (0.6, 0.6 + 1.5 * h):
+        cands += [(x1 + gap, cy - h / 2), (x0 - gap - w, cy - h / 2), (cx - w / 2, y0 - gap - h), (cx - w / 2, y1 + gap),
+                  (x1 + gap, y0 - gap - h), (x0 - gap - w, y0 - gap - h), (x1 + gap, y1 + gap), (x0 - gap - w, y1 + gap)]
+    boxes = [(a, b, a + w, b + h) for a, b in cands]
+    for bx in boxes:
+        inside = bx[0] >= 0 and bx[1] >= 0 and bx[2] <= fw and bx[3] <= fh
+        if inside and not any(bx[0] < t[2] and t[0] < bx[2] and bx[1] < t[3] and t[1] < bx[3] for t in taken):
+            return bx
+    return boxes[0]
 
 
 def _steps(result: Mapping[str, Any], w: Words) -> list[dict[str, Any]]:
@@ -211,11 +254,13 @@ def handout(result: Mapping[str, Any], depot: Any, *, lang: str = "en", date: st
     tot = result["totals"]
     prov = result["provenance"]
     doc = {"provenance": {"depotsafe_version": prov["depotsafe_version"], "date": date}}
-    plan = chain_map(depot, result, w)
+    plan, beyond = chain_map(depot, result, w)
     page_title = f"{_('Training scenario')}: {heading}"
     html = render_html("handout.html.j2", {
         "doc": doc, "lang": lang, "_": _, "w": w, "title": page_title, "heading": heading,
         "plan": {"paper": "A4", "orientation": "portrait"}, "map": plan,
+        "beyond": [{"step": st["step"], "ring": w.metres_up(st["withdrawal"]["radius_m"])}
+                   for st in result["steps"] if st["step"] in beyond],
         "start": start, "event": _(EVENT_WORDS[first["event"]]), "layout_name": layout_name or sc.get("layout", ""),
         "date": date, "quantity": _(QUANTITY_WORDS[ring["quantity"]]),
         "steps": _steps(result, w),
