@@ -44,6 +44,17 @@ def projector() -> tuple[AppTest, list[dict]]:
     return _figures(True)
 
 
+def _arr(v: object) -> list:
+    """A data array of the figure's JSON: a list, or plotly's typed array ({"dtype", "bdata"} in base64)."""
+    if isinstance(v, dict) and "bdata" in v:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+    return list(v)
+
+
 def _label_traces(fig: dict) -> list[dict]:
     return [t for t in fig["data"] if t.get("mode") == "text" and str(t.get("name", "")).endswith("labels")]
 
@@ -87,7 +98,7 @@ def test_class_mode_labels_are_apart_and_hold_their_text(projector: tuple[AppTes
     drawn = {}
     for t in _label_traces(fig):
         size = t["textfont"]["size"]
-        for text, x, y in zip(t["text"], t["x"], t["y"], strict=True):
+        for text, x, y in zip(_arr(t["text"]), _arr(t["x"]), _arr(t["y"]), strict=True):
             drawn[(text, round(x, 6), round(y, 6))] = size
     m_per_px = meta["m_per_px"]
     for lab in labels:
