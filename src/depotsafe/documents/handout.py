@@ -35,6 +35,9 @@ from depotsafe.kinds import kinds
 #: Map frame on the page [mm]: the text width of A4 portrait (15 mm margins) and a third of its height.
 MAP_W_MM = 180.0
 MAP_H_MM = 100.0
+#: Size of the site labels on the map [mm], and a generous width of one bold character of it.
+LABEL_MM = 2.4
+_CHAR_MM = 0.68 * LABEL_MM
 #: Colours of the map (the app's Scenarios page uses the same meaning).
 EXPLODED = "#b2182b"
 POSSIBLE = "#f4a582"
@@ -142,8 +145,12 @@ def chain_map(depot: Any, result: Mapping[str, Any], w: Words) -> tuple[Plan, li
         pts = [p for g in getattr(seen, "geoms", [seen]) for p in g.coords]
         pts.sort(key=lambda q: -q[1])
         lx, ly = fr.xy(*pts[min(len(pts) - 1, k * max(1, len(pts) // 5))])
-        text = _("step {n}: withdraw to {r}").format(n=number, r=w.metres_up(radius))
-        out.append(f'<text class="ring-label" x="{_f(lx + 1.0)}" y="{_f(ly + 3.0)}" font-size="2.4" '
+        # step number and distance only: no words in the drawing (SVG text is not shaped right to left);
+        # the legend under the map says what the rings are
+        text = f"{number}: {w.metres_up(radius)}"
+        width = _CHAR_MM * len(text)
+        out.append(f'<text class="ring-label" x="{_f(min(max(lx + 1.0, 1.0), fw - width - 1.0))}" '
+                   f'y="{_f(min(max(ly + 3.0, 3.0), fh - 1.0))}" font-size="{_f(LABEL_MM)}" '
                    f'font-weight="bold" fill="{RING}">{escape(text)}</text>')
     taken: list[tuple[float, float, float, float]] = []
     for s in sorted(depot.sites, key=lambda s: (s.id not in step_of, s.id not in worst, s.id)):
@@ -168,10 +175,6 @@ def chain_map(depot: Any, result: Mapping[str, Any], w: Words) -> tuple[Plan, li
     out.append("</svg>")
     return Plan("\n".join(out), scale, "A4", "portrait", *page_size("A4", "portrait"), bar_m, bar_mm), beyond
 
-
-#: Size of the site labels on the map [mm], and a generous width of one bold character of it.
-LABEL_MM = 2.4
-_CHAR_MM = 0.68 * LABEL_MM
 
 
 def _free_box(text: str, near: tuple[float, float, float, float], taken: Sequence[tuple[float, float, float, float]],
@@ -210,8 +213,7 @@ def _steps(result: Mapping[str, Any], w: Words) -> list[dict[str, Any]]:
             "neq": w.kg_stock(st["neq_kg"]),
             "hd": ", ".join(st["divisions"]),
             "event": _(EVENT_WORDS[st["event"]]),
-            "why": (_("starts the scenario") + (f"; {st['aggregation']}" if len(st["members"]) > 1 else "")
-                    if t is None else _("follows step {k} ({site}): {outcome}").format(
+            "why": (_("starts the scenario") if t is None else _("follows step {k} ({site}): {outcome}").format(
                         k=t["from_step"], site=t["from"], outcome=_(OUTCOME_WORDS[t["outcome"]]))),
             "rule": st["reason"],
             "source": st["source"],
