@@ -2,8 +2,8 @@
 
     depotsafe scenario LAYOUT.geojson --start ID [--event mass-explosion|fragments|fire] [--follow ID ...]
         [--stock STOCK.csv] [--quantity known|unknown] [--explosive TNT] [--sparse] [--compare LAYOUT2]
-        [--save FILE] --json
-    depotsafe scenario --load FILE.json [--compare LAYOUT2] [--json]
+        [--save FILE] [--handout FILE.html|FILE.pdf [--date YYYY-MM-DD]] [--lang LANG] --json
+    depotsafe scenario --load FILE.json [--compare LAYOUT2] [--handout FILE] [--json]
 
 The storehouse's aggregation group goes with it as one event (decision 14).
 Every other storehouse is judged by the degree of protection of the
@@ -51,7 +51,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         "reduced) and show what changed and why")
     p.add_argument("--save", metavar="FILE", help="write the scenario (layout embedded) to this JSON file")
     p.add_argument("--load", metavar="FILE", help="read a scenario file written by --save or the app")
-    p.add_argument("--title", default="", help="title stored with --save")
+    p.add_argument("--title", default="", help="title stored with --save (and the hand-out's title)")
+    p.add_argument("--handout", metavar="FILE",
+                   help="write the trainer's one-page hand-out: FILE.html (HTML) or FILE.pdf (PDF)")
+    p.add_argument("--date", metavar="YYYY-MM-DD",
+                   help="the hand-out's date (default: SOURCE_DATE_EPOCH if set, else today in UTC)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_lang_option(p)
     add_max_layout_option(p)
@@ -95,8 +99,8 @@ def _inputs(args: argparse.Namespace) -> dict[str, Any]:
             "layout_name": args.layout, "stock": args.stock}
 
 
-def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The JSON result and the scenario document (for --save)."""
+def compute(args: argparse.Namespace, with_depot: bool = False) -> Any:
+    """The JSON result and the scenario document (for --save); with ``with_depot`` also the depot read."""
     from depotsafe.gisio import is_gis_path
     from depotsafe.layout import read_layout
     from depotsafe.scenario import run_scenario, scenario_document
@@ -129,7 +133,7 @@ def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
                                 "after": after}
     doc = scenario_document(layout, inp["start"], inp["event"], inp["follow"], inp["quantity"], inp["explosive"],
                             inp["sparse"], inp["title"], inp["questions"], inp["notes"])
-    return result, doc
+    return (result, doc, depot) if with_depot else (result, doc)
 
 
 def text(result: dict[str, Any], lang: str = "en") -> str:
@@ -252,17 +256,48 @@ def _comparison_text(c: dict[str, Any], lang: str = "en") -> list[str]:
     return out
 
 
+HANDOUT_FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
+
+
+def handout_format(path: str) -> str:
+    """"html" or "pdf" from the file name given to --handout; InputError for any other ending."""
+    from pathlib import Path
+
+    from depotsafe.errors import InputError
+
+    fmt = HANDOUT_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise InputError("--handout", path, "a file name ending in .html or .pdf")
+    return fmt
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``scenario``; 0 on success, 2 on bad input."""
+    from pathlib import Path
+
     from depotsafe.clitext import cli_words
 
-    cli_words(args.lang)  # a language we do not ship is refused before any work
-    from depotsafe.outputs import check_output_paths, write_outputs
+    from depotsafe.commands._documents import write_all
+    from depotsafe.documents.render import document_date
+    from depotsafe.documents.text import words
+    from depotsafe.outputs import check_output_paths
 
-    check_output_paths([("--save", args.save)])
-    result, doc = compute(args)
+    check_output_paths([("--save", args.save), ("--handout", args.handout)])
+    fmt = handout_format(args.handout) if args.handout is not None else None
+    cli_words(args.lang)  # a language we do not ship is refused before any work
+    words(args.lang)
+    date = document_date(args.date)
+    result, doc, depot = compute(args, with_depot=True)
+    files = []
     if args.save is not None:
-        write_outputs([("--save", args.save, lambda fh: json.dump(doc, fh, indent=1, allow_nan=False))])
+        files.append(("--save", args.save, json.dumps(doc, indent=1, allow_nan=False).encode("utf-8")))
+    if fmt is not None:
+        from depotsafe.documents.handout import handout_bytes
+
+        files.append(("--handout", args.handout, handout_bytes(
+            result, depot, fmt, lang=args.lang, date=date, title=result["scenario"]["title"],
+            layout_name=Path(str(result["scenario"]["layout"])).name)))
+    write_all(files)
     if args.json:
         print_json(result)
     else:

@@ -133,6 +133,21 @@ def _door(site: Any) -> tuple[float, float, float, float] | None:
     return p.x, p.y, ux, uy
 
 
+def door_mark(fr: _Frame, site: Any) -> list[str]:
+    """The door of a site as a small triangle on its front face, pointing out (none without a door bearing)."""
+    door = _door(site)
+    if door is None:
+        return []
+    dx, dy, ux, uy = door
+    px, py = fr.xy(dx, dy)
+    vx, vy = ux, -uy  # paper y points down
+    tip = (px + vx * 1.6, py + vy * 1.6)
+    left = (px - vy * 0.9, py + vx * 0.9)
+    right = (px + vy * 0.9, py - vx * 0.9)
+    return [f'<path class="door" d="M{_f(left[0])} {_f(left[1])} L{_f(tip[0])} {_f(tip[1])} '
+            f'L{_f(right[0])} {_f(right[1])} Z" fill="#1f4e9c"/>']
+
+
 def site_plan(result: Any, w: Words, *, paper: str = "A4", orientation: str = "portrait", date: str = "",
               layout_name: str = "", arcs: list[dict[str, Any]] | None = None) -> Plan:
     """Draw the site plan of a checked depot.
@@ -198,16 +213,7 @@ def site_plan(result: Any, w: Words, *, paper: str = "A4", orientation: str = "p
             "#f5c77e" if s.kind == "vulnerable_building" else "#cfe3f5")
         out.append(f'<path id="site-{escape(s.id)}" class="footprint" d="{fr.path(s.geometry)}" fill="{fill}" '
                    f'stroke="{colour}" stroke-width="{0.45 if s.id in bad_ids else 0.25}"/>')
-        door = _door(s)
-        if door is not None:
-            dx, dy, ux, uy = door
-            px, py = fr.xy(dx, dy)
-            vx, vy = ux, -uy  # paper y points down
-            tip = (px + vx * 1.6, py + vy * 1.6)
-            left = (px - vy * 0.9, py + vx * 0.9)
-            right = (px + vy * 0.9, py - vx * 0.9)
-            out.append(f'<path class="door" d="M{_f(left[0])} {_f(left[1])} L{_f(tip[0])} {_f(tip[1])} '
-                       f'L{_f(right[0])} {_f(right[1])} Z" fill="#1f4e9c"/>')
+        out.extend(door_mark(fr, s))
     for s in depot.sites:
         c = s.geometry.representative_point() if s.geometry.geom_type != "LineString" else s.geometry.interpolate(0.5,
                                                                                                                   normalized=True)
@@ -229,14 +235,26 @@ def site_plan(result: Any, w: Words, *, paper: str = "A4", orientation: str = "p
         out.append(f'<text x="{_f(mx + 0.6)}" y="{_f(my)}" font-size="2.0" fill="{RED}" '
                    f'font-weight="bold">V{n}</text>')
     out.append("</g>")
-    # north arrow (grid north), top right of the map
+    out.extend(north_arrow(w, fw))
+    bar_m, bar_mm = scale_bar(out, w, fr, fw, fh, scale)
+    out.extend(_strip(w, fw, fh, sw, sh, scale, paper, orientation, step, date, layout_name, result))
+    out.append("</svg>")
+    return Plan("\n".join(out), scale, paper, orientation, page_w, page_h, bar_m, bar_mm)
+
+
+def north_arrow(w: Words, fw: float) -> list[str]:
+    """The north arrow (grid north), top right of a map frame ``fw`` mm wide."""
+    _ = w.gettext
     nx, ny = fw - 10.0, 6.0
-    out.append(f'<g id="north-arrow"><path d="M{_f(nx)} {_f(ny)} L{_f(nx + 3)} {_f(ny + 10)} L{_f(nx)} {_f(ny + 7.5)} '
-               f'L{_f(nx - 3)} {_f(ny + 10)} Z" fill="black"/>'
-               f'<text x="{_f(nx)}" y="{_f(ny - 1.2)}" font-size="3.5" text-anchor="middle" font-weight="bold">N</text>'
-               f'<text x="{_f(nx)}" y="{_f(ny + 13.5)}" font-size="1.8" text-anchor="middle">'
-               f'{escape(_("grid north"))}</text></g>')
-    # scale bar, bottom left of the map
+    return [f'<g id="north-arrow"><path d="M{_f(nx)} {_f(ny)} L{_f(nx + 3)} {_f(ny + 10)} L{_f(nx)} {_f(ny + 7.5)} '
+            f'L{_f(nx - 3)} {_f(ny + 10)} Z" fill="black"/>'
+            f'<text x="{_f(nx)}" y="{_f(ny - 1.2)}" font-size="3.5" text-anchor="middle" font-weight="bold">N</text>'
+            f'<text x="{_f(nx)}" y="{_f(ny + 13.5)}" font-size="1.8" text-anchor="middle">'
+            f'{escape(_("grid north"))}</text></g>']
+
+
+def scale_bar(out: list[str], w: Words, fr: _Frame, fw: float, fh: float, scale: int) -> tuple[float, float]:
+    """Append the scale bar (bottom left of the map frame) to ``out``; its length in m and in mm."""
     bar_m = _nice_steps(min(60.0, fw / 3) / fr.k)
     bar_mm = bar_m * fr.k
     bx, by = 6.0, fh - 9.0
@@ -253,9 +271,7 @@ def site_plan(result: Any, w: Words, *, paper: str = "A4", orientation: str = "p
                f'{w.style.fixed(bar_m, 0)} m</text>')
     out.append(f'<text x="{_f(bx)}" y="{_f(by + 4.2)}" font-size="2">1:{w.style.fixed(scale, 0)}</text>')
     out.append("</g>")
-    out.extend(_strip(w, fw, fh, sw, sh, scale, paper, orientation, step, date, layout_name, result))
-    out.append("</svg>")
-    return Plan("\n".join(out), scale, paper, orientation, page_w, page_h, bar_m, bar_mm)
+    return bar_m, bar_mm
 
 
 def _order_key(v: dict[str, Any]) -> tuple[int, float, str, str, str]:

@@ -89,6 +89,9 @@ LEGEND_PAD_PX = 8
 #: Label text size and the box padding around it [px].
 LABEL_FONT_PX = 11
 LABEL_PAD_PX = 2
+#: Text scale of class mode (a projector at the back of a room): labels, legend, scale bar,
+#: north arrow, door arrows and point markers this many times their screen size [-].
+CLASS_TEXT_SCALE = 1.7
 
 #: The tiles plotly's "open-street-map" style loads (plotly.js), and one to probe.
 TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -166,6 +169,14 @@ class LabelRequest:
     ref: str
     near: tuple[float, float, float, float] | None = None
     points: tuple[tuple[float, float], ...] = ()
+
+
+def check_text_scale(text_scale: float) -> float:
+    """The text scale as a float; ValueError naming the value unless it is finite and between 0.5 and 4."""
+    value = float(text_scale)
+    if not (math.isfinite(value) and 0.5 <= value <= 4.0):
+        raise ValueError(f"text_scale: got {text_scale!r}; a number from 0.5 to 4 is required (1 = screen size)")
+    return value
 
 
 def boxes_overlap(a: Sequence[float], b: Sequence[float]) -> bool:
@@ -434,6 +445,12 @@ class MapPlan:
     scale_bar: tuple[float, float, float]
     north: tuple[tuple[float, float], tuple[float, float]]
     reserved: list[tuple[float, float, float, float]]
+    text_scale: float = 1.0
+
+    @property
+    def label_font_px(self) -> float:
+        """Size of the label texts (and the scale bar's) [px]."""
+        return LABEL_FONT_PX * self.text_scale
 
     def meta(self) -> dict[str, Any]:
         """The plan as JSON-ready data (kept in the figure's ``layout.meta``)."""
@@ -448,6 +465,8 @@ class MapPlan:
             "scale_bar": {"x0": self.scale_bar[0], "y0": self.scale_bar[1], "length_m": self.scale_bar[2],
                           "text": length_text(self.scale_bar[2])},
             "north": [list(self.north[0]), list(self.north[1])],
+            "text_scale": self.text_scale,
+            "label_font_px": self.label_font_px,
         }
 
 
@@ -479,16 +498,16 @@ def _arc_points(ov: Overlay, n: int = 48) -> tuple[tuple[float, float], ...]:
     return tuple((float(xs[i]), float(ys[i])) for i in order)
 
 
-def legend_rows(n_entries: int, plot_width_px: float) -> int:
-    """Rows of the legend under a plot this wide (fixed entry width) [-]."""
-    pitch = LEGEND_ENTRY_PX + LEGEND_SYMBOL_PX
+def legend_rows(n_entries: int, plot_width_px: float, text_scale: float = 1.0) -> int:
+    """Rows of the legend under a plot this wide (fixed entry width, ``text_scale`` times the screen's) [-]."""
+    pitch = LEGEND_ENTRY_PX * text_scale + LEGEND_SYMBOL_PX
     per_row = max(1, int((plot_width_px + MARGIN_L_PX + MARGIN_R_PX - 2 * LEGEND_PAD_PX) // pitch))
     return max(1, math.ceil(n_entries / per_row))
 
 
-def legend_height_px(n_entries: int, plot_width_px: float) -> float:
+def legend_height_px(n_entries: int, plot_width_px: float, text_scale: float = 1.0) -> float:
     """Height of the legend under a plot this wide [px]."""
-    return legend_rows(n_entries, plot_width_px) * LEGEND_ROW_PX + 2 * LEGEND_PAD_PX
+    return legend_rows(n_entries, plot_width_px, text_scale) * LEGEND_ROW_PX * text_scale + 2 * LEGEND_PAD_PX
 
 
 def plan_map(
@@ -498,6 +517,7 @@ def plan_map(
     plot_width_px: float = MIN_PLOT_WIDTH_PX,
     plot_height_px: float = PLOT_HEIGHT_PX,
     labels: bool = True,
+    text_scale: float = 1.0,
 ) -> MapPlan:
     """Extent, scale, door arrows, labels, scale bar and north arrow of a depot map.
 
@@ -505,7 +525,12 @@ def plan_map(
     ``BORDER_PX``; the scale is that of a plot ``plot_width_px`` x
     ``plot_height_px`` showing it.  Site labels are placed first (storage
     sites first), then each labelled overlay's (arc) label on its line.
+    ``text_scale`` (class mode: `CLASS_TEXT_SCALE`) sizes the labels, the
+    scale bar, the north arrow and the door arrows; the labels are placed at
+    that size, so they still do not overlap (those that find no room are
+    dropped, their text stays in the hover).
     """
+    s = check_text_scale(text_scale)
     geoms = [s.geometry for s in depot.sites] + [ov.geometry for ov in overlays if not ov.geometry.is_empty]
     bx0, by0, bx1, by1 = (float(v) for v in shapely.total_bounds(np.array(geoms, dtype=object)))
     span_x, span_y = max(bx1 - bx0, 1.0), max(by1 - by0, 1.0)
@@ -518,16 +543,16 @@ def plan_map(
     length_m = nice_length(0.2 * plot_width_px * m_per_px)
     sb_x0 = extent[0] + 12 * m_per_px
     sb_y0 = extent[1] + 12 * m_per_px
-    tw, th = text_size_px(length_text(length_m))
-    sb_box = (sb_x0 - 2 * m_per_px, sb_y0 - 6 * m_per_px,
-              sb_x0 + max(length_m, tw * m_per_px) + 2 * m_per_px, sb_y0 + (th + 4) * m_per_px)
+    tw, th = text_size_px(length_text(length_m), LABEL_FONT_PX * s)
+    sb_box = (sb_x0 - 2 * m_per_px, sb_y0 - 6 * s * m_per_px,
+              sb_x0 + max(length_m, tw * m_per_px) + 2 * m_per_px, sb_y0 + (th + 4 * s) * m_per_px)
     # north arrow: top left (the chart's tool bar is top right), 26 px long, "N" above it
-    n_x = extent[0] + 18 * m_per_px
-    n_tail = (n_x, extent[3] - 44 * m_per_px)
-    n_tip = (n_x, extent[3] - 18 * m_per_px)
-    n_box = (n_x - 12 * m_per_px, n_tail[1] - 2 * m_per_px, n_x + 12 * m_per_px, extent[3] - 2 * m_per_px)
+    n_x = extent[0] + 18 * s * m_per_px
+    n_tail = (n_x, extent[3] - 44 * s * m_per_px)
+    n_tip = (n_x, extent[3] - 18 * s * m_per_px)
+    n_box = (n_x - 12 * s * m_per_px, n_tail[1] - 2 * m_per_px, n_x + 12 * s * m_per_px, extent[3] - 2 * m_per_px)
 
-    doors = door_arrows(depot.sites, min_length_m=16 * m_per_px)
+    doors = door_arrows(depot.sites, min_length_m=16 * s * m_per_px)
     placed: list[LabelBox] = []
     dropped: list[LabelRequest] = []
     if labels:
@@ -548,9 +573,10 @@ def plan_map(
             requests.append(LabelRequest(text, "arc", ovs[0].group or ovs[0].name, points=points))
         avoid = [s.geometry for s in depot.sites if not s.geometry.is_empty]
         avoid += [shapely.LineString([d.tail, d.tip]) for d in doors]
-        placed, dropped = place_labels(requests, m_per_px, extent, reserved=[sb_box, n_box], avoid=avoid)
+        placed, dropped = place_labels(requests, m_per_px, extent, reserved=[sb_box, n_box], avoid=avoid,
+                                       font_px=LABEL_FONT_PX * s)
     return MapPlan(extent, m_per_px, placed, dropped, doors, (sb_x0, sb_y0, length_m), (n_tail, n_tip),
-                   [sb_box, n_box])
+                   [sb_box, n_box], s)
 
 
 # ---------------------------------------------------------------- the figure
@@ -627,6 +653,7 @@ def depot_figure(
     highlight: Iterable[str] = (),
     basemap: bool = False,
     plot_height_px: int = PLOT_HEIGHT_PX,
+    text_scale: float = 1.0,
 ) -> go.Figure:
     """The depot's footprints to scale, coloured by kind, with doors, labels and overlays.
 
@@ -645,6 +672,12 @@ def depot_figure(
         only).  Callers check the tiles can load first (`show_map`).
     plot_height_px : int
         Height of the plot area [px]; the legend goes under it.
+    text_scale : float
+        1 on a screen; `CLASS_TEXT_SCALE` for a projector (class mode).  The
+        label texts, legend, axis texts, scale bar, north arrow, door arrows
+        and point markers grow by this factor and the labels are placed at
+        that size (`plan_map`); above 1 the labels are bold on opaque white
+        boxes and the background is white (high contrast).
 
     Notes
     -----
@@ -654,7 +687,8 @@ def depot_figure(
     use_map = basemap and not depot.is_local
     tf = depot.to_lonlat if use_map else None
     large = len(depot.sites) > LARGE
-    plan = plan_map(depot, overlays, plot_height_px=plot_height_px, labels=not large)
+    plan = plan_map(depot, overlays, plot_height_px=plot_height_px, labels=not large, text_scale=text_scale)
+    ts = plan.text_scale
     fig = go.Figure()
     scatter = go.Scattermap if use_map else (go.Scattergl if large else go.Scatter)
 
@@ -694,7 +728,7 @@ def depot_figure(
             "name": name,
             "legendgroup": group,
             "showlegend": group not in seen,
-            "line": {"color": colour, "width": width} | ({} if use_map or large else {"dash": dash}),
+            "line": {"color": colour, "width": width * ts} | ({} if use_map or large else {"dash": dash}),
             "hoverinfo": "text",
             "text": texts,
         }
@@ -716,7 +750,7 @@ def depot_figure(
         points = [s for s in sites if s.geometry.geom_type in ("Point", "MultiPoint")]
         if polys:
             xs, ys = _xy(polys, None)
-            kw = {"mode": "lines", "name": map_kind(kind), "legendgroup": kind, "line": {"color": colour, "width": 1},
+            kw = {"mode": "lines", "name": map_kind(kind), "legendgroup": kind, "line": {"color": colour, "width": ts},
                   "hoverinfo": "skip"}
             if not large:
                 kw |= {"fill": "toself", "fillcolor": _with_alpha(colour, 0.75)}
@@ -727,7 +761,7 @@ def depot_figure(
                 line={"color": colour, "width": 4}, hoverinfo="skip")
         if points:
             # no footprint: a marker, the size of the site where the layout gives one
-            sizes = [max(6.0, 2 * float(s.properties.get("radius_m", 0)) / plan.m_per_px) for s in points]
+            sizes = [max(6.0 * ts, 2 * float(p.properties.get("radius_m", 0)) / plan.m_per_px) for p in points]
             add([p.geometry.centroid.x for p in points], [p.geometry.centroid.y for p in points],
                 mode="markers", name=map_kind(kind), legendgroup=kind, showlegend=not (polys or lines),
                 marker={"size": sizes, "color": colour, "symbol": "circle"}, hoverinfo="skip")
@@ -741,12 +775,13 @@ def depot_figure(
     bad = [s.geometry for s in depot.sites if s.id in hl]
     if bad:
         xs, ys = _xy(bad, None)
-        add(xs, ys, mode="lines", name=_("in violation"), line={"color": VIOLATION, "width": 3}, hoverinfo="skip")
+        add(xs, ys, mode="lines", name=_("in violation"), line={"color": VIOLATION, "width": 3 * ts},
+            hoverinfo="skip")
 
     # door arrows: shaft and a filled head, one legend entry
     if plan.doors:
         xs, ys = _paths([d.tail, d.tip] for d in plan.doors)
-        add(xs, ys, mode="lines", name=_("door (outward)"), legendgroup="door", line={"color": DOOR, "width": 1.5},
+        add(xs, ys, mode="lines", name=_("door (outward)"), legendgroup="door", line={"color": DOOR, "width": 1.5 * ts},
             hoverinfo="skip")
         xs, ys = _paths([*d.head, d.head[0]] for d in plan.doors)
         add(xs, ys, mode="lines", name=_("door (outward)"), legendgroup="door", showlegend=False,
@@ -756,17 +791,20 @@ def depot_figure(
     _draw_scale_and_north(add, plan)
 
     n_legend = sum(1 for tr in fig.data if tr.showlegend is not False and tr.name)
-    legend_px = legend_height_px(n_legend, MIN_PLOT_WIDTH_PX)
-    margin_b = AXIS_B_PX + legend_px
+    legend_px = legend_height_px(n_legend, MIN_PLOT_WIDTH_PX, ts)
+    margin_b = AXIS_B_PX * ts + legend_px
     fig.update_layout(
         height=int(plot_height_px + MARGIN_T_PX + margin_b),
-        margin={"l": MARGIN_L_PX, "r": MARGIN_R_PX, "t": MARGIN_T_PX, "b": int(margin_b), "autoexpand": False},
+        margin={"l": int(MARGIN_L_PX * ts), "r": MARGIN_R_PX, "t": MARGIN_T_PX, "b": int(margin_b),
+                "autoexpand": False},
         legend={"orientation": "h", "xref": "container", "yref": "container", "x": 0.0, "xanchor": "left",
-                "y": 0.0, "yanchor": "bottom", "entrywidth": LEGEND_ENTRY_PX, "entrywidthmode": "pixels",
+                "y": 0.0, "yanchor": "bottom", "entrywidth": LEGEND_ENTRY_PX * ts, "entrywidthmode": "pixels",
                 "itemsizing": "constant", "bgcolor": "rgba(255,255,255,0)",
-                "font": {"size": 12}},
+                "font": {"size": 12 * ts, "color": "#000000" if ts > 1 else None}},
+        font={"size": 12 * ts},
         hoverlabel={"align": "left"},
-        plot_bgcolor="#f7f7f2",
+        paper_bgcolor="#ffffff" if ts > 1 else None,
+        plot_bgcolor="#ffffff" if ts > 1 else "#f7f7f2",
         meta={"depotsafe_map": plan.meta() | {"legend_entries": n_legend, "basemap": use_map}},
     )
     x0, y0, x1, y1 = plan.extent
@@ -775,9 +813,10 @@ def depot_figure(
         fig.update_layout(map={"style": "open-street-map", "center": {"lon": float(lon), "lat": float(lat)},
                                "zoom": _fit_zoom(plan.m_per_px, float(lat))})
     else:
-        fig.update_xaxes(title_text=_("x east [m]"), showgrid=True, gridcolor="#e0e0d8", zeroline=False,
+        grid = "#eeeeee" if ts > 1 else "#e0e0d8"  # class mode: a lighter grid, less clutter
+        fig.update_xaxes(title_text=_("x east [m]"), showgrid=True, gridcolor=grid, zeroline=False,
                          range=[x0, x1], constrain="range")
-        fig.update_yaxes(title_text=_("y north [m]"), showgrid=True, gridcolor="#e0e0d8", zeroline=False,
+        fig.update_yaxes(title_text=_("y north [m]"), showgrid=True, gridcolor=grid, zeroline=False,
                          range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="range")
     return fig
 
@@ -787,8 +826,10 @@ def _draw_labels(add: Callable[..., None], plan: MapPlan, overlays: Sequence[Ove
     if not plan.labels:
         return
     xs, ys = _paths([(b.x0, b.y0), (b.x1, b.y0), (b.x1, b.y1), (b.x0, b.y1), (b.x0, b.y0)] for b in plan.labels)
+    high = plan.text_scale > 1  # class mode: opaque boxes, bold text (high contrast)
     add(xs, ys, mode="lines", line={"width": 0, "color": "rgba(255,255,255,0)"}, fill="toself",
-        fillcolor="rgba(255,255,255,0.7)", hoverinfo="skip", showlegend=False, name="labels")
+        fillcolor="rgba(255,255,255,0.92)" if high else "rgba(255,255,255,0.7)", hoverinfo="skip", showlegend=False,
+        name="labels")
     leaders = [b for b in plan.labels if b.leader]
     if leaders:
         paths = []
@@ -797,38 +838,40 @@ def _draw_labels(add: Callable[..., None], plan: MapPlan, overlays: Sequence[Ove
             ax, ay = b.anchor
             paths.append([b.anchor, (min(max(ax, b.x0), b.x1), min(max(ay, b.y0), b.y1))])
         xs, ys = _paths(paths)
-        add(xs, ys, mode="lines", line={"width": 0.8, "color": "#555555"}, hoverinfo="skip", showlegend=False,
-            name="leaders")
+        add(xs, ys, mode="lines", line={"width": 0.8 * plan.text_scale, "color": "#000000" if high else "#555555"},
+            hoverinfo="skip", showlegend=False, name="leaders")
     colour_of = {(ov.label, ov.group or ov.name): ov.colour for ov in overlays if ov.label}
     by_colour: dict[tuple[str, str], list[LabelBox]] = {}
     for b in plan.labels:
-        colour = "#111111" if b.kind == "site" else colour_of.get((b.text, b.ref), ARC)
+        colour = ("#000000" if high else "#111111") if b.kind == "site" else colour_of.get((b.text, b.ref), ARC)
         by_colour.setdefault((b.kind, colour), []).append(b)
     for (kind, colour), boxes in by_colour.items():
         add([b.centre[0] for b in boxes], [b.centre[1] for b in boxes], mode="text",
             text=[b.text for b in boxes], textposition="middle center",
-            textfont={"size": LABEL_FONT_PX, "color": colour},
+            textfont={"size": plan.label_font_px, "color": colour} | ({"weight": "bold"} if high else {}),
             hoverinfo="skip", showlegend=False, name=f"{kind} labels")
 
 
 def _draw_scale_and_north(add: Callable[..., None], plan: MapPlan) -> None:
     """A scale bar with end ticks and its length, and a north arrow with an N."""
     x0, y0, length_m = plan.scale_bar
-    tick = 5 * plan.m_per_px
+    s = plan.text_scale
+    tick = 5 * s * plan.m_per_px
     add([x0, x0 + length_m, None, x0, x0, None, x0 + length_m, x0 + length_m],
         [y0, y0, None, y0 - tick, y0 + tick, None, y0 - tick, y0 + tick],
-        mode="lines", line={"color": "#111111", "width": 2}, hoverinfo="skip", showlegend=False, name="scale bar")
-    add([x0 + 0.5 * length_m], [y0 + 10 * plan.m_per_px], mode="text", text=[length_text(length_m)],
-        textposition="middle center", textfont={"size": LABEL_FONT_PX, "color": "#111111"}, hoverinfo="skip",
+        mode="lines", line={"color": "#111111", "width": 2 * s}, hoverinfo="skip", showlegend=False,
+        name="scale bar")
+    add([x0 + 0.5 * length_m], [y0 + 10 * s * plan.m_per_px], mode="text", text=[length_text(length_m)],
+        textposition="middle center", textfont={"size": plan.label_font_px, "color": "#111111"}, hoverinfo="skip",
         showlegend=False, name="scale bar text")
     (nx, ny0), (_nx, ny1) = plan.north
-    head = 8 * plan.m_per_px
+    head = 8 * s * plan.m_per_px
     add([nx, nx, None, nx - 0.6 * head, nx, nx + 0.6 * head, nx - 0.6 * head],
         [ny0, ny1, None, ny1 - head, ny1, ny1 - head, ny1 - head],
-        mode="lines", line={"color": "#111111", "width": 2}, fill="toself", fillcolor="#111111",
+        mode="lines", line={"color": "#111111", "width": 2 * s}, fill="toself", fillcolor="#111111",
         hoverinfo="skip", showlegend=False, name="north arrow")
-    add([nx], [ny1 + 8 * plan.m_per_px], mode="text", text=["N"], textposition="middle center",
-        textfont={"size": 12, "color": "#111111"}, hoverinfo="skip", showlegend=False, name="north")
+    add([nx], [ny1 + 8 * s * plan.m_per_px], mode="text", text=["N"], textposition="middle center",
+        textfont={"size": 12 * s, "color": "#111111"}, hoverinfo="skip", showlegend=False, name="north")
 
 
 def _with_alpha(hex_colour: str, alpha: float) -> str:

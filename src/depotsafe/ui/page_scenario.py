@@ -28,7 +28,7 @@ from depotsafe.ui.common import (
     show_error,
     show_table,
 )
-from depotsafe.ui.maps import Overlay, depot_figure
+from depotsafe.ui.maps import CLASS_TEXT_SCALE, Overlay, depot_figure
 
 RING = "#000000"
 EXPLODED = "#b2182b"
@@ -111,7 +111,7 @@ def _map(depot: Any, result: dict[str, Any], step: dict[str, Any], projector: bo
     members = step["members"]
     footprint = union_all([depot.site(m).geometry for m in members])
     w = step["withdrawal"]
-    wide = 5 if projector else 3
+    wide = 3  # depot_figure scales the lines with the text in class mode
     overlays.append(Overlay(footprint.buffer(w["radius_m"], quad_segs=32).boundary,
                             _("withdrawal {r}").format(r=metres_up(w["radius_m"])), RING, dash="dash", width=wide,
                             hover=f"{w['printed']}<br>{w['source']}",
@@ -141,10 +141,10 @@ def _map(depot: Any, result: dict[str, Any], step: dict[str, Any], projector: bo
             for m in j["members"]:
                 overlays.append(Overlay(depot.site(m).geometry, _outcome_text()[j["outcome"]], colour, fill=True,
                                         width=wide, group=j["outcome"]))
-    fig = depot_figure(depot, overlays, highlight=members, plot_height_px=CLASS_MAP_PX if projector else 520)
-    if projector:
-        fig.update_layout(font={"size": 22}, paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
-                          legend={"font": {"size": 20}})
+    # class mode: the same map with every text, marker and line scaled for a projector, the labels placed
+    # at that size so that they still do not overlap (depotsafe.ui.maps.plan_map)
+    fig = depot_figure(depot, overlays, highlight=members, plot_height_px=CLASS_MAP_PX if projector else 520,
+                       text_scale=CLASS_TEXT_SCALE if projector else 1.0)
     st.plotly_chart(fig, width="stretch", key=f"scn_map_{step['step']}")
 
 
@@ -294,3 +294,33 @@ def render() -> None:
                        mime="application/json", key="scn_save")
     c2.download_button(_("Hand-out (text)"), handout(result), file_name=f"scenario_{start}.txt",
                        mime="text/plain", key="scn_handout")
+    _handout_downloads(depot, result, run_key, doc)
+
+
+def _handout_downloads(depot: Any, result: dict[str, Any], run_key: tuple[Any, ...], doc: dict[str, Any]) -> None:
+    """The one-page hand-out (depotsafe.documents.handout, as `depotsafe scenario --handout`): HTML and PDF."""
+    from depotsafe import documents
+    from depotsafe.documents.handout import handout
+    from depotsafe.documents.render import html_to_pdf
+    from depotsafe.ui.common import lang
+
+    language = lang() if lang() in documents.DOCUMENT_LANGUAGES else "en"
+    key = (run_key, doc["title"], json.dumps(doc["questions"]), language)
+    cached = st.session_state.get("scn_handout_doc")
+    if cached is None or cached["key"] != key:
+        date = documents.document_date(None)
+        rendered = handout(result, depot, lang=language, date=date, title=doc["title"],
+                           questions=doc["questions"])
+        cached = {"key": key, "html": rendered.html, "pdf": None}
+        st.session_state["scn_handout_doc"] = cached
+    start = doc["start"]
+    c1, c2 = st.columns(2)
+    c1.download_button(_("Hand-out (HTML, one page)"), cached["html"], file_name=f"handout_{start}.html",
+                       mime="text/html", key="scn_handout_html")
+    if cached["pdf"] is None:
+        if not c2.button(_("Prepare the hand-out (PDF)"), key="scn_handout_prepare"):
+            return
+        with st.spinner(_("Typesetting the hand-out")):
+            cached["pdf"] = html_to_pdf(cached["html"])
+    c2.download_button(_("Hand-out (PDF, one page)"), cached["pdf"], file_name=f"handout_{start}.pdf",
+                       mime="application/pdf", key="scn_handout_pdf")
