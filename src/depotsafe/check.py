@@ -1647,6 +1647,8 @@ def _sites(
     lstart_l, lctype_l = lstart.tolist(), lctype.tolist()
     lic_limit_l, lic_es_l = lic_limit.tolist(), lic_es.tolist()
 
+    why_cache: dict[tuple[int, int], dict[str, Any]] = {}
+
     def owner_record(o: int) -> dict[str, Any]:
         head = []
         for c in range(start_l[o], start_l[o + 1]):
@@ -1674,7 +1676,7 @@ def _sites(
             lic_vals[d] = v
             lic_least[d] = least
             lic_lim_es[d] = ids[lic_es_l[c]] if lic_es_l[c] >= 0 and math.isfinite(v) else None
-            lic_why_d[d] = _licence_why(lic_why, rules, c, lic_lim_es[d], least)
+            lic_why_d[d] = _licence_why(lic_why, rules, c, lic_lim_es[d], least, why_cache)
         limiting = worst_es.get(o)
         if limiting is None and head:
             ratios = [(h["max_neq_kg"] / h["neq_kg"], h["limiting_es"]) for h in head
@@ -1740,31 +1742,36 @@ def _sites(
 
 
 def _licence_why(why: _LimitWhy | None, rules: list[Rule] | None, c: int, es: str | None,
-                 at_least: bool) -> dict[str, Any] | None:
+                 at_least: bool, cache: dict[tuple[int, int], dict[str, Any]] | None = None,
+                 ) -> dict[str, Any] | None:
     """What sets licence case ``c``: its limiting ES, the distance to it and the rule term that limits.
 
-    None where no exposed site limits it (unlimited, or "at least" the ceiling).
+    None where no exposed site limits it (unlimited, or "at least" the ceiling).  ``cache``
+    holds the rule's part by (rule, term): records of the same rule share its lists.
     """
     if why is None or rules is None or es is None or at_least:
         return None
     rid = int(why.rule[c])
     if rid < 0:
         return None
-    rule = rules[rid]
     t = int(why.term[c])
-    term = rule.terms[t] if 0 <= t < len(rule.terms) else None
-    rel = rule.relation
-    return {
-        "es": es,
-        "distance_m": float(why.dist[c]),
-        "rule": term.code if term else "No QD",
-        "rule_label": term.label if term else "No QD",
-        "source": term.source if term else "",
-        "table": term.table if term else "",
-        "cells": list(rule.cells),
-        "relation": {"pes_kind": rel.pes_kind, "pes_face": rel.pes_face, "es_kind": rel.es_kind,
-                     "es_face": rel.es_face, **({"traffic": rel.traffic} if rel.traffic else {})},
-    }
+    static = cache.get((rid, t)) if cache is not None else None
+    if static is None:
+        rule = rules[rid]
+        term = rule.terms[t] if 0 <= t < len(rule.terms) else None
+        rel = rule.relation
+        static = {
+            "rule": term.code if term else "No QD",
+            "rule_label": term.label if term else "No QD",
+            "source": term.source if term else "",
+            "table": term.table if term else "",
+            "cells": list(rule.cells),
+            "relation": {"pes_kind": rel.pes_kind, "pes_face": rel.pes_face, "es_kind": rel.es_kind,
+                         "es_face": rel.es_face, **({"traffic": rel.traffic} if rel.traffic else {})},
+        }
+        if cache is not None:
+            cache[(rid, t)] = static
+    return {"es": es, "distance_m": float(why.dist[c]), **static}
 
 
 GROUP_INLINE_MAX = 100
