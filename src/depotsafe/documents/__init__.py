@@ -73,19 +73,21 @@ def report(result: Any, *, lang: str = "en", date: str, layout_name: str, paper:
     return Rendered(html, plan)
 
 
-def worst_effects(result: Any, layout: str, stock: str | None = None, max_mb: float | None = None,
+def worst_effects(result: Any, layout: str | None = None, stock: str | None = None, max_mb: float | None = None,
                   layer: list[str] | None = None) -> dict[str, Any] | None:
-    """``depotsafe effects LAYOUT --event ID`` for the storehouse of the tightest violation (None if compliant)."""
-    import argparse
+    """``depotsafe effects LAYOUT --event ID --json`` for the storehouse of the tightest violation (None if compliant).
 
-    from depotsafe.commands.effects import compute
+    The effects engine's own function (:func:`depotsafe.effects.answer.event_effects`, as the
+    command calls it) on the depot the check read: ``layout``, ``stock``, ``max_mb`` and ``layer``
+    are not read again (kept for the callers that give them).
+    """
+    from depotsafe.effects.answer import event_effects
 
+    del layout, stock, max_mb, layer
     site = model.worst_storehouse(result)
     if site is None:
         return None
-    args = argparse.Namespace(layout=layout, stock=stock, max_layout_mb=max_mb, event=site, explosive="TNT",
-                              neq=None, alone=False, sparse=False, layer=layer)
-    return compute(args)[0]
+    return event_effects(result.depot, site)[0]
 
 
 def depot_risk(result: Any, criteria: str = "uk-hse") -> dict[str, Any]:
