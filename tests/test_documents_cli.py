@@ -46,7 +46,7 @@ def _pages(pdf: Path) -> list[tuple[float, float]]:
 def test_report_every_option_and_source_date_epoch(bare_layout: Path, tmp_path: Path) -> None:
     common = [str(bare_layout), "--stock", str(SAMPLE_STOCK), "--rule-set", "iatg", "--protection", "default",
               "--rounding", "formula", "--lang", "en", "--max-layout-mb", "50", "--paper", "A3",
-              "--orientation", "landscape"]
+              "--orientation", "landscape", "--criteria", "fr-2011"]
     a = tmp_path / "a"
     a.mkdir()
     out = run("report", *common, "--date", DATE, "--pdf", str(a / "r.pdf"), "--html", str(a / "r.html"),
@@ -59,6 +59,10 @@ def test_report_every_option_and_source_date_epoch(bare_layout: Path, tmp_path: 
     assert svg.startswith("<svg")
     assert 'width="400.00mm"' in svg
     assert svg in (a / "r.html").read_text(encoding="utf-8")
+    # the risk contributors judged by the criteria asked (depotsafe risk --criteria fr-2011)
+    html = unescape((a / "r.html").read_text(encoding="utf-8"))
+    assert "Criteria: France, 2011 decree (by analogy)" in html
+    assert "fr2011_" in html.split("The biggest risk contributors", 1)[1].split("2. Violations", 1)[0]
     # the same inputs, dated by SOURCE_DATE_EPOCH instead of --date: the same bytes
     b = tmp_path / "b"
     b.mkdir()
@@ -81,6 +85,7 @@ def test_licence_every_option(tmp_path: Path) -> None:
     (["report", "--paper", "A5"], "--paper"),
     (["report", "--orientation", "sideways"], "--orientation"),
     (["report", "--date", "28/11/2026"], "--date"),
+    (["report", "--criteria", "us-dod"], "--criteria"),
     (["licence", "--site", "A1", "--date", "2026-02-30"], "--date"),
 ])
 def test_bad_option_exit_2_nothing_written(args: list[str], field: str, tmp_path: Path) -> None:

@@ -902,30 +902,43 @@ class _ClassRows:
                      ("owner", "pk", "w", "pm", "em", "ea", "dist", "es")])
 
 
-def _max_neqs_unique(rel: _Relations, rid: np.ndarray, dist: np.ndarray, unit: np.ndarray) -> np.ndarray:
-    """`max_neqs` of each row, computed once per distinct (rule, distance, unit NEQ).
+def _max_neqs_unique(rel: _Relations, rid: np.ndarray, dist: np.ndarray,
+                     unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`max_neqs` of each row (limit and limiting term), computed once per distinct (rule, distance, unit NEQ).
 
     On a regular depot many rows repeat exactly (the same rule at the same distance);
     the values are those of `max_neqs` on every row, only not recomputed.
     """
     n = rid.size
     if n < 2:
-        return max_neqs(rel.table, rid, dist, unit)[0]
+        return max_neqs(rel.table, rid, dist, unit)
     order = np.lexsort((unit, dist, rid))
     r_s, d_s, u_s = rid[order], dist[order], unit[order]
     new = np.ones(n, dtype=bool)
     new[1:] = (r_s[1:] != r_s[:-1]) | (d_s[1:] != d_s[:-1]) | (u_s[1:] != u_s[:-1])
     first = np.flatnonzero(new)
-    lim_u = max_neqs(rel.table, r_s[first], d_s[first], u_s[first])[0]
+    lim_u, term_u = max_neqs(rel.table, r_s[first], d_s[first], u_s[first])
     out = np.empty(n)
+    out_term = np.empty(n, dtype=np.int64)
     out[order] = lim_u[np.cumsum(new) - 1]
-    return out
+    out_term[order] = term_u[np.cumsum(new) - 1]
+    return out, out_term
+
+
+@dataclass
+class _LimitWhy:
+    """Per case: the row that sets its limit (rule id, limiting term, distance to the limiting ES); -1: none."""
+
+    rule: np.ndarray
+    term: np.ndarray
+    dist: np.ndarray
 
 
 def _limits(
     rel: _Relations, rows: _ClassRows, cases: _Cases, n_owner: int, neq_override: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per case of ``cases``: the largest NEQ every candidate ES allows (inf: none limits) and that ES.
+) -> tuple[np.ndarray, np.ndarray, _LimitWhy]:
+    """Per case of ``cases``: the largest NEQ every candidate ES allows (inf: none limits), that ES,
+    and the rule, term and distance of the row that sets the limit.
 
     A case applies only to the rows of its owner; a row of PES sectors w=1 serves
     the HD 1.2 (table 2) case types of earth-covered PES, w=0 every other.
@@ -934,8 +947,10 @@ def _limits(
     n_case = ctype.size
     limit = np.full(n_case, np.inf)
     limiting = np.full(n_case, -1, dtype=np.int64)
+    why = _LimitWhy(np.full(n_case, -1, dtype=np.int64), np.full(n_case, -1, dtype=np.int64),
+                    np.full(n_case, np.nan))
     if rows.owner.size == 0 or n_case == 0:
-        return limit, limiting
+        return limit, limiting, why
     order = np.argsort(rows.owner, kind="stable")
     ro = rows.owner[order]
     rstart = np.searchsorted(ro, np.arange(n_owner + 1))
@@ -953,13 +968,16 @@ def _limits(
     rid, r2 = _rule_rows(rel, cases.types, ctype[c_rep], rows.pk[r_idx], rows.pm[r_idx], rows.ea[r_idx],
                          rows.em[r_idx])
     if rid.size == 0:
-        return limit, limiting
+        return limit, limiting, why
     cc = c_rep[r2]
-    lim = _max_neqs_unique(rel, rid, rows.dist[r_idx[r2]], u[cc])
+    lim, lim_term = _max_neqs_unique(rel, rid, rows.dist[r_idx[r2]], u[cc])
     k, b = _first_per_key(cc, lim, largest=False)
     limit[k] = lim[b]
     limiting[k] = rows.es[r_idx[r2][b]]
-    return limit, limiting
+    why.rule[k] = rid[b]
+    why.term[k] = lim_term[b]
+    why.dist[k] = rows.dist[r_idx[r2][b]]
+    return limit, limiting, why
 
 
 def _very_sensitive_sites(
@@ -1366,8 +1384,8 @@ def check_depot(
             (cases, np.maximum(2.0 * q0, ceiling)), (lic, np.full(len(lic.q), ceiling))])
         lone_rows = _class_search(rs, rel, ka, fp, bearings, lone, lone_owner, cases, lic, first_caps)
     rows = _ClassRows.concat([lone_rows, g_rows])
-    lic_limit, lic_es = _limits(rel, rows, lic, n_owner)
-    head_limit, head_es = _limits(rel, rows, cases, n_owner)
+    lic_limit, lic_es, lic_why = _limits(rel, rows, lic, n_owner)
+    head_limit, head_es, _head_why = _limits(rel, rows, cases, n_owner)
     if group_owners.size:
         need_g = _caps_from_limits(rs, rel, cases, lic, head_limit, lic_limit, group_owners).max(axis=1)
         more_g = np.flatnonzero(need_g > r2_owner[group_owners] + 1e-9)
@@ -1378,11 +1396,12 @@ def check_depot(
             g_rows = to_class_rows(group_owners[gq], ge, gd, rc, rk)
             # the groups' rows changed: the limits again (unchanged rows give the same limits)
             rows = _ClassRows.concat([lone_rows, g_rows])
-            lic_limit, lic_es = _limits(rel, rows, lic, n_owner)
-            head_limit, head_es = _limits(rel, rows, cases, n_owner)
+            lic_limit, lic_es, lic_why = _limits(rel, rows, lic, n_owner)
+            head_limit, head_es, _head_why = _limits(rel, rows, cases, n_owner)
 
     sites_out = _sites(depot, rs, stock, pes_idx, owner, owner_members, cases, lic, labels, lic_limit, lic_es,
-                       head_limit, head_es, fail_owner, worst_es, licences, group_pos, assess_es)
+                       head_limit, head_es, fail_owner, worst_es, licences, group_pos, assess_es,
+                       lic_why=lic_why, rules=rel.rules)
     tick(1.0, "done")
     return CheckResult(
         depot=depot, rule_set=rs, pair_pes=result_pairs["pes"], pair_es=result_pairs["es"],
@@ -1603,7 +1622,8 @@ def _sites(
     owner_members: list[list[int]], cases: _Cases, lic: _Cases, labels: list[list[str]], lic_limit: np.ndarray,
     lic_es: np.ndarray, head_limit: np.ndarray, head_es: np.ndarray, fail_owner: np.ndarray,
     worst_es: dict[int, int], with_licences: bool, group_pos: np.ndarray,
-    assess_es: dict[int, list[str]] | None = None,
+    assess_es: dict[int, list[str]] | None = None, lic_why: _LimitWhy | None = None,
+    rules: list[Rule] | None = None,
 ) -> Callable[[], list[dict[str, Any]]]:
     """The per-site records (built on first use: a large depot may only be streamed)."""
     ids = [s.id for s in depot.sites]
@@ -1627,6 +1647,8 @@ def _sites(
     lstart_l, lctype_l = lstart.tolist(), lctype.tolist()
     lic_limit_l, lic_es_l = lic_limit.tolist(), lic_es.tolist()
 
+    why_cache: dict[tuple[int, int], dict[str, Any]] = {}
+
     def owner_record(o: int) -> dict[str, Any]:
         head = []
         for c in range(start_l[o], start_l[o + 1]):
@@ -1644,6 +1666,7 @@ def _sites(
                 "max_neq_at_least": least,
             })
         lic_vals, lic_least, lic_lim_es = {}, {}, {}
+        lic_why_d: dict[str, dict[str, Any] | None] = {}
         for c in range(lstart_l[o], lstart_l[o + 1]):
             d = labels[o][c - lstart_l[o]]
             v = lic_limit_l[c]
@@ -1653,6 +1676,7 @@ def _sites(
             lic_vals[d] = v
             lic_least[d] = least
             lic_lim_es[d] = ids[lic_es_l[c]] if lic_es_l[c] >= 0 and math.isfinite(v) else None
+            lic_why_d[d] = _licence_why(lic_why, rules, c, lic_lim_es[d], least, why_cache)
         limiting = worst_es.get(o)
         if limiting is None and head:
             ratios = [(h["max_neq_kg"] / h["neq_kg"], h["limiting_es"]) for h in head
@@ -1665,6 +1689,8 @@ def _sites(
             "licence_unlimited": {d: math.isinf(v) for d, v in lic_vals.items()},
             "licence_at_least": lic_least,
             "limiting_es": lic_lim_es,
+            # the distance and the rule (table, row, column, source) that set each licence limit
+            "licence_limiting": lic_why_d,
             # decision 30: toward very sensitive contents the licence is what an assessment allows; the
             # figures above are the tables' (for information only)
             "licence_basis": {d: "assessment" if (assess_es or {}).get(o) else "quantity-distance" for d in lic_vals},
@@ -1713,6 +1739,39 @@ def _sites(
 
     _ = with_licences
     return build
+
+
+def _licence_why(why: _LimitWhy | None, rules: list[Rule] | None, c: int, es: str | None,
+                 at_least: bool, cache: dict[tuple[int, int], dict[str, Any]] | None = None,
+                 ) -> dict[str, Any] | None:
+    """What sets licence case ``c``: its limiting ES, the distance to it and the rule term that limits.
+
+    None where no exposed site limits it (unlimited, or "at least" the ceiling).  ``cache``
+    holds the rule's part by (rule, term): records of the same rule share its lists.
+    """
+    if why is None or rules is None or es is None or at_least:
+        return None
+    rid = int(why.rule[c])
+    if rid < 0:
+        return None
+    t = int(why.term[c])
+    static = cache.get((rid, t)) if cache is not None else None
+    if static is None:
+        rule = rules[rid]
+        term = rule.terms[t] if 0 <= t < len(rule.terms) else None
+        rel = rule.relation
+        static = {
+            "rule": term.code if term else "No QD",
+            "rule_label": term.label if term else "No QD",
+            "source": term.source if term else "",
+            "table": term.table if term else "",
+            "cells": list(rule.cells),
+            "relation": {"pes_kind": rel.pes_kind, "pes_face": rel.pes_face, "es_kind": rel.es_kind,
+                         "es_face": rel.es_face, **({"traffic": rel.traffic} if rel.traffic else {})},
+        }
+        if cache is not None:
+            cache[(rid, t)] = static
+    return {"es": es, "distance_m": float(why.dist[c]), **static}
 
 
 GROUP_INLINE_MAX = 100

@@ -21,24 +21,11 @@ import csv
 import json
 from typing import Any
 
-import shapely
-from shapely.geometry import mapping
-
-from depotsafe import __version__
 from depotsafe.cli import add_max_layout_option, print_json
 from depotsafe.clitext import add_lang_option
-from depotsafe.effects.blast import MODEL_SOURCE, get_explosive
-from depotsafe.effects.event import (
-    aggregation_groups,
-    event_hazard_zones,
-    explosion_event,
-)
-from depotsafe.effects.tables import data_sha256
-from depotsafe.effects.zones import blast_zones, site_table
-from depotsafe.errors import InputError
+from depotsafe.effects.answer import event_effects
 from depotsafe.layout import read_layout
 from depotsafe.outputs import Output, check_output_paths, write_outputs
-from depotsafe.units import to_si
 
 CSV_COLUMNS = (
     "id", "distance_m", "persons", "incident_overpressure_kpa", "incident_impulse_kpa_ms",
@@ -72,67 +59,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def compute(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The JSON result and the zones GeoJSON."""
+    """The JSON result and the zones GeoJSON (:func:`depotsafe.effects.answer.event_effects`)."""
     depot = read_layout(args.layout, args.stock, max_mb=args.max_layout_mb,
-                         layers=getattr(args, "layer", None) or ())
-    site = depot.site(args.event)
-    exp = get_explosive(args.explosive, "--explosive")
-    if not site.stock_entries and args.neq is None:
-        raise InputError("--event", args.event, "the site holds no stock; give --neq for a blast event")
-    ev = explosion_event(depot, site.id, aggregation_groups(depot), alone=args.alone)
-    notes: list[str] = []
-    if args.neq is not None:
-        neq = to_si(args.neq, "mass", "--neq")
-        if neq <= 0:
-            raise InputError("--neq", args.neq, "the NEQ must be > 0 kg")
-        neq_source = "--neq"
-    else:
-        neq = ev.neq_kg
-        neq_source = ("stock: HD 1.1 + 1.5 (+ 1.2, 1.3 mixed with them, AASTP-1 Table 4)"
-                      + (" of every member of the group" if len(ev.members) > 1 else ""))
-    hzones, hnotes = event_hazard_zones(ev, neq, args.sparse)
-    notes.extend(hnotes)
-    if neq <= 0:
-        notes.append("no HD 1.1/1.5 in the event: no mass explosion, no blast zones (fragment/thermal only)")
-    if ev.mode == "alone" and len(ev.group) > 1:
-        notes.append(f"{', '.join(m for m in ev.group if m != ev.site)} in the same aggregation group "
-                     "listed as exposed sites (exploded alone on request)")
-    others = [(s.id, s.geometry, s.persons) for s in depot.sites if s.id not in ev.members]
-    rows = site_table(ev.footprint, neq, others, exp.name, hzones)
-    bzones = blast_zones([ev.footprint], [neq], exp.name) if neq > 0 else []
-    result: dict[str, Any] = {
-        "event": {"id": site.id, "kind": site.kind, "neq_kg": neq, "neq_source": neq_source,
-                  "explosive": exp.name, "site": ev.site, "members": list(ev.members), "mode": ev.mode,
-                  "group": list(ev.group), "reason": ev.reason},
-        "sites": rows,
-        "zones": {
-            "blast": [{"level": z.level.level, "overpressure_kpa": z.level.overpressure_pa / 1e3,
-                       "radius_m": z.radius_m[0], "name": z.level.name, "buildings": z.level.buildings,
-                       "people": z.level.people, "source": z.level.source} for z in bzones],
-            "hazard": [{"kind": z.kind, "hd": z.hd, "radius_m": z.radius_m, "rule": z.rule,
-                        "source": z.source, "basis": z.basis} for z in hzones],
-        },
-        "notes": [*notes, "distances from the event footprint (the union of the members' footprints) to the nearest "
-                  "point of each site", "blast zones drawn from the incident overpressure (Kingery-Bulmash), "
-                  "largest distance"],
-        "provenance": {"model": MODEL_SOURCE, "effects_data_sha256": data_sha256(),
-                       "depotsafe_version": __version__, "input_sha256": depot.input_sha256},
-    }
-    features = []
-    to_out = (lambda g: g) if depot.is_local else (lambda g: shapely.transform(g, lambda x, y: depot.to_lonlat(x, y), interleaved=False))
-    for z in reversed(bzones):
-        features.append({"type": "Feature", "geometry": mapping(to_out(z.geometry)),
-                         "properties": {"zone": "blast", "level": z.level.level,
-                                        "overpressure_kpa": z.level.overpressure_pa / 1e3,
-                                        "radius_m": z.radius_m[0], "name": z.level.name}})
-    for hz in hzones:
-        features.append({"type": "Feature", "geometry": mapping(to_out(ev.footprint.buffer(hz.radius_m, quad_segs=32))),
-                         "properties": {"zone": hz.kind, "hd": hz.hd, "radius_m": hz.radius_m,
-                                        "rule": hz.rule, "basis": hz.basis}})
-    geojson: dict[str, Any] = {"type": "FeatureCollection", "features": features}
-    if depot.is_local:
-        geojson["crs"] = {"type": "name", "properties": {"name": depot.crs_name}}
-    return result, geojson
+                        layers=getattr(args, "layer", None) or ())
+    return event_effects(depot, args.event, explosive=args.explosive, neq=args.neq, alone=args.alone,
+                         sparse=args.sparse)
 
 
 def _csv_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -17,8 +17,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="the depot safety report (summary, violations, licences, site plan) as PDF and HTML",
         description=(
             "Check a depot layout and write its safety report: a two-minute summary, every violation with "
-            "its rule and source, aggregation groups, licences, conditions, provenance and a site plan at a "
-            "stated scale. Exit status 0 written, 2 bad input (nothing written)."
+            "its rule and source, the biggest risk contributors (as `depotsafe risk`), aggregation groups, "
+            "licences, conditions, provenance and a site plan at a stated scale. Exit status 0 written, "
+            "2 bad input (nothing written)."
         ),
     )
     add_check_options(p)
@@ -27,6 +28,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--plan-svg", metavar="FILE", help="write the site plan alone as SVG")
     p.add_argument("--paper", default="A4", help="paper of the site plan: A4 (default) or A3")
     p.add_argument("--orientation", default="portrait", help="of the site plan: portrait (default) or landscape")
+    p.add_argument("--criteria", default="uk-hse",
+                   help="risk criteria of the summary, as `depotsafe risk --criteria`: uk-hse (default), fr-2011 or nl")
     return p
 
 
@@ -42,11 +45,16 @@ def run(args: argparse.Namespace) -> int:
     check_output_paths(outs)
     words(args.lang)
     page_size(args.paper, args.orientation)
+    from depotsafe.risk import REGIMES
+
+    if args.criteria not in REGIMES:
+        raise InputError("--criteria", args.criteria, "one of " + ", ".join(REGIMES))
     date = documents.document_date(args.date)
     result = run_check(args)
     effects = documents.worst_effects(result, args.layout, args.stock, args.max_layout_mb, args.layer)
+    risk = documents.depot_risk(result, args.criteria)
     rendered = documents.report(result, lang=args.lang, date=date, layout_name=Path(args.layout).name,
-                                paper=args.paper, orientation=args.orientation, effects=effects)
+                                paper=args.paper, orientation=args.orientation, effects=effects, risk=risk)
     files: list[tuple[str, str, bytes]] = []
     if args.pdf is not None:
         files.append(("--pdf", args.pdf, rendered.pdf()))

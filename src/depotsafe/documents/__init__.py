@@ -52,14 +52,16 @@ def _plan_arcs(result: Any) -> list[dict[str, Any]]:
 
 def report(result: Any, *, lang: str = "en", date: str, layout_name: str, paper: str = "A4",
            orientation: str = "portrait", font_check: Any = font_covers, with_arcs: bool = True,
-           effects: dict[str, Any] | None = None) -> Rendered:
+           effects: dict[str, Any] | None = None, risk: dict[str, Any] | None = None) -> Rendered:
     """The depot safety report (summary, detail, site plan) of a checked depot.
 
     ``effects`` is the JSON object of ``depotsafe effects`` for the worst storehouse
     (:func:`worst_effects`); without it the report says where to get the effect zones.
+    ``risk`` is the JSON object of ``depotsafe risk`` for the depot (:func:`depot_risk`);
+    without it the report says that no risk figure is stated and where to get one.
     """
     w = words(lang)
-    doc = model.document(result, w, date=date, layout_name=layout_name, effects=effects)
+    doc = model.document(result, w, date=date, layout_name=layout_name, effects=effects, risk=risk)
     plan = site_plan(result, w, paper=paper, orientation=orientation, date=date, layout_name=layout_name,
                      arcs=_plan_arcs(result) if with_arcs else None)
     title = f"{w.gettext('Depot safety report')}: {layout_name}"
@@ -71,19 +73,35 @@ def report(result: Any, *, lang: str = "en", date: str, layout_name: str, paper:
     return Rendered(html, plan)
 
 
-def worst_effects(result: Any, layout: str, stock: str | None = None, max_mb: float | None = None,
+def worst_effects(result: Any, layout: str | None = None, stock: str | None = None, max_mb: float | None = None,
                   layer: list[str] | None = None) -> dict[str, Any] | None:
-    """``depotsafe effects LAYOUT --event ID`` for the storehouse of the tightest violation (None if compliant)."""
-    import argparse
+    """``depotsafe effects LAYOUT --event ID --json`` for the storehouse of the tightest violation (None if compliant).
 
-    from depotsafe.commands.effects import compute
+    The effects engine's own function (:func:`depotsafe.effects.answer.event_effects`, as the
+    command calls it) on the depot the check read: ``layout``, ``stock``, ``max_mb`` and ``layer``
+    are not read again (kept for the callers that give them).
+    """
+    from depotsafe.effects.answer import event_effects
 
+    del layout, stock, max_mb, layer
     site = model.worst_storehouse(result)
     if site is None:
         return None
-    args = argparse.Namespace(layout=layout, stock=stock, max_layout_mb=max_mb, event=site, explosive="TNT",
-                              neq=None, alone=False, sparse=False, layer=layer)
-    return compute(args)[0]
+    return event_effects(result.depot, site)[0]
+
+
+def depot_risk(result: Any, criteria: str = "uk-hse") -> dict[str, Any]:
+    """``depotsafe risk LAYOUT --criteria CRITERIA --json`` for a checked depot (without the location-risk grid).
+
+    The risk engine's own function (:func:`depotsafe.risk.assess`), as the command calls it.  The
+    command takes its aggregation groups from the default check (rule set iatg, formula rounding,
+    default protection): this check is handed over when it is that one, else the engine runs it.
+    """
+    from depotsafe.risk import assess
+
+    rs = result.rule_set
+    default = rs.name == "iatg" and rs.rounding == "formula" and result.summary()["protection"] == "default"
+    return assess(result.depot, criteria, grid_cell_m=None, check_result=result if default else None)
 
 
 def licence_ids(result: Any) -> list[str]:
@@ -115,4 +133,5 @@ def licence(result: Any, site_id: str, *, lang: str = "en", date: str, layout_na
     return Rendered(html, None)
 
 
-__all__ = ["DOCUMENT_LANGUAGES", "Rendered", "document_date", "licence", "licence_ids", "report", "site_plan", "worst_effects"]
+__all__ = ["DOCUMENT_LANGUAGES", "Rendered", "depot_risk", "document_date", "licence", "licence_ids", "report",
+           "site_plan", "worst_effects"]

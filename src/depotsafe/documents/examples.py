@@ -27,7 +27,8 @@ def build() -> dict[str, bytes]:
     path = Path(str(files("depotsafe.data").joinpath("samples", LAYOUT)))
     result = check_depot(read_layout(path), "iatg")
     effects = documents.worst_effects(result, str(path))
-    rep = documents.report(result, date=EXAMPLE_DATE, layout_name=LAYOUT, effects=effects)
+    rep = documents.report(result, date=EXAMPLE_DATE, layout_name=LAYOUT, effects=effects,
+                           risk=documents.depot_risk(result))
     lic = documents.licence(result, LICENCE_SITE, date=EXAMPLE_DATE, layout_name=LAYOUT)
     return {
         "sample_depot_report.html": rep.html.encode("utf-8"),

@@ -22,6 +22,7 @@ from depotsafe.ui.i18n import LANGUAGES
 
 #: Languages a document can be written in: every language the app ships (depotsafe.ui.i18n.LANGUAGES).
 DOCUMENT_LANGUAGES: tuple[str, ...] = tuple(LANGUAGES)
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 @cache
@@ -60,6 +61,21 @@ class Words:
             return _("nil (0 kg)")
         text = textfmt.kg_down(value_kg, self.style)
         return _("at least {limit}").format(limit=text) if at_least else text
+
+    def per_year(self, value: float | None) -> str:
+        """A frequency or risk per year to three significant figures, as m × 10ⁿ (as the app's Risk page)."""
+        if value is None or not math.isfinite(value):
+            return "—"
+        if value == 0:
+            return "0"
+        exp = math.floor(math.log10(abs(value)))
+        mant = value / 10.0 ** exp
+        if round(mant, 2) >= 10.0:
+            mant, exp = mant / 10.0, exp + 1
+        return f"{self.style.fixed(mant, 2)} × 10{str(exp).translate(_SUPERSCRIPT)}"
+
+    def percent(self, share: float) -> str:
+        return textfmt.percent(share, self.style)
 
     def kg_headroom(self, headroom_kg: float | None, at_least: bool = False) -> str:
         """Headroom (rounded down) or shortfall (rounded up), in words."""
