@@ -161,3 +161,17 @@ def test_a_reopened_depot_is_read_once_on_the_first_page(monkeypatch: pytest.Mon
     assert again.session_state["ws_id"] == first.session_state["ws_id"]  # the saved depot, reopened
     assert len(calls) == 1
     assert any(h.value == "Depot" for h in again.header)
+
+
+def test_server_set_up_waits_for_the_server_it_starts() -> None:
+    """The set-up thread polls the address the ``streamlit run`` arguments give (loopback for any address)."""
+    from depotsafe.ui.serve import _server_url
+
+    def url(*args: str) -> str | None:
+        return _server_url(["run", "streamlit_app.py", *args])
+
+    assert url("--server.port", "8600", "--server.address", "127.0.0.1") == "http://127.0.0.1:8600"
+    assert url("--server.port", "8600", "--server.address", "0.0.0.0") == "http://localhost:8600"
+    assert url("--server.port", "8600", "--server.address", "::1") == "http://[::1]:8600"
+    assert url("--server.port", "8600") == "http://localhost:8600"
+    assert url() is None  # no port named: the set-up starts at once
