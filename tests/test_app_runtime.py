@@ -175,3 +175,24 @@ def test_server_set_up_waits_for_the_server_it_starts() -> None:
     assert url("--server.port", "8600", "--server.address", "::1") == "http://[::1]:8600"
     assert url("--server.port", "8600") == "http://localhost:8600"
     assert url() is None  # no port named: the set-up starts at once
+
+
+def test_pint_cache_folder_is_per_pint_installation(tmp_path: Path) -> None:
+    """pint's cache stores the definition files' paths: one folder per installation, so that a cache
+    written by another environment is never loaded (it failed on every start, and every start parsed)."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    import pint
+
+    env = {k: v for k, v in os.environ.items() if k != "DEPOTSAFE_CACHE_DIR"}
+    env["DEPOTSAFE_CACHE_DIR"] = str(tmp_path)
+    code = "from depotsafe.units import to_si; print(to_si('1.5 t', 'mass', 'x'))"
+    for _ in range(2):  # written, then read back
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        assert out.stdout.strip() == "1500.0"
+    install = hashlib.sha256(str(Path(pint.__file__).resolve().parent).encode()).hexdigest()[:16]
+    assert [d.name for d in (tmp_path / "pint").iterdir()] == [install]
+    assert any((tmp_path / "pint" / install).glob("*.pickle"))
