@@ -145,3 +145,58 @@ def test_engine_phrases_are_the_engines() -> None:
     engine = "\n".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py") if "ui" not in p.parts)
     for phrase in i18n.ENGINE_PHRASES:
         assert f'"{phrase}"' in engine, phrase
+
+
+def test_a_note_is_the_engines_english_text() -> None:
+    """A Note prints, compares and serialises as the English text it was written as (the JSON contract)."""
+    import json
+    import pickle
+
+    from depotsafe.effects.blast import TNT_RANGE_NOTE
+    from depotsafe.messages import Note
+
+    note = Note(TNT_RANGE_NOTE, p_kpa=3.14159, lo_kpa=35.0, hi_kpa=350.0, explosive="Comp B")
+    english = ("incident overpressure 3.142 kPa is outside the 35-350 kPa range in which the Comp B TNT "
+               "equivalence was determined (IATG 01.80 Clause 7.2)")
+    assert note == english
+    assert json.dumps({"notes": [note]}) == json.dumps({"notes": [english]})
+    again = pickle.loads(pickle.dumps(note))
+    assert again == english
+    assert (again.template, again.values) == (note.template, note.values)
+
+
+def test_engine_templates_are_messages_of_every_catalog() -> None:
+    for template in i18n.engine_templates():
+        assert template in i18n.all_messages(), template
+
+
+def test_blast_range_note_in_french_with_french_figures() -> None:
+    """The blast calculator's note on the TNT-equivalence range (English before) reads in French, its
+    overpressure written with the French decimal comma, on the French Calculator page."""
+    from streamlit.testing.v1 import AppTest
+
+    from depotsafe.effects import blast_parameters
+    from depotsafe.effects.blast import TNT_RANGE_NOTE
+
+    app = Path(__file__).resolve().parents[1] / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=180).run()
+    at.sidebar.selectbox(key="k_lang").set_value("fr").run()
+    at.sidebar.radio(key="k_page").set_value("calculator").run()
+    at.number_input(key="k_blast_neq").set_value(10.0).run()
+    at.selectbox(key="k_blast_neq_unit").set_value("kg").run()
+    at.number_input(key="k_blast_dist").set_value(50.0).run()
+    at.selectbox(key="k_blast_explosive").set_value("Comp B").run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    p_kpa = blast_parameters(10.0, 50.0, "Comp B").values["incident_overpressure"] / 1e3
+    assert p_kpa < 35.0  # below Comp B's 35-350 kPa range: the engine notes it
+    english = f"{p_kpa:.4g}"
+    assert "." in english
+    assert "e" not in english
+    french = english.replace(".", ",")  # CLDR fr: decimal comma; under 1 000, no group separator
+    expected = ("la surpression incidente de " + french + " kPa est hors de la plage 35-350 kPa dans laquelle "
+                "l’équivalence TNT de Comp B a été déterminée (IATG 01.80 article 7.2)")
+    assert i18n.catalog("fr")[TNT_RANGE_NOTE].startswith("la surpression incidente de {p_kpa:.4g} kPa")
+    captions = [c.value for c in at.caption]
+    assert expected in captions, captions
+    assert not any("incident overpressure" in c for c in captions)

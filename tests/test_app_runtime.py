@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from depotsafe.cli import main
 from depotsafe import cache as runtime
+from depotsafe.cli import main
 
 
 def test_cache_dir_is_keyed_by_version_and_kernel_sources(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -113,3 +113,86 @@ def test_app_json_says_no_browser_when_headless(capsys: pytest.CaptureFixture[st
 def test_app_command_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["app", "--port", "70000", "--json"]) == 2
     assert "port: got 70000; a port number in 1-65535" in capsys.readouterr().err
+
+
+def test_app_server_starts_the_first_page_set_up_with_streamlit(capsys: pytest.CaptureFixture[str]) -> None:
+    """``depotsafe app`` runs Streamlit's own command line through depotsafe.ui.serve (issue 12 item 3)."""
+    assert main(["app", "--headless", "--json"]) == 0
+    cmd = json.loads(capsys.readouterr().out)["command"]
+    assert cmd[1:4] == ["-m", "depotsafe.ui.serve", "run"]
+
+
+def test_server_set_up_imports_the_first_page_and_computes_nothing() -> None:
+    """The set-up thread's work in a fresh process: the Depot page's modules imported, the sample read,
+    no kernel or check engine loaded (those wait until the first page is drawn)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, json; from depotsafe.ui import serve; serve.preload(); "
+            "print(json.dumps({'preload': serve.PRELOAD, 'modules': sorted(m for m in ('pandas', 'pint', "
+            "'plotly.graph_objects', 'depotsafe.ui.page_depot', 'depotsafe.check', 'depotsafe.warmup', "
+            "'depotsafe.risk') if m in sys.modules)}))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=600)
+    out = json.loads(proc.stdout)
+    assert out["preload"]["error"] is None
+    assert out["preload"]["seconds"] > 0
+    assert out["modules"] == ["depotsafe.ui.page_depot", "pandas", "pint", "plotly.graph_objects"]
+
+
+def test_a_reopened_depot_is_read_once_on_the_first_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new session reopens the saved working depot: its Depot is built once, not once more for the page."""
+    from streamlit.testing.v1 import AppTest
+
+    from depotsafe.ui import model
+
+    app = str(Path(__file__).resolve().parents[1] / "app.py")
+    first = AppTest.from_file(app, default_timeout=300).run()  # saves the sample as the working depot
+    assert not first.exception, [e.message for e in first.exception]
+    calls = []
+    build = model.build_depot
+
+    def counted(fc, rows):
+        calls.append(1)
+        return build(fc, rows)
+
+    monkeypatch.setattr(model, "build_depot", counted)
+    again = AppTest.from_file(app, default_timeout=300).run()
+    assert not again.exception, [e.message for e in again.exception]
+    assert again.session_state["ws_id"] == first.session_state["ws_id"]  # the saved depot, reopened
+    assert len(calls) == 1
+    assert any(h.value == "Depot" for h in again.header)
+
+
+def test_server_set_up_waits_for_the_server_it_starts() -> None:
+    """The set-up thread polls the address the ``streamlit run`` arguments give (loopback for any address)."""
+    from depotsafe.ui.serve import _server_url
+
+    def url(*args: str) -> str | None:
+        return _server_url(["run", "streamlit_app.py", *args])
+
+    assert url("--server.port", "8600", "--server.address", "127.0.0.1") == "http://127.0.0.1:8600"
+    assert url("--server.port", "8600", "--server.address", "0.0.0.0") == "http://localhost:8600"
+    assert url("--server.port", "8600", "--server.address", "::1") == "http://[::1]:8600"
+    assert url("--server.port", "8600") == "http://localhost:8600"
+    assert url() is None  # no port named: the set-up starts at once
+
+
+def test_pint_cache_folder_is_per_pint_installation(tmp_path: Path) -> None:
+    """pint's cache stores the definition files' paths: one folder per installation, so that a cache
+    written by another environment is never loaded (it failed on every start, and every start parsed)."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    import pint
+
+    env = {k: v for k, v in os.environ.items() if k != "DEPOTSAFE_CACHE_DIR"}
+    env["DEPOTSAFE_CACHE_DIR"] = str(tmp_path)
+    code = "from depotsafe.units import to_si; print(to_si('1.5 t', 'mass', 'x'))"
+    for _ in range(2):  # written, then read back
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        assert out.stdout.strip() == "1500.0"
+    install = hashlib.sha256(str(Path(pint.__file__).resolve().parent).encode()).hexdigest()[:16]
+    assert [d.name for d in (tmp_path / "pint").iterdir()] == [install]
+    assert any((tmp_path / "pint" / install).glob("*.pickle"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depotsafe.errors import InputError, one_of
+from depotsafe.messages import Note
 from depotsafe.qd import (
     Relation,
     Rule,
@@ -28,6 +29,15 @@ from depotsafe.units import quantity, to_si
 #: The NEQ of one round that splits HD 1.2 into 1.2.1 (above) and 1.2.2
 #: (AASTP-1 (2006) §1.2.1.2; data/classification).
 HD12_SPLIT_KG = 0.71
+
+#: Notes and flags that carry values: English templates, each a msgid of the app's catalogs
+#: (depotsafe.messages; the JSON output holds the English text, unchanged).
+HD12_SPLIT_NOTE = "HD 1.2 with {unit_neq_kg:g} kg per round is {division} (split at 0.71 kg, AASTP-1 §1.2.1.2)"
+HD13_GROUP_NOTE = ("HD 1.3 of group {cg}: no source assigns it a table; table {table}, the larger distance "
+                   "(decision 28)")
+BELOW_TABLE_FLAG = ("below table range: {neq_kg:g} kg is under the {low_kg:g} kg the tables start at; computed "
+                    "from the formula with every minimum applied (special consideration, AASTP-1 §1.3.1.1b)")
+NIL_NOTE = "nil: {label} requires more than {distance_m:g} m even for the smallest quantity"
 
 _HD_GIVEN = ("1.1", "1.2", "1.2.1", "1.2.2", "1.3", "1.4", "1.5", "1.6")
 _COMPAT_GROUPS = ("A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "N", "S")
@@ -185,7 +195,7 @@ def qd_division_and_tables(
             notes.append("HD 1.2 without the NEQ of one round counts as 1.2.1 (standards.md §9 decision 7)")
         else:
             division = "1.2.1" if unit_neq_kg > HD12_SPLIT_KG else "1.2.2"
-            notes.append(f"HD 1.2 with {unit_neq_kg:g} kg per round is {division} (split at 0.71 kg, AASTP-1 §1.2.1.2)")
+            notes.append(Note(HD12_SPLIT_NOTE, unit_neq_kg=unit_neq_kg, division=division))
     elif hd in ("1.2.1", "1.2.2") and unit_neq_kg is not None:
         if (unit_neq_kg > HD12_SPLIT_KG) != (hd == "1.2.1"):
             raise InputError(
@@ -206,8 +216,7 @@ def qd_division_and_tables(
             elif cg.upper() == "G":
                 notes.append("HD 1.3 of group G: table 3B (other items, AASTP-1 §1.3.1.6 a))")
             else:
-                notes.append(f"HD 1.3 of group {cg.upper()}: no source assigns it a table; "
-                             f"table {table}, the larger distance (decision 28)")
+                notes.append(Note(HD13_GROUP_NOTE, cg=cg.upper(), table=table))
         else:
             notes.append("HD 1.3 without a group: the larger of tables 3A and 3B")
     if division == "1.5":
@@ -229,10 +238,7 @@ def _flags(rule_set: RuleSet, rule: Rule, neq_kg: float | None) -> list[str]:
     tables = {t.table for t in rule.terms if t.func_index >= 0 and t.q_source == 0}
     lows = [rule_set.table_ranges[t][0] for t in tables if t in rule_set.table_ranges]
     if lows and neq_kg < min(lows):
-        flags.append(
-            f"below table range: {neq_kg:g} kg is under the {min(lows):g} kg the tables start at; "
-            "computed from the formula with every minimum applied (special consideration, AASTP-1 §1.3.1.1b)"
-        )
+        flags.append(Note(BELOW_TABLE_FLAG, neq_kg=neq_kg, low_kg=min(lows)))
     return flags
 
 
@@ -452,7 +458,7 @@ def quantity_limit(
     limit, limiting = max_neq_kg(rs, rule, distance_m, unit_neq_kg or 0.0)
     if limit == 0.0 and limiting >= 0:
         t = rule.terms[limiting]
-        notes.append(f"nil: {t.label} requires more than {distance_m:g} m even for the smallest quantity")
+        notes.append(Note(NIL_NOTE, label=t.label, distance_m=distance_m))
     if math.isinf(limit):
         notes.append("unlimited: no rule of this pair depends on the quantity")
     if rs.rounding == "table" and limiting >= 0:

@@ -748,6 +748,13 @@ def nl_band(lr: float, category: str) -> tuple[str, str, bool]:
         not crit.fails_when_exceeded
 
 
+#: The societal verdict's note of each regime (each a msgid of the app's catalogs).
+FN_NOTE_UK = "R2P2 gives one point (N >= 50 at 2e-4/yr), no line; F(50) is compared with it"
+FN_NOTE_NL = ("orientation value F <= 1e-3/N^2 for N >= 10 (not a legal limit: an accountability duty; it does not "
+              "change the exit status). Checked at each step's right end, where the step is closest to the line.")
+FN_NOTE_FR = "the French 2011 decree has no F-N criterion (its head-count rule for PE2 in Z1/Z2 is not applied)"
+
+
 def fn_verdict(regime: str, curve: Sequence[Mapping[str, float]]) -> dict[str, Any]:
     """The F-N curve against the regime's societal criterion (if it has one)."""
     if regime == "uk-hse":
@@ -757,7 +764,7 @@ def fn_verdict(regime: str, curve: Sequence[Mapping[str, float]]) -> dict[str, A
         ok = f50 < limit_f
         return {"criterion": c.criterion_id, "f_at_n_min_per_year": f50, "n_min": n_min, "limit": limit_f,
                 "band": "tolerable" if ok else "intolerable", "tolerable": ok,
-                "note": "R2P2 gives one point (N >= 50 at 2e-4/yr), no line; F(50) is compared with it"}
+                "note": FN_NOTE_UK}
     if regime == "nl":
         c = criteria("nl")["nl_gr_orientation"]
         value, n_min, slope = _num(c.value, c), _num(c.n_min, c), _num(c.slope, c)
@@ -770,12 +777,9 @@ def fn_verdict(regime: str, curve: Sequence[Mapping[str, float]]) -> dict[str, A
         above = worst is not None
         return {"criterion": c.criterion_id, "band": "above_orientation_value" if above else "below_orientation_value",
                 "tolerable": True, "worst_point": None if worst is None else {"n": worst[0], "f_per_year": worst[1]},
-                "note": "orientation value F <= 1e-3/N^2 for N >= 10 (not a legal limit: an accountability duty; "
-                        "it does not change the exit status). Checked at each step's right end, where the step "
-                        "is closest to the line."}
+                "note": FN_NOTE_NL}
     return {"criterion": None, "band": "no_societal_criterion", "tolerable": True,
-            "note": "the French 2011 decree has no F-N criterion (its head-count rule for PE2 in Z1/Z2 is not "
-                    "applied)"}
+            "note": FN_NOTE_FR}
 
 
 # ----------------------------------------------------------------------------- grid

@@ -35,13 +35,21 @@ def _registry() -> pint.UnitRegistry:
 
     Parsing pint's definition file is most of the cost of a command's start;
     pint's own disk cache (keyed by the definition files) keeps the parsed
-    form beside the compiled kernels (``<depotsafe cache>/pint``).  Where that
-    folder cannot be written the registry is built without it.
+    form beside the compiled kernels (``<depotsafe cache>/pint/<install>``).
+    pint keys its cache by the files' contents but stores their paths, so one
+    folder per pint installation: a cache written by another environment (a
+    recreated virtualenv, whose old files are gone) would otherwise fail to
+    load on every start and leave every start parsing.  Where that folder
+    cannot be written or read the registry is built without it.
     """
+    import hashlib
+    from pathlib import Path
+
     from depotsafe.cache import cache_base
 
+    install = hashlib.sha256(str(Path(pint.__file__).resolve().parent).encode()).hexdigest()[:16]
     try:
-        return pint.UnitRegistry(cache_folder=cache_base() / "pint")
+        return pint.UnitRegistry(cache_folder=cache_base() / "pint" / install)
     except OSError:
         return pint.UnitRegistry(cache_folder=None)
 

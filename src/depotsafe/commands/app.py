@@ -51,7 +51,8 @@ def streamlit_command(args: argparse.Namespace) -> list[str]:
     """The ``streamlit run`` command line for the packaged app (always headless)."""
     script = str(files("depotsafe.ui").joinpath("streamlit_app.py"))
     return [
-        sys.executable, "-m", "streamlit", "run", script,
+        # depotsafe.ui.serve: Streamlit's command line, the first page's imports started at once
+        sys.executable, "-m", "depotsafe.ui.serve", "run", script,
         "--server.port", str(args.port),
         "--server.address", args.address,
         "--server.headless", "true",

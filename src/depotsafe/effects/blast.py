@@ -34,6 +34,7 @@ from depotsafe.effects.tables import (
     kb_fits,
 )
 from depotsafe.errors import InputError, one_of
+from depotsafe.messages import Note
 
 #: Status codes, shared with the kernels (uint8 status arrays).
 OK = 0
@@ -51,6 +52,11 @@ SI_UNITS: dict[str, str] = {
     "positive_duration": "s",
     "shock_front_velocity": "m/s",
 }
+
+#: Note of a blast result whose incident overpressure lies outside the range of the explosive's
+#: TNT equivalence (a msgid of the app's catalogs: depotsafe.messages).
+TNT_RANGE_NOTE = ("incident overpressure {p_kpa:.4g} kPa is outside the {lo_kpa:g}-{hi_kpa:g} kPa range in "
+                  "which the {explosive} TNT equivalence was determined (IATG 01.80 Clause 7.2)")
 
 MODEL_SOURCE = (
     "Swisdak (1994) Simplified Kingery Airblast Calculations (DTIC ADA526744), Table 1 metric; "
@@ -268,10 +274,8 @@ def blast_parameters(neq_kg: float, distance_m: float, explosive: str = "TNT") -
     if exp.pressure_range_mpa is not None and p is not None:
         lo, hi = exp.pressure_range_mpa
         if not lo * 1e6 <= p <= hi * 1e6:
-            notes.append(
-                f"incident overpressure {p / 1e3:.4g} kPa is outside the {lo * 1e3:g}-{hi * 1e3:g} kPa "
-                f"range in which the {exp.name} TNT equivalence was determined (IATG 01.80 Clause 7.2)"
-            )
+            notes.append(Note(TNT_RANGE_NOTE, p_kpa=p / 1e3, lo_kpa=lo * 1e3, hi_kpa=hi * 1e3,
+                              explosive=exp.name))
     return BlastResult(
         neq_kg=neq, distance_m=dist, explosive=exp.name,
         tnt_pressure_kg=tnt["pressure"], tnt_impulse_kg=tnt["impulse"],

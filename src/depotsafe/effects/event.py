@@ -29,9 +29,13 @@ from depotsafe.effects.hazards import (
 )
 from depotsafe.effects.zones import event_neq_kg
 from depotsafe.explosives import parse_stock_entry, qd_division
+from depotsafe.messages import Note
 
 CLAUSE = "AASTP-1 §1.3.2.3 b)"
 MODES = ("group", "alone")
+
+#: Note of an event site whose kind has no HD 1.1 projection minimum (a msgid: depotsafe.messages).
+NO_FRAGMENT_ZONE_NOTE = "no HD 1.1 fragment zone: kind {kind} has no projection minimum in AASTP-1 1.3.7.3d"
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def hazard_zones_of(kind: str, lines: Sequence[Any], blast_neq_kg: float,
         if kind in PROTECTED_KINDS or kind in OPEN_KINDS:
             zones.append(hd11_fragment_zone(blast_neq_kg, kind, sparse))
         else:
-            notes.append(f"no HD 1.1 fragment zone: kind {kind} has no projection minimum in AASTP-1 1.3.7.3d")
+            notes.append(Note(NO_FRAGMENT_ZONE_NOTE, kind=kind))
         return zones, notes
     divs = [(qd_division(ln), ln) for ln in lines]
     neq12 = sum(ln.neq_kg for d, ln in divs if d in ("1.2.1", "1.2.2"))

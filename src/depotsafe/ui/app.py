@@ -110,26 +110,25 @@ RTL_CSS = """<style>
 </style>"""
 
 
-def _pages() -> dict[str, tuple[Callable[[], str], Callable[[], None]]]:
-    from depotsafe.ui import (
-        page_calculator,
-        page_compliance,
-        page_depot,
-        page_effects,
-        page_risk,
-        page_scenario,
-        page_siting,
-    )
-
+def _pages() -> dict[str, tuple[Callable[[], str], str]]:
+    """Each page: its title and its module, imported only when the page is shown (the first page
+    does not wait for the others' imports)."""
     return {
-        "depot": (lambda: _("Depot"), page_depot.render),
-        "compliance": (lambda: _("Compliance"), page_compliance.render),
-        "effects": (lambda: _("Effects"), page_effects.render),
-        "risk": (lambda: _("Risk"), page_risk.render),
-        "scenarios": (lambda: _("Scenarios"), page_scenario.render),
-        "siting": (lambda: _("Siting"), page_siting.render),
-        "calculator": (lambda: _("Calculator"), page_calculator.render),
+        "depot": (lambda: _("Depot"), "page_depot"),
+        "compliance": (lambda: _("Compliance"), "page_compliance"),
+        "effects": (lambda: _("Effects"), "page_effects"),
+        "risk": (lambda: _("Risk"), "page_risk"),
+        "scenarios": (lambda: _("Scenarios"), "page_scenario"),
+        "siting": (lambda: _("Siting"), "page_siting"),
+        "calculator": (lambda: _("Calculator"), "page_calculator"),
     }
+
+
+def _render(module: str) -> None:
+    """Draw the page of ``module`` (depotsafe.ui.<module>)."""
+    import importlib
+
+    importlib.import_module(f"depotsafe.ui.{module}").render()
 
 
 def main() -> None:
@@ -147,7 +146,7 @@ def main() -> None:
         st.selectbox(LANGUAGE_LABEL, list(LANGUAGES), format_func=LANGUAGES.__getitem__, key=f"{KEEP}lang")
         st.title("depotsafe")
         st.caption(_("Ammunition depot safety (UN IATG 02.20, 01.80)"))
-        labels = {p: title() for p, (title, _render) in pages.items()}
+        labels = {p: title() for p, (title, _module) in pages.items()}
         page = st.radio(_("Page"), list(pages), format_func=labels.__getitem__, key=f"{KEEP}page")
         st.divider()
         st.caption(_("Quantity-distances: AASTP-1 (2006) Annex I-A as adopted by IATG 02.20. "
@@ -158,7 +157,7 @@ def main() -> None:
                          "on the first start after an install, unless `depotsafe warmup` ran). "
                          "A calculation started now waits for the kernels it needs."))
     try:
-        pages[page][1]()
+        _render(pages[page][1])
         # drawn after the page: an upload or an edit on this run is already saved and named
         with depot_slot:
             state.sidebar()

@@ -163,6 +163,23 @@ ENGINE_PHRASES: tuple[str, ...] = (
 )
 
 
+def engine_templates() -> list[str]:
+    """Engine notes shown by the app, each a msgid: templates of notes that carry values
+    (depotsafe.messages.Note, translated by depotsafe.ui.common.note_text) and fixed notes."""
+    from depotsafe.api import (
+        BELOW_TABLE_FLAG,
+        HD12_SPLIT_NOTE,
+        HD13_GROUP_NOTE,
+        NIL_NOTE,
+    )
+    from depotsafe.effects.blast import TNT_RANGE_NOTE
+    from depotsafe.effects.event import NO_FRAGMENT_ZONE_NOTE
+    from depotsafe.risk import FN_NOTE_FR, FN_NOTE_NL, FN_NOTE_UK
+
+    return [HD12_SPLIT_NOTE, HD13_GROUP_NOTE, BELOW_TABLE_FLAG, NIL_NOTE, TNT_RANGE_NOTE, NO_FRAGMENT_ZONE_NOTE,
+            FN_NOTE_UK, FN_NOTE_NL, FN_NOTE_FR]
+
+
 def data_messages() -> list[str]:
     """Names from the data files that the app shows in words (zones, injuries, hazard bases).
 
@@ -180,7 +197,7 @@ def data_messages() -> list[str]:
     for p in probits().values():
         seen.setdefault(p.effect, None)
     seen.setdefault(BASIS, None)
-    for phrase in ENGINE_PHRASES:
+    for phrase in (*ENGINE_PHRASES, *engine_templates()):
         seen.setdefault(phrase, None)
     return list(seen)
 

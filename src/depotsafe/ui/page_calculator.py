@@ -19,6 +19,7 @@ from depotsafe.ui.common import (
     kind_label,
     metres_up,
     not_available,
+    note_text,
     number_style,
     plain_number,
     quantity,
@@ -99,7 +100,7 @@ def _pair() -> None:
                   help=f"{ans['rule']}: {ans['rule_label']} — {ans['source']}")
         r1.caption(f"{_('rule')} {ans['rule']}: {ans['rule_label']} · {ans['source']}")
         for note in ans["notes"] + ans["flags"]:
-            r1.caption(tr(note))
+            r1.caption(note_text(note))
     try:
         lim = quantity_limit(hd, f"{dist} {dist_unit}", pes, es, **kw).as_dict()
     except (DepotsafeError, ValueError) as exc:
@@ -116,7 +117,7 @@ def _pair() -> None:
                   help=f"{lim['rule']}: {lim['rule_label']} — {lim['source']}")
         r2.caption(f"{_('rule')} {lim['rule']}: {lim['rule_label']} · {lim['source']}")
         for note in lim["notes"]:
-            r2.caption(tr(note))
+            r2.caption(note_text(note))
 
 
 def _status_words(status: dict[str, Any]) -> str:
@@ -176,7 +177,7 @@ def _blast() -> None:
                  "{p} (pressure), {i} (impulse).").format(p=kg_stock(round(res.tnt_pressure_kg)),
                                                           i=kg_stock(round(res.tnt_impulse_kg))))
     for note in res.notes:
-        st.caption(note)
+        st.caption(note_text(note))
 
 
 def render() -> None:

@@ -14,10 +14,10 @@ from depotsafe.ui.common import (
     _,
     count,
     kg_stock,
-    kind_label,
     metres_measured,
     metres_up,
     not_available,
+    note_text,
     percent,
     plain_number,
     quantity,
@@ -89,17 +89,6 @@ def _hazard_zone_words(text: str) -> str:
     if kind == "thermal":
         return _("thermal zone (HD {hd})").format(hd=hd)
     return text
-
-
-def _note_words(note: str) -> str:
-    """A note of the hazard zones in words: the engine's known notes translated, others as they are."""
-    import re
-
-    m = re.fullmatch(r"no HD 1\.1 fragment zone: kind (\S+) has no projection minimum in AASTP-1 1\.3\.7\.3d", note)
-    if m is not None:
-        return _("no HD 1.1 fragment zone: the kind {kind} has no projection minimum in AASTP-1 1.3.7.3d").format(
-            kind=kind_label(m.group(1)))
-    return tr(note)
 
 
 def _injury_header(model_name: str) -> str:
@@ -211,7 +200,7 @@ def render() -> None:
                           _("radius from the footprint"): metres_up(hzone.radius_m), _("people"): tr(hzone.basis),
                           _("source"): hzone.source})
     for note in hz_notes:
-        st.caption(_note_words(note))
+        st.caption(note_text(note))
     if neq_kg <= 0 and not zone_rows:
         st.info(_("This storehouse holds no mass-explosion stock (HD 1.1 or 1.5): no blast event."))
         return

@@ -25,6 +25,7 @@ from depotsafe.ui.common import (
     count,
     metres_measured,
     metres_up,
+    note_text,
     number_style,
     percent,
     quantity,
@@ -298,7 +299,7 @@ def render() -> None:
 
     st.subheader(_("F-N curve"))
     st.plotly_chart(fn_figure(result["fn_curve"], crit["fn"], regime), width="stretch", key="risk_fn")
-    st.caption(_("Societal verdict: {band}. {note}").format(band=_band(crit["fn"]["band"]), note=crit["fn"]["note"]))
+    st.caption(_("Societal verdict: {band}. {note}").format(band=_band(crit["fn"]["band"]), note=note_text(crit["fn"]["note"])))
 
     st.subheader(_("Where risk changes the answer"))
     st.caption(_("Every pair that fails its quantity-distance, ranked by the individual risk at its exposed "

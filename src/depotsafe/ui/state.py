@@ -167,6 +167,11 @@ def depot() -> tuple[Any, str, BaseException | None]:
     cached = st.session_state.get("_depot_cache")
     if cached and cached[0] == key:
         return cached[1], key, None
+    good = st.session_state.get("_depot_good")
+    if good is not None and good[0] == key:  # a reopened depot whose stock is its last good one: read once
+        st.session_state["_depot_cache"] = good
+        st.session_state["_good_rows"] = rows
+        return good[1], key, None
     try:
         dep = model.build_depot(fc, rows)
     except Exception as exc:  # shown by the page; show_error logs what is unexpected
