@@ -24,3 +24,32 @@ def test_compliance_page_offers_the_documents() -> None:
     assert not at.exception, [e.message for e in at.exception]
     assert at.session_state["check"]["documents"]["pdf"].startswith(b"%PDF-")
     assert set(at.session_state["check"]["documents"]["licences"]) == {"A1", "G1"}
+
+
+def test_the_app_report_states_the_risk_contributors_as_the_command_does() -> None:
+    """The app's report carries the risk section of ``depotsafe report``: its first row is the exposed
+    site that ``depotsafe risk --json`` (the installed command, UK HSE criteria) ranks highest."""
+    import json
+    import re
+    import subprocess
+    import sys
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "samples" / "sample_depot.geojson"
+    out = subprocess.run([str(Path(sys.executable).with_name("depotsafe")), "risk", str(sample), "--criteria",
+                          "uk-hse", "--json"], capture_output=True, text=True, timeout=900, check=False)
+    assert out.returncode in (0, 1), out.stderr
+    ranked = sorted(json.loads(out.stdout)["sites"], key=lambda s: -s["individual_risk_per_year"])
+
+    at = AppTest.from_file(str(APP), default_timeout=600).run()
+    at.sidebar.radio(key="k_page").set_value("compliance").run()
+    at.button(key="run_check").click().run()
+    at.button(key="prepare_documents").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    docs = at.session_state["check"]["documents"]
+    assert docs["criteria"] == "uk-hse"
+    html = docs["html"]
+    assert "The biggest risk contributors (explosion risk, IATG 02.10)" in html
+    first_row = re.search(r'<table class="risk">.*?<tbody>\s*<tr>(.*?)</tr>', html, flags=re.S)
+    assert first_row is not None, html[:2000]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", first_row.group(1), flags=re.S)
+    assert ranked[0]["id"] in cells[0]

@@ -324,9 +324,14 @@ def _document_downloads(result: Any) -> None:
         if not st.button(w.gettext("Prepare the report and licences"), key="prepare_documents"):
             return
         with st.spinner(w.gettext("Typesetting the report")):
+            # the same report as `depotsafe report`: the worst storehouse's effects and the risk
+            # contributors under the criteria chosen on the Risk page (UK HSE until one is chosen)
+            criteria = st.session_state.get(f"{KEEP}risk_criteria") or "uk-hse"
             date = documents.document_date(None)
-            rep = documents.report(result, lang=w.lang, date=date, layout_name="depot")
-            chk["documents"] = {"date": date, "pdf": rep.pdf(), "svg": rep.plan.svg if rep.plan else ""}
+            rep = documents.report(result, lang=w.lang, date=date, layout_name="depot",
+                                   effects=documents.worst_effects(result), risk=documents.depot_risk(result, criteria))
+            chk["documents"] = {"date": date, "criteria": criteria, "html": rep.html, "pdf": rep.pdf(),
+                                "svg": rep.plan.svg if rep.plan else ""}
     docs = chk["documents"]
     c1, c2, c3 = st.columns(3)
     c1.download_button(w.gettext("Report (PDF)"), docs["pdf"], file_name="depot_report.pdf",
