@@ -210,7 +210,7 @@ def test_layers_and_each_layer(tmp_path: Path) -> None:
     write(gpkg, POLYS, "GPKG", layer="sites")
     write(gpkg, ROUTES, "GPKG", layer="routes", append=True)
     proc, doc = batch(gpkg, "--out", tmp_path / "one", "--layer", "sites", "--layer", "routes")
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == run("check", gpkg, "--layer", "sites", "--layer", "routes").returncode, proc.stderr
     assert [r["layer"] for r in doc["layouts"]] == ["sites,routes"]
     assert (tmp_path / "one" / "depot.gpkg.json").read_text() == check_json(
         gpkg, "--layer", "sites", "--layer", "routes")
