@@ -124,7 +124,7 @@ def test_first_run_rows_outputs_and_failures(folder: Path, first: Any) -> None:
         assert rows[name]["status"] in ("compliant", "violations")
         assert rows[name]["error"] is None
         assert (out / f"{name}.json").is_file()
-    assert "%" in proc.stderr or "[" in proc.stderr  # the progress bar
+    assert "100% Completed" in proc.stderr  # the progress bar (--progress), finished
 
 
 @pytest.mark.parametrize("name", ["sample.geojson", "sample.fgb", "synthetic.json"])
@@ -156,7 +156,19 @@ def test_summary_files(first: Any) -> None:
 
 def test_workers_share_the_numba_cache(first: Any) -> None:
     _out, _proc, _doc, cache = first
+    # the parent imports no kernel: what is in the fresh cache the workers wrote there
     assert list(cache.rglob("*.nbi")), "the workers compiled without writing the shared on-disk cache"
+    assert list(cache.rglob("*.nbc"))
+
+
+def test_worker_threads_share_the_cores() -> None:
+    from depotsafe.batch import _worker_env
+
+    cores = os.cpu_count() or 1
+    for workers in (1, 2, 3, cores, cores + 5):
+        threads = int(_worker_env(workers)["NUMBA_NUM_THREADS"])
+        assert threads >= 1
+        assert threads * workers <= max(cores, workers)
 
 
 def test_second_run_skips_then_a_change_reruns(folder: Path, first: Any, tmp_path: Path) -> None:
