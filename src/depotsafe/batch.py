@@ -364,7 +364,10 @@ def run_batch(
         raise InputError("--out", out, "a file; give a folder for the results")
     jobs = find_jobs(inputs, options.layers, each_layer, out_dir)
     opt_key = options_sha256(options)  # also refuses a bad rule set or protection before any work
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("--out", out, f"cannot be created ({exc.strerror})") from None
     old = {} if force else _read_manifest(out_dir)
     keys = {job.output: input_sha256(job) for job in jobs}
     rows: dict[str, dict[str, Any]] = {}
