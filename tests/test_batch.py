@@ -251,6 +251,14 @@ def test_bad_usage_exits_2_and_writes_nothing(folder: Path, tmp_path: Path) -> N
         assert proc.returncode == 2, extra
         assert proc.stderr.strip(), extra
         assert not (out / "summary.csv").exists(), extra
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    proc = run("batch", folder / "sample.geojson", "--out", blocker / "out")
+    assert proc.returncode == 2
+    assert "--out" in proc.stderr
+    proc = run("batch", folder / "sample.geojson", "--out", blocker)
+    assert proc.returncode == 2
+    assert "--out" in proc.stderr
     proc = run("batch", tmp_path / "missing", "--out", tmp_path / "o")
     assert proc.returncode == 2
     assert "missing" in proc.stderr
