@@ -22,7 +22,7 @@ from depotsafe.errors import DepotsafeError, InputError
 
 #: Command modules under depotsafe.commands, in the order --help lists them.
 COMMANDS: tuple[str, ...] = ("qd", "check", "siting", "blast", "effects", "risk", "scenario", "validate", "app",
-                             "warmup", "report", "licence")
+                             "warmup", "report", "licence", "batch")
 
 
 class _Parser(argparse.ArgumentParser):

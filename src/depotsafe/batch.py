@@ -1,0 +1,419 @@
+"""Check many depot layouts at once, in parallel on Dask (``depotsafe batch``).
+
+Each layout (a GeoJSON or GIS file, or one layer of a GeoPackage with
+``--each-layer``) is one job: read, checked and written by a worker process
+exactly as ``depotsafe check LAYOUT --json`` would print it
+(:func:`depotsafe.report.write_json`), into ``OUT/<name>.json`` as soon as it
+finishes.  The parent process collects one summary row per layout
+(:data:`COLUMNS`) and writes ``OUT/summary.csv``, ``OUT/summary.parquet`` and
+``OUT/manifest.json``.
+
+Skipping.  The manifest keys every layout by the SHA-256 of the bytes it is
+read from (a Shapefile with its side files) and of the options that decide
+its result (rule-set data, protection, rounding, layers, depotsafe version).
+A later run skips a layout whose keys are unchanged and whose JSON output is
+still there, and carries its row over (``reused`` true); ``--force`` checks
+everything again.  A layout that failed on bad input is skipped the same way
+(the same bytes fail the same way); an internal error is never skipped.
+
+Failures.  A layout that cannot be read or checked is a row with status
+``failed`` and the error message (naming the field and the value); the others
+go on.  Its old JSON output, if any, is removed so that no stale result stays
+beside a failed input.
+
+Parallelism.  Dask's local multiprocessing scheduler over a pool of
+``--workers`` spawned processes (no network, no cluster to start).  Each
+worker gets ``NUMBA_NUM_THREADS = cores // workers`` so that workers do not
+fight over the cores, and the parent's ``NUMBA_CACHE_DIR`` (set by the command
+line before anything imports numba), so that every worker loads the compiled
+kernels from the on-disk cache; a worker process lives for the whole run and
+compiles (or loads) each kernel once.  This module imports neither numba nor
+the check engine in the parent process.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import gc
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from depotsafe import __version__
+from depotsafe.errors import DepotsafeError, InputError
+
+#: File suffixes read as layouts when a folder is given (``.json`` is the layout format too).
+LAYOUT_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml")
+
+#: Files of the output folder (never read as layouts).
+SUMMARY_CSV = "summary.csv"
+SUMMARY_PARQUET = "summary.parquet"
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+
+#: Summary columns, in order, and their types (for Parquet).
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("file", "string"),
+    ("layer", "string"),
+    ("output", "string"),
+    ("status", "string"),  # compliant | violations | failed
+    ("reused", "boolean"),
+    ("sites", "Int64"),
+    ("storehouses", "Int64"),
+    ("pairs", "Int64"),
+    ("violations", "Int64"),
+    ("near_misses", "Int64"),
+    ("incompatible_sites", "Int64"),
+    ("conditional_sites", "Int64"),
+    ("assessments_required", "Int64"),
+    ("protection_unavailable", "Int64"),
+    ("worst_pes", "string"),
+    ("worst_es", "string"),
+    ("worst_hd", "string"),
+    ("worst_rule", "string"),
+    ("worst_required_m", "Float64"),
+    ("worst_distance_m", "Float64"),
+    ("worst_shortfall_m", "Float64"),
+    ("licences_exceeded", "Int64"),
+    ("worst_licence_site", "string"),
+    ("worst_licence_hd", "string"),
+    ("worst_licence_headroom_kg", "Float64"),
+    ("elapsed_s", "Float64"),
+    ("error", "string"),
+    ("input_sha256", "string"),
+)
+COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What decides a layout's result (``check``'s options)."""
+
+    rule_set: str
+    protection: str
+    rounding: str
+    layers: tuple[str, ...]
+    max_mb: float
+
+
+@dataclass(frozen=True)
+class Job:
+    path: str  # the layout file as given
+    layers: tuple[str, ...]  # layers read as the layout (--layer, or one with --each-layer)
+    output: str  # file name of its JSON result in the output folder
+    layer_label: str  # the "layer" column
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _output_name(path: Path, layer: str | None) -> str:
+    name = path.name + (f".layer-{layer}" if layer is not None else "")
+    return name.replace(os.sep, "_") + ".json"
+
+
+def _layers_of(path: Path) -> list[str] | None:
+    """The layers of a GIS file, or None when it cannot be listed (the check then says why)."""
+    from depotsafe.gisio import is_gis_path
+
+    if not is_gis_path(path) or path.suffix.lower() == ".shp":
+        return None
+    try:
+        import pyogrio
+
+        return [str(n) for n in pyogrio.list_layers(str(path))[:, 0]]
+    except Exception:  # GDAL raises several types for unreadable files
+        return None
+
+
+def find_jobs(inputs: Sequence[str], layers: Sequence[str], each_layer: bool, out_dir: Path) -> list[Job]:
+    """The jobs of the inputs: files as given, folders' layout files (not recursive), in name order.
+
+    Raises InputError for an input that does not exist, a folder that holds
+    no layout, the output folder given as an input, or two layouts that would
+    write the same output file.
+    """
+    if each_layer and layers:
+        raise InputError("--each-layer", True, "not with --layer: either name the layers read as the "
+                         "layout of every file, or check every layer of a file as its own layout")
+    files: list[Path] = []
+    for text in inputs:
+        p = Path(text)
+        if p.is_dir():
+            if p.resolve() == out_dir.resolve():
+                raise InputError("INPUT", text, "the output folder (--out); give the results their own folder")
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in LAYOUT_SUFFIXES)
+            if not found:
+                raise InputError("INPUT", text, f"a folder without layout files ({', '.join(LAYOUT_SUFFIXES)})")
+            files.extend(found)
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise InputError("INPUT", text, "no such file or folder")
+    jobs: list[Job] = []
+    for f in files:
+        held = _layers_of(f) if each_layer else None
+        if held is not None and len(held) > 1:
+            jobs.extend(Job(str(f), (name,), _output_name(f, name), name) for name in held)
+        else:
+            jobs.append(Job(str(f), tuple(layers), _output_name(f, None), ",".join(layers)))
+    owner: dict[str, str] = {}
+    for job in jobs:
+        if job.output in owner and owner[job.output] != job.path + job.layer_label:
+            raise InputError("INPUT", job.path, f"has the same file name as {owner[job.output]}; "
+                             "two layouts of one batch need different names (their results are OUT/NAME.json)")
+        owner[job.output] = job.path + job.layer_label
+    # the same file given twice (a folder and one of its files) is one job
+    unique: dict[str, Job] = {}
+    for job in jobs:
+        unique.setdefault(job.output, job)
+    return list(unique.values())
+
+
+def input_sha256(job: Job) -> str:
+    """SHA-256 of every file the layout is read from (a Shapefile's side files too) and its layers."""
+    from depotsafe.gisio import _SHP_SIDECARS
+
+    p = Path(job.path)
+    if p.suffix.lower() == ".shp":
+        stems = job.layers or (p.stem,)
+        files = [p.parent / f"{s}{ext}" for s in stems for ext in _SHP_SIDECARS]
+    else:
+        files = [p]
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.suffix.lower().encode() + b"\0")  # content, not the file's name
+        try:
+            with f.open("rb") as fh:
+                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError:
+            digest.update(b"<missing>")
+        digest.update(b"\0")
+    digest.update("\n".join(job.layers).encode())
+    return digest.hexdigest()
+
+
+def options_sha256(options: Options) -> str:
+    """SHA-256 of the rule-set data and of every option that decides a result."""
+    from depotsafe.protection import check_request
+    from depotsafe.rules import load_rule_set
+
+    rs = load_rule_set(options.rule_set)
+    key = {
+        "rule_set": rs.name, "rule_data_sha256": rs.sha256, "protection": check_request(options.protection),
+        "rounding": options.rounding, "layers": list(options.layers), "max_mb": options.max_mb,
+        "depotsafe_version": __version__,
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- one layout (in a worker)
+
+
+def _row_of(result: Any) -> dict[str, Any]:
+    """The summary columns of a check result."""
+    s = result.summary()
+    row: dict[str, Any] = {k: s[k] for k in ("sites", "storehouses", "pairs", "violations", "incompatible_sites",
+                                             "conditional_sites", "assessments_required", "protection_unavailable")}
+    row["status"] = "compliant" if result.compliant else "violations"
+    near = 0
+    worst: dict[str, Any] | None = None
+    for p in result.iter_pairs():
+        near += bool(p.get("near_miss"))
+        if p["compliant"]:
+            continue
+        short = p["required_distance_m"] - p["distance_m"]
+        if worst is None or short > worst["worst_shortfall_m"]:
+            worst = {"worst_pes": p["pes"], "worst_es": p["es"], "worst_hd": p["hd"], "worst_rule": p["rule"],
+                     "worst_required_m": p["required_distance_m"], "worst_distance_m": p["distance_m"],
+                     "worst_shortfall_m": short}
+    row["near_misses"] = near
+    row.update(worst or {})
+    exceeded = 0
+    least: tuple[float, str, str] | None = None
+    for site in result.sites:
+        mixed = site.get("mixed_stock")
+        if not mixed:
+            continue
+        exceeded += not mixed["compliant"]
+        for case in mixed.get("cases", []):
+            h = case.get("headroom_kg")
+            if h is not None and (least is None or h < least[0]):
+                least = (float(h), str(site["id"]), str(case["hd"]))
+    row["licences_exceeded"] = exceeded
+    if least is not None:
+        row["worst_licence_headroom_kg"], row["worst_licence_site"], row["worst_licence_hd"] = least
+    return row
+
+
+def check_one(job: Job, options: Options, out_dir: str) -> dict[str, Any]:
+    """Read, check and write one layout; its summary row (never raises for a bad layout)."""
+    start = time.perf_counter()
+    row: dict[str, Any] = {"file": job.path, "layer": job.layer_label, "output": job.output, "reused": False}
+    target = os.path.join(out_dir, job.output)
+    gc.disable()  # as in depotsafe check: nothing here builds cycles worth collecting
+    try:
+        from depotsafe.check import check_depot
+        from depotsafe.layout import read_layout
+        from depotsafe.outputs import write_outputs
+        from depotsafe.report import write_json
+
+        depot = read_layout(job.path, max_mb=options.max_mb, layers=job.layers)
+        result = check_depot(depot, options.rule_set, protection=options.protection, rounding=options.rounding)
+        write_outputs([("--out", target, lambda f: write_json(result, f))])
+        row.update(_row_of(result))
+    except DepotsafeError as exc:
+        row.update(status="failed", error=str(exc))
+    except Exception as exc:  # one layout's bug must not stop the batch
+        row.update(status="failed", error=f"internal error: {type(exc).__name__}: {exc}", internal=True)
+    finally:
+        gc.enable()
+    if row["status"] == "failed" and os.path.exists(target):
+        os.unlink(target)  # no stale result beside a failed input
+    row["elapsed_s"] = time.perf_counter() - start
+    return row
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+def _worker_env(workers: int) -> dict[str, str]:
+    cores = os.cpu_count() or 1
+    return {"NUMBA_NUM_THREADS": str(max(1, cores // workers))}
+
+
+def _run_parallel(jobs: list[Job], options: Options, out_dir: str, workers: int, progress: bool
+                  ) -> list[dict[str, Any]]:
+    """Run the jobs on Dask's multiprocessing scheduler over ``workers`` spawned processes."""
+    import dask
+    from dask import delayed
+
+    tasks = [delayed(check_one, pure=False)(job, options, out_dir) for job in jobs]
+    saved = {k: os.environ.get(k) for k in _worker_env(workers)}
+    os.environ.update(_worker_env(workers))  # spawned workers copy the environment when they start
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            if progress:
+                import sys
+
+                from dask.diagnostics import ProgressBar
+
+                with ProgressBar(out=sys.stderr, dt=0.5):
+                    return list(dask.compute(*tasks, scheduler="processes", pool=pool))
+            return list(dask.compute(*tasks, scheduler="processes", pool=pool))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _read_manifest(out_dir: Path) -> dict[str, Any]:
+    path = out_dir / MANIFEST
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(doc, dict) or doc.get("format") != MANIFEST_FORMAT or not isinstance(doc.get("layouts"), dict):
+        return {}
+    return doc["layouts"]
+
+
+def summary_frame(rows: Sequence[dict[str, Any]]) -> Any:
+    """The summary rows as a pandas DataFrame of :data:`COLUMNS` (typed; missing values null)."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records([{k: r.get(k) for k in COLUMN_NAMES} for r in rows], columns=list(COLUMN_NAMES))
+    return frame.astype(dict(COLUMNS))
+
+
+def _parquet_bytes(frame: Any) -> bytes | None:
+    import io
+
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:  # pragma: no cover - pyarrow comes with streamlit
+        return None
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def run_batch(
+    inputs: Sequence[str], out: str, options: Options, *, each_layer: bool = False, workers: int = 2,
+    force: bool = False, progress: bool = False, log: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Check every layout of ``inputs`` into ``out``; the summary rows, in input order.
+
+    Raises InputError (nothing written) for bad options or inputs; a bad
+    layout is a failed row, not an exception.
+    """
+    from depotsafe.outputs import write_outputs
+
+    out_dir = Path(out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("--out", out, "a file; give a folder for the results")
+    jobs = find_jobs(inputs, options.layers, each_layer, out_dir)
+    opt_key = options_sha256(options)  # also refuses a bad rule set or protection before any work
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("--out", out, f"cannot be created ({exc.strerror})") from None
+    old = {} if force else _read_manifest(out_dir)
+    keys = {job.output: input_sha256(job) for job in jobs}
+    rows: dict[str, dict[str, Any]] = {}
+    todo: list[Job] = []
+    for job in jobs:
+        entry = old.get(job.output)
+        same = (isinstance(entry, dict) and entry.get("input_sha256") == keys[job.output]
+                and entry.get("options_sha256") == opt_key and isinstance(entry.get("row"), dict))
+        if same and entry["row"].get("status") != "failed":
+            same = (out_dir / job.output).is_file()
+        if same:
+            rows[job.output] = {**entry["row"], "file": job.path, "reused": True}
+        else:
+            todo.append(job)
+    if log is not None:
+        log(f"{len(jobs)} layouts: {len(todo)} to check, {len(jobs) - len(todo)} unchanged (reused)")
+    if todo:
+        done = _run_parallel(todo, options, str(out_dir), max(1, min(workers, len(todo))), progress)
+        for job, row in zip(todo, done, strict=True):
+            rows[job.output] = row
+    ordered = []
+    for job in jobs:
+        got = rows[job.output]
+        row = {k: got.get(k) for k in COLUMN_NAMES}  # every column in every row, None where empty
+        if got.get("internal"):
+            row["internal"] = True
+        row["input_sha256"] = keys[job.output]
+        row["output"] = None if row["status"] == "failed" else job.output
+        ordered.append(row)
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "options_sha256": opt_key,
+        "layouts": {
+            job.output: {"file": r["file"], "input_sha256": r["input_sha256"], "options_sha256": opt_key,
+                         "row": {k: v for k, v in r.items() if k != "reused"}}
+            for job, r in zip(jobs, ordered, strict=True) if not r.get("internal")
+        },
+    }
+    frame = summary_frame(ordered)
+    outputs: list[Any] = [("--out", str(out_dir / SUMMARY_CSV), lambda f: frame.to_csv(f, index=False))]
+    parquet = _parquet_bytes(frame)
+    if parquet is not None:
+        outputs.append(("--out", str(out_dir / SUMMARY_PARQUET), parquet))
+    outputs.append(("--out", str(out_dir / MANIFEST),
+                    lambda f: f.write(json.dumps(manifest, indent=1, allow_nan=False) + "\n")))
+    write_outputs(outputs)
+    for r in ordered:
+        r.pop("internal", None)
+    return ordered

@@ -1,0 +1,96 @@
+"""``depotsafe batch``: check many depot layouts in parallel (depotsafe.batch)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from depotsafe.cli import add_max_layout_option, print_json
+from depotsafe.commands.qd import add_rounding_option
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"got {text!r}; a whole number of worker processes >= 1 (e.g. 2)")
+    return value
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "batch",
+        help="check many depot layouts (a folder or a list) in parallel; a summary table",
+        description=(
+            "Check every layout of the folders and files given (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, "
+            "KML) as depotsafe check would, in parallel worker processes (Dask). Writes OUT/<file>.json "
+            "(what depotsafe check --json prints) for each layout, OUT/summary.csv, OUT/summary.parquet and "
+            "OUT/manifest.json; a layout whose file and options are unchanged since the last run is not "
+            "checked again. Exit status 0 all compliant, 1 violations found, 2 a layout failed or bad input."
+        ),
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="layout file, or folder whose layout files (.geojson .json .gpkg .shp .fgb .kml, "
+                        "not in subfolders) are read")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder of the results (created if missing)")
+    p.add_argument("--rule-set", default="iatg", help="rule set name or folder (default iatg)")
+    p.add_argument("--protection", default="default", metavar="DEGREE",
+                   help="as for check: virtually-complete, high or default (decision 31)")
+    add_rounding_option(p)
+    add_max_layout_option(p)
+    p.add_argument("--each-layer", action="store_true",
+                   help="check every layer of a file of several layers (a GeoPackage) as its own layout")
+    p.add_argument("--workers", type=_workers, default=2, metavar="N",
+                   help="worker processes (default 2); each gets cores/N Numba threads")
+    p.add_argument("--force", action="store_true", help="check every layout again, changed or not")
+    p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
+    p.add_argument("--json", action="store_true", help="print the summary rows as one JSON object")
+    return p
+
+
+def _human(rows: list[dict[str, Any]]) -> str:
+    lines = []
+    for r in rows:
+        tag = " (unchanged)" if r["reused"] else ""
+        if r["status"] == "failed":
+            lines.append(f"FAILED  {r['file']}{' layer ' + r['layer'] if r['layer'] else ''}: {r['error']}")
+        else:
+            lines.append(f"{r['status'].upper():10} {r['file']}{' layer ' + r['layer'] if r['layer'] else ''}: "
+                         f"{r['sites']} sites, {r['violations']} violations{tag}")
+    return "\n".join(lines)
+
+
+def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    return {
+        "layouts": len(rows),
+        "checked": sum(not r["reused"] for r in rows),
+        "reused": sum(bool(r["reused"]) for r in rows),
+        "compliant": sum(r["status"] == "compliant" for r in rows),
+        "violations": sum(r["status"] == "violations" for r in rows),
+        "failed": sum(r["status"] == "failed" for r in rows),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from depotsafe.batch import Options, run_batch
+
+    options = Options(rule_set=args.rule_set, protection=args.protection, rounding=args.rounding,
+                      layers=tuple(args.layer or ()), max_mb=args.max_layout_mb)
+    rows = run_batch(args.inputs, args.out, options, each_layer=args.each_layer, workers=args.workers,
+                     force=args.force, progress=args.progress,
+                     log=None if args.json else (lambda m: sys.stderr.write(m + "\n")))
+    counts = _counts(rows)
+    if args.json:
+        print_json({"summary": counts, "layouts": rows, "out": args.out})
+    else:
+        sys.stdout.write(_human(rows) + "\n")
+        sys.stdout.write(", ".join(f"{v} {k}" for k, v in counts.items()) + f"; results in {args.out}\n")
+    if counts["failed"]:
+        for r in rows:
+            if r["status"] == "failed":
+                sys.stderr.write(f"depotsafe batch: {r['file']}: failed: {r['error']}\n")
+        return 2
+    return 1 if counts["violations"] else 0
