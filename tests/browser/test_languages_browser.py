@@ -161,6 +161,11 @@ def test_compliance_and_effects_read_in_arabic_and_chinese(page, app_url: str, a
             assert not any("CJK JP" in f for f in used), (english, used)
         else:
             assert any("Arabic" in f or "Amiri" in f for f in used), (english, used)
+        if lang == "zh":
+            # the map's legend and labels (plotly's SVG text) in the same Simplified Chinese face
+            drawn = _platform_fonts(page, "[data-testid='stMain'] [data-testid='stPlotlyChart'] .legendtext")
+            assert any("CJK SC" in f for f in drawn), (english, drawn)
+            assert not any("CJK JP" in f for f in drawn), (english, drawn)
 
 
 def _dejavu_only(tmp_path: Path) -> Path:

@@ -171,6 +171,14 @@ class LabelRequest:
     points: tuple[tuple[float, float], ...] = ()
 
 
+
+#: Plotly's own font list, then the faces the app names for Chinese (Simplified forms) and Arabic
+#: (ui/app.py FONT_CSS): Latin text is set as before, and without a named CJK face chromium draws
+#: Chinese map labels and legends in the Japanese forms of Noto CJK.
+MAP_FONT_FAMILY = ('"Open Sans", verdana, arial, "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", '
+                   '"Noto Naskh Arabic", "Noto Sans Arabic", sans-serif')
+
+
 def check_text_scale(text_scale: float) -> float:
     """The text scale as a float; ValueError naming the value unless it is finite and between 0.5 and 4."""
     value = float(text_scale)
@@ -801,7 +809,7 @@ def depot_figure(
                 "y": 0.0, "yanchor": "bottom", "entrywidth": LEGEND_ENTRY_PX * ts, "entrywidthmode": "pixels",
                 "itemsizing": "constant", "bgcolor": "rgba(255,255,255,0)",
                 "font": {"size": 12 * ts, "color": "#000000" if ts > 1 else None}},
-        font={"size": 12 * ts},
+        font={"size": 12 * ts, "family": MAP_FONT_FAMILY},
         hoverlabel={"align": "left"},
         paper_bgcolor="#ffffff" if ts > 1 else None,
         plot_bgcolor="#ffffff" if ts > 1 else "#f7f7f2",

@@ -173,8 +173,10 @@ def fn_figure(curve: list[dict[str, float]], fn: dict[str, Any], regime: str) ->
                                  name=_("Netherlands: orientation value F = 10⁻³ / N² for N ≥ 10")))
     fig.update_xaxes(type="log", title=_("N (deaths in one event)"))
     fig.update_yaxes(type="log", title=_("F (events per year with N or more deaths)"), exponentformat="power")
+    from depotsafe.ui.maps import MAP_FONT_FAMILY
+
     fig.update_layout(height=420, margin={"l": 60, "r": 10, "t": 10, "b": 45},
-                      legend={"orientation": "h", "y": -0.25})
+                      legend={"orientation": "h", "y": -0.25}, font={"family": MAP_FONT_FAMILY})
     return fig
 
 
