@@ -289,3 +289,80 @@ def test_property_batch_row_and_json_equal_check(n: int, seed: int, tmp_path_fac
     assert (d / "depot.geojson.json").read_text() == buf.getvalue()
     want = expected_row(json.loads(buf.getvalue()))
     assert {k: row.get(k) for k in want} == want
+
+
+# --------------------------------------------------------------------------- an existing cluster (--scheduler)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Any:
+    """A Dask scheduler and one worker started as a user would (the ``dask`` command), from another folder."""
+    dask_cli = str(Path(sys.executable).with_name("dask"))
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    elsewhere = tmp_path / "worker_cwd"
+    elsewhere.mkdir()
+    log = (tmp_path / "cluster.log").open("w")
+    procs = [subprocess.Popen([dask_cli, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--dashboard-address", ":0", "--no-show"], cwd=elsewhere, stdout=log, stderr=log)]
+    procs.append(subprocess.Popen([dask_cli, "worker", address, "--nthreads", "1", "--nworkers", "1",
+                                   "--no-dashboard", "--local-directory", str(tmp_path / "dask-worker")],
+                                  cwd=elsewhere, stdout=log, stderr=log))
+    try:
+        yield address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        log.close()
+
+
+def test_scheduler_runs_on_an_existing_cluster_as_check_does(folder: Path, first: Any, cluster: str,
+                                                             tmp_path: Path) -> None:
+    """Relative paths given here are read by a worker started in another folder; each JSON is check's."""
+    work = tmp_path / "here"
+    shutil.copytree(folder, work / "layouts")
+    proc = subprocess.run([_exe(), "batch", "layouts", "--out", "results", "--scheduler", cluster, "--json"],
+                          capture_output=True, text=True, timeout=900, cwd=work, check=False)
+    assert proc.stdout, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 2, proc.stderr  # broken.geojson fails there too
+    rows = rows_by_file(doc)
+    local = rows_by_file(first[2])
+    assert sorted(rows) == sorted(local)
+    for name, row in rows.items():
+        assert row["file"] == str(Path("layouts") / Path(row["file"]).name)  # as given, not made absolute
+        same = {k: v for k, v in row.items() if k not in ("file", "elapsed_s")}
+        want = {k: v for k, v in local[name].items() if k not in ("file", "elapsed_s")}
+        if want["error"]:  # the message names the file as given: the folder there, "layouts" here
+            want["error"] = want["error"].replace(str(folder), "layouts")
+        assert same == want, name
+    for name in ("sample.geojson", "sample.fgb", "synthetic.json"):
+        assert (work / "results" / f"{name}.json").read_text(encoding="utf-8") == check_json(folder / name)
+    again = subprocess.run([_exe(), "batch", "layouts", "--out", "results", "--scheduler", cluster, "--json"],
+                           capture_output=True, text=True, timeout=900, cwd=work, check=False)
+    summary = json.loads(again.stdout)["summary"]
+    assert (summary["checked"], summary["reused"]) == (0, 4)  # nothing changed: the cluster does no work
+
+
+def test_scheduler_that_does_not_answer_is_refused_before_writing(folder: Path, tmp_path: Path) -> None:
+    address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
+    out = tmp_path / "out"
+    proc = run("batch", folder / "sample.geojson", "--out", out, "--scheduler", address)
+    assert proc.returncode == 2
+    assert "--scheduler" in proc.stderr
+    assert address in proc.stderr
+    assert "running Dask scheduler" in proc.stderr
+    assert not out.exists()

@@ -29,6 +29,14 @@ line before anything imports numba), so that every worker loads the compiled
 kernels from the on-disk cache; a worker process lives for the whole run and
 compiles (or loads) each kernel once.  This module imports neither numba nor
 the check engine in the parent process.
+
+An existing cluster.  ``--scheduler ADDRESS`` sends the jobs to a running Dask
+distributed scheduler instead (``dask scheduler`` and ``dask worker`` started by
+the user, depotsafe installed on every worker).  The workers read the layouts
+and write the results themselves, so the paths (made absolute here) must mean
+the same on every worker: a shared folder.  The number of workers and their
+threads are the cluster's own settings; ``--workers`` is then ignored.  A
+scheduler that cannot be reached is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -348,9 +356,50 @@ def _parquet_bytes(frame: Any) -> bytes | None:
     return buf.getvalue()
 
 
+#: Seconds to wait for a scheduler given by --scheduler before refusing it.
+CONNECT_TIMEOUT_S = 10
+
+
+def connect(address: str) -> Any:
+    """A client of the running Dask scheduler at ``address``; InputError if none answers there."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        raise InputError("--scheduler", address, "needs the Python package distributed "
+                         "(pip install distributed)") from None
+    try:
+        return Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise InputError("--scheduler", address, "the address of a running Dask scheduler, e.g. "
+                         f"tcp://127.0.0.1:8786 (no scheduler answered: {type(exc).__name__})") from None
+
+
+def _run_on_cluster(client: Any, jobs: list[Job], options: Options, out_dir: str, progress: bool
+                    ) -> list[dict[str, Any]]:
+    """Run the jobs on an existing cluster: absolute paths, each row's ``file`` as given."""
+    import dataclasses
+
+    rule_set = options.rule_set
+    if Path(rule_set).is_dir():
+        options = dataclasses.replace(options, rule_set=os.path.abspath(rule_set))
+    remote = [dataclasses.replace(job, path=os.path.abspath(job.path)) for job in jobs]
+    futures = client.map(check_one, remote, options=options, out_dir=os.path.abspath(out_dir), pure=False)
+    if progress:
+        from distributed import progress as show_progress
+
+        show_progress(futures)
+    rows = client.gather(futures)
+    for job, sent, row in zip(jobs, remote, rows, strict=True):
+        row["file"] = job.path
+        if row.get("error"):  # the message names the file as the user gave it, as a local run does
+            row["error"] = row["error"].replace(sent.path, job.path)
+    return rows
+
+
 def run_batch(
     inputs: Sequence[str], out: str, options: Options, *, each_layer: bool = False, workers: int = 2,
     force: bool = False, progress: bool = False, log: Callable[[str], None] | None = None,
+    scheduler: str | None = None,
 ) -> list[dict[str, Any]]:
     """Check every layout of ``inputs`` into ``out``; the summary rows, in input order.
 
@@ -364,30 +413,38 @@ def run_batch(
         raise InputError("--out", out, "a file; give a folder for the results")
     jobs = find_jobs(inputs, options.layers, each_layer, out_dir)
     opt_key = options_sha256(options)  # also refuses a bad rule set or protection before any work
+    client = None if scheduler is None else connect(scheduler)  # refused before anything is written
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError("--out", out, f"cannot be created ({exc.strerror})") from None
-    old = {} if force else _read_manifest(out_dir)
-    keys = {job.output: input_sha256(job) for job in jobs}
-    rows: dict[str, dict[str, Any]] = {}
-    todo: list[Job] = []
-    for job in jobs:
-        entry = old.get(job.output)
-        same = (isinstance(entry, dict) and entry.get("input_sha256") == keys[job.output]
-                and entry.get("options_sha256") == opt_key and isinstance(entry.get("row"), dict))
-        if same and entry["row"].get("status") != "failed":
-            same = (out_dir / job.output).is_file()
-        if same:
-            rows[job.output] = {**entry["row"], "file": job.path, "reused": True}
-        else:
-            todo.append(job)
-    if log is not None:
-        log(f"{len(jobs)} layouts: {len(todo)} to check, {len(jobs) - len(todo)} unchanged (reused)")
-    if todo:
-        done = _run_parallel(todo, options, str(out_dir), max(1, min(workers, len(todo))), progress)
-        for job, row in zip(todo, done, strict=True):
-            rows[job.output] = row
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError("--out", out, f"cannot be created ({exc.strerror})") from None
+        old = {} if force else _read_manifest(out_dir)
+        keys = {job.output: input_sha256(job) for job in jobs}
+        rows: dict[str, dict[str, Any]] = {}
+        todo: list[Job] = []
+        for job in jobs:
+            entry = old.get(job.output)
+            same = (isinstance(entry, dict) and entry.get("input_sha256") == keys[job.output]
+                    and entry.get("options_sha256") == opt_key and isinstance(entry.get("row"), dict))
+            if same and entry["row"].get("status") != "failed":
+                same = (out_dir / job.output).is_file()
+            if same:
+                rows[job.output] = {**entry["row"], "file": job.path, "reused": True}
+            else:
+                todo.append(job)
+        if log is not None:
+            log(f"{len(jobs)} layouts: {len(todo)} to check, {len(jobs) - len(todo)} unchanged (reused)")
+        if todo:
+            if client is not None:
+                done = _run_on_cluster(client, todo, options, str(out_dir), progress)
+            else:
+                done = _run_parallel(todo, options, str(out_dir), max(1, min(workers, len(todo))), progress)
+            for job, row in zip(todo, done, strict=True):
+                rows[job.output] = row
+    finally:
+        if client is not None:
+            client.close()
     ordered = []
     for job in jobs:
         got = rows[job.output]

@@ -45,6 +45,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help="check every layer of a file of several layers (a GeoPackage) as its own layout")
     p.add_argument("--workers", type=_workers, default=2, metavar="N",
                    help="worker processes (default 2); each gets cores/N Numba threads")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead of local worker "
+                        "processes; the layouts and --out must be on a folder every worker sees")
     p.add_argument("--force", action="store_true", help="check every layout again, changed or not")
     p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     p.add_argument("--json", action="store_true", help="print the summary rows as one JSON object")
@@ -80,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     options = Options(rule_set=args.rule_set, protection=args.protection, rounding=args.rounding,
                       layers=tuple(args.layer or ()), max_mb=args.max_layout_mb)
     rows = run_batch(args.inputs, args.out, options, each_layer=args.each_layer, workers=args.workers,
-                     force=args.force, progress=args.progress,
+                     force=args.force, progress=args.progress, scheduler=args.scheduler,
                      log=None if args.json else (lambda m: sys.stderr.write(m + "\n")))
     counts = _counts(rows)
     if args.json:
