@@ -147,6 +147,36 @@ def test_plan_scale_measures_the_checks_distance(result, english, pes: str, es: 
     assert f"1:{rep.plan.scale:,}" in rep.plan.svg
 
 
+def test_chosen_storehouse_arcs_reach_its_required_distances(result) -> None:
+    """``arc_sites``: US1 (an open stack, 2 t HD 1.1, no violation) gets its arcs drawn toward the
+    inhabited and the vulnerable buildings (one per kind and attributes present); the farthest point of each, in millimetres of paper times the
+    scale, is the distance the rules engine requires (depotsafe.api, not the arc code) from its footprint."""
+    from depotsafe import api
+
+    rep = documents.report(result, lang="en", date=DATE, layout_name="sample", arc_sites=["US1"])
+    root = ET.fromstring(rep.plan.svg)
+    chosen = [el for el in root.iter(f"{SVG}path") if el.get("class") == "arc chosen"]
+    assert chosen, "no arc drawn for US1"
+    footprint = _paths(rep.plan.svg)["US1"]
+    reach_m = []
+    for el in chosen:
+        pts = [tuple(map(float, p.split())) for part in el.get("d").split("M")[1:]
+               for p in part.replace("Z", "").split("L") if p.strip()]
+        reach_m.append(max(shapely.distance(footprint, shapely.Point(xy)) for xy in pts) * rep.plan.scale / 1000)
+    # one arc per kind and attributes of the exposed sites present (a sparse house: 270 m, not 400 m)
+    want = sorted({api.required_distance("1.1", "2 t", "unbarricaded_stack", s.kind, sparse=s.sparse,
+                                         evacuable=s.evacuable).required_distance_m
+                   for s in result.depot.sites if s.kind in ("inhabited_building", "vulnerable_building")})
+    tol_m = 2 * 0.005 * rep.plan.scale / 1000 * 1.5  # coordinates written to 0.01 mm
+    assert sorted({round(r) for r in reach_m}) == sorted({round(r) for r in want})
+    for r in reach_m:
+        assert min(abs(r - w) for w in want) <= tol_m, (r, want)
+    # the arcs of the violated relations stay red and are not drawn twice
+    red = [el for el in root.iter(f"{SVG}path") if el.get("class") == "arc"]
+    assert len(red) == len(documents.report(result, lang="en", date=DATE, layout_name="sample")
+                           .plan.svg.split('class="arc"')) - 1
+
+
 def test_scale_bar_measures_what_it_says(english) -> None:
     rep, _pdf = english
     root = ET.fromstring(rep.plan.svg)

@@ -53,3 +53,20 @@ def test_the_app_report_states_the_risk_contributors_as_the_command_does() -> No
     assert first_row is not None, html[:2000]
     cells = re.findall(r"<td[^>]*>(.*?)</td>", first_row.group(1), flags=re.S)
     assert ranked[0]["id"] in cells[0]
+
+
+def test_the_arcs_chosen_on_the_map_are_drawn_on_the_report_plan() -> None:
+    """"Also draw every arc of" US1 on the Compliance map: the report's site plan draws US1's arcs
+    (as ``depotsafe report --arcs US1``); choosing none again asks for the documents anew."""
+    at = AppTest.from_file(str(APP), default_timeout=600).run()
+    at.sidebar.radio(key="k_page").set_value("compliance").run()
+    at.button(key="run_check").click().run()
+    at.selectbox(key="k_arcs_of").set_value("US1").run()
+    at.button(key="prepare_documents").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    docs = at.session_state["check"]["documents"]
+    assert docs["arc_sites"] == ["US1"]
+    assert 'class="arc chosen"' in docs["svg"]
+    at.selectbox(key="k_arcs_of").set_value("").run()
+    assert at.session_state["check"]["documents"] is None  # prepared for US1's arcs: no longer offered
+    assert [b for b in at.get("download_button") if b.label == "Report (PDF)"] == []

@@ -46,7 +46,7 @@ def _pages(pdf: Path) -> list[tuple[float, float]]:
 def test_report_every_option_and_source_date_epoch(bare_layout: Path, tmp_path: Path) -> None:
     common = [str(bare_layout), "--stock", str(SAMPLE_STOCK), "--rule-set", "iatg", "--protection", "default",
               "--rounding", "formula", "--lang", "en", "--max-layout-mb", "50", "--paper", "A3",
-              "--orientation", "landscape", "--criteria", "fr-2011"]
+              "--orientation", "landscape", "--criteria", "fr-2011", "--arcs", "US1"]
     a = tmp_path / "a"
     a.mkdir()
     out = run("report", *common, "--date", DATE, "--pdf", str(a / "r.pdf"), "--html", str(a / "r.html"),
@@ -58,6 +58,8 @@ def test_report_every_option_and_source_date_epoch(bare_layout: Path, tmp_path: 
     svg = (a / "plan.svg").read_text(encoding="utf-8")
     assert svg.startswith("<svg")
     assert 'width="400.00mm"' in svg
+    assert 'class="arc chosen"' in svg  # --arcs US1: its arcs, in the colour of chosen arcs
+    assert "QD arc of a chosen storehouse" in svg
     assert svg in (a / "r.html").read_text(encoding="utf-8")
     # the risk contributors judged by the criteria asked (depotsafe risk --criteria fr-2011)
     html = unescape((a / "r.html").read_text(encoding="utf-8"))
@@ -86,6 +88,7 @@ def test_licence_every_option(tmp_path: Path) -> None:
     (["report", "--orientation", "sideways"], "--orientation"),
     (["report", "--date", "28/11/2026"], "--date"),
     (["report", "--criteria", "us-dod"], "--criteria"),
+    (["report", "--arcs", "H1"], "--arcs"),
     (["licence", "--site", "A1", "--date", "2026-02-30"], "--date"),
 ])
 def test_bad_option_exit_2_nothing_written(args: list[str], field: str, tmp_path: Path) -> None:

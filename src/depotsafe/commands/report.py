@@ -28,6 +28,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--plan-svg", metavar="FILE", help="write the site plan alone as SVG")
     p.add_argument("--paper", default="A4", help="paper of the site plan: A4 (default) or A3")
     p.add_argument("--orientation", default="portrait", help="of the site plan: portrait (default) or landscape")
+    p.add_argument("--arcs", action="append", default=[], metavar="ID",
+                   help="also draw on the site plan every QD arc, per face, of this storehouse (or its "
+                        "aggregation group) toward inhabited and vulnerable buildings; repeat for several")
     p.add_argument("--criteria", default="uk-hse",
                    help="risk criteria of the summary, as `depotsafe risk --criteria`: uk-hse (default), fr-2011 or nl")
     return p
@@ -51,10 +54,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--criteria", args.criteria, "one of " + ", ".join(REGIMES))
     date = documents.document_date(args.date)
     result = run_check(args)
+    documents.check_arc_sites(result, args.arcs)
     effects = documents.worst_effects(result, args.layout, args.stock, args.max_layout_mb, args.layer)
     risk = documents.depot_risk(result, args.criteria)
     rendered = documents.report(result, lang=args.lang, date=date, layout_name=Path(args.layout).name,
-                                paper=args.paper, orientation=args.orientation, effects=effects, risk=risk)
+                                paper=args.paper, orientation=args.orientation, effects=effects, risk=risk,
+                                arc_sites=args.arcs)
     files: list[tuple[str, str, bytes]] = []
     if args.pdf is not None:
         files.append(("--pdf", args.pdf, rendered.pdf()))

@@ -9,6 +9,7 @@ written for screens as it is, and typeset as PDF by WeasyPrint
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,31 +40,47 @@ def _footer(text: str) -> str:
     return "".join(ch for ch in text if ch not in '"\\<>&\n')
 
 
-def _plan_arcs(result: Any) -> list[dict[str, Any]]:
-    """The QD arcs of the violated relations toward inhabited and vulnerable buildings (drawings only)."""
+def _plan_arcs(result: Any, arc_sites: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The QD arcs toward inhabited and vulnerable buildings (drawings only): those of the violated
+    relations, and every arc, per face, of the storehouses (or their groups) in ``arc_sites``."""
     from depotsafe.report import arcs
 
     kinds = tuple(k for k in ("inhabited_building", "vulnerable_building")
                   if any(s.kind == k for s in result.depot.sites))
-    if not kinds or result.n_violations == 0:
+    if not kinds:
         return []
-    return arcs(result, kinds, violated_only=True)
+    drawn = arcs(result, kinds, violated_only=True) if result.n_violations else []
+    if arc_sites:
+        # the chosen storehouses' arcs, violated ones not drawn twice
+        drawn += [a for a in arcs(result, kinds, pes=list(arc_sites)) if not a["properties"].get("violated")]
+    return drawn
+
+
+def check_arc_sites(result: Any, arc_sites: Sequence[str]) -> None:
+    """Refuse (InputError naming --arcs) an id that is not a storehouse of the checked layout."""
+    ids = [s["id"] for s in result.sites]
+    for site_id in arc_sites:
+        if site_id not in ids:
+            shown = ", ".join(ids[:15]) + (", ..." if len(ids) > 15 else "")
+            raise InputError("--arcs", site_id, f"a storehouse of the layout ({shown})")
 
 
 def report(result: Any, *, lang: str = "en", date: str, layout_name: str, paper: str = "A4",
            orientation: str = "portrait", font_check: Any = font_covers, with_arcs: bool = True,
-           effects: dict[str, Any] | None = None, risk: dict[str, Any] | None = None) -> Rendered:
+           effects: dict[str, Any] | None = None, risk: dict[str, Any] | None = None,
+           arc_sites: Sequence[str] = ()) -> Rendered:
     """The depot safety report (summary, detail, site plan) of a checked depot.
 
     ``effects`` is the JSON object of ``depotsafe effects`` for the worst storehouse
     (:func:`worst_effects`); without it the report says where to get the effect zones.
     ``risk`` is the JSON object of ``depotsafe risk`` for the depot (:func:`depot_risk`);
     without it the report says that no risk figure is stated and where to get one.
+    ``arc_sites``: storehouses whose every QD arc the site plan draws (beside the violated ones).
     """
     w = words(lang)
     doc = model.document(result, w, date=date, layout_name=layout_name, effects=effects, risk=risk)
     plan = site_plan(result, w, paper=paper, orientation=orientation, date=date, layout_name=layout_name,
-                     arcs=_plan_arcs(result) if with_arcs else None)
+                     arcs=_plan_arcs(result, arc_sites) if with_arcs else None)
     title = f"{w.gettext('Depot safety report')}: {layout_name}"
     html = render_html("report.html.j2", {
         "doc": doc, "plan": plan, "lang": lang, "_": w.gettext, "w": w, "title": title,
@@ -133,5 +150,5 @@ def licence(result: Any, site_id: str, *, lang: str = "en", date: str, layout_na
     return Rendered(html, None)
 
 
-__all__ = ["DOCUMENT_LANGUAGES", "Rendered", "depot_risk", "document_date", "licence", "licence_ids", "report",
+__all__ = ["DOCUMENT_LANGUAGES", "Rendered", "check_arc_sites", "depot_risk", "document_date", "licence", "licence_ids", "report",
            "site_plan", "worst_effects"]

@@ -27,6 +27,8 @@ PAPERS = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 ORIENTATIONS = ("portrait", "landscape")
 #: Page margin around the plan [mm].
 MARGIN_MM = 10.0
+#: Colour of the QD arcs drawn for a chosen storehouse (``report --arcs``); violated arcs are red.
+ARC_CHOSEN = "#1f4e9c"
 #: Height of the legend and title block strip under the map [mm].
 STRIP_MM = 42.0
 #: Scales offered, 1:n.  The plan takes the largest-drawn one (smallest n) that holds every footprint.
@@ -199,8 +201,11 @@ def site_plan(result: Any, w: Words, *, paper: str = "A4", orientation: str = "p
     out.append(f'<path id="grid" d="{" ".join(grid)}" stroke="#bbb" stroke-width="0.15" fill="none"/>')
     out.extend(labels)
     for feat in arcs or []:
-        out.append(f'<path class="arc" d="{fr.path(feat["geometry"])}" fill="none" stroke="{RED}" '
-                   f'stroke-width="0.25" stroke-dasharray="1.2 0.8" fill-rule="evenodd"/>')
+        # red: the arc of a violated relation; blue: an arc drawn because its storehouse was chosen
+        violated = feat["properties"].get("violated", True)
+        out.append(f'<path class="arc{"" if violated else " chosen"}" d="{fr.path(feat["geometry"])}" fill="none" '
+                   f'stroke="{RED if violated else ARC_CHOSEN}" stroke-width="0.25" stroke-dasharray="1.2 0.8" '
+                   'fill-rule="evenodd"/>')
     violations = sorted(result.iter_violations(), key=_order_key)
     bad_ids = {v["es"] for v in violations} | {m for v in violations for m in (v.get("group") or [v["pes"]])}
     for s in depot.sites:
@@ -237,7 +242,8 @@ def site_plan(result: Any, w: Words, *, paper: str = "A4", orientation: str = "p
     out.append("</g>")
     out.extend(north_arrow(w, fw))
     bar_m, bar_mm = scale_bar(out, w, fr, fw, fh, scale)
-    out.extend(_strip(w, fw, fh, sw, sh, scale, paper, orientation, step, date, layout_name, result))
+    out.extend(_strip(w, fw, fh, sw, sh, scale, paper, orientation, step, date, layout_name, result,
+                      chosen_arcs=any(not a["properties"].get("violated", True) for a in arcs or [])))
     out.append("</svg>")
     return Plan("\n".join(out), scale, paper, orientation, page_w, page_h, bar_m, bar_mm)
 
@@ -281,7 +287,7 @@ def _order_key(v: dict[str, Any]) -> tuple[int, float, str, str, str]:
 
 
 def _strip(w: Words, fw: float, fh: float, sw: float, sh: float, scale: int, paper: str, orientation: str,
-           step: float, date: str, layout_name: str, result: Any) -> list[str]:
+           step: float, date: str, layout_name: str, result: Any, chosen_arcs: bool = False) -> list[str]:
     """Legend (left) and title block (right) under the map."""
     _ = w.gettext
     y0 = fh + 4.0
@@ -303,9 +309,13 @@ def _strip(w: Words, fw: float, fh: float, sw: float, sh: float, scale: int, pap
         ('<path d="M{x} {ym} l5 0" stroke="#d00000" stroke-width="0.25" stroke-dasharray="1.2 0.8"/>',
          _("QD arc of a violated relation")),
     ]
+    if chosen_arcs:
+        items.append((f'<path d="M{{x}} {{ym}} l5 0" stroke="{ARC_CHOSEN}" stroke-width="0.25" '
+                       'stroke-dasharray="1.2 0.8"/>', _("QD arc of a chosen storehouse")))
+    pitch = 4.6 if len(items) <= 7 else 4.0  # eight rows still inside the strip
     for i, (sym, label) in enumerate(items):
         cx = lx
-        cy = ly + 4.0 + i * 4.6
+        cy = ly + 4.0 + i * pitch
         out.append(sym.format(x=_f(cx), y=_f(cy - 2.4), ym=_f(cy - 0.9)))
         out.append(f'<text x="{_f(cx + 7)}" y="{_f(cy)}" font-size="2.1">{escape(label)}</text>')
     prov = result.provenance()

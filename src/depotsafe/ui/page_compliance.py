@@ -320,6 +320,11 @@ def _document_downloads(result: Any) -> None:
 
     w = words(lang() if lang() in documents.DOCUMENT_LANGUAGES else "en")
     chk = st.session_state["check"]
+    # the storehouse whose every arc the map draws is drawn on the report's site plan too
+    chosen = st.session_state.get(f"{KEEP}arcs_of") or ""
+    arc_sites = [chosen] if chosen in {s["id"] for s in result.sites} else []
+    if chk.get("documents") is not None and chk["documents"].get("arc_sites") != arc_sites:
+        chk["documents"] = None  # prepared for another choice of arcs
     if chk.get("documents") is None:
         if not st.button(w.gettext("Prepare the report and licences"), key="prepare_documents"):
             return
@@ -329,8 +334,10 @@ def _document_downloads(result: Any) -> None:
             criteria = st.session_state.get(f"{KEEP}risk_criteria") or "uk-hse"
             date = documents.document_date(None)
             rep = documents.report(result, lang=w.lang, date=date, layout_name="depot",
-                                   effects=documents.worst_effects(result), risk=documents.depot_risk(result, criteria))
-            chk["documents"] = {"date": date, "criteria": criteria, "html": rep.html, "pdf": rep.pdf(),
+                                   effects=documents.worst_effects(result), risk=documents.depot_risk(result, criteria),
+                                   arc_sites=arc_sites)
+            chk["documents"] = {"date": date, "criteria": criteria, "arc_sites": arc_sites, "html": rep.html,
+                                "pdf": rep.pdf(),
                                 "svg": rep.plan.svg if rep.plan else ""}
     docs = chk["documents"]
     c1, c2, c3 = st.columns(3)
