@@ -257,3 +257,38 @@ def test_reload_keeps_the_uploaded_depot_and_its_name(page, app_url: str, artifa
     expect(page.get_by_text("north depot.geojson: 12 sites")).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("stSidebar").get_by_text("Depot: north depot.geojson")).to_be_visible()
     page.screenshot(path=str(artifacts / "08-reload-keeps-the-depot.png"), full_page=True)
+
+
+def test_upload_a_zipped_shapefile(page, app_url: str, artifacts: Path, tmp_path: Path, depotsafe_json) -> None:
+    """Issue 15 item 1: the uploader takes a Shapefile as a zip (sites and routes, two Shapefiles);
+    the check on the page finds the violations ``depotsafe check --layer sites --layer routes`` finds."""
+    import zipfile
+
+    from playwright.sync_api import expect
+
+    from test_gisio import POLYS, ROUTES, write
+
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    write(folder / "sites.shp", POLYS, "ESRI Shapefile")
+    write(folder / "routes.shp", ROUTES, "ESRI Shapefile")
+    want = depotsafe_json("check", str(folder / "sites.shp"), "--layer", "sites", "--layer", "routes")
+    path = tmp_path / "depot shapefile.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for f in sorted(folder.iterdir()):
+            z.write(f, f.name)
+
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(app_url)
+    idle(page)
+    page.get_by_text("Load a depot").click()
+    upload(page, page.get_by_test_id("stFileUploader").first, path)
+    act(page, page.get_by_role("button", name="Load the uploaded files").click)
+    expect(page.get_by_text(f"depot shapefile.zip: {len(POLYS) + len(ROUTES)} sites")).to_be_visible(timeout=60_000)
+    _goto_page(page, "Compliance")
+    act(page, page.get_by_role("button", name="Run the compliance check").click)
+    metric = page.get_by_test_id("stMetric").filter(has_text="Violations")
+    expect(metric).to_be_visible(timeout=180_000)
+    assert int(re.sub(r"\D", "", metric.get_by_test_id("stMetricValue").inner_text())) == len(want["violations"])
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.screenshot(path=str(artifacts / "09-zipped-shapefile.png"), full_page=True)

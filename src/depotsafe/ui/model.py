@@ -296,6 +296,59 @@ def validate_stock(depot: Any) -> None:
         )
 
 
+#: Files a zipped Shapefile upload may hold (one Shapefile per geometry type: sites, routes).
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+#: Most files in a zipped upload (a Shapefile is three to five files; a layout two Shapefiles at most).
+MAX_ZIP_MEMBERS = 20
+
+
+def _unzip_shapefiles(data: bytes, zip_name: str, folder: Path) -> list[Path]:
+    """Extract the Shapefiles of an uploaded zip into ``folder``; the .shp paths (sorted).
+
+    Refused with InputError naming the zip: anything but a zip, a member in a sub-folder or with a
+    path, a file that is not part of a Shapefile, more than :data:`MAX_ZIP_MEMBERS` files, more than
+    the upload limit once unpacked (a zip bomb), two members of one name, or no .shp at all.
+    """
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise InputError("layout file", zip_name, "a .zip archive holding a Shapefile (.shp, .shx, .dbf, .prj)"
+                         ) from None
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise InputError("layout file", zip_name, f"{len(members)} files; at most {MAX_ZIP_MEMBERS} "
+                             "(the parts of one or two Shapefiles)")
+        unpacked = sum(m.file_size for m in members)
+        if unpacked > MAX_UPLOAD_BYTES:
+            raise InputError("layout file", zip_name, f"{unpacked / BYTES_PER_MB:,.1f} MB unpacked; at most "
+                             f"{MAX_UPLOAD_BYTES / BYTES_PER_MB:g} MB")
+        seen: set[str] = set()
+        for m in members:
+            name = PurePath(m.filename.replace("\\", "/"))
+            if len(name.parts) != 1 or name.name in ("", ".", ".."):
+                raise InputError("layout file", zip_name, f"holds {m.filename!r}; the Shapefile's files must lie "
+                                 "at the top of the zip, not in a folder")
+            if name.suffix.lower() not in SHAPEFILE_PARTS:
+                raise InputError("layout file", zip_name, f"holds {m.filename!r}; a zipped layout holds only the "
+                                 f"files of Shapefiles ({', '.join(SHAPEFILE_PARTS)})")
+            if name.name.lower() in seen:
+                raise InputError("layout file", zip_name, f"holds {m.filename!r} twice")
+            seen.add(name.name.lower())
+        for m in members:
+            with archive.open(m) as src:
+                body = src.read(MAX_UPLOAD_BYTES + 1)
+            if len(body) > m.file_size or len(body) > MAX_UPLOAD_BYTES:  # the header lied about its size
+                raise InputError("layout file", zip_name, f"{m.filename!r} is larger than its zip entry says")
+            (folder / m.filename).write_bytes(body)
+    shps = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".shp")
+    if not shps:
+        raise InputError("layout file", zip_name, "holds no .shp file; zip the .shp with its .shx, .dbf and .prj")
+    return shps
+
+
 def read_uploaded(layout: bytes, layout_name: str, stock: bytes | None = None,
                   stock_name: str = "stock.csv") -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Validate an uploaded layout (and stock CSV) with the engine's reader.
@@ -314,12 +367,20 @@ def read_uploaded(layout: bytes, layout_name: str, stock: bytes | None = None,
     if stock is not None:
         check_size(stock, f"stock file {sname}")
         _screen_stock_csv(stock, sname)
+    zipped = lname.lower().endswith(".zip")
     with tempfile.TemporaryDirectory(prefix="depotsafe-upload-") as tmp:
         (Path(tmp) / "layout").mkdir()
-        lpath = Path(tmp) / "layout" / lname
-        lpath.write_bytes(layout)
+        layers: list[str] = []
+        if zipped:  # a Shapefile (or a sites and a routes Shapefile) zipped: every one read as a layer
+            shps = _unzip_shapefiles(layout, lname, Path(tmp) / "layout")
+            lpath = shps[0]
+            layers = [p.stem for p in shps] if len(shps) > 1 else []
+            names = {str(Path(tmp) / "layout"): lname}
+        else:
+            lpath = Path(tmp) / "layout" / lname
+            lpath.write_bytes(layout)
+            names = {str(lpath): lname}
         spath = None
-        names = {str(lpath): lname}
         if stock is not None:
             (Path(tmp) / "stock").mkdir()
             spath = Path(tmp) / "stock" / sname
@@ -327,10 +388,10 @@ def read_uploaded(layout: bytes, layout_name: str, stock: bytes | None = None,
             names[str(spath)] = sname
         names[tmp] = "(upload)"
         try:
-            depot = read_layout(lpath, stock_csv=spath)
+            depot = read_layout(lpath, stock_csv=spath, layers=layers)
             validate_stock(depot)
-            if is_gis_path(lpath):  # GeoPackage, FlatGeobuf, KML: the layout document they read as
-                doc = read_gis(lpath)[0]
+            if is_gis_path(lpath):  # GeoPackage, Shapefile, FlatGeobuf, KML: the layout document they read as
+                doc = read_gis(lpath, layers)[0]
         except DepotsafeError as exc:
             raise _renamed(exc, names) from None
     if not is_gis_path(lpath):

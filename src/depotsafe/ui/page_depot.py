@@ -40,7 +40,8 @@ def _load_section() -> None:
             st.session_state["load_message"] = ("ok", _("Loaded the sample depot."))
         limit = _("At most {mb} MB per file (1 MB = 1,000,000 bytes); a depot layout is a few MB.").format(
             mb=model.MAX_UPLOAD_MB)
-        up_layout = st.file_uploader(_("Layout (GeoJSON)"), type=["geojson", "json", "gpkg", "fgb", "kml"],
+        up_layout = st.file_uploader(_("Layout (GeoJSON, GeoPackage, FlatGeobuf, KML or a zipped Shapefile)"),
+                                     type=["geojson", "json", "gpkg", "fgb", "kml", "zip"],
                                      key="upload_layout",
                                      max_upload_size=model.MAX_UPLOAD_MB, help=limit)
         up_stock = st.file_uploader(_("Stock (CSV, optional)"), type=["csv"], key="upload_stock",
