@@ -128,3 +128,14 @@ def test_no_figure_changes_with_the_language(value: float, decimals: int) -> Non
         assert text.replace(style.group, "").replace(style.decimal, ".") == plain, (style.locale, text)
     assert CHINESE.fixed(value, decimals) == en
     assert ARABIC.fixed(value, decimals) == en
+
+
+def test_per_year_three_significant_figures_in_each_language() -> None:
+    """One writing of a rate per year for the app's Risk page and the documents (textfmt.per_year)."""
+    assert textfmt.per_year(9.5512e-6) == "9.55 × 10⁻⁶"
+    assert textfmt.per_year(9.996e-5) == "1.00 × 10⁻⁴"  # the mantissa rounds up to 10: one power more
+    assert textfmt.per_year(2.0e-4) == "2.00 × 10⁻⁴"
+    assert textfmt.per_year(0.0) == "0"
+    assert textfmt.per_year(None) == "—"
+    assert textfmt.per_year(float("nan"), missing="–") == "–"
+    assert textfmt.per_year(9.5512e-6, textfmt.style_of("fr")) == "9,55 × 10⁻⁶"

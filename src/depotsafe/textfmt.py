@@ -239,6 +239,23 @@ def kg_headroom(headroom_kg: float | None, at_least: bool = False) -> str:
     return "headroom " + ("at least " if at_least else "") + f"{math.floor(headroom_kg + _EPS):,} kg"
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def per_year(value: float | None, style: NumberStyle = ENGLISH, missing: str = "—") -> str:
+    """A frequency or risk per year to three significant figures, as "m × 10ⁿ" ("9.55 × 10⁻⁶");
+    "0" for zero, ``missing`` where it is missing or not finite (the app's Risk page and the documents)."""
+    if value is None or not math.isfinite(value):
+        return missing
+    if value == 0:
+        return "0"
+    exp = math.floor(math.log10(abs(value)))
+    mant = value / 10.0 ** exp
+    if round(mant, 2) >= 10.0:
+        mant, exp = mant / 10.0, exp + 1
+    return f"{style.fixed(mant, 2)} × 10{str(exp).translate(_SUPERSCRIPT)}"
+
+
 def number(value: float, unit: str, digits: int = 3, style: NumberStyle = ENGLISH) -> str:
     """A physical quantity to ``digits`` significant figures with its unit: "4.52 kPa"."""
     if value == 0.0:

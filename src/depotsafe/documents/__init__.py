@@ -56,13 +56,17 @@ def _plan_arcs(result: Any, arc_sites: Sequence[str] = ()) -> list[dict[str, Any
     return drawn
 
 
+def _shown(ids: Sequence[str], most: int = 15) -> str:
+    """The first ``most`` ids, for a message that lists what is allowed."""
+    return ", ".join(ids[:most]) + (", ..." if len(ids) > most else "")
+
+
 def check_arc_sites(result: Any, arc_sites: Sequence[str]) -> None:
     """Refuse (InputError naming --arcs) an id that is not a storehouse of the checked layout."""
     ids = [s["id"] for s in result.sites]
     for site_id in arc_sites:
         if site_id not in ids:
-            shown = ", ".join(ids[:15]) + (", ..." if len(ids) > 15 else "")
-            raise InputError("--arcs", site_id, f"a storehouse of the layout ({shown})")
+            raise InputError("--arcs", site_id, f"a storehouse of the layout ({_shown(ids)})")
 
 
 def report(result: Any, *, lang: str = "en", date: str, layout_name: str, paper: str = "A4",
@@ -134,9 +138,8 @@ def licence(result: Any, site_id: str, *, lang: str = "en", date: str, layout_na
     w = words(lang)
     record = next((s for s in result.sites if s["id"] == site_id or s.get("group_id") == site_id), None)
     if record is None:
-        ids = licence_ids(result)
-        shown = ", ".join(ids[:15]) + (", ..." if len(ids) > 15 else "")
-        raise InputError("--site", site_id, f"a storehouse or aggregation group of the layout ({shown})")
+        raise InputError("--site", site_id, f"a storehouse or aggregation group of the layout "
+                         f"({_shown(licence_ids(result))})")
     doc = model.document(result, w, date=date, layout_name=layout_name)
     key = record.get("group_id") or record["id"]
     lic = next(x for x in doc["licences"] if x["key"] == key)

@@ -22,7 +22,6 @@ from depotsafe.ui.i18n import LANGUAGES
 
 #: Languages a document can be written in: every language the app ships (depotsafe.ui.i18n.LANGUAGES).
 DOCUMENT_LANGUAGES: tuple[str, ...] = tuple(LANGUAGES)
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 @cache
@@ -63,16 +62,8 @@ class Words:
         return _("at least {limit}").format(limit=text) if at_least else text
 
     def per_year(self, value: float | None) -> str:
-        """A frequency or risk per year to three significant figures, as m × 10ⁿ (as the app's Risk page)."""
-        if value is None or not math.isfinite(value):
-            return "—"
-        if value == 0:
-            return "0"
-        exp = math.floor(math.log10(abs(value)))
-        mant = value / 10.0 ** exp
-        if round(mant, 2) >= 10.0:
-            mant, exp = mant / 10.0, exp + 1
-        return f"{self.style.fixed(mant, 2)} × 10{str(exp).translate(_SUPERSCRIPT)}"
+        """A frequency or risk per year as the app's Risk page writes it (textfmt.per_year)."""
+        return textfmt.per_year(value, self.style)
 
     def percent(self, share: float) -> str:
         return textfmt.percent(share, self.style)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from typing import Any
 
 import streamlit as st
 
+from depotsafe import textfmt
 from depotsafe.errors import DepotsafeError
 from depotsafe.ui import state
 from depotsafe.ui.common import (
@@ -41,20 +41,11 @@ LETHALITY_COLOURS = {"100": "#67000d", "50": "#cb181d", "10": "#fb6a4a", "1": "#
 RISK_COLOURS = {1e-4: "#08306b", 1e-5: "#2171b5", 1e-6: "#6baed6", 1e-7: "#c6dbef"}
 #: Grid cells the page offers [m] (the command's default is 25 m).
 CELLS_M = (25.0, 50.0, 100.0)
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def per_year(value: float | None) -> str:
-    """A frequency or risk per year to three significant figures, as m × 10ⁿ (a dash if missing)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return DASH
-    if value == 0:
-        return "0"
-    exp = math.floor(math.log10(abs(value)))
-    mant = value / 10.0 ** exp
-    if round(mant, 2) >= 10.0:
-        mant, exp = mant / 10.0, exp + 1
-    return f"{number_style().fixed(mant, 2)} × 10{str(exp).translate(_SUPERSCRIPT)}"
+    """A frequency or risk per year in the user's language, as the documents write it (textfmt.per_year)."""
+    return textfmt.per_year(value, number_style(), missing=DASH)
 
 
 def value_text(value: Any) -> str:
