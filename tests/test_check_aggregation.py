@@ -264,3 +264,39 @@ def test_cli_json_lists_the_group_once_and_names_large_groups_by_id(tmp_path):
     assert v["distance_m"] == pytest.approx(590.0, abs=1e-6)
     assert all(s["aggregation_group"] == "G1" and s["group_id"] == "G1" for s in doc["sites"])
     assert all(s["licence_applies_to"] == "group" for s in doc["sites"])
+    # the group's licence is given once, in its aggregation: the house at 590 m limits HD 1.1 to
+    # the Q whose D13 = 22.2 Q^(1/3) is 590 m (Table 1 column d row 20)
+    assert all(s["licence_limiting"] == "G1" for s in doc["sites"])
+    assert agg["licence_limiting"]["1.1"]["es"] == "H"
+    assert agg["licence_limiting"]["1.1"]["rule"] == "D13"
+    assert agg["licence_limiting"]["1.1"]["distance_m"] == pytest.approx(590.0, abs=1e-6)
+    assert agg["licence_limit_kg"]["1.1"] == pytest.approx((590.0 / 22.2) ** 3, rel=1e-6)
+    assert all(s["licence_limit_kg"] == agg["licence_limit_kg"] for s in doc["sites"])
+    assert len(proc.stdout) < 2000 * n  # bounded: no member repeats the licence's rule texts
+
+
+@pytest.fixture(scope="module")
+def sample_result():
+    from importlib import resources
+
+    return check_depot(read_layout(str(resources.files("depotsafe.data").joinpath("samples/sample_depot.geojson"))))
+
+
+def test_small_group_licence_in_its_aggregation_and_in_every_member(sample_result):
+    """A group of at most GROUP_INLINE_MAX members: each member's record keeps the licence, and the
+    aggregation gives the same licence once (the JSON of check and the in-process dictionary alike)."""
+    import io
+    import json
+
+    from depotsafe.report import write_json
+
+    buf = io.StringIO()
+    write_json(sample_result, buf)
+    for doc in (json.loads(buf.getvalue()), sample_result.as_dict()):
+        assert doc["aggregations"], "the sample depot has a group (BS1 + BS2)"
+        for agg in doc["aggregations"]:
+            members = [s for s in doc["sites"] if s.get("group_id") == agg["id"]]
+            assert sorted(s["id"] for s in members) == sorted(agg["members"])
+            for s in members:
+                assert s["licence_limit_kg"] == agg["licence_limit_kg"]
+                assert s["licence_limiting"] == agg["licence_limiting"]

@@ -360,7 +360,8 @@ class CheckResult:
             "pairs": list(self.iter_pairs()),
             "sites": self.sites,
             "violations": self.violations,
-            "aggregations": self.aggregations,
+            "aggregations": aggregations_with_licences(
+                self.aggregations, {s["group_id"]: group_licence(s) for s in self.sites if s.get("group_id")}),
             "groups": self.groups,
             "summary": self.summary(),
             "notes": self.notes,
@@ -1781,12 +1782,31 @@ records instead of listing its members again (its members are listed once, in
 
 
 def compact_group_refs(record: dict[str, Any]) -> dict[str, Any]:
-    """A pair or site record for JSON: a large group's member list replaced by its id."""
+    """A pair or site record for JSON: a large group's member list replaced by its id.
+
+    In a site record of such a group, ``licence_limiting`` (the same for every member: the
+    licence is the group's) is replaced by the group's id too; it is given once, in the
+    group's entry of ``aggregations`` (``aggregations_with_licences``).
+    """
     for key in ("group", "aggregation_group"):
         members = record.get(key)
         if members is not None and len(members) > GROUP_INLINE_MAX:
             record = {**record, key: record.get("group_id", "")}
+            if key == "aggregation_group" and "licence_limiting" in record:
+                record["licence_limiting"] = record["group_id"]
     return record
+
+
+def group_licence(site: dict[str, Any]) -> dict[str, Any]:
+    """A group's licence, from one of its members' site records (the licence is the group's)."""
+    return {key: site[key] for key in ("licence_limit_kg", "licence_limiting") if key in site}
+
+
+def aggregations_with_licences(aggregations: list[dict[str, Any]],
+                               licences: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """``aggregations`` entries with the group's ``licence_limit_kg`` and ``licence_limiting``
+    (added keys; ``licences`` by group id, from ``group_licence``)."""
+    return [{**a, **licences.get(a["id"], {})} for a in aggregations]
 
 
 __all__ = ["FACES", "CaseType", "CheckResult", "check_depot", "search_radius_m"]

@@ -21,7 +21,13 @@ from xml.sax.saxutils import escape
 import shapely
 from shapely.geometry import mapping
 
-from depotsafe.check import CheckResult, _cases_of, compact_group_refs
+from depotsafe.check import (
+    CheckResult,
+    _cases_of,
+    aggregations_with_licences,
+    compact_group_refs,
+    group_licence,
+)
 from depotsafe.errors import InputError
 from depotsafe.explosives import parse_stock_entry
 from depotsafe.kinds import kinds
@@ -63,7 +69,11 @@ def write_json(result: CheckResult, f: IO[str]) -> None:
         first = False
     f.write("\n  ],\n  \"sites\": [")
     first = True
+    licences: dict[str, dict[str, Any]] = {}
     for site in result.sites:
+        gid = site.get("group_id")
+        if gid and gid not in licences:
+            licences[gid] = group_licence(site)
         f.write(("\n    " if first else ",\n    ") + _RECORD_JSON.encode(compact_group_refs(site)))
         first = False
     f.write("\n  ]")
@@ -72,7 +82,8 @@ def write_json(result: CheckResult, f: IO[str]) -> None:
     for pair in result.iter_violations():
         f.write(("\n    " if first else ",\n    ") + _RECORD_JSON.encode(compact_group_refs(pair)))
         first = False
-    f.write("\n  ],\n  \"aggregations\": " + json.dumps(result.aggregations, allow_nan=False))
+    f.write("\n  ],\n  \"aggregations\": " + json.dumps(aggregations_with_licences(result.aggregations, licences),
+                                                       allow_nan=False))
     f.write(",\n  \"groups\": " + json.dumps(result.groups))
     f.write(",\n  \"summary\": " + json.dumps(result.summary()))
     f.write(",\n  \"notes\": " + json.dumps(result.notes))
