@@ -201,3 +201,30 @@ def test_any_text_is_a_number_or_a_clear_refusal(text):
 def test_formatted_numbers_round_trip(x, unit):
     factor = {"kg": 1.0, "t": 1000.0, "g": 1e-3, "lb": 0.45359237, "tonne": 1000.0}[unit]
     assert to_si(f"{x!r} {unit}", "mass", "neq") == pytest.approx(x * factor, rel=1e-12)
+
+
+def test_pint_is_loaded_only_when_a_quantity_needs_it():
+    """A layout of plain neq_kg numbers is checked without importing pint (a large share of a
+    command's start); the first quantity text builds the one registry, from any number of threads."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from depotsafe.check import check_depot\n"
+        "from depotsafe.layout import read_layout\n"
+        "from depotsafe.synthetic import igloo_rows\n"
+        "r = check_depot(read_layout(igloo_rows(30)))\n"
+        "assert r.sites and 'pint' not in sys.modules, 'pint imported'\n"
+        "from depotsafe import units\n"
+        "got = []\n"
+        "ts = [threading.Thread(target=lambda: got.append((units.registry(), units.to_si('2 t', 'mass', 'q'))))"
+        " for _ in range(8)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "assert len({id(g[0]) for g in got}) == 1 and {g[1] for g in got} == {2000.0}, got\n"
+        "assert units.ureg is units.registry() and units.Q_(3, 'kg').to('g').magnitude == 3000\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"

@@ -60,6 +60,49 @@ _RECORD_JSON = json.JSONEncoder(allow_nan=False)
 """What ``json.dumps(record, allow_nan=False)`` writes, without a new encoder per record."""
 
 
+_WHY_KEYS = ("es", "distance_m", "rule", "rule_label", "source", "table", "cells", "relation")
+
+
+class _SiteEncoder:
+    """Writes a site record exactly as ``_RECORD_JSON.encode`` does, faster.
+
+    The rule texts of ``licence_limiting`` (rule, label, source, table cells, relation) are
+    the same objects on every record limited by the same rule term (check._licence_why): they
+    are encoded once and reused.  Anything not of that shape goes through the plain encoder.
+    """
+
+    def __init__(self) -> None:
+        self.static: dict[tuple[Any, ...], str] = {}
+
+    def why(self, v: Any) -> str:
+        if type(v) is not dict or tuple(v) != _WHY_KEYS or type(v["distance_m"]) is not float:
+            return _RECORD_JSON.encode(v)
+        d = v["distance_m"]
+        if not math.isfinite(d):
+            return _RECORD_JSON.encode(v)  # raises, as the plain encoder does
+        key = (id(v["cells"]), id(v["relation"]), v["rule"], v["rule_label"], v["source"], v["table"])
+        tail = self.static.get(key)
+        if tail is None:
+            tail = self.static[key] = _RECORD_JSON.encode(
+                {k: v[k] for k in _WHY_KEYS[2:]})[1:]  # '"rule": ..., "relation": {...}}'
+        return '{"es": ' + _RECORD_JSON.encode(v["es"]) + ', "distance_m": ' + float.__repr__(d) + ", " + tail
+
+    def encode(self, site: dict[str, Any]) -> str:
+        limiting = site.get("licence_limiting")
+        if type(limiting) is not dict or not limiting or not all(type(hd) is str for hd in limiting):
+            return _RECORD_JSON.encode(site)
+        keys = list(site)
+        at = keys.index("licence_limiting")
+        before = {k: site[k] for k in keys[:at]}
+        after = {k: site[k] for k in keys[at + 1:]}
+        mid = '"licence_limiting": {' + ", ".join(
+            _RECORD_JSON.encode(hd) + ": " + ("null" if v is None else self.why(v)) for hd, v in limiting.items()
+        ) + "}"
+        head = _RECORD_JSON.encode(before)[:-1] + ", " if before else "{"
+        tail = ", " + _RECORD_JSON.encode(after)[1:] if after else "}"
+        return head + mid + tail
+
+
 def write_json(result: CheckResult, f: IO[str]) -> None:
     """The DESIGN.md JSON object, streamed pair by pair (no whole answer in memory)."""
     f.write("{\n  \"pairs\": [")
@@ -70,11 +113,12 @@ def write_json(result: CheckResult, f: IO[str]) -> None:
     f.write("\n  ],\n  \"sites\": [")
     first = True
     licences: dict[str, dict[str, Any]] = {}
+    site_json = _SiteEncoder().encode
     for site in result.sites:
         gid = site.get("group_id")
         if gid and gid not in licences:
             licences[gid] = group_licence(site)
-        f.write(("\n    " if first else ",\n    ") + _RECORD_JSON.encode(compact_group_refs(site)))
+        f.write(("\n    " if first else ",\n    ") + site_json(compact_group_refs(site)))
         first = False
     f.write("\n  ]")
     f.write(",\n  \"violations\": [")

@@ -23,11 +23,15 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
-
-import pint
+import sys
+import threading
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from depotsafe.errors import UnitError
+
+if TYPE_CHECKING:
+    import pint
 
 
 def _registry() -> pint.UnitRegistry:
@@ -45,6 +49,8 @@ def _registry() -> pint.UnitRegistry:
     import hashlib
     from pathlib import Path
 
+    import pint
+
     from depotsafe.cache import cache_base
 
     install = hashlib.sha256(str(Path(pint.__file__).resolve().parent).encode()).hexdigest()[:16]
@@ -54,8 +60,30 @@ def _registry() -> pint.UnitRegistry:
         return pint.UnitRegistry(cache_folder=None)
 
 
-ureg = _registry()
-Q_ = ureg.Quantity
+_REGISTRY: list[pint.UnitRegistry] = []
+_REGISTRY_LOCK = threading.Lock()
+
+
+def registry() -> pint.UnitRegistry:
+    """The one registry, built on first use: pint's import and registry are a large share of a
+    command's start, and a layout whose quantities are plain ``neq_kg`` numbers never needs them.
+    Built under a lock: the app's sessions run on threads, and quantities of two registries
+    cannot be compared."""
+    if not _REGISTRY:
+        with _REGISTRY_LOCK:
+            if not _REGISTRY:
+                _REGISTRY.append(_registry())
+    return _REGISTRY[0]
+
+
+def __getattr__(name: str) -> Any:
+    # ``units.ureg`` and ``units.Q_``, built on first use (PEP 562)
+    if name == "ureg":
+        return registry()
+    if name == "Q_":
+        return registry().Quantity
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: The kinds of quantity accepted at the edge, with their SI unit.
 DIMENSIONS: dict[str, tuple[str, str]] = {
@@ -104,13 +132,17 @@ ALLOWED_UNITS: dict[str, dict[str, str]] = {
     },
 }
 
-# pint unit objects built once from the constant names above (never from user text).
-_UNIT_OBJECTS: dict[str, Any] = {
-    name: ureg.Unit(name) for table in ALLOWED_UNITS.values() for name in table.values()
-}
-_SI_OBJECTS: dict[str, Any] = {
-    kind: ureg.Unit(si) for kind, (si, _dim) in DIMENSIONS.items()
-}
+@lru_cache(maxsize=1)  # a race builds the same objects of the one registry twice: harmless
+def _unit_objects() -> dict[str, Any]:
+    """pint unit objects built once from the constant names above (never from user text)."""
+    ureg = registry()
+    return {name: ureg.Unit(name) for table in ALLOWED_UNITS.values() for name in table.values()}
+
+
+@lru_cache(maxsize=1)
+def _si_objects() -> dict[str, Any]:
+    ureg = registry()
+    return {kind: ureg.Unit(si) for kind, (si, _dim) in DIMENSIONS.items()}
 
 _AMBIGUOUS_TON = re.compile(r"(?<![A-Za-z_])tons?(?![A-Za-z_])", re.IGNORECASE)
 _NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -236,11 +268,11 @@ def _lookup_unit(unit: str, kind: str) -> Any:
             return None
         p, t = unit.split("*", 1)
         pp, tt = ALLOWED_UNITS["pressure"].get(p), ALLOWED_UNITS["time"].get(t)
-        return None if pp is None or tt is None else _UNIT_OBJECTS[pp] * _UNIT_OBJECTS[tt]
+        return None if pp is None or tt is None else _unit_objects()[pp] * _unit_objects()[tt]
     if "*" in unit:
         return None
     name = ALLOWED_UNITS[kind].get(unit)
-    return None if name is None else _UNIT_OBJECTS[name]
+    return None if name is None else _unit_objects()[name]
 
 
 def is_bare_number(text: str) -> bool:
@@ -394,18 +426,18 @@ def to_si(value: Any, kind: str, field: str) -> float:
         raise _refuse(field, value, kind, "a number without a unit is not accepted")
     if isinstance(value, str):
         number, unit = parse_quantity_text(value, kind, field)
-        quantity = Q_(number, unit)
-    elif isinstance(value, pint.Quantity):
+        quantity = registry().Quantity(number, unit)
+    elif is_quantity(value):
         quantity = value
     else:
         raise _refuse(field, value, kind, f"a {type(value).__name__} is not a quantity")
-    if not isinstance(quantity, pint.Quantity) or quantity.dimensionless:
+    if not is_quantity(quantity) or quantity.dimensionless:
         raise _refuse(field, value, kind, "a number without a unit is not accepted")
     if not quantity.check(dimensionality):
         raise _refuse(
             field, value, kind, f"this is a {quantity.dimensionality}, not a {kind}"
         )
-    magnitude = quantity.to(_SI_OBJECTS[kind]).magnitude
+    magnitude = quantity.to(_si_objects()[kind]).magnitude
     try:
         number = float(magnitude)
     except (TypeError, ValueError, OverflowError):
@@ -417,9 +449,10 @@ def to_si(value: Any, kind: str, field: str) -> float:
 
 def quantity(magnitude: float, unit: str) -> pint.Quantity:
     """Attach a unit to an SI magnitude on the way out."""
-    return Q_(magnitude, unit)
+    return registry().Quantity(magnitude, unit)
 
 
 def is_quantity(value: object) -> bool:
-    """True if ``value`` is a pint quantity of this registry."""
-    return isinstance(value, pint.Quantity)
+    """True if ``value`` is a pint quantity (none exists before pint is imported)."""
+    pint = sys.modules.get("pint")
+    return pint is not None and isinstance(value, pint.Quantity)

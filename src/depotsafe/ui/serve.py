@@ -38,6 +38,9 @@ def preload() -> None:
 
         fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
         model.build_depot(fc, rows)  # PROJ's database, the local projection, the stock's units
+        from depotsafe.units import registry
+
+        registry()  # pint, built on first use elsewhere (the sample's stock may need none)
         go.Figure(go.Scatter(x=[0.0], y=[0.0], mode="lines+markers+text", text=[""])).to_dict()
     except Exception as exc:  # the page loads what it needs itself
         PRELOAD["error"] = f"{type(exc).__name__}: {exc}"
