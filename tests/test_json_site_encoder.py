@@ -16,7 +16,7 @@ from depotsafe.synthetic import dense_yard, igloo_rows, synthetic_depot
 SAMPLE = str(resources.files("depotsafe.data").joinpath("samples/sample_depot.geojson"))
 
 
-@pytest.mark.parametrize("make, rounding", [
+@pytest.mark.parametrize(("make", "rounding"), [
     (lambda: read_layout(SAMPLE), "formula"),
     (lambda: read_layout(SAMPLE), "table"),
     (lambda: read_layout(synthetic_depot(1500, seed=3)), "formula"),
@@ -47,9 +47,9 @@ def test_odd_records_fall_back_and_non_finite_distances_still_raise():
            "cells": ["c"], "relation": {"pes_kind": "igloo"}}
     for bad in (math.nan, math.inf):
         rec = {"id": "A", "licence_limiting": {"1.1": {**why, "distance_m": bad}}}
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="JSON compliant"):
             _RECORD_JSON.encode(rec)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="JSON compliant"):
             enc.encode(rec)
     good = {"id": "A\u00e9\"", "licence_limiting": {"1.1": {**why, "distance_m": -0.0}}, "after": {"k": 1e-7}}
     assert enc.encode(good) == _RECORD_JSON.encode(good)
