@@ -28,7 +28,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -223,6 +223,8 @@ class _Geo:
     fp: Any
     bearings: np.ndarray
     index: dict[str, int]
+    #: sector masks already computed, by (site a, site b, front half angle, rear half angle)
+    masks: dict[tuple[str, str, float, float], int] = field(default_factory=dict)
 
 
 def _geo(depot: Any) -> _Geo:
@@ -232,16 +234,45 @@ def _geo(depot: Any) -> _Geo:
     return _Geo(fp, b, {s.id: i for i, s in enumerate(depot.sites)})
 
 
+def _prefetch_faces(geo: _Geo, pairs: Sequence[tuple[str, str]], front_deg: float, rear_deg: float) -> None:
+    """The sector masks of many (earth-covered a, b) pairs in one kernel call (a step judges every
+    storehouse: one call per pair cost milliseconds each)."""
+    from depotsafe.layout import sector_masks
+
+    todo = list(dict.fromkeys(p for p in pairs if (p[0], p[1], front_deg, rear_deg) not in geo.masks))
+    if not todo:
+        return
+    a = np.array([geo.index[p[0]] for p in todo], dtype=np.int64)
+    b = np.array([geo.index[p[1]] for p in todo], dtype=np.int64)
+    m = sector_masks(geo.fp, a, b, geo.bearings, front_deg, rear_deg)
+    for (pa, pb), v in zip(todo, m.tolist()):
+        geo.masks[pa, pb, front_deg, rear_deg] = int(v)
+
+
 _FACE_BITS = ((1, "front"), (2, "side"), (4, "rear"))
 
 
 def _faces(geo: _Geo, a: str, b: str, front_deg: float, rear_deg: float) -> list[str]:
     """Faces of earth-covered site ``a`` that site ``b`` touches (AASTP-1 Annex I-A Notes 1, 2; decision 13)."""
-    from depotsafe.layout import sector_masks
-
-    m = int(sector_masks(geo.fp, np.array([geo.index[a]]), np.array([geo.index[b]]), geo.bearings,
-                         front_deg, rear_deg)[0])
+    if (a, b, front_deg, rear_deg) not in geo.masks:
+        _prefetch_faces(geo, [(a, b)], front_deg, rear_deg)
+    m = geo.masks[a, b, front_deg, rear_deg]
     return [name for bit, name in _FACE_BITS if m & bit] or ["side"]
+
+
+def _prefetch_step_faces(depot: Any, geo: _Geo, event_unit: Unit, targets: Sequence[Unit]) -> None:
+    """Every face ``judge`` will ask for in one step, computed together (the same masks it would compute)."""
+    from depotsafe.check import FRONT_HALF_ANGLE_DEG, FRONT_HALF_ANGLE_HD12_DEG, REAR_HALF_ANGLE_DEG
+    from depotsafe.kinds import kinds
+
+    table = kinds()
+    ec = {s.id for s in depot.sites if table[s.kind].earth_covered}
+    es_ids = [m for t in targets for m in t.members]
+    pes_ec = [p for p in event_unit.members if p in ec]
+    for front in (FRONT_HALF_ANGLE_DEG, FRONT_HALF_ANGLE_HD12_DEG):
+        _prefetch_faces(geo, [(p, e) for p in pes_ec for e in es_ids], front, REAR_HALF_ANGLE_DEG)
+    _prefetch_faces(geo, [(e, p) for e in es_ids if e in ec for p in event_unit.members],
+                    FRONT_HALF_ANGLE_DEG, REAR_HALF_ANGLE_DEG)
 
 
 def _table_of(cell: str) -> str:
@@ -647,6 +678,7 @@ def run_scenario(depot: Any, start: str, event: str | None = None, follow: Seque
         if k > 1:
             judgements.append({"id": start_unit.site, "members": list(start_unit.members),
                                "outcome": "already involved", "step": 1})
+        _prefetch_step_faces(depot, geo, unit, [t for key, t in units.items() if key not in queued])
         for key, target in units.items():
             if key in queued:
                 judgements.append({"id": key, "members": list(target.members), "outcome": "already involved",
