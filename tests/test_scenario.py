@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -427,7 +428,14 @@ def test_hd14_fire_judged_by_its_fire_regulation_distance() -> None:
     assert "1.3.1.7" in far["source"]
 
 
-@pytest.mark.parametrize("name", ["sample_depot_bs1.json", "training_chain.json"])
+_LIBRARY = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "data" / "scenarios").glob("*.json"))
+
+
+def test_the_library_holds_the_training_chain_and_a_reconstruction() -> None:
+    assert {"sample_depot_bs1.json", "training_chain.json", "recon_mari_2011.json"} <= set(_LIBRARY)
+
+
+@pytest.mark.parametrize("name", _LIBRARY)
 def test_library_scenarios_open_and_run(name: str) -> None:
     from pathlib import Path
 
