@@ -34,8 +34,9 @@ FULL = [
     ("Blast field, 2000 x 2000 grid, 100 events (`bench_blast.py`)", ["bench_blast.py"]),
     ("Location risk, 2000 x 2000 grid, 100 storehouses (`bench_risk.py`)", ["bench_risk.py"]),
     ("Cold start: set-up, first page, first check (`bench_coldstart.py`)", ["bench_coldstart.py"]),
+    ("Reading a layout, per format (`bench_formats.py`)", ["bench_formats.py"]),
     ("Many depots: batch on 1 and 2 workers against a loop of check (`bench_batch.py`)",
-     ["bench_batch.py", "--copies", "20", "100", "--large", "5000", "--large-copies", "10"]),
+     ["bench_batch.py", "--copies", "20", "100", "--large", "5000", "--large-copies", "10", "--many", "1000", "500"]),
 ]
 QUICK = [
     ("Whole-depot check (quick)", ["bench_check.py", "--sizes", "1000", "--yards", "1000", "--rows", "2500",
@@ -43,7 +44,8 @@ QUICK = [
     ("Candidate pairs (quick)", ["bench_geometry.py", "--sizes", "1000", "--repeat", "1"]),
     ("Blast field (quick)", ["bench_blast.py", "--n", "200", "--events", "10", "--sample", "500"]),
     ("Location risk (quick)", ["bench_risk.py", "--n", "200", "--events", "10"]),
-    ("Many depots (quick)", ["bench_batch.py", "--copies", "4", "--large-copies"]),
+    ("Reading a layout (quick)", ["bench_formats.py", "--sizes", "1000", "--repeat", "1"]),
+    ("Many depots (quick)", ["bench_batch.py", "--copies", "4", "--large-copies", "--many", "200", "3"]),
 ]
 
 

@@ -81,3 +81,26 @@ def test_run_all_only_names_a_benchmark_script(capsys):
         raise AssertionError("an unknown script was accepted")
     err = capsys.readouterr().err
     assert "bench_nothing.py" in err and "bench_check.py" in err  # the value and what is allowed
+
+
+def test_bench_formats_reads_every_format_to_the_same_sites():
+    """Every format of the read benchmark is written and read back in full, by depotsafe and bare."""
+    out = subprocess.run([sys.executable, str(BENCH / "bench_formats.py"), "--sizes", "300", "--repeat", "1"],
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr
+    rows = [line.split("|")[1:-1] for line in out.stdout.splitlines() if line.startswith("| 300 |")]
+    assert [r[1].strip() for r in rows] == ["geojson-inline", "geojson", "gpkg", "shp", "fgb", "kml"]
+    for r in rows:
+        assert r[-1].strip() == "300"  # depotsafe read every feature
+        assert float(r[3]) > 0
+        assert float(r[4]) > 0
+
+
+def test_bench_batch_serial_loop_and_batch_write_the_same_json():
+    """The batch benchmark's serial run, plain loop and Dask batch give the same files (its exit status)."""
+    out = subprocess.run([sys.executable, str(BENCH / "bench_batch.py"), "--copies", "2", "--large-copies",
+                          "--many", "150", "2"], capture_output=True, text=True, timeout=1200)
+    assert out.returncode == 0, out.stdout + out.stderr
+    rows = [line for line in out.stdout.splitlines() if line.startswith(("| sample |", "| synthetic150 |"))]
+    assert len(rows) == 2
+    assert all(r.rstrip().endswith("| yes |") for r in rows)
