@@ -23,9 +23,18 @@ import pyproj
 import pytest
 import shapely
 import shapely.geometry
-from test_gisio import FEATURES, POLYS, ROUTES, SAMPLE, SAMPLE_STOCK, run, verdicts, write
 
 from depotsafe.layout import read_layout
+from test_gisio import (
+    FEATURES,
+    POLYS,
+    ROUTES,
+    SAMPLE,
+    SAMPLE_STOCK,
+    run,
+    verdicts,
+    write,
+)
 
 CRS = "EPSG:32633"
 X0, Y0 = 12345.0, -6789.0  # drawing point [mm] ...
@@ -45,6 +54,13 @@ def to_drawing(lon: float, lat: float) -> tuple[float, float]:
     r = math.radians(ROT)
     de, dn = e - E0, n - N0
     return X0 + 1000.0 * (de * math.cos(r) + dn * math.sin(r)), Y0 + 1000.0 * (-de * math.sin(r) + dn * math.cos(r))
+
+
+def grid_bearing(lon: float, lat: float, true_deg: float) -> float:
+    """The UTM 33N grid bearing of a true bearing at a point (the drawing's bearings are on the CRS grid)."""
+    lon2, lat2, _ = pyproj.Geod(ellps="WGS84").fwd(lon, lat, true_deg, 10.0)
+    (e1, e2), (n1, n2) = TO_UTM.transform([lon, lon2], [lat, lat2])
+    return math.degrees(math.atan2(e2 - e1, n2 - n1)) % 360.0
 
 
 def mapping() -> dict[str, Any]:
@@ -82,7 +98,9 @@ def draw(path: Path, feats: list[dict[str, Any]] = FEATURES) -> None:
             if prop not in p:
                 continue
             v = p[prop]
-            text = ("yes" if v else "no") if isinstance(v, bool) else str(v)
+            if prop == "front_bearing_deg":  # GeoJSON's bearings are true, the drawing's on the UTM grid
+                v = grid_bearing(*g.centroid.coords[0], v)
+            text = ("yes" if v else "no") if isinstance(v, bool) else repr(v) if isinstance(v, float) else str(v)
             if prop == "name":  # names as MTEXT, the rest as TEXT
                 msp.add_mtext(text, dxfattribs={"layer": tlayer, "insert": spot})
             else:
@@ -143,9 +161,11 @@ def test_dxf_reads_back_to_the_same_depot_and_check(tmp_path: Path, reference: d
     to_utm_a = pyproj.Transformer.from_crs("OGC:CRS84", CRS, always_xy=True)
     for sid, s in sa.items():
         t = sb[sid]
-        assert (s.name, s.kind, s.traffic, s.persons, s.sparse, s.evacuable, s.door_barricade,
-                s.front_bearing_deg) == (t.name, t.kind, t.traffic, t.persons, t.sparse, t.evacuable,
-                                         t.door_barricade, t.front_bearing_deg), sid
+        assert (s.name, s.kind, s.traffic, s.persons, s.sparse, s.evacuable, s.door_barricade) == \
+               (t.name, t.kind, t.traffic, t.persons, t.sparse, t.evacuable, t.door_barricade), sid
+        assert (s.front_bearing_deg is None) == (t.front_bearing_deg is None), sid
+        if s.front_bearing_deg is not None:  # 1e-5 degree: 0.2 mm across 1 km
+            assert abs(s.front_bearing_deg - t.front_bearing_deg) < 1e-5, sid
         assert [e["neq"] for e in s.stock_entries] == [e["neq"] for e in t.stock_entries]
         # both in UTM 33N metres: the GeoJSON's through pyproj, the drawing's through its depot
         ga = shapely.transform(shapely.geometry.shape(next(f["geometry"] for f in FEATURES
@@ -260,7 +280,8 @@ def test_dxf_without_mapping_and_geojson_with_mapping(tmp_path: Path) -> None:
     draw(plan)
     out = tmp_path / "out.json"
     r = run("check", plan, "--out-json", out, status=2)
-    assert "--mapping: got None; " in r.stderr and "is a DXF drawing: give its mapping file" in r.stderr
+    assert "--mapping: got None; " in r.stderr
+    assert "is a DXF drawing: give its mapping file" in r.stderr
     mp = write_mapping(tmp_path / "m.json", {"fields": {"BLDG_NO": "id"}})
     r = run("check", SAMPLE, "--mapping", mp, "--out-json", out, status=2)
     assert "only for a GIS file or a DXF drawing" in r.stderr
@@ -294,7 +315,8 @@ def test_shapefile_with_other_names_and_a_mapping(tmp_path: Path, reference: dic
     # without the mapping the same files are refused (no id, no kind)
     out = tmp_path / "out.json"
     r = run("check", *args, "--out-json", out, status=2)
-    assert "id" in r.stderr and "kind" in r.stderr
+    assert "feature 0: id: missing; every feature needs a unique string id" in r.stderr
+    assert "feature 0: kind: got None; allowed: igloo_7bar" in r.stderr
     # a mapped field the files do not hold, and a mapping of a DXF key, are refused
     bad = write_mapping(tmp_path / "bad.json", {"fields": {"BLDG_NUM": "id", "TYPE": "kind"}, "units": "m"})
     r = run("check", *args, "--mapping", bad, "--out-json", out, status=2)
