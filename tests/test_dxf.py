@@ -72,10 +72,11 @@ def mapping() -> dict[str, Any]:
             "layers": layers, "route_label_distance": "5 m"}
 
 
-def draw(path: Path, feats: list[dict[str, Any]] = FEATURES) -> None:
-    """The features as a DXF drawing in millimetres (footprints closed, the road open)."""
+def draw(path: Path, feats: list[dict[str, Any]] = FEATURES, stock: bool = False) -> None:
+    """The features as a DXF drawing in millimetres (footprints closed, the road open); ``stock``:
+    each storehouse's stock list as a JSON TEXT on layer STOCK."""
     doc = ezdxf.new("R2010", units=4)  # $INSUNITS = mm
-    for name in list(LAYER_OF.values()) + list(TEXT_LAYERS):
+    for name in [*LAYER_OF.values(), *TEXT_LAYERS, "STOCK"]:
         if name not in doc.layers:
             doc.layers.add(name)
     msp = doc.modelspace()
@@ -94,6 +95,8 @@ def draw(path: Path, feats: list[dict[str, Any]] = FEATURES) -> None:
             (ax, ay), (bx, by) = pts[0], pts[1]  # 2 m beside the first segment's middle
             length = math.hypot(bx - ax, by - ay)
             spot = ((ax + bx) / 2 - 2000.0 * (by - ay) / length, (ay + by) / 2 + 2000.0 * (bx - ax) / length)
+        if stock and "stock" in p:
+            msp.add_text(json.dumps(p["stock"]), dxfattribs={"layer": "STOCK", "insert": spot})
         for tlayer, prop in TEXT_LAYERS.items():
             if prop not in p:
                 continue
@@ -325,3 +328,28 @@ def test_shapefile_with_other_names_and_a_mapping(tmp_path: Path, reference: dic
     r = run("check", *args, "--mapping", bad, "--out-json", out, status=2)
     assert "mapping fields.BLDG_NUM (-> id): not a field of the layers 'sites', 'routes'" in r.stderr
     assert not out.exists()
+
+
+def test_batch_reads_a_drawing_with_its_mapping(tmp_path: Path, reference: dict[str, Any]) -> None:
+    """batch --mapping: the drawing's JSON is what check --mapping prints; a changed mapping is checked again.
+    (batch takes no stock CSV: the stock lists stand in the drawing as JSON texts on a layer mapped to stock.)"""
+    m = mapping()
+    m["fields"]["STOCK"] = "stock"
+    plan, mp = tmp_path / "plan.dxf", write_mapping(tmp_path / "map.json", m)
+    draw(plan, stock=True)
+    out = tmp_path / "out"
+    run("batch", plan, "--mapping", mp, "--out", out, "--workers", "1", "--json", status=1)
+    single = run("check", plan, "--mapping", mp, "--json", status=1).stdout
+    assert (out / "plan.dxf.json").read_text() == single
+    assert _pairs(json.loads(single)).keys() == _pairs(reference).keys()
+    again = json.loads(run("batch", plan, "--mapping", mp, "--out", out, "--workers", "1", "--json",
+                           status=1).stdout)
+    assert again["summary"]["reused"] == 1
+    m["route_label_distance"] = "6 m"  # the same depot, another mapping file: checked again
+    write_mapping(mp, m)
+    again = json.loads(run("batch", plan, "--mapping", mp, "--out", out, "--workers", "1", "--json",
+                           status=1).stdout)
+    assert again["summary"]["checked"] == 1
+    # without --mapping the drawing is a failed row with check's message
+    r = run("batch", plan, "--out", tmp_path / "out2", "--workers", "1", "--json", status=2)
+    assert "is a DXF drawing: give its mapping file" in json.loads(r.stdout)["layouts"][0]["error"]
