@@ -353,3 +353,107 @@ def test_batch_reads_a_drawing_with_its_mapping(tmp_path: Path, reference: dict[
     # without --mapping the drawing is a failed row with check's message
     r = run("batch", plan, "--out", tmp_path / "out2", "--workers", "1", "--json", status=2)
     assert "is a DXF drawing: give its mapping file" in json.loads(r.stdout)["layouts"][0]["error"]
+
+
+# --------------------------------------------------------------------------- geometry, units and texts, read directly
+
+FT = 0.3048  # metres in an international foot (pint's, checked here by hand)
+
+
+def _plan_in_feet(path: Path, extra: Any = None) -> Path:
+    """A rectangle (LWPOLYLINE) and a circle of two bulges (POLYLINE 2D) on HOUSE, in feet."""
+    doc = ezdxf.new("R2010")
+    for name in ("HOUSE", "ROAD", "NO", "Mixed-Case"):
+        doc.layers.add(name)
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (100, 0), (100, 50), (0, 50)], close=True, dxfattribs={"layer": "HOUSE"})
+    msp.add_text("R", dxfattribs={"layer": "NO", "insert": (50, 25)})
+    circle = msp.add_polyline2d([(200, 0), (300, 0)], close=True, dxfattribs={"layer": "HOUSE"})
+    for v in circle.vertices:
+        v.dxf.bulge = 1.0  # two half circles: centre (250, 0), radius 50 ft
+    msp.add_text("C", dxfattribs={"layer": "NO", "insert": (250, 0)})
+    if extra is not None:
+        extra(msp)
+    doc.saveas(path)
+    return path
+
+
+def _feet_mapping(path: Path, **kw: Any) -> Path:
+    m = {"fields": {"NO": "id"}, "units": "ft", "crs": "EPSG:32633",
+         "georeference": {"drawing": [0, 0], "crs": [E0, N0], "rotation_deg": 90},
+         "layers": {"house": "inhabited_building", "ROAD": "public_traffic_route"}} | kw
+    return write_mapping(path, m)
+
+
+def test_units_rotation_and_arcs(tmp_path: Path) -> None:
+    """Feet, a quarter turn and bulges: the georeference formula by hand, arcs within 1 mm; layer names
+    match whatever their case ('house' in the mapping is the drawing's HOUSE)."""
+    from depotsafe.dxfio import read_dxf
+    from depotsafe.mapping import read_mapping
+
+    doc, _raw = read_dxf(_plan_in_feet(tmp_path / "p.dxf"), read_mapping(_feet_mapping(tmp_path / "m.json"), True))
+    assert doc["crs"] == {"type": "name", "properties": {"name": "EPSG:32633"}}
+    by_id = {f["properties"]["id"]: f for f in doc["features"]}
+    assert by_id["R"]["properties"]["kind"] == "inhabited_building"
+    # x east in the drawing points north on the grid (turned 90 degrees counter-clockwise): (x, y) ft
+    # lands at (E0 - y ft, N0 + x ft)
+    want = [(E0, N0), (E0, N0 + 100 * FT), (E0 - 50 * FT, N0 + 100 * FT), (E0 - 50 * FT, N0), (E0, N0)]
+    got = by_id["R"]["geometry"]["coordinates"][0]
+    assert len(got) == len(want)
+    for (e, n), (we, wn) in zip(got, want, strict=True):
+        assert abs(e - we) < 1e-6
+        assert abs(n - wn) < 1e-6
+    ring = by_id["C"]["geometry"]["coordinates"][0]
+    ce, cn, r = E0, N0 + 250 * FT, 50 * FT
+    assert len(ring) > 100  # flattened, not two chords
+    for e, n in ring:
+        d = math.hypot(e - ce, n - cn)
+        assert r - 1e-3 <= d <= r + 1e-9  # vertices on the arc, chords within 1 mm of it
+    assert abs(shapely.Polygon(ring).area - math.pi * r * r) < 2 * math.pi * r * 1e-3
+
+
+def test_texts_that_belong_to_two_sites_or_repeat_a_layer_property(tmp_path: Path) -> None:
+    from depotsafe.dxfio import read_dxf
+    from depotsafe.errors import LayoutError
+    from depotsafe.mapping import read_mapping
+
+    def more(msp: Any) -> None:  # a footprint around the circle, and a road beside the rectangle
+        msp.add_lwpolyline([(190, -60), (310, -60), (310, 60), (190, 60)], close=True, dxfattribs={"layer": "HOUSE"})
+        msp.add_lwpolyline([(0, -20), (100, -20)], dxfattribs={"layer": "ROAD"})
+        msp.add_text("ROAD-1", dxfattribs={"layer": "NO", "insert": (50, -21)})
+
+    plan = _plan_in_feet(tmp_path / "p.dxf", more)
+    m = _feet_mapping(tmp_path / "m.json", route_label_distance="1 m")
+    with pytest.raises(LayoutError) as err:
+        read_dxf(plan, read_mapping(m, True))
+    text = str(err.value)
+    assert "(TEXT 'C'): belongs to 2 sites (layer 'HOUSE', entity" in text
+    assert "; it must belong to one" in text
+    assert "no id text (a TEXT or MTEXT on layer 'NO' inside it)" in text  # the outer footprint lost its id
+    assert "ROAD-1" not in text  # 1 ft from the road, within 1 m: its id
+    # traffic from the layer and from a text: refused
+    m = _feet_mapping(tmp_path / "m.json", fields={"NO": "id", "Mixed-Case": "traffic"},
+                      layers={"HOUSE": "inhabited_building",
+                              "ROAD": {"kind": "public_traffic_route", "traffic": "heavy"}},
+                      route_label_distance="1 m")
+
+    def both(msp: Any) -> None:
+        msp.add_lwpolyline([(0, -20), (100, -20)], dxfattribs={"layer": "ROAD"})
+        msp.add_text("ROAD-1", dxfattribs={"layer": "NO", "insert": (50, -21)})
+        msp.add_text("light", dxfattribs={"layer": "MIXED-CASE", "insert": (50, -19)})
+
+    with pytest.raises(LayoutError) as err:
+        read_dxf(_plan_in_feet(tmp_path / "q.dxf", both), read_mapping(m, True))
+    assert "(LWPOLYLINE): traffic given by the layer ('heavy', mapping layers) and by text entity" in str(err.value)
+    assert "('light'); give it once" in str(err.value)
+
+
+def test_a_geographic_crs_is_refused(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.dxf"
+    draw(plan)
+    m = mapping()
+    m["crs"] = "EPSG:4326"
+    m["georeference"]["rotation_deg"] = "23.5"
+    _refused(tmp_path, plan, write_mapping(tmp_path / "m.json", m),
+             "crs: got 'EPSG:4326' (WGS 84); a projected CRS in metres is required",
+             "georeference.rotation_deg: got '23.5'; a number of degrees")

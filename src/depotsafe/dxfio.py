@@ -10,7 +10,8 @@ docs/layout.md ("DXF site plans") documents:
   closed polyline (closed flag, or last vertex on the first) is a footprint
   (Polygon); an open polyline or a LINE is a route line (LineString) and is
   refused on a layer whose kind needs a footprint.  Arcs of polylines
-  (bulges) are flattened to chords no more than 1 mm from the arc.  Any other
+  (bulges) are flattened to chords whose vertices lie on the arc, no more
+  than 1 mm inside it.  Any other
   entity on a site layer (a block, hatch, circle, text) is refused, never
   skipped: a storehouse drawn as a block must not vanish from the check.
 * **Attributes.**  The layer's own properties (``layers``: ``kind`` and any
@@ -70,12 +71,44 @@ def _route_kinds() -> set[str]:
     return {k.name for k in kinds().values() if "LineString" in k.geometry_types}
 
 
-def _points(e: Any, unit_m: float) -> list[tuple[float, float]]:
-    """The entity's vertices in drawing units (WCS, z dropped), arcs flattened."""
-    from ezdxf import path as dxfpath
+def _arc(p: tuple[float, float], q: tuple[float, float], bulge: float, tol: float) -> list[tuple[float, float]]:
+    """Points strictly between p and q on the arc of a polyline bulge, chords within ``tol`` of the arc."""
+    from ezdxf.math import bulge_center, bulge_radius
 
-    p = dxfpath.make_path(e)
-    return [(v.x, v.y) for v in p.flattening(distance=ARC_TOLERANCE_M / unit_m)]
+    c, r = bulge_center(p, q, bulge), bulge_radius(p, q, bulge)
+    sweep = 4.0 * math.atan(bulge)  # counter-clockwise when positive
+    a0 = math.atan2(p[1] - c.y, p[0] - c.x)
+    step = 2.0 * math.acos(max(1.0 - tol / r, -1.0)) if r > tol else math.pi
+    n = min(max(1, math.ceil(abs(sweep) / step)), 100_000)
+    return [(c.x + r * math.cos(a0 + sweep * k / n), c.y + r * math.sin(a0 + sweep * k / n)) for k in range(1, n)]
+
+
+def _points(e: Any, unit_m: float) -> list[tuple[float, float]]:
+    """The entity's vertices in drawing units (WCS, z dropped); a bulge's arc as chords whose
+    vertices lie on the arc, no more than ARC_TOLERANCE_M inside it."""
+    from ezdxf.math import Vec3
+
+    if e.dxftype() == "LINE":
+        return [(e.dxf.start.x, e.dxf.start.y), (e.dxf.end.x, e.dxf.end.y)]
+    if e.dxftype() == "LWPOLYLINE":
+        verts = [(x, y, b) for x, y, b in e.get_points("xyb")]
+        closed, z, ocs = bool(e.closed), float(e.dxf.elevation), e.ocs()
+    elif e.is_3d_polyline:  # world coordinates, no bulges
+        return [(v.dxf.location.x, v.dxf.location.y) for v in e.vertices]
+    else:
+        verts = [(v.dxf.location.x, v.dxf.location.y, v.dxf.bulge) for v in e.vertices]
+        closed, z, ocs = bool(e.is_closed), float(e.dxf.elevation.z), e.ocs()
+    if not verts:
+        return []
+    tol = ARC_TOLERANCE_M / unit_m
+    out = [(verts[0][0], verts[0][1])]
+    segs = list(zip(verts, verts[1:] + (verts[:1] if closed else []), strict=False))
+    for (x1, y1, b), (x2, y2, _b) in segs:
+        if b and (x1, y1) != (x2, y2):
+            out.extend(_arc((x1, y1), (x2, y2), b, tol))
+        out.append((x2, y2))
+    wcs = [ocs.to_wcs(Vec3(x, y, z)) for x, y in out]
+    return [(v.x, v.y) for v in wcs]
 
 
 def _text(e: Any) -> tuple[tuple[float, float], str]:
