@@ -212,6 +212,22 @@ def test_a_block_on_a_site_layer_is_refused_not_skipped(tmp_path: Path) -> None:
              f"layer 'HOUSE', entity {handle} (CIRCLE): not read on a site layer; allowed: LWPOLYLINE")
 
 
+def test_a_block_holding_a_site_is_refused(tmp_path: Path) -> None:
+    """A storehouse drawn inside a block (inserted on an unmapped layer) would vanish: refused."""
+    plan = tmp_path / "plan.dxf"
+    draw(plan)
+    doc = ezdxf.readfile(plan)
+    blk = doc.blocks.new("MAGAZINE")
+    blk.add_lwpolyline([(0, 0), (25000, 0), (25000, 10000), (0, 10000)], close=True, dxfattribs={"layer": "IGLOO-7"})
+    doc.layers.add("SYMBOLS")
+    doc.modelspace().add_blockref("MAGAZINE", (0, 0), dxfattribs={"layer": "SYMBOLS"})
+    handle = doc.modelspace()[-1].dxf.handle
+    doc.saveas(plan)
+    _refused(tmp_path, plan, write_mapping(tmp_path / "m.json", mapping()),
+             f"layer 'SYMBOLS', entity {handle} (INSERT): a block reference (block 'MAGAZINE') whose block holds "
+             "entities on layers the mapping reads (IGLOO-7); not read: explode it")
+
+
 def test_unknown_layer_in_mapping(tmp_path: Path) -> None:
     plan = tmp_path / "plan.dxf"
     draw(plan)

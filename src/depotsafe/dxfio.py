@@ -13,7 +13,9 @@ docs/layout.md ("DXF site plans") documents:
   (bulges) are flattened to chords whose vertices lie on the arc, no more
   than 1 mm inside it.  Any other
   entity on a site layer (a block, hatch, circle, text) is refused, never
-  skipped: a storehouse drawn as a block must not vanish from the check.
+  skipped: a storehouse drawn as a block must not vanish from the check;
+  so is a block reference on any layer whose block holds entities on a
+  layer the mapping reads.
 * **Attributes.**  The layer's own properties (``layers``: ``kind`` and any
   constant such as ``traffic``) and one TEXT or MTEXT per attribute layer
   named in ``fields`` (layer -> property): a text belongs to the footprint
@@ -111,6 +113,20 @@ def _points(e: Any, unit_m: float) -> list[tuple[float, float]]:
     return [(v.x, v.y) for v in wcs]
 
 
+def _block_layers(drawing: Any, name: str, seen: set[str]) -> set[str]:
+    """The layers (casefolded) of the entities of block ``name`` and of the blocks it inserts."""
+    if name in seen:
+        return set()
+    seen.add(name)
+    block = drawing.blocks.get(name)
+    out: set[str] = set()
+    for e in block if block is not None else ():
+        out.add(str(e.dxf.layer).casefold())
+        if e.dxftype() == "INSERT":
+            out |= _block_layers(drawing, str(e.dxf.name), seen)
+    return out
+
+
 def _text(e: Any) -> tuple[tuple[float, float], str]:
     """A TEXT or MTEXT's insertion point (WCS, drawing units) and its plain text."""
     if e.dxftype() == "TEXT":
@@ -160,9 +176,17 @@ def read_dxf(path: str | Path, mapping: Mapping, max_mb: float | None = None) ->
     routes = _route_kinds()
     sites: list[_Site] = []
     texts: list[tuple[str, str, str, str, str, Any]] = []  # (layer, handle, type, text, property, point)
+    read_layers = set(site_layers) | set(text_layers)
     for e in msp:
         layer, handle, dxftype = str(e.dxf.layer), str(e.dxf.handle), e.dxftype()
         who = f"layer {layer!r}, entity {handle} ({dxftype})"
+        if dxftype == "INSERT" and layer.casefold() not in read_layers:
+            inside = _block_layers(drawing, str(e.dxf.name), set()) & read_layers
+            if inside:
+                problems.append(f"{who}: a block reference (block {e.dxf.name!r}) whose block holds entities on "
+                                f"layers the mapping reads ({', '.join(sorted(site_layers.get(x) or text_layers[x] for x in inside))}); not read: explode it "
+                                "so that its sites stand in the model space")
+            continue
         if layer.casefold() in site_layers:
             spec = mapping.layers[site_layers[layer.casefold()]]
             if dxftype not in _SITE_TYPES or (dxftype == "POLYLINE" and not (e.is_2d_polyline or e.is_3d_polyline)):
