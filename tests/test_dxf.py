@@ -289,8 +289,10 @@ def test_mapping_field_that_is_not_a_property(tmp_path: Path) -> None:
     draw(plan)
     m = mapping()
     m["fields"]["PEOPLE"] = "occupants"
+    m["fields"].pop("BLDG-NO")
     err = _refused(tmp_path, plan, write_mapping(tmp_path / "m.json", m),
-                   "fields.PEOPLE: got 'occupants'; not a depotsafe property; allowed: id, name, kind")
+                   "fields.PEOPLE: got 'occupants'; not a depotsafe property; allowed: id, name, kind",
+                   "fields: no layer of texts maps to id; every site needs an id text")
     assert "--mapping" in err
 
 

@@ -214,7 +214,7 @@ def read_dxf(path: str | Path, mapping: Mapping, max_mb: float | None = None) ->
                     problems.append(f"{who}: a line of one point; a route line needs two")
                     continue
                 geom = shapely.LineString(to_crs(pts))
-            sites.append(_Site(layer, handle, dxftype, geom, {k: mapping.value(k, v) for k, v in spec.items()}))
+            sites.append(_Site(layer, handle, dxftype, geom, dict(spec)))
         elif layer.casefold() in text_layers:
             prop = mapping.fields[text_layers[layer.casefold()]]
             if dxftype not in _TEXT_TYPES:

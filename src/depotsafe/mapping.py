@@ -201,6 +201,9 @@ def read_mapping(path: str | Path, dxf: bool) -> Mapping:
         if name in fields:
             problems.append(f"layers.{name}: also in fields; a layer holds either sites or attribute texts")
         layers[name] = dict(spec)
+    if "id" not in fields.values():
+        problems.append("fields: no layer of texts maps to id; every site needs an id text, e.g. "
+                        "\"fields\": {\"BLDG-NO\": \"id\"}")
     route_m: float | None = None
     if "route_label_distance" in doc:
         try:
