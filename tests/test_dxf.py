@@ -303,6 +303,8 @@ def test_dxf_without_mapping_and_geojson_with_mapping(tmp_path: Path) -> None:
     r = run("check", plan, "--out-json", out, status=2)
     assert "--mapping: got None; " in r.stderr
     assert "is a DXF drawing: give its mapping file" in r.stderr
+    r = run("effects", plan, "--event", "A1", status=2)  # commands without --mapping say which read DXF
+    assert "depotsafe check and batch read DXF drawings, with --mapping FILE" in r.stderr
     mp = write_mapping(tmp_path / "m.json", {"fields": {"BLDG_NO": "id"}})
     r = run("check", SAMPLE, "--mapping", mp, "--out-json", out, status=2)
     assert "only for a GIS file or a DXF drawing" in r.stderr

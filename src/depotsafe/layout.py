@@ -903,7 +903,8 @@ def read_layout(
 
         if mapping is None:
             raise LayoutError("--mapping", None, f"{source} is a DXF drawing: give its mapping file (units, "
-                              "georeference, layers; docs/layout.md)")
+                              "georeference, layers; docs/layout.md); depotsafe check and batch read DXF "
+                              "drawings, with --mapping FILE")
         if layers:
             raise LayoutError("--layer", ", ".join(layers), "not for a DXF drawing; its mapping file's layers "
                               "name the DXF layers read")
