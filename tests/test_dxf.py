@@ -477,3 +477,9 @@ def test_a_geographic_crs_is_refused(tmp_path: Path) -> None:
     _refused(tmp_path, plan, write_mapping(tmp_path / "m.json", m),
              "crs: got 'EPSG:4326' (WGS 84); a projected CRS in metres is required",
              "georeference.rotation_deg: got '23.5'; a number of degrees")
+
+
+def test_a_file_that_is_not_dxf(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.dxf"
+    plan.write_text("0\nSECTION\nnot a drawing\n")
+    _refused(tmp_path, plan, write_mapping(tmp_path / "m.json", mapping()), "cannot be read as DXF")

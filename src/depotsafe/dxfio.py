@@ -150,7 +150,7 @@ def read_dxf(path: str | Path, mapping: Mapping, max_mb: float | None = None) ->
     raw = read_limited(p, "layout", max_mb)
     try:
         drawing = ezdxf.readfile(str(p))
-    except (OSError, ezdxf.DXFError) as exc:
+    except (OSError, ezdxf.DXFError, ValueError) as exc:  # (UnicodeDecodeError is a ValueError)
         raise LayoutError("layout", str(p), f"cannot be read as DXF ({exc})") from None
     msp = drawing.modelspace()
     held = sorted({str(layer.dxf.name) for layer in drawing.layers} | {str(e.dxf.layer) for e in msp})
@@ -183,9 +183,10 @@ def read_dxf(path: str | Path, mapping: Mapping, max_mb: float | None = None) ->
         if dxftype == "INSERT" and layer.casefold() not in read_layers:
             inside = _block_layers(drawing, str(e.dxf.name), set()) & read_layers
             if inside:
+                names = ", ".join(sorted(site_layers.get(x) or text_layers[x] for x in inside))
                 problems.append(f"{who}: a block reference (block {e.dxf.name!r}) whose block holds entities on "
-                                f"layers the mapping reads ({', '.join(sorted(site_layers.get(x) or text_layers[x] for x in inside))}); not read: explode it "
-                                "so that its sites stand in the model space")
+                                f"layers the mapping reads ({names}); not read: explode it so that its sites "
+                                "stand in the model space")
             continue
         if layer.casefold() in site_layers:
             spec = mapping.layers[site_layers[layer.casefold()]]
