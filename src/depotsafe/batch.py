@@ -108,6 +108,7 @@ class Options:
     rounding: str
     layers: tuple[str, ...]
     max_mb: float
+    mapping: str | None = None  # --mapping: a mapping file for every layout (depotsafe.mapping)
 
 
 @dataclass(frozen=True)
@@ -214,11 +215,19 @@ def options_sha256(options: Options) -> str:
     from depotsafe.rules import load_rule_set
 
     rs = load_rule_set(options.rule_set)
+    mapping_sha = None
+    if options.mapping is not None:
+        try:
+            mapping_sha = hashlib.sha256(Path(options.mapping).read_bytes()).hexdigest()
+        except OSError as exc:
+            raise InputError("--mapping", options.mapping, f"cannot be read ({exc.strerror})") from None
     key = {
         "rule_set": rs.name, "rule_data_sha256": rs.sha256, "protection": check_request(options.protection),
         "rounding": options.rounding, "layers": list(options.layers), "max_mb": options.max_mb,
         "depotsafe_version": __version__,
     }
+    if mapping_sha is not None:  # (absent without --mapping: earlier manifests stay valid)
+        key["mapping_sha256"] = mapping_sha
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
@@ -273,7 +282,7 @@ def check_one(job: Job, options: Options, out_dir: str) -> dict[str, Any]:
         from depotsafe.outputs import write_outputs
         from depotsafe.report import write_json
 
-        depot = read_layout(job.path, max_mb=options.max_mb, layers=job.layers)
+        depot = read_layout(job.path, max_mb=options.max_mb, layers=job.layers, mapping=options.mapping)
         result = check_depot(depot, options.rule_set, protection=options.protection, rounding=options.rounding)
         write_outputs([("--out", target, lambda f: write_json(result, f))])
         row.update(_row_of(result))
@@ -382,6 +391,8 @@ def _run_on_cluster(client: Any, jobs: list[Job], options: Options, out_dir: str
     rule_set = options.rule_set
     if Path(rule_set).is_dir():
         options = dataclasses.replace(options, rule_set=os.path.abspath(rule_set))
+    if options.mapping is not None:
+        options = dataclasses.replace(options, mapping=os.path.abspath(options.mapping))
     remote = [dataclasses.replace(job, path=os.path.abspath(job.path)) for job in jobs]
     futures = client.map(check_one, remote, options=options, out_dir=os.path.abspath(out_dir), pure=False)
     if progress:

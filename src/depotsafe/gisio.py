@@ -80,15 +80,17 @@ def is_gis_path(source: object) -> bool:
     return isinstance(source, str | Path) and Path(source).suffix.lower() in SUFFIX_DRIVERS
 
 
-def field_map(fields: Sequence[str], kml: bool = False, properties: Sequence[str] = PROPERTIES
-              ) -> tuple[dict[str, str], list[str]]:
+def field_map(fields: Sequence[str], kml: bool = False, properties: Sequence[str] = PROPERTIES,
+              user: Mapping[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
     """Map field names to layout property names.
 
     Returns ``({field: property}, problems)``; fields that name no property
     map to themselves.  In KML (``kml``) the Placemark's own fields are left
     out and ``id2`` (GDAL's name for an ExtendedData ``id``, beside the
-    Placemark's own id) is ``id``.
+    Placemark's own id) is ``id``.  ``user`` (a mapping file's ``fields``)
+    names fields exactly as the file spells them, before any other rule.
     """
+    user = user or {}
     out: dict[str, str] = {}
     problems: list[str] = []
     owner: dict[str, str] = {}
@@ -99,7 +101,9 @@ def field_map(fields: Sequence[str], kml: bool = False, properties: Sequence[str
                 continue
             if low == "id2":
                 low = "id"
-        if low in properties:
+        if f in user:
+            prop = user[f]
+        elif low in properties:
             prop = low
         else:
             cands = [p for p in properties if len(low) == 10 and len(p) > 10 and p.startswith(low)]
@@ -223,10 +227,12 @@ def _crs_name(crs: str | None, path: Path) -> str:
     return "OGC:CRS84" if name in ("EPSG:4326", "OGC:CRS84") else name
 
 
-def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None = None
-             ) -> tuple[dict[str, Any], bytes]:
+def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None = None,
+             mapping: Any = None) -> tuple[dict[str, Any], bytes]:
     """A GIS file as a layout document (a FeatureCollection dict) and the bytes its hash covers.
 
+    ``mapping`` (a :class:`depotsafe.mapping.Mapping`) names other fields
+    and values; a mapped field that no layer read holds is refused.
     Raises LayoutError for an unreadable file, an unknown or unnamed layer, a
     field name that is ambiguous, a Shapefile text that may have been cut, or
     a file without a CRS; every other problem is the layout reader's.
@@ -240,6 +246,8 @@ def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None 
     features: list[dict[str, Any]] = []
     crs_names: set[str] = set()
     problems: list[str] = []
+    user = mapping.fields if mapping is not None else {}
+    unseen = dict(user)
     for name in names:
         try:
             meta, _fids, wkb, data = pyogrio.raw.read(str(ds), layer=name, force_2d=True)
@@ -247,7 +255,9 @@ def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None 
             raise LayoutError("layout", str(p), f"layer {name!r} cannot be read ({exc})") from None
         crs_names.add(_crs_name(meta.get("crs"), p))
         fields = [str(f) for f in meta["fields"]]
-        mapping, why = field_map(fields, kml=p.suffix.lower() == ".kml")
+        fmap, why = field_map(fields, kml=p.suffix.lower() == ".kml", user=user)
+        for f in fields:
+            unseen.pop(f, None)
         widths = _dbf_text_widths((ds / f"{name}.dbf") if ds != p else p.with_suffix(".dbf")) if shapefile else {}
         enc = meta.get("encoding") or "utf-8"
         problems.extend(f"layer {name!r}: {w}" for w in why)
@@ -256,9 +266,11 @@ def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None 
             props: dict[str, Any] = {}
             for f, col in zip(fields, data, strict=True):
                 v = _plain(col[i])
-                if v is None or f not in mapping:
+                if v is None or f not in fmap:
                     continue
-                prop = mapping[f]
+                prop = fmap[f]
+                if mapping is not None:
+                    v = mapping.value(prop, v)
                 if shapefile and prop == "stock":
                     who = props.get("id", f"{i} of layer {name!r}")
                     problems.append(
@@ -285,6 +297,9 @@ def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None 
                     g = shapely.get_geometry(g, 0)
                 geometry = json.loads(shapely.to_geojson(g))
             features.append({"type": "Feature", "properties": props, "geometry": geometry})
+    for f, prop in unseen.items():
+        problems.append(f"mapping fields.{f} (-> {prop}): not a field of {'the layers' if len(names) > 1 else 'layer'} "
+                        f"{', '.join(map(repr, names))}; field names are matched exactly, as the file spells them")
     if problems:
         n = len(problems)
         raise LayoutError("layout", str(p), f"{n} problem{'s' if n > 1 else ''} in the layout:\n  - "
@@ -296,6 +311,8 @@ def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None 
     crs = crs_names.pop() if crs_names else "OGC:CRS84"
     if crs != "OGC:CRS84":
         doc["crs"] = {"type": "name", "properties": {"name": crs}}
+    if mapping is not None:
+        raw += b"\0" + mapping.raw
     return doc, raw
 
 

@@ -863,6 +863,7 @@ def read_layout(
     *,
     max_mb: float | None = None,
     layers: Sequence[str] = (),
+    mapping: str | Path | None = None,
 ) -> Depot:
     """Read a depot layout (GeoJSON, or a GIS file) and optionally a stock CSV.
 
@@ -879,6 +880,9 @@ def read_layout(
         each; a larger file is refused before it is parsed.  No limit when None.
     layers : sequence of str
         The layers of a GIS file to read (``--layer``); none for a file of one layer.
+    mapping : path, optional
+        A mapping file (``--mapping``, depotsafe.mapping): other field names of
+        a GIS file; required for a DXF drawing (depotsafe.dxfio).
 
     Returns
     -------
@@ -893,14 +897,34 @@ def read_layout(
     """
     from depotsafe import gisio
 
+    if isinstance(source, str | Path) and Path(source).suffix.lower() == ".dxf":
+        from depotsafe.dxfio import read_dxf
+        from depotsafe.mapping import read_mapping
+
+        if mapping is None:
+            raise LayoutError("--mapping", None, f"{source} is a DXF drawing: give its mapping file (units, "
+                              "georeference, layers; docs/layout.md); depotsafe check and batch read DXF "
+                              "drawings, with --mapping FILE")
+        if layers:
+            raise LayoutError("--layer", ", ".join(layers), "not for a DXF drawing; its mapping file's layers "
+                              "name the DXF layers read")
+        doc, raw = read_dxf(source, read_mapping(mapping, dxf=True), max_mb)
+        with _gc_paused():
+            return _read_layout(doc, stock_csv, max_mb, (raw, str(Path(source))))
     if gisio.is_gis_path(source):
         assert not isinstance(source, Mapping)
-        doc, raw = gisio.read_gis(source, layers, max_mb)
+        from depotsafe.mapping import read_mapping
+
+        doc, raw = gisio.read_gis(source, layers, max_mb,
+                                  read_mapping(mapping, dxf=False) if mapping is not None else None)
         with _gc_paused():
             return _read_layout(doc, stock_csv, max_mb, (raw, str(Path(source))))
     if layers:
         raise LayoutError("--layer", ", ".join(layers), "only for a file of several layers (GeoPackage, "
                           "Shapefile, FlatGeobuf, KML); a GeoJSON layout is one layer")
+    if mapping is not None:
+        raise LayoutError("--mapping", str(mapping), "only for a GIS file or a DXF drawing; a GeoJSON layout "
+                          "names its properties as docs/layout.md does")
     with _gc_paused():
         return _read_layout(source, stock_csv, max_mb)
 

@@ -456,3 +456,21 @@ def is_quantity(value: object) -> bool:
     """True if ``value`` is a pint quantity (none exists before pint is imported)."""
     pint = sys.modules.get("pint")
     return pint is not None and isinstance(value, pint.Quantity)
+
+
+#: Length units a drawing may be declared in (a DXF site plan's ``units``): the name -> pint's unit name.
+DRAWING_UNITS: dict[str, str] = {
+    "m": "meter", "mm": "millimeter", "cm": "centimeter", "dm": "decimeter", "km": "kilometer",
+    "in": "inch", "ft": "foot", "us_survey_ft": "survey_foot", "yd": "yard",
+}
+
+
+def drawing_unit_m(name: object, field: str) -> float:
+    """Metres in one drawing unit named ``name`` (a key of :data:`DRAWING_UNITS`), by pint.
+
+    Raises UnitError for any other name (case matters: "M" is not a metre).
+    """
+    if not isinstance(name, str) or name not in DRAWING_UNITS:
+        raise UnitError(field, _shown(name), "allowed: " + ", ".join(DRAWING_UNITS))
+    ureg = registry()
+    return float(ureg.Quantity(1.0, ureg.Unit(DRAWING_UNITS[name])).to(_si_objects()["length"]).magnitude)

@@ -41,6 +41,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help="as for check: virtually-complete, high or default (decision 31)")
     add_rounding_option(p)
     add_max_layout_option(p)
+    p.add_argument("--mapping", metavar="FILE",
+                   help="mapping file read with every layout, as for check (DXF site plans, GIS files of other "
+                        "field names); docs/layout.md")
     p.add_argument("--each-layer", action="store_true",
                    help="check every layer of a file of several layers (a GeoPackage) as its own layout")
     p.add_argument("--workers", type=_workers, default=2, metavar="N",
@@ -81,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from depotsafe.batch import Options, run_batch
 
     options = Options(rule_set=args.rule_set, protection=args.protection, rounding=args.rounding,
-                      layers=tuple(args.layer or ()), max_mb=args.max_layout_mb)
+                      layers=tuple(args.layer or ()), max_mb=args.max_layout_mb, mapping=args.mapping)
     rows = run_batch(args.inputs, args.out, options, each_layer=args.each_layer, workers=args.workers,
                      force=args.force, progress=args.progress, scheduler=args.scheduler,
                      log=None if args.json else (lambda m: sys.stderr.write(m + "\n")))

@@ -32,7 +32,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
             "(GeoJSON, the format of docs/layout.md). Exit status 0 compliant, 1 violations, 2 bad input."
         ),
     )
-    p.add_argument("layout", help="depot layout (GeoJSON)")
+    p.add_argument("layout", help="depot layout (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, KML; DXF with --mapping)")
     p.add_argument("--stock", help="stock CSV (site_id,item,hd,cg,quantity,unit_neq_kg[,form])")
     p.add_argument("--rule-set", default="iatg", help="rule set name or folder (default iatg)")
     p.add_argument("--protection", default="default", metavar="DEGREE",
@@ -49,6 +49,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--gpkg", metavar="FILE",
                    help="write the result as a GeoPackage: layers sites (verdicts, licences), pairs, arcs")
     add_max_layout_option(p)
+    p.add_argument("--mapping", metavar="FILE",
+                   help="mapping file (JSON): other field names of a GIS file; required for a DXF site plan "
+                        "(units, georeference, layers); docs/layout.md")
     return p
 
 
@@ -68,7 +71,8 @@ def _run(args: argparse.Namespace) -> int:
     check_output_paths([("--out-json", args.out_json), ("--pairs-csv", args.pairs_csv),
                         ("--arcs-geojson", args.arcs_geojson), ("--arcs-kml", args.arcs_kml),
                         ("--gpkg", args.gpkg)])
-    depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb, layers=args.layer or ())
+    depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb, layers=args.layer or (),
+                        mapping=args.mapping)
     result = check_depot(depot, args.rule_set, protection=args.protection, rounding=args.rounding)
     # Build every output first, then write them all or none (depotsafe.outputs).
     outputs: list[Output] = []
