@@ -366,3 +366,48 @@ def test_scheduler_that_does_not_answer_is_refused_before_writing(folder: Path, 
     assert address in proc.stderr
     assert "running Dask scheduler" in proc.stderr
     assert not out.exists()
+
+
+def test_an_interrupted_batch_keeps_what_it_finished(tmp_path: Path) -> None:
+    """Killed before its manifest, a batch leaves a journal of the layouts it wrote; the next run reuses
+    those (their JSON untouched), checks only the rest, and folds the journal into its manifest."""
+    import signal
+    import time
+
+    src = tmp_path / "in"
+    src.mkdir()
+    text = json.dumps(synthetic_depot(1500, seed=11))
+    for k in range(5):
+        (src / f"d{k}.json").write_text(text)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([_exe(), "batch", str(src), "--out", str(out), "--workers", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    journal = out / ".depotsafe-journal"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None:
+        if journal.is_dir() and any(not p.name.startswith(".") for p in journal.iterdir()):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the batch ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert not (out / "manifest.json").exists()
+    assert not (out / "summary.csv").exists()
+    done = sorted(p.name for p in journal.iterdir() if not p.name.startswith("."))
+    assert 1 <= len(done) < 5
+    stamps = {n: (out / n).stat().st_mtime_ns for n in done}
+
+    # a damaged entry is not trusted: that layout is checked again
+    (journal / "d4.json.json").write_text("{not json")
+    rerun, doc = batch(src, "--out", out, "--workers", "1")
+    assert rerun.returncode == 1, rerun.stderr  # violations, nothing failed
+    rows = {Path(r["file"]).name: r for r in doc["layouts"]}
+    assert {f"{n}.json" for n, r in rows.items() if r["reused"]} == set(done) - {"d4.json.json"}
+    assert doc["summary"]["checked"] == 5 - len(set(done) - {"d4.json.json"})
+    for n in set(done) - {"d4.json.json"}:
+        assert (out / n).stat().st_mtime_ns == stamps[n]  # not written again
+    expected = check_json(src / "d0.json")
+    assert all((out / f"d{k}.json.json").read_text() == expected for k in range(5))
+    assert not journal.exists()  # taken into the manifest
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(manifest["layouts"]) == [f"d{k}.json.json" for k in range(5)]

@@ -14,7 +14,11 @@ its result (rule-set data, protection, rounding, layers, depotsafe version).
 A later run skips a layout whose keys are unchanged and whose JSON output is
 still there, and carries its row over (``reused`` true); ``--force`` checks
 everything again.  A layout that failed on bad input is skipped the same way
-(the same bytes fail the same way); an internal error is never skipped.
+(the same bytes fail the same way); an internal error is never skipped.  Each
+worker also records its layout, as soon as its JSON is written, in the output
+folder's journal (:data:`JOURNAL`): a run stopped before it writes the manifest
+(Ctrl-C, a crash, a lost cluster) keeps what it finished, and the next run
+checks only the rest.
 
 Failures.  A layout that cannot be read or checked is a row with status
 ``failed`` and the error message (naming the field and the value); the others
@@ -42,11 +46,13 @@ scheduler that cannot be reached is refused before anything is written.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import gc
 import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,6 +70,11 @@ SUMMARY_CSV = "summary.csv"
 SUMMARY_PARQUET = "summary.parquet"
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
+#: Folder of the output folder where each worker records a layout as soon as it is written (one
+#: small JSON file per layout, the manifest's entry): a run interrupted before it writes the
+#: manifest (a crash, Ctrl-C, a lost cluster) does not check those layouts again.  The manifest
+#: takes them in at the end of a run, and the folder is removed.
+JOURNAL = ".depotsafe-journal"
 
 #: Summary columns, in order, and their types (for Parquet).
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -117,6 +128,9 @@ class Job:
     layers: tuple[str, ...]  # layers read as the layout (--layer, or one with --each-layer)
     output: str  # file name of its JSON result in the output folder
     layer_label: str  # the "layer" column
+    #: (input_sha256, options_sha256): the worker records the finished layout under these keys in the
+    #: output folder's journal (JOURNAL), so that a run stopped before its manifest keeps what it finished
+    keys: tuple[str, str] | None = None
 
 
 # --------------------------------------------------------------------------- inputs
@@ -295,7 +309,43 @@ def check_one(job: Job, options: Options, out_dir: str) -> dict[str, Any]:
     if row["status"] == "failed" and os.path.exists(target):
         os.unlink(target)  # no stale result beside a failed input
     row["elapsed_s"] = time.perf_counter() - start
+    if job.keys is not None and not row.get("internal"):
+        _journal(out_dir, job, row)
     return row
+
+
+def _journal(out_dir: str, job: Job, row: dict[str, Any]) -> None:
+    """Record a finished layout in the output folder's journal (after its JSON is written)."""
+    assert job.keys is not None
+    entry = {"format": MANIFEST_FORMAT, "file": row["file"], "input_sha256": job.keys[0],
+             "options_sha256": job.keys[1], "row": {k: v for k, v in row.items() if k != "reused"}}
+    folder = os.path.join(out_dir, JOURNAL)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, f".{job.output}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(entry, allow_nan=False))
+        os.replace(tmp, os.path.join(folder, job.output))
+    except (OSError, ValueError):
+        pass  # the journal only saves work after an interruption; the manifest still records the run
+
+
+def _read_journal(out_dir: Path) -> dict[str, Any]:
+    """The journal's entries by output name (unreadable entries ignored: those layouts are checked again)."""
+    folder = out_dir / JOURNAL
+    entries: dict[str, Any] = {}
+    try:
+        names = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    except OSError:
+        return entries
+    for name in names:
+        try:
+            doc = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and doc.get("format") == MANIFEST_FORMAT and isinstance(doc.get("row"), dict):
+            entries[name] = doc
+    return entries
 
 
 # --------------------------------------------------------------------------- the batch
@@ -430,7 +480,7 @@ def run_batch(
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError("--out", out, f"cannot be created ({exc.strerror})") from None
-        old = {} if force else _read_manifest(out_dir)
+        old = {} if force else {**_read_manifest(out_dir), **_read_journal(out_dir)}
         keys = {job.output: input_sha256(job) for job in jobs}
         rows: dict[str, dict[str, Any]] = {}
         todo: list[Job] = []
@@ -443,7 +493,7 @@ def run_batch(
             if same:
                 rows[job.output] = {**entry["row"], "file": job.path, "reused": True}
             else:
-                todo.append(job)
+                todo.append(dataclasses.replace(job, keys=(keys[job.output], opt_key)))
         if log is not None:
             log(f"{len(jobs)} layouts: {len(todo)} to check, {len(jobs) - len(todo)} unchanged (reused)")
         if todo:
@@ -482,6 +532,7 @@ def run_batch(
     outputs.append(("--out", str(out_dir / MANIFEST),
                     lambda f: f.write(json.dumps(manifest, indent=1, allow_nan=False) + "\n")))
     write_outputs(outputs)
+    shutil.rmtree(out_dir / JOURNAL, ignore_errors=True)  # the manifest holds every entry now
     for r in ordered:
         r.pop("internal", None)
     return ordered
