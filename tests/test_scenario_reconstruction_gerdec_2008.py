@@ -140,7 +140,8 @@ def test_decimal_positions_are_the_quoted_coordinates() -> None:
 def test_explosion_point_is_quoted_as_latitude_to_prints_it() -> None:
     """The source prints 'Latitude: 41° 25' 4.08" N Longitude: 19° 37' 51.96" E': the title keeps its words."""
     exp = _place("EXP")
-    assert "41° 25' 4.08\" N" in exp["source_title"] and "19° 37' 51.96\" E" in exp["source_title"]
+    assert "41° 25' 4.08\" N" in exp["source_title"]
+    assert "19° 37' 51.96\" E" in exp["source_title"]
     assert _dms_to_degrees(exp["coordinates_as_quoted"]) == pytest.approx(
         _dms_to_degrees(exp["source_title"].split("'Latitude:", 1)[1]), abs=1e-12)
 
@@ -277,7 +278,8 @@ def test_scenario_file_is_labelled_and_carries_the_reported_quantity() -> None:
     doc = json.loads((SCENARIOS / f"recon_{RID}.json").read_text(encoding="utf-8"))
     assert LABEL in doc["title"].lower()
     assert "APPROXIMATE RECONSTRUCTION FOR TRAINING" in doc["notes"]
-    assert "trainer's choice" in doc["notes"] and "trainer's choice" in doc["title"]
+    assert "trainer's choice" in doc["notes"]
+    assert "trainer's choice" in doc["title"]
     assert doc["layout"] == _layout()
     assert _step()["site"] == doc["start"] == "EXP"
     # the quantity as reported: "more than 400 tons of propellant in containers", read as TNT by choice
