@@ -288,3 +288,40 @@ def test_scenario_file_is_labelled_and_carries_the_reported_quantity() -> None:
     section = _section()
     assert "involving more than 400 tons of propellant in containers" in section
     assert "**The NEQ of the layout, 400 t of TNT, is the trainer's choice**" in section
+
+
+# --- the accident tables' rows for this event ------------------------------------------------
+
+
+def _csv_rows(name: str) -> list[dict[str, str]]:
+    with (SCENARIOS / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+def test_accidents_row_carries_the_cited_explosion_point() -> None:
+    (row,) = [r for r in _csv_rows("accidents.csv") if r["id"] == "gerdec_2008"]
+    exp = _place("EXP")
+    assert (float(row["latitude"]), float(row["longitude"])) == (float(exp["lat_deg"]), float(exp["lon_deg"]))
+    assert "recon_gerdec_2008.json" in row["reconstruction_notes"]
+    assert row["quantity_kind"] == "propellant_mass"
+    assert float(row["quantity_t"]) * 1000.0 == _step()["neq_kg"]  # the reported figure, read as TNT by choice
+
+
+@pytest.mark.parametrize(("label", "sid"), [("Gerdec village", "GERDEC"), ("Vore town", "VORE"),
+                                            ("Vore", "VORE"), ("Tirana (Rinas) airport", "TIA")])
+def test_observation_distances_are_the_geodesics_between_cited_points(label: str, sid: str) -> None:
+    """Every 'PLACE: N m [C]' in the observations' notes is the geodesic from the explosion's point."""
+    _, d = _geodesic(_latlon(_place("EXP")), _latlon(_place(sid)))
+    pat = re.compile(rf"(?:^|; ){re.escape(label)}: (\d+) m \[C\]")
+    found = [int(m.group(1)) for r in _csv_rows("accident_observations.csv")
+             if r["accident_id"] == "gerdec_2008" for m in [pat.search(r["notes"])] if m]
+    assert found, label
+    assert all(n == round(d) for n in found), (label, found, d)
+
+
+def test_observations_at_places_are_quoted_and_sourced() -> None:
+    rows = [r for r in _csv_rows("accident_observations.csv") if r["accident_id"] == "gerdec_2008"]
+    assert len(rows) >= 7
+    for r in rows:
+        assert "'" in r["reported"], r
+        assert _URL.match(r["source"]), r
