@@ -411,3 +411,34 @@ def test_an_interrupted_batch_keeps_what_it_finished(tmp_path: Path) -> None:
     assert not journal.exists()  # taken into the manifest
     manifest = json.loads((out / "manifest.json").read_text())
     assert sorted(manifest["layouts"]) == [f"d{k}.json.json" for k in range(5)]
+
+
+def test_a_stock_csv_beside_a_layout_is_read_with_it(tmp_path: Path) -> None:
+    """NAME.stock.csv beside NAME.shp is the Shapefile depot's stock: the batch's JSON is what
+    check LAYOUT --stock NAME.stock.csv prints; a changed stock file checks the layout again."""
+    src = tmp_path / "in"
+    src.mkdir()
+    write(src / "sites.shp", POLYS, "ESRI Shapefile")
+    write(src / "routes.shp", ROUTES, "ESRI Shapefile")
+    stock = src / "sites.stock.csv"
+    shutil.copy(SAMPLE.with_name("sample_depot_stock.csv"), stock)
+    out = tmp_path / "out"
+    layers = ("--layer", "sites", "--layer", "routes")
+    proc, doc = batch(src / "sites.shp", "--out", out, *layers)
+    assert proc.returncode == 1, proc.stderr
+    (row,) = doc["layouts"]
+    assert row["stock"] == "sites.stock.csv"
+    assert row["storehouses"] > 0
+    expected = check_json(src / "sites.shp", *layers, "--stock", str(stock))
+    assert (out / "sites.shp.json").read_text() == expected
+    with (out / "summary.csv").open(newline="", encoding="utf-8") as fh:
+        assert next(csv.DictReader(fh))["stock"] == "sites.stock.csv"
+
+    # the stock is part of the key: a change checks the layout again, and the JSON follows it
+    lines = stock.read_text().splitlines()
+    stock.write_text("\n".join(lines[:-1]) + "\n")
+    proc, doc = batch(src / "sites.shp", "--out", out, *layers)
+    assert doc["layouts"][0]["reused"] is False
+    assert (out / "sites.shp.json").read_text() == check_json(src / "sites.shp", *layers, "--stock", str(stock))
+    proc, doc = batch(src / "sites.shp", "--out", out, *layers)
+    assert doc["layouts"][0]["reused"] is True

@@ -106,7 +106,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("elapsed_s", "Float64"),
     ("error", "string"),
     ("input_sha256", "string"),
+    ("stock", "string"),  # the stock CSV read with the layout (STOCK_SUFFIX), or empty
 )
+
+#: A layout ``NAME.<suffix>`` of a batch is read with the stock CSV ``NAME.stock.csv`` of its folder
+#: when there is one (a Shapefile, a GeoPackage or a drawing cannot hold a stock list): what
+#: ``depotsafe check LAYOUT --stock NAME.stock.csv`` would read.
+STOCK_SUFFIX = ".stock.csv"
 COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
 
 
@@ -128,6 +134,7 @@ class Job:
     layers: tuple[str, ...]  # layers read as the layout (--layer, or one with --each-layer)
     output: str  # file name of its JSON result in the output folder
     layer_label: str  # the "layer" column
+    stock: str | None = None  # the stock CSV beside it (STOCK_SUFFIX), if any
     #: (input_sha256, options_sha256): the worker records the finished layout under these keys in the
     #: output folder's journal (JOURNAL), so that a run stopped before its manifest keeps what it finished
     keys: tuple[str, str] | None = None
@@ -182,10 +189,12 @@ def find_jobs(inputs: Sequence[str], layers: Sequence[str], each_layer: bool, ou
     jobs: list[Job] = []
     for f in files:
         held = _layers_of(f) if each_layer else None
+        side = f.with_name(f.stem + STOCK_SUFFIX)
+        stock = str(side) if side.is_file() else None
         if held is not None and len(held) > 1:
-            jobs.extend(Job(str(f), (name,), _output_name(f, name), name) for name in held)
+            jobs.extend(Job(str(f), (name,), _output_name(f, name), name, stock) for name in held)
         else:
-            jobs.append(Job(str(f), tuple(layers), _output_name(f, None), ",".join(layers)))
+            jobs.append(Job(str(f), tuple(layers), _output_name(f, None), ",".join(layers), stock))
     owner: dict[str, str] = {}
     for job in jobs:
         if job.output in owner and owner[job.output] != job.path + job.layer_label:
@@ -209,6 +218,8 @@ def input_sha256(job: Job) -> str:
         files = [p.parent / f"{s}{ext}" for s in stems for ext in _SHP_SIDECARS]
     else:
         files = [p]
+    if job.stock is not None:
+        files.append(Path(job.stock))
     digest = hashlib.sha256()
     for f in files:
         digest.update(f.suffix.lower().encode() + b"\0")  # content, not the file's name
@@ -296,7 +307,8 @@ def check_one(job: Job, options: Options, out_dir: str) -> dict[str, Any]:
         from depotsafe.outputs import write_outputs
         from depotsafe.report import write_json
 
-        depot = read_layout(job.path, max_mb=options.max_mb, layers=job.layers, mapping=options.mapping)
+        depot = read_layout(job.path, stock_csv=job.stock, max_mb=options.max_mb, layers=job.layers,
+                            mapping=options.mapping)
         result = check_depot(depot, options.rule_set, protection=options.protection, rounding=options.rounding)
         write_outputs([("--out", target, lambda f: write_json(result, f))])
         row.update(_row_of(result))
@@ -443,7 +455,8 @@ def _run_on_cluster(client: Any, jobs: list[Job], options: Options, out_dir: str
         options = dataclasses.replace(options, rule_set=os.path.abspath(rule_set))
     if options.mapping is not None:
         options = dataclasses.replace(options, mapping=os.path.abspath(options.mapping))
-    remote = [dataclasses.replace(job, path=os.path.abspath(job.path)) for job in jobs]
+    remote = [dataclasses.replace(job, path=os.path.abspath(job.path),
+                                  stock=None if job.stock is None else os.path.abspath(job.stock)) for job in jobs]
     futures = client.map(check_one, remote, options=options, out_dir=os.path.abspath(out_dir), pure=False)
     if progress:
         from distributed import progress as show_progress
@@ -513,6 +526,7 @@ def run_batch(
         if got.get("internal"):
             row["internal"] = True
         row["input_sha256"] = keys[job.output]
+        row["stock"] = None if job.stock is None else Path(job.stock).name
         row["output"] = None if row["status"] == "failed" else job.output
         ordered.append(row)
     manifest = {
