@@ -19,58 +19,35 @@ from __future__ import annotations
 import csv
 import json
 import re
-import subprocess
-import sys
-from functools import cache
-from pathlib import Path
 
 import pytest
-from pyproj import Geod
+from tests.recon_common import (
+    LABEL,
+    SCENARIOS,
+    geodesic,
+    layout,
+    places,
+    scenario_json,
+    section,
+    table,
+)
+from tests.recon_common import URL as _URL
+from tests.recon_common import dms_to_degrees as _dms_to_degrees
+from tests.recon_common import num as _num
+from tests.recon_common import run as _run
+from tests.recon_common import sig as _sig
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "data" / "scenarios"
-README = SCENARIOS / "README.md"
-GEOD = Geod(ellps="WGS84")
-LABEL = "approximate reconstruction for training"
 RID = "gerdec_2008"
 HEADING = "## Reconstruction: the Gërdec explosions"
-
-# 41°25′N, 41°23′38″N, and latitude.to's ASCII form 41° 25' 4.08" N
-_DMS = re.compile(r"(\d+)°\s*(\d+)\s*[′']\s*(?:(\d+(?:\.\d+)?)\s*[″\"])?\s*([NSEWO])")
-_URL = re.compile(r"https?://\S+")
-
-
-def _run(*argv: str) -> subprocess.CompletedProcess[str]:
-    """The installed ``depotsafe`` command."""
-    exe = str(Path(sys.executable).with_name("depotsafe"))
-    return subprocess.run([exe, *argv], capture_output=True, text=True, timeout=600, check=False)
+_geodesic = geodesic
 
 
 def _places() -> list[dict[str, str]]:
-    path = SCENARIOS / f"recon_{RID}_places.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    return places(RID)
 
 
 def _place(sid: str) -> dict[str, str]:
     return next(p for p in _places() if p["id"] == sid)
-
-
-def _dms_to_degrees(text: str) -> tuple[float, float]:
-    """(lat, lon) in degrees from a coordinate text as a source prints it."""
-    parts = _DMS.findall(text)
-    assert len(parts) == 2, f"not two coordinates in {text!r}"
-    out = {}
-    for deg, minutes, sec, hemi in parts:
-        v = int(deg) + int(minutes) / 60 + (float(sec) if sec else 0.0) / 3600
-        out["lat" if hemi in "NS" else "lon"] = (-1.0 if hemi in "SW" else 1.0) * v
-    return out["lat"], out["lon"]
-
-
-def _geodesic(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
-    """(azimuth a->b in degrees, distance in m) between two (lat, lon) points."""
-    az, _, d = GEOD.inv(a[1], a[0], b[1], b[0])
-    return az % 360.0, d
 
 
 def _latlon(p: dict[str, str]) -> tuple[float, float]:
@@ -78,14 +55,11 @@ def _latlon(p: dict[str, str]) -> tuple[float, float]:
 
 
 def _layout() -> dict:
-    return json.loads((SCENARIOS / f"recon_{RID}.geojson").read_text(encoding="utf-8"))
+    return layout(RID)
 
 
-@cache
 def _scenario_json() -> dict:
-    r = _run("scenario", "--load", str(SCENARIOS / f"recon_{RID}.json"), "--json")
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
+    return scenario_json(RID)
 
 
 def _step() -> dict:
@@ -94,33 +68,11 @@ def _step() -> dict:
 
 def _section() -> str:
     """The README's Gërdec section, its whitespace collapsed (line breaks fall anywhere in prose)."""
-    text = README.read_text(encoding="utf-8")
-    start = text.index(HEADING)
-    end = text.find("\n## ", start + 1)
-    return " ".join((text[start:] if end < 0 else text[start:end]).split())
+    return section(HEADING, collapse=True)
 
 
 def _table(name: str) -> list[list[str]]:
-    """The rows (cells) of the README table between its markers."""
-    text = README.read_text(encoding="utf-8")
-    head = f"<!-- recon-table: {RID} {name} -->"
-    assert text.count(head) == 1, head
-    body = text.split(head, 1)[1].split("<!-- /recon-table -->", 1)[0]
-    lines = [ln for ln in body.strip().splitlines() if ln.startswith("|")]
-    rows = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in lines[2:]]
-    assert rows, f"empty table {name}"
-    assert all(len(r) == len(lines[0].strip().strip("|").split("|")) for r in rows)
-    return rows
-
-
-def _num(cell: str) -> float:
-    m = re.match(r"\s*(?:more than\s+)?([-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)", cell)
-    assert m, f"no number at the start of {cell!r}"
-    return float(m.group(1))
-
-
-def _sig(v: float, n: int) -> float:
-    return float(f"{v:.{n}g}")
+    return table(RID, name)
 
 
 # --- positions ------------------------------------------------------------------------------

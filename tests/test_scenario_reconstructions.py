@@ -15,92 +15,32 @@ sources' coordinates and the commands' JSON.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-import subprocess
-import sys
-from functools import cache
-from pathlib import Path
 
 import pytest
-from pyproj import Geod
+from tests.recon_common import (
+    GEOD,
+    LABEL,
+    SCENARIOS,
+    layout,
+    places,
+    run,
+    scenario_json,
+    section,
+    table,
+)
+from tests.recon_common import URL as _URL
+from tests.recon_common import dms_to_degrees as _dms_to_degrees
+from tests.recon_common import num as _num
+from tests.recon_common import sig as _sig
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "data" / "scenarios"
-README = SCENARIOS / "README.md"
-GEOD = Geod(ellps="WGS84")
-LABEL = "approximate reconstruction for training"
 RECONSTRUCTIONS = ["mari_2011"]
-
-# 34°43′41″N, 34° 44′ N, 33° 18′ O (German: Ost)
-_DMS = re.compile(r"(\d+)°\s*(\d+)′(?:\s*(\d+(?:\.\d+)?)″)?\s*([NSEWO])")
-_URL = re.compile(r"https?://\S+")
-
-
-def _run(*argv: str) -> subprocess.CompletedProcess[str]:
-    """The installed ``depotsafe`` command."""
-    exe = str(Path(sys.executable).with_name("depotsafe"))
-    return subprocess.run([exe, *argv], capture_output=True, text=True, timeout=600, check=False)
-
-
-def _places(rid: str) -> list[dict[str, str]]:
-    path = SCENARIOS / f"recon_{rid}_places.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
-
-
-def _dms_to_degrees(text: str) -> tuple[float, float]:
-    """(lat, lon) in degrees from a coordinate text as a source prints it."""
-    parts = _DMS.findall(text)
-    assert len(parts) == 2, f"not two coordinates in {text!r}"
-    out = {}
-    for deg, minutes, sec, hemi in parts:
-        v = int(deg) + int(minutes) / 60 + (float(sec) if sec else 0.0) / 3600
-        sign = -1.0 if hemi in "SW" else 1.0
-        out["lat" if hemi in "NS" else "lon"] = sign * v
-    return out["lat"], out["lon"]
-
-
-def _layout(rid: str) -> dict:
-    return json.loads((SCENARIOS / f"recon_{rid}.geojson").read_text(encoding="utf-8"))
-
-
-@cache
-def _scenario_json(rid: str) -> dict:
-    r = _run("scenario", "--load", str(SCENARIOS / f"recon_{rid}.json"), "--json")
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
+_run, _places, _layout, _scenario_json, _table = run, places, layout, scenario_json, table
 
 
 def _section(rid: str) -> str:
-    text = README.read_text(encoding="utf-8")
-    start = text.index("## Reconstruction: the Evangelos Florakis") if rid == "mari_2011" else -1
-    end = text.find("\n## ", start + 1)
-    return text[start:] if end < 0 else text[start:end]
-
-
-def _table(rid: str, name: str) -> list[list[str]]:
-    """The rows (cells) of the README table between its markers."""
-    text = README.read_text(encoding="utf-8")
-    head = f"<!-- recon-table: {rid} {name} -->"
-    assert text.count(head) == 1, head
-    body = text.split(head, 1)[1].split("<!-- /recon-table -->", 1)[0]
-    lines = [ln for ln in body.strip().splitlines() if ln.startswith("|")]
-    rows = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in lines[2:]]
-    assert rows, f"empty table {name}"
-    assert all(len(r) == len(lines[0].strip().strip("|").split("|")) for r in rows)
-    return rows
-
-
-def _num(cell: str) -> float:
-    m = re.match(r"\s*([-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)", cell)
-    assert m, f"no number at the start of {cell!r}"
-    return float(m.group(1))
-
-
-def _sig(v: float, n: int) -> float:
-    return float(f"{v:.{n}g}")
+    return section("## Reconstruction: the Evangelos Florakis") if rid == "mari_2011" else ""
 
 
 # --- positions ------------------------------------------------------------------------------
