@@ -253,25 +253,52 @@ def test_no_english_kind_or_note_is_left(command: str, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
-def test_assessment_and_protection_lines_in_the_language(lang: str, sensitive_layout: str) -> None:
-    """A very sensitive storehouse's pairs (ASSESSMENT REQUIRED) and the degree of protection asked
-    (--protection high) read in the language; English is the source text (tests/test_cli_text.py)."""
-    argv = ("check", sensitive_layout, "--protection", "high")
+def test_assessment_lines_in_the_language(lang: str, sensitive_layout: str) -> None:
+    """A very sensitive storehouse's pairs (ASSESSMENT REQUIRED) read in the language; English is the
+    source text (tests/test_cli_text.py)."""
+    argv = ("check", sensitive_layout)
     english, local = _run(*argv), _run(*argv, "--lang", lang)
     assert english.returncode == local.returncode == 1, local.stderr
     assert "ASSESSMENT REQUIRED: " in english.stdout
-    assert "protection: " in english.stdout
-    words = _cli_po(lang)
+    from depotsafe.documents.text import _document_catalog
+
+    words = {**_document_catalog(lang), **_cli_po(lang)}  # the documents say this sentence too
     assessment = words["ASSESSMENT REQUIRED: {es}{pes} at {distance} holds {why}: the inter-magazine distance "
                        "(tabulated {required}, HD {hd}, {rule}, for information only) must not be used; an "
                        "individual assessment decides, a violation until then [{source}]"]
     assert _head(assessment) in local.stdout
     assert "ASSESSMENT REQUIRED" not in local.stdout
     assert "holds very sensitive contents" not in local.stdout
-    assert _head(words["protection: {degree}"]) in local.stdout
-    assert not re.search(r"^\s+protection: ", local.stdout, flags=re.M)
     assert _english_left(english.stdout, local.stdout, lang) == []
     assert len(local.stdout.splitlines()) == len(english.stdout.splitlines())
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_protection_line_in_the_language(lang: str) -> None:
+    """The one-line degree of protection of a storage-to-storage pair (the engine's protection object) in
+    the language: the degree, its notes and the degree asked in words, the cells as cited."""
+    from depotsafe import api, textfmt
+    from depotsafe.protection import NOTE_TEXT
+    from depotsafe.ui.i18n import catalog
+
+    p = api.required_distance("1.1", "10 t", "igloo_7bar", "igloo_7bar", pes_face="side", es_face="side",
+                              protection="high").as_dict()["protection"]
+    assert p is not None
+    unavailable = {**p, "available": False, "notes": ["lobbed_ammunition"]}
+    words = {**catalog(lang), **_cli_po(lang)}
+    w = clitext.cli_words(lang)
+    for obj in (p, unavailable, None):
+        english, local = textfmt.describe_text(obj), w.protection(obj)
+        assert clitext.cli_words("en").protection(obj) == english
+        assert not local.startswith("protection: ")
+        assert "protection asked" not in local
+        assert "PROTECTION UNAVAILABLE" not in local
+        if obj is not None:
+            assert _head(words["protection: {degree}"]) + " " + words[clitext.DEGREE_WORDS[obj["degree"]]] in local
+            assert obj["cells"][0]["cell"] in local  # cited as it is
+    local = w.protection(unavailable)
+    assert words[NOTE_TEXT["lobbed_ammunition"]] in local
+    assert "lobbed" not in local
 
 
 def test_every_new_message_is_in_all_six_catalogs() -> None:

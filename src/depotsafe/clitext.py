@@ -131,9 +131,10 @@ class CliWords:
             return textfmt.assessment_required(
                 f"{es}{pes} at {textfmt.metres_measured(distance_m)}", why, source,
                 f"tabulated {textfmt.metres_up(required_m)}, HD {hd}, {rule}")
-        return self.tr("ASSESSMENT REQUIRED: {es}{pes} at {distance} holds {why}: the inter-magazine distance "
-                       "(tabulated {required}, HD {hd}, {rule}, for information only) must not be used; an "
-                       "individual assessment decides, a violation until then [{source}]").format(
+        tr = self.tr
+        return tr("ASSESSMENT REQUIRED: {es}{pes} at {distance} holds {why}: the inter-magazine distance "
+                  "(tabulated {required}, HD {hd}, {rule}, for information only) must not be used; an "
+                  "individual assessment decides, a violation until then [{source}]").format(
             es=es, pes=pes, distance=self.metres_measured(distance_m), why=self.note(why),
             required=self.metres_up(required_m), hd=hd, rule=rule, source=source)
 
