@@ -136,7 +136,7 @@ class CliWords:
                   "(tabulated {required}, HD {hd}, {rule}, for information only) must not be used; an "
                   "individual assessment decides, a violation until then [{source}]").format(
             es=es, pes=pes, distance=self.metres_measured(distance_m), why=self.note(why),
-            required=self.metres_up(required_m), hd=hd, rule=rule, source=source)
+            required=self.metres_up(required_m), hd=hd, rule=self.note(rule), source=source)
 
     def protection(self, p: dict | None) -> str:
         """A pair's degree of protection on one line: textfmt.describe_text in words."""
@@ -246,12 +246,13 @@ def cli_messages() -> list[str]:
     # shown through tr() by depotsafe effects and risk: the injury names and the verdict bands
     from depotsafe.commands.blast import INJURY_NAMES
     from depotsafe.protection import NOTE_TEXT
+    from depotsafe.qd import LABELS
     from depotsafe.scenario import OUTCOMES
     from depotsafe.ui.i18n import engine_templates
 
     # kinds and degrees in words, the notes of a degree, how a storehouse fares, and the engine's notes
     for name in (*INJURY_NAMES.values(), *RISK_BANDS, *KIND_NAMES.values(), *DEGREE_WORDS.values(),
-                 *NOTE_TEXT.values(), *OUTCOMES, *engine_templates()):
+                 *NOTE_TEXT.values(), *OUTCOMES, *engine_templates(), *LABELS, "No QD"):
         seen.setdefault(name, None)
     return list(seen)
 

@@ -643,7 +643,7 @@ def human_report(result: CheckResult, lang: str = "en") -> str:
                 continue
             lines.append("    " + violation_line.format(
                 es=v["es"], pes=pes, distance=w.metres_measured(v["distance_m"]),
-                required=w.metres_up(v["required_distance_m"]), hd=v["hd"], rule=v["rule_label"],
+                required=w.metres_up(v["required_distance_m"]), hd=v["hd"], rule=w.note(v["rule_label"]),
                 source=v["source"]))
             if v.get("protection") is not None:
                 lines.append(f"      {w.protection(v['protection'])}")
