@@ -60,6 +60,12 @@ KIND_NAMES: dict[str, str] = {
     "vulnerable_building": "vulnerable building",
 }
 
+#: Notes of every ``depotsafe effects`` answer (depotsafe.effects.answer), each a msgid of cli.po.
+EFFECTS_NOTES: tuple[str, ...] = (
+    "distances from the event footprint (the union of the members' footprints) to the nearest point of each site",
+    "blast zones drawn from the incident overpressure (Kingery-Bulmash), largest distance",
+)
+
 #: Degrees of protection (depotsafe.protection) in words, as textfmt.describe_text writes them.
 DEGREE_WORDS: dict[str, str] = {
     "virtually_complete": "virtually complete", "high": "high", "high_limited": "high/limited",
@@ -252,7 +258,8 @@ def cli_messages() -> list[str]:
 
     # kinds and degrees in words, the notes of a degree, how a storehouse fares, and the engine's notes
     for name in (*INJURY_NAMES.values(), *RISK_BANDS, *KIND_NAMES.values(), *DEGREE_WORDS.values(),
-                 *NOTE_TEXT.values(), *OUTCOMES, *engine_templates(), *LABELS, "No QD"):
+                 *NOTE_TEXT.values(), *OUTCOMES, *engine_templates(), *LABELS, "No QD",
+                 *EFFECTS_NOTES):
         seen.setdefault(name, None)
     return list(seen)
 
