@@ -7,7 +7,11 @@ from and the values put into it, so that the app can say the same thing in the
 user's language, the numbers written the way that language writes them
 (depotsafe.ui.common.note_text), without parsing English back.
 
-Each template is a msgid of the app's catalogs (depotsafe.ui.i18n.ENGINE_TEMPLATES).
+Each template is a msgid of the app's catalogs (depotsafe.ui.i18n.engine_templates) or,
+for a rule label (depotsafe.qd.LABELS), of the command line's (cli.po).  A value may
+itself be a Note (a part of a longer sentence, a quantity with its unit): :func:`render`
+says each part in the language, and the command line (depotsafe.clitext.CliWords.note)
+and the app (depotsafe.ui.common.note_text) both use it.
 """
 
 from __future__ import annotations
