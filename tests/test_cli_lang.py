@@ -185,3 +185,154 @@ def test_scenario_reads_in_french_and_arabic(lang: str) -> None:
     assert stocks
     for number in stocks:
         assert re.search(re.escape(_localised(number, lang)) + r"[\s\u00a0\u202f]kg", local.stdout), number
+
+
+# ------------------------------------------------------------------ no English left (issues 12 and 14)
+
+
+def _candidates() -> list[str]:
+    """English phrases the readable output may carry, each a msgid: kinds in words, the engine's notes and
+    phrases (check, scenario, table mode), degrees of protection and their notes."""
+    from depotsafe.ui.i18n import engine_templates
+
+    return [*clitext.KIND_NAMES.values(), *engine_templates(), *clitext.DEGREE_WORDS.values(),
+            *clitext.EFFECTS_NOTES]
+
+
+def _english_left(english: str, local: str, lang: str) -> list[str]:
+    """What of the English run ``local`` still shows in English: the kinds' layout values, the note lines'
+    sentences, and each candidate phrase found in the English run (its text before any placeholder),
+    wherever ``lang`` words it differently."""
+    from depotsafe.ui.i18n import catalog
+
+    words = {**catalog(lang), **_cli_po(lang)}
+    left = []
+    for kind in set(re.findall(r"\(([a-z0-9_]+)\)", english)) & set(clitext.KIND_NAMES):
+        if f"({kind})" in local:
+            left.append(f"({kind})")
+    for line in english.splitlines():
+        if line.startswith("note: "):
+            sentence = line[len("note: "):]
+            if sentence in local:
+                left.append(sentence)
+    for phrase in _candidates():
+        head = _head(phrase)
+        if len(head) < 12 or head not in english:
+            continue  # not shown by this run (or too short to tell apart)
+        if _head(words[phrase]) != head and head in local:
+            left.append(head)
+    return left
+
+
+@pytest.fixture(scope="module")
+def sensitive_layout(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The sample with BS3's contents declared very sensitive: pairs toward it need an assessment."""
+    doc = json.loads(Path(SAMPLE).read_text(encoding="utf-8"))
+    for f in doc["features"]:
+        if f["properties"].get("id") == "BS3":
+            f["properties"]["very_sensitive"] = True
+    path = tmp_path_factory.mktemp("lang") / "sensitive.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+@pytest.mark.parametrize("command", ["check", "effects", "scenario"])
+def test_no_english_kind_or_note_is_left(command: str, lang: str) -> None:
+    english, local = _run(*COMMANDS[command]), _run(*COMMANDS[command], "--lang", lang)
+    assert local.returncode == english.returncode, local.stderr
+    assert "note: " in english.stdout  # the English run has notes to compare
+    assert re.search(r"\((igloo_7bar|inhabited_building)\)", english.stdout)
+    assert _english_left(english.stdout, local.stdout, lang) == []
+    if command == "scenario":
+        from depotsafe.scenario import EVENT_TEXT, RULE_TEXT
+
+        shown = [p for p in (*EVENT_TEXT.values(), *RULE_TEXT.values()) if p in english.stdout]
+        assert len(shown) >= 2  # the event and at least one outcome of escalation
+        assert not [p for p in shown if p in local.stdout]
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_assessment_lines_in_the_language(lang: str, sensitive_layout: str) -> None:
+    """A very sensitive storehouse's pairs (ASSESSMENT REQUIRED) read in the language; English is the
+    source text (tests/test_cli_text.py)."""
+    argv = ("check", sensitive_layout)
+    english, local = _run(*argv), _run(*argv, "--lang", lang)
+    assert english.returncode == local.returncode == 1, local.stderr
+    assert "ASSESSMENT REQUIRED: " in english.stdout
+    from depotsafe.documents.text import _document_catalog
+
+    words = {**_document_catalog(lang), **_cli_po(lang)}  # the documents say this sentence too
+    assessment = words["ASSESSMENT REQUIRED: {es}{pes} at {distance} holds {why}: the inter-magazine distance "
+                       "(tabulated {required}, HD {hd}, {rule}, for information only) must not be used; an "
+                       "individual assessment decides, a violation until then [{source}]"]
+    assert _head(assessment) in local.stdout
+    assert "ASSESSMENT REQUIRED" not in local.stdout
+    assert "holds very sensitive contents" not in local.stdout
+    assert _english_left(english.stdout, local.stdout, lang) == []
+    assert len(local.stdout.splitlines()) == len(english.stdout.splitlines())
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_protection_line_in_the_language(lang: str) -> None:
+    """The one-line degree of protection of a storage-to-storage pair (the engine's protection object) in
+    the language: the degree, its notes and the degree asked in words, the cells as cited."""
+    from depotsafe import api, textfmt
+    from depotsafe.protection import NOTE_TEXT
+    from depotsafe.ui.i18n import catalog
+
+    p = api.required_distance("1.1", "10 t", "igloo_7bar", "igloo_7bar", pes_face="side", es_face="side",
+                              protection="high").as_dict()["protection"]
+    assert p is not None
+    unavailable = {**p, "available": False, "notes": ["lobbed_ammunition"]}
+    words = {**catalog(lang), **_cli_po(lang)}
+    w = clitext.cli_words(lang)
+    for obj in (p, unavailable, None):
+        english, local = textfmt.describe_text(obj), w.protection(obj)
+        assert clitext.cli_words("en").protection(obj) == english
+        assert not local.startswith("protection: ")
+        assert "protection asked" not in local
+        assert "PROTECTION UNAVAILABLE" not in local
+        if obj is not None:
+            assert _head(words["protection: {degree}"]) + " " + words[clitext.DEGREE_WORDS[obj["degree"]]] in local
+            assert obj["cells"][0]["cell"] in local  # cited as it is
+    local = w.protection(unavailable)
+    assert words[NOTE_TEXT["lobbed_ammunition"]] in local
+    assert "lobbed" not in local
+
+
+def test_every_new_message_is_in_all_six_catalogs() -> None:
+    """The engine's templates and the command line's messages: each msgid in the English catalog (the
+    source text) and translated, not empty, in the five others, with the same placeholders and formats."""
+    import string
+
+    from depotsafe.ui.i18n import catalog, catalog_text, engine_templates, po_quote
+
+    fields = string.Formatter()
+
+    def placeholders(text: str) -> list[tuple[str, str]]:
+        return sorted((f, spec or "") for _, f, spec, _ in fields.parse(text) if f)
+
+    english = catalog_text("en")
+    for template in engine_templates():
+        assert f"msgid {po_quote(template)}" in english, template
+    messages = clitext.cli_messages()
+    assert set(engine_templates()) <= set(messages)
+    for lang in LANGUAGES:
+        if lang == "en":
+            continue
+        from depotsafe.documents.text import _document_catalog
+
+        words = {**_document_catalog(lang), **catalog(lang), **_cli_po(lang)}
+        for m in messages:
+            assert words.get(m), (lang, m)
+            assert placeholders(words[m]) == placeholders(m), (lang, m, words[m])
+
+
+def test_cli_kind_names_are_the_apps() -> None:
+    """The command line names kinds with the app's msgids (depotsafe.ui.common.KIND_NAMES)."""
+    from depotsafe.kinds import kinds
+    from depotsafe.ui.common import KIND_NAMES
+
+    assert clitext.KIND_NAMES == KIND_NAMES
+    assert set(KIND_NAMES) == set(kinds())

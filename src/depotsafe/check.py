@@ -55,6 +55,7 @@ from depotsafe.layout import (
     sector_masks,
     stock_entry_key,
 )
+from depotsafe.messages import Note
 from depotsafe.qd import (
     FACES,
     Relation,
@@ -85,6 +86,19 @@ _SECTORS = _sector_angles()
 FRONT_HALF_ANGLE_DEG = _SECTORS[("front", "1.1")]
 FRONT_HALF_ANGLE_HD12_DEG = _SECTORS[("front", "1.2")]
 REAR_HALF_ANGLE_DEG = _SECTORS[("rear", "1.1")]
+
+#: Notes of the check that carry values (depotsafe.messages.Note: each template a msgid of the catalogs).
+NO_VS_RULE_NOTE = ("rule set {name} has no rule for very sensitive exposed sites (assessments.csv): "
+                   "the sites marked very_sensitive were checked by the tables alone")
+VS_GROUP_NOTE = ("{sites} (very sensitive contents) closer than the inter-magazine distance to another storage "
+                 "site: one site with it (decision 14, unchanged); the inter-magazine distances toward very "
+                 "sensitive contents need an individual assessment (AASTP-1 §1.3.1.4, decision 30)")
+GROUPS_NOTE = ("Storage sites closer than their inter-magazine distance count as one site with the aggregated NEQ "
+               "(AASTP-1 §1.3.2.3 b), decision 14): {groups}")
+#: Why a storage site counts as very sensitive (decision 30): a declared flag or a stock of these groups.
+VS_DECLARED_REASON = "very sensitive contents (declared very_sensitive)"
+VS_STOCK_REASON = "stock of compatibility group {groups}"
+TWO_REASONS = "{first}; {second}"
 
 #: The note of every table-mode check (decision 32).
 TABLE_MODE_NOTE = (
@@ -998,14 +1012,14 @@ def _very_sensitive_sites(
     reasons: dict[int, list[str]] = {}
     for i, site in enumerate(depot.sites):
         if site.very_sensitive:  # the layout reader allows it on storage sites only
-            reasons[i] = ["very sensitive contents (declared very_sensitive)"]
+            reasons[i] = [VS_DECLARED_REASON]
     for i, held in stock.items():  # stock lines hold their group in capitals (explosives.stock_line)
         found = {ln.cg for ln in held.lines} & groups
         if found and table[depot.sites[i].kind].holds_explosives == "yes":
-            reasons.setdefault(i, []).append("stock of compatibility group " + ", ".join(sorted(found)))
+            reasons.setdefault(i, []).append(Note(VS_STOCK_REASON, groups=", ".join(sorted(found))))
     for i, r in reasons.items():
         out[i] = True
-        why[i] = "; ".join(r)
+        why[i] = r[0] if len(r) == 1 else Note(TWO_REASONS, first=r[0], second=r[1])
     return out, why
 
 
@@ -1077,8 +1091,7 @@ def check_depot(
     vs_rule = rs.assessment("very_sensitive")
     vs_site, vs_why = _very_sensitive_sites(depot, stock, vs_rule)
     if vs_rule is None and any(s.very_sensitive for s in depot.sites):
-        notes.append(f"rule set {rs.name!r} has no rule for very sensitive exposed sites (assessments.csv): "
-                     "the sites marked very_sensitive were checked by the tables alone")
+        notes.append(Note(NO_VS_RULE_NOTE, name=repr(rs.name)))
 
     # ---------------------------------------------- aggregation groups (decision 14)
     tick(0.1, "aggregation groups")
@@ -1201,15 +1214,9 @@ def check_depot(
     for o_ in group_owners.tolist() if vs_site.any() else []:
         vs_members = [ids[m] for m in owner_members[o_] if vs_site[m]]
         if vs_members:
-            notes.append(
-                f"{', '.join(vs_members)} (very sensitive contents) closer than the inter-magazine distance to "
-                "another storage site: one site with it (decision 14, unchanged); the inter-magazine distances "
-                "toward very sensitive contents need an individual assessment (AASTP-1 §1.3.1.4, decision 30)")
+            notes.append(Note(VS_GROUP_NOTE, sites=", ".join(vs_members)))
     if groups:
-        notes.append(
-            "Storage sites closer than their inter-magazine distance count as one site with the aggregated NEQ "
-            "(AASTP-1 §1.3.2.3 b), decision 14): " + "; ".join("+".join(g) for g in groups)
-        )
+        notes.append(Note(GROUPS_NOTE, groups="; ".join("+".join(g) for g in groups)))
 
     # ---------------------------------------------- outward pairs
     if protection != "default":

@@ -7,8 +7,11 @@ term on a page and in a terminal), then the documents'.  A message is marked
 English output is the source text itself); :func:`cli_messages` collects them
 and tests/test_cli_lang.py keeps every catalog complete.  Numbers are written
 by :mod:`depotsafe.textfmt` in the language's number style (rounded the safe
-way, as in English).  Rule labels, source citations, site ids and the
-engine's notes stay as they are quoted.  ``--json`` is never translated.
+way, as in English).  The engine's notes are :class:`depotsafe.messages.Note`
+(a template and its values, the app's msgids): :meth:`CliWords.note` says
+them in the language as the app does; kinds of site are named in words.  Rule
+labels, source citations and site ids stay as they are quoted.  ``--json`` is
+never translated.
 """
 
 from __future__ import annotations
@@ -38,6 +41,36 @@ RISK_BANDS: tuple[str, ...] = (
     "admissible_by_analogy", "not_admissible_by_analogy", "below_1e-6", "exceeds_limit", "exceeds_target_value",
     "above_orientation_value", "below_orientation_value", "no_societal_criterion",
 )
+
+
+#: Kinds of site in words (the app's names, depotsafe.ui.common.KIND_NAMES: the same msgids).
+KIND_NAMES: dict[str, str] = {
+    "igloo_7bar": "igloo, 7 bar",
+    "igloo_3bar": "igloo, 3 bar",
+    "earth_covered": "other earth-covered building",
+    "heavy_walled_roof": "heavy-walled building with protective roof",
+    "heavy_walled": "heavy-walled building",
+    "barricaded_stack": "barricaded open stack",
+    "unbarricaded_stack": "unbarricaded open stack",
+    "workshop_roof_barricaded": "barricaded workshop with protective roof",
+    "workshop_barricaded": "barricaded workshop",
+    "workshop": "unbarricaded workshop",
+    "public_traffic_route": "public traffic route",
+    "inhabited_building": "inhabited building",
+    "vulnerable_building": "vulnerable building",
+}
+
+#: Notes of every ``depotsafe effects`` answer (depotsafe.effects.answer), each a msgid of cli.po.
+EFFECTS_NOTES: tuple[str, ...] = (
+    "distances from the event footprint (the union of the members' footprints) to the nearest point of each site",
+    "blast zones drawn from the incident overpressure (Kingery-Bulmash), largest distance",
+)
+
+#: Degrees of protection (depotsafe.protection) in words, as textfmt.describe_text writes them.
+DEGREE_WORDS: dict[str, str] = {
+    "virtually_complete": "virtually complete", "high": "high", "high_limited": "high/limited",
+    "moderate": "moderate", "limited": "limited", "none": "none assured",
+}
 
 
 def add_lang_option(p: argparse.ArgumentParser) -> None:
@@ -83,6 +116,61 @@ class CliWords:
 
     def unit(self, number_text: str, unit: str) -> str:
         return self.style.unit(number_text, unit)
+
+    def kind(self, kind: str) -> str:
+        """A kind of site: its layout value in English (as the command line always wrote it), words elsewhere."""
+        return kind if self.lang == "en" or kind not in KIND_NAMES else self.tr(KIND_NAMES[kind])
+
+    def note(self, text: str) -> str:
+        """An engine note or phrase: English as it is; elsewhere a Note's template in the language with its
+        values written the language's way (depotsafe.messages.render), a plain phrase through the catalogs."""
+        if self.lang == "en":
+            return text
+        from depotsafe.messages import render
+
+        return render(text, self.tr, self.style.fixed, self.kind)
+
+    def assessment(self, es: str, pes: str, distance_m: float, why: str, source: str, required_m: float,
+                   hd: str, rule: str) -> str:
+        """A pair whose tabulated distance is suspended (decision 30): textfmt.assessment_required in words."""
+        if self.lang == "en":
+            return textfmt.assessment_required(
+                f"{es}{pes} at {textfmt.metres_measured(distance_m)}", why, source,
+                f"tabulated {textfmt.metres_up(required_m)}, HD {hd}, {rule}")
+        tr = self.tr
+        return tr("ASSESSMENT REQUIRED: {es}{pes} at {distance} holds {why}: the inter-magazine distance "
+                  "(tabulated {required}, HD {hd}, {rule}, for information only) must not be used; an "
+                  "individual assessment decides, a violation until then [{source}]").format(
+            es=es, pes=pes, distance=self.metres_measured(distance_m), why=self.note(why),
+            required=self.metres_up(required_m), hd=hd, rule=self.note(rule), source=source)
+
+    def protection(self, p: dict | None) -> str:
+        """A pair's degree of protection on one line: textfmt.describe_text in words."""
+        if self.lang == "en":
+            return textfmt.describe_text(p)
+        tr = self.tr
+        if p is None:
+            return tr("protection: no degree (not a storage-to-storage cell)")
+        text = tr("protection: {degree}").format(degree=tr(DEGREE_WORDS[p["degree"]]))
+        alts = "; ".join(f"{c['cell']} {c['degree_alternative']}"
+                         f"{'^' + c['degree_letters'] if c['degree_letters'] else ''}" for c in p["cells"])
+        text += f" ({alts})"
+        if p["notes"]:
+            from depotsafe.protection import NOTE_TEXT
+
+            text += tr("; notes: {notes}").format(
+                notes=", ".join(tr(NOTE_TEXT.get(n, n.replace("_", " "))) for n in p["notes"]))
+        if p["requested"] != "default":
+            asked = tr(p["requested"].replace("-", " "))
+            if not p["available"]:
+                text += tr(". PROTECTION UNAVAILABLE: no alternative of this cell gives {asked} protection; the "
+                           "default distance is shown for information, a violation until assessed").format(asked=asked)
+            elif p["smaller_than_default"]:
+                text += tr(". {asked} protection asked: smaller than the default ({default})").format(
+                    asked=asked, default=self.metres_up(p["default_distance_m"]))
+            else:
+                text += tr(". {asked} protection asked").format(asked=asked)
+        return text
 
     def metres_up(self, value_m: float) -> str:
         return textfmt.metres_up(value_m, self.style)
@@ -163,8 +251,15 @@ def cli_messages() -> list[str]:
                 seen.setdefault(node.args[0].value, None)
     # shown through tr() by depotsafe effects and risk: the injury names and the verdict bands
     from depotsafe.commands.blast import INJURY_NAMES
+    from depotsafe.protection import NOTE_TEXT
+    from depotsafe.qd import LABELS
+    from depotsafe.scenario import OUTCOMES
+    from depotsafe.ui.i18n import engine_templates
 
-    for name in (*INJURY_NAMES.values(), *RISK_BANDS):
+    # kinds and degrees in words, the notes of a degree, how a storehouse fares, and the engine's notes
+    for name in (*INJURY_NAMES.values(), *RISK_BANDS, *KIND_NAMES.values(), *DEGREE_WORDS.values(),
+                 *NOTE_TEXT.values(), *OUTCOMES, *engine_templates(), *LABELS, "No QD",
+                 *EFFECTS_NOTES):
         seen.setdefault(name, None)
     return list(seen)
 

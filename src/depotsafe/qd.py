@@ -35,6 +35,7 @@ import numpy as np
 
 from depotsafe.errors import InputError, one_of
 from depotsafe.kinds import get_kind, kinds
+from depotsafe.messages import Note
 from depotsafe.rules import FORM_LOGQUAD_CEIL, FORM_POWER, RuleSet
 
 FACES = ("front", "side", "rear")
@@ -42,6 +43,16 @@ TRAFFIC = ("heavy", "light")
 
 Q_SOURCE_AGGREGATE = 0
 Q_SOURCE_UNIT = 1
+
+
+#: A rule term's label in words (depotsafe.messages.Note: the command line says it in the user's language,
+#: the table and function codes as AASTP-1 prints them).
+LABEL = "Table {table} {code}"
+LABEL_MINIMUM = "{label} (>= {minimum:g} m)"
+LABEL_SCALED = "{scale:g} x {label}"
+LABEL_BLAST_ONLY = "{label} blast only, at the NEQ of one munition"
+LABEL_FIXED = "Table {table}: fixed {fixed:g} m"
+LABELS = (LABEL, LABEL_MINIMUM, LABEL_SCALED, LABEL_BLAST_ONLY, LABEL_FIXED)
 
 
 @dataclass(frozen=True)
@@ -277,18 +288,18 @@ def resolve_rule(
                                     continue  # projection minimum, not blast (AASTP-1 §1.3.8.3)
                                 terms.append(
                                     RuleTerm(-1, t.fixed_m, scale, q_source, True, "FIX",
-                                             f"Table {dt.table}: fixed {t.fixed_m:g} m", source, dt.table)
+                                             Note(LABEL_FIXED, table=dt.table, fixed=t.fixed_m), source, dt.table)
                                 )
                                 continue
                             func_index = rule_set.function_index[f"{dt.table}:{t.func}"]
                             minimum = 0.0 if dt.blast_only else t.min_m
-                            label = f"Table {dt.table} {t.func}"
+                            label = Note(LABEL, table=dt.table, code=str(t.func))
                             if minimum:
-                                label += f" (>= {minimum:g} m)"
+                                label = Note(LABEL_MINIMUM, label=label, minimum=minimum)
                             if scale != 1.0:
-                                label = f"{scale:g} x {label}"
+                                label = Note(LABEL_SCALED, scale=scale, label=label)
                             if dt.blast_only:
-                                label += " blast only, at the NEQ of one munition"
+                                label = Note(LABEL_BLAST_ONLY, label=label)
                             terms.append(
                                 RuleTerm(func_index, minimum, scale, q_source, not dt.blast_only,
                                          str(t.func), label, source, dt.table)

@@ -32,12 +32,6 @@ from depotsafe.errors import InputError
 from depotsafe.explosives import parse_stock_entry
 from depotsafe.kinds import kinds
 from depotsafe.qd import FACES, Relation, required_distance_m, resolve_rule
-from depotsafe.textfmt import (
-    assessment_required,
-    describe_text,
-    metres_measured,
-    metres_up,
-)
 
 PAIR_COLUMNS = (
     "pes", "es", "hd", "pes_kind", "pes_face", "es_kind", "es_face", "rule", "rule_label",
@@ -668,7 +662,7 @@ def human_report(result: CheckResult, lang: str = "en") -> str:
                 id=gid, members=members, n=n(len(group)))
             key = gid
         else:
-            name, key = f"{site['id']} ({site['kind']})", site["id"]
+            name, key = f"{site['id']} ({w.kind(site['kind'])})", site["id"]
         bad = by_store.get(key, [])
         verdict = ok if site["mixed_stock"]["compliant"] and not bad else violation
         compat = "" if site["compatibility"]["compatible"] else incompatible
@@ -698,22 +692,22 @@ def human_report(result: CheckResult, lang: str = "en") -> str:
         for v in bad[:20]:
             pes = from_pes.format(pes=v["pes"]) if gid else ""
             if v.get("assessment_required"):
-                tab = f"tabulated {metres_up(v['required_distance_m'])}, HD {v['hd']}, {v['rule_label']}"
-                lines.append("    " + assessment_required(f"{v['es']}{pes} at {metres_measured(v['distance_m'])}",
-                                                          v["assessment_reason"], v["assessment_source"], tab))
+                lines.append("    " + w.assessment(v["es"], pes, v["distance_m"], v["assessment_reason"],
+                                                   v["assessment_source"], v["required_distance_m"], v["hd"],
+                                                   v["rule_label"]))
                 continue
             lines.append("    " + violation_line.format(
                 es=v["es"], pes=pes, distance=w.metres_measured(v["distance_m"]),
-                required=w.metres_up(v["required_distance_m"]), hd=v["hd"], rule=v["rule_label"],
+                required=w.metres_up(v["required_distance_m"]), hd=v["hd"], rule=w.note(v["rule_label"]),
                 source=v["source"]))
             if v.get("protection") is not None:
-                lines.append(f"      {describe_text(v['protection'])}")
+                lines.append(f"      {w.protection(v['protection'])}")
         if len(bad) > 20:
             lines.append("    " + tr("... {n} more violation(s) (--json or --pairs-csv lists all)").format(
                 n=n(len(bad) - 20)))
     note = tr("note: {note}")
     for text in result.notes:
-        lines.append(note.format(note=text))
+        lines.append(note.format(note=w.note(text)))
     prov = result.provenance()
     lines.append(tr("{statement}; rule data sha256 {rules}; input sha256 {input}; depotsafe {version}").format(
         statement=prov["statement"], rules=prov["rule_data_sha256"][:12], input=prov["input_sha256"][:12],

@@ -52,6 +52,7 @@ from depotsafe.errors import InputError, RuleDataError, one_of
 from depotsafe.explosives import mix_divisions, parse_stock_entry
 from depotsafe.kinds import kinds
 from depotsafe.layout import Depot, Site
+from depotsafe.messages import Note
 
 REGIMES = ("uk-hse", "fr-2011", "nl")
 _CRITERIA_REGIME = {"uk-hse": "uk-hse", "fr-2011": "fr-2011", "nl": "nl-bevi"}
@@ -1431,6 +1432,10 @@ def _location_grid(events: Sequence[Event], cell_m: float, max_points: int,
     return None if field_ is None else field_[3]
 
 
+#: The note of a location-risk grid whose cell was enlarged (depotsafe.messages.Note: a msgid of the catalogs).
+GRID_CELL_NOTE = "default cell {asked:g} m enlarged to {cell:g} m to keep the grid within {points} points"
+
+
 def location_risk_field(events: Sequence[Event], cell_m: float, max_points: int = 4_000_000,
                         coarsen: bool = False) -> tuple[NDArray[np.float64], NDArray[np.float64],
                                                         NDArray[np.float64], dict[str, Any]] | None:
@@ -1458,7 +1463,7 @@ def location_risk_field(events: Sequence[Event], cell_m: float, max_points: int 
         asked = cell_m
         cell_m = math.ceil(math.sqrt((x1 - x0) * (y1 - y0) / max_points)) + 1.0
         nx, ny = math.ceil((x1 - x0) / cell_m), math.ceil((y1 - y0) / cell_m)
-        note = f"default cell {asked:g} m enlarged to {cell_m:g} m to keep the grid within {max_points} points"
+        note = Note(GRID_CELL_NOTE, asked=asked, cell=cell_m, points=max_points)
     if nx * ny > max_points:
         need = math.sqrt((x1 - x0) * (y1 - y0) / max_points)
         raise InputError("--grid-cell", f"{cell_m:g} m",

@@ -38,6 +38,7 @@ import shapely
 
 from depotsafe import __version__
 from depotsafe.errors import InputError, one_of
+from depotsafe.messages import Note
 
 #: Initiating events and the QD divisions (depotsafe.explosives.mix_divisions cases) each fits.
 EVENTS: dict[str, tuple[str, ...]] = {
@@ -51,6 +52,26 @@ EVENT_TEXT = {
     "fire": "fire (HD 1.3 mass fire, HD 1.4 moderate fire)",
 }
 OUTCOMES = ("survives", "possible", "likely")
+#: Notes of every chain (fixed phrases, each a msgid of the catalogs) and of a --follow not judged possible.
+CHAIN_NOTES = (
+    "escalation: the degree of protection of the inter-magazine cell at the actual distance (decision 31) "
+    "read with AASTP-1 §1.3.1.9-1.3.1.11 (data/scenarios/escalation.csv); \"possible\" has no probability "
+    "in any source: the trainer decides (--follow)",
+    "distances from the event footprint (the union of the members' footprints) to the nearest point of "
+    "each site; blast by Kingery-Bulmash (as depotsafe effects)",
+    "expected_persons_affected: persons present x the probit probability for a person in the open at that "
+    "site, summed; a teaching figure, not a risk assessment",
+)
+FOLLOW_DROPPED_NOTE = "--follow {sites}: not judged possible in this layout, not followed"
+#: How a storehouse exposed to an event fares, in words (depotsafe.messages.Note: each template a msgid).
+RULE_CELL = "{cell}: {alternative} met, degree {degree}; {outcome}"
+RULE_LIMITED = ("{cell}: {alternative} met, whose limited degree needs a condition the layout cannot declare "
+                "(at best limited); {outcome}")
+RULE_NO_DEGREE = "the cell carries no degree of protection; {outcome}"
+RULE_HD14_MET = "HD 1.4: {code} = {req:,.1f} m met at {distance:,.1f} m; {outcome}"
+RULE_HD14_NOT_MET = "HD 1.4: {code} = {req:,.1f} m not met at {distance:,.1f} m; {outcome}"
+RULE_VERY_SENSITIVE = ("very sensitive contents at the ES: the inter-magazine distances are suspended "
+                       "(decision 30); an individual assessment decides")
 _RANK = {o: i for i, o in enumerate(OUTCOMES)}
 QUANTITY = ("known", "unknown")
 
@@ -310,8 +331,7 @@ def judge(depot: Any, geo: _Geo, rs: Any, event_unit: Unit, event: str, footprin
         dist_min = min(dist_min, d)
         if es.very_sensitive or any(ln.cg == "A" for ln in _lines_of(es)):
             cand = {"outcome": "possible", "degree": "assessment required", "level": None, "cell": "",
-                    "rule": "very sensitive contents at the ES: the inter-magazine distances are suspended "
-                            "(decision 30); an individual assessment decides",
+                    "rule": RULE_VERY_SENSITIVE,
                     "quote": "The Inter-Magazine Distances should not be used for packages of primary explosives "
                              "and other very sensitive explosive substances ... which require individual "
                              "assessment when at an ES.",
@@ -362,8 +382,8 @@ def _hd14(rs: Any, rule: Any, case: Any, distance_m: float,
     code = rule.terms[gov].code if gov >= 0 else "No QD"
     return {"outcome": r["outcome"], "degree": "no degree in the table", "level": None, "cell": "",
             "alternative": code,
-            "rule": f"HD 1.4: {code} = {req:,.1f} m {'met' if met else 'not met'} at {distance_m:,.1f} m; "
-                    f"{_RULE_TEXT[r['outcome']]}",
+            "rule": Note(RULE_HD14_MET if met else RULE_HD14_NOT_MET, code=code, req=req, distance=distance_m,
+                         outcome=RULE_TEXT[r["outcome"]]),
             "quote": r["quote"], "source": r["source"]}
 
 
@@ -392,7 +412,7 @@ def _outcomes(prot: dict[str, Any] | None, rules: Mapping[tuple[str, str], dict[
     if prot is None:
         r = rules[("any", "no_degree")]
         yield {"outcome": r["outcome"], "degree": "no degree in the table", "level": None, "cell": "",
-               "rule": "the cell carries no degree of protection; " + _RULE_TEXT[r["outcome"]],
+               "rule": Note(RULE_NO_DEGREE, outcome=RULE_TEXT[r["outcome"]]),
                "quote": r["quote"], "source": r["source"]}
         return
     for cell in prot["cells"]:
@@ -403,20 +423,19 @@ def _outcomes(prot: dict[str, Any] | None, rules: Mapping[tuple[str, str], dict[
             alt = limited[cell["cell"]]
             yield {"outcome": r["outcome"], "degree": "limited_or_none", "level": 3, "cell": cell["cell"],
                    "alternative": alt,
-                   "rule": f"{cell['cell']}: {alt} met, whose limited degree needs a condition the layout cannot "
-                           f"declare (at best limited); {_RULE_TEXT[r['outcome']]}",
+                   "rule": Note(RULE_LIMITED, cell=cell["cell"], alternative=alt, outcome=RULE_TEXT[r["outcome"]]),
                    "quote": r["quote"], "source": f"{r['source']}; cell {cell['source']}"}
             continue
         key = ("any", "none") if level is None else (_table_of(cell["cell"]), str(level))
         r = rules.get(key) or rules[("any", "none")]
         yield {"outcome": r["outcome"], "degree": cell["degree"], "level": level, "cell": cell["cell"],
                "alternative": cell["degree_alternative"],
-               "rule": f"{cell['cell']}: {cell['degree_alternative']} met, degree {cell['degree'].replace('_', ' ')}"
-                       f"; {_RULE_TEXT[r['outcome']]}",
+               "rule": Note(RULE_CELL, cell=cell["cell"], alternative=cell["degree_alternative"],
+                            degree=cell["degree"].replace("_", " "), outcome=RULE_TEXT[r["outcome"]]),
                "quote": r["quote"], "source": f"{r['source']}; cell {cell['source']}"}
 
 
-_RULE_TEXT = {
+RULE_TEXT = {
     "survives": "the storehouse survives (no later event)",
     "possible": "a later event is possible: no source gives a probability, the trainer chooses",
     "likely": "a later event is likely: it starts its own step",
@@ -721,15 +740,9 @@ def run_scenario(depot: Any, start: str, event: str | None = None, follow: Seque
         "totals": _totals(steps),
         "withdrawal": _first_ring(steps[0]),
         "notes": [
-            *([f"--follow {', '.join(dropped)}: not judged possible in this layout, not followed"] if dropped else []),
+            *([Note(FOLLOW_DROPPED_NOTE, sites=", ".join(dropped))] if dropped else []),
             T2_NOTE,
-            "escalation: the degree of protection of the inter-magazine cell at the actual distance (decision 31) "
-            "read with AASTP-1 §1.3.1.9-1.3.1.11 (data/scenarios/escalation.csv); \"possible\" has no probability "
-            "in any source: the trainer decides (--follow)",
-            "distances from the event footprint (the union of the members' footprints) to the nearest point of "
-            "each site; blast by Kingery-Bulmash (as depotsafe effects)",
-            "expected_persons_affected: persons present x the probit probability for a person in the open at that "
-            "site, summed; a teaching figure, not a risk assessment",
+            *CHAIN_NOTES,
         ],
         "provenance": {"model": MODEL_SOURCE, "effects_data_sha256": effects_sha(),
                        "scenario_data_sha256": data_sha256(), "rule_set": rs.name,

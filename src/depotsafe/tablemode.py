@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from depotsafe.errors import InputError, one_of
+from depotsafe.messages import Note
 from depotsafe.rules import PrintedColumn, RuleSet, rule_set_view
 
 #: The rounding modes (decisions 4 and 32); the first is the default.
@@ -185,12 +186,49 @@ def max_neq(rule_set: RuleSet, rule: Any, distance_m: float, unit_neq_kg: float 
 # ------------------------------------------------------------- notes
 
 
-def _kg(q: float) -> str:
-    return f"{q:,.0f} kg"
+#: The table mode's notes in words (depotsafe.messages.Note: each template a msgid of the app's catalogs).
+KG = "{kg:,.0f} kg"
+M_WHOLE = "{m:,.0f} m"
+M_CM = "{m:,.2f} m"
+SCALED_VALUE = "{distance} x {scale:g} = {scaled}"
+TIMES = " x {scale:g}"
+TM_FIXED = "table mode: a fixed distance of {distance}, the same in both modes (decision 32)"
+TM_NOT_PRINTED = "table mode: {label}: not a printed column, the formula applies (decision 32)"
+TM_NO_COLUMN = "table mode: {label}: no printed column, the formula applies (decision 32)"
+TM_BELOW = ("table mode: {neq} is below the first tabulated quantity of {column} ({first}): the formula applies "
+            "(decision 32)")
+TM_ABOVE = ("table mode: {neq} is above the last tabulated quantity of {column} ({last}): the formula applies, "
+            "never less than the last printed {floor} (decision 32)")
+TM_READ = "table mode: {column} at {neq}, the next tabulated quantity up, prints {printed} ({page})"
+TM_MISPRINT = "{text}; a misprint, read as {used} (decision 32)"
+TM_BELOW_FORMULA = ("{text}; the printed value is below its formula ({exact:,.2f} m at {neq}): the table mode "
+                    "uses the printed value (decision 32)")
+TM_MINIMUM = "{text}; the minimum of {minimum} from the text governs (the same in both modes)"
+TM_SCALED = ("{text}; a scaled distance ({label}): {scale:g} x {distance} = {value}, the printed column scaled as "
+             "AASTP-1 Annex I-B §8 4) (p. I-B-9) does (decision 32)")
+LM_MINIMUM = ("table mode: the minimum of {minimum}{scaled} from the text is not met, the same in both modes "
+              "(decision 32)")
+LM_FIRST = ("table mode: not even the first tabulated quantity of {column} ({first}, {distance}{scaled}) fits; "
+            "below it the formula applies (decision 32)")
+LM_BEYOND = "table mode: beyond the last tabulated quantity of {column} ({last}): the formula applies (decision 32)"
+LM_READ = ("table mode: {neq} is the next lesser tabulated quantity of {column} whose printed distance ({what}, "
+           "{page}) is met at {distance:,.1f} m")
+LM_MISPRINT = "{text} (printed {printed}, a misprint)"
+LM_SCALED = ("{text}; a scaled distance ({label}): the printed column scaled, as AASTP-1 Annex I-B §8 4) "
+             "(p. I-B-9) does (\"900 m x 1/2 = 450 m must be used\")")
+LM_END = "{text} (decision 32)"
+#: Every template above (the catalogs hold each: depotsafe.ui.i18n.engine_templates).
+NOTE_TEMPLATES = (KG, M_WHOLE, M_CM, SCALED_VALUE, TIMES, TM_FIXED, TM_NOT_PRINTED, TM_NO_COLUMN, TM_BELOW,
+                  TM_ABOVE, TM_READ, TM_MISPRINT, TM_BELOW_FORMULA, TM_MINIMUM, TM_SCALED, LM_MINIMUM, LM_FIRST,
+                  LM_BEYOND, LM_READ, LM_MISPRINT, LM_SCALED, LM_END)
 
 
-def _m(d: float) -> str:
-    return f"{d:,.0f} m" if float(d).is_integer() else f"{d:,.2f} m"
+def _kg(q: float) -> Note:
+    return Note(KG, kg=q)
+
+
+def _m(d: float) -> Note:
+    return Note(M_WHOLE, m=d) if float(d).is_integer() else Note(M_CM, m=d)
 
 
 def _page(text: str) -> str:
@@ -203,44 +241,40 @@ def _label(col: PrintedColumn) -> str:
     return f"Table {col.table} {col.code}"
 
 
+def _scaled(distance: float, scale: float) -> Note:
+    return _m(distance) if scale == 1.0 else Note(SCALED_VALUE, distance=_m(distance), scale=scale,
+                                                  scaled=_m(scale * distance))
+
+
 def distance_note(rule_set: RuleSet, term: Any, neq_kg: float, unit_neq_kg: float = 0.0) -> str:
     """What the table mode did for a governing term, in words (decision 32)."""
     r = read_term(rule_set, term, neq_kg, unit_neq_kg)
     col = r.column
     if col is None:
         if term.func_index < 0:
-            why = f"a fixed distance of {_m(term.scale * term.min_m)}, the same in both modes"
-        elif term.q_source == 1 or not term.use_floor:
-            why = f"{term.label}: not a printed column, the formula applies"
-        else:
-            why = f"{term.label}: no printed column, the formula applies"
-        return f"table mode: {why} (decision 32)"
+            return Note(TM_FIXED, distance=_m(term.scale * term.min_m))
+        if term.q_source == 1 or not term.use_floor:
+            return Note(TM_NOT_PRINTED, label=term.label)
+        return Note(TM_NO_COLUMN, label=term.label)
     if r.where == "below_table":
-        return (f"table mode: {_kg(neq_kg)} is below the first tabulated quantity of {_label(col)} "
-                f"({_kg(float(col.neq_kg[0]))}): the formula applies (decision 32)")
+        return Note(TM_BELOW, neq=_kg(neq_kg), column=_label(col), first=_kg(float(col.neq_kg[0])))
     if r.where == "above_table":
-        last = float(col.table_m[-1])
-        floor = _m(last) if term.scale == 1.0 else f"{_m(last)} x {term.scale:g} = {_m(term.scale * last)}"
-        return (f"table mode: {_kg(neq_kg)} is above the last tabulated quantity of {_label(col)} "
-                f"({_kg(float(col.neq_kg[-1]))}): the formula applies, never less than the last printed "
-                f"{floor} (decision 32)")
+        return Note(TM_ABOVE, neq=_kg(neq_kg), column=_label(col), last=_kg(float(col.neq_kg[-1])),
+                    floor=_scaled(float(col.table_m[-1]), term.scale))
     i = r.index
     q_tab, printed, used = float(col.neq_kg[i]), float(col.printed_m[i]), float(col.table_m[i])
-    text = (f"table mode: {_label(col)} at {_kg(q_tab)}, the next tabulated quantity up, prints {_m(printed)} "
-            f"({_page(col.page[i])})")
+    text = Note(TM_READ, column=_label(col), neq=_kg(q_tab), printed=_m(printed), page=_page(col.page[i]))
     status = col.status[i]
     if status == "misprint":
-        text += f"; a misprint, read as {_m(used)} (decision 32)"
+        text = Note(TM_MISPRINT, text=text, used=_m(used))
     elif status == "below_formula" or term.scale * used < r.formula_m:
         exact = _formula_term(rule_set, term, q_tab, unit_neq_kg)
-        text += (f"; the printed value is below its formula ({exact:,.2f} m at {_kg(q_tab)}): the table mode "
-                 "uses the printed value (decision 32)")
+        text = Note(TM_BELOW_FORMULA, text=text, exact=exact, neq=_kg(q_tab))
     if term.min_m > used:
-        text += f"; the minimum of {_m(term.min_m)} from the text governs (the same in both modes)"
+        text = Note(TM_MINIMUM, text=text, minimum=_m(term.min_m))
     if term.scale != 1.0:
-        text += (f"; a scaled distance ({term.label}): {term.scale:g} x {_m(max(term.min_m, used))} = "
-                 f"{_m(r.value_m)}, the printed column scaled as AASTP-1 Annex I-B §8 4) (p. I-B-9) does "
-                 "(decision 32)")
+        text = Note(TM_SCALED, text=text, label=term.label, scale=term.scale, distance=_m(max(term.min_m, used)),
+                    value=_m(r.value_m))
     return text
 
 
@@ -251,28 +285,24 @@ def limit_note(rule_set: RuleSet, rule: Any, term: Any, distance_m: float, limit
     if col is None:
         return distance_note(rule_set, term, max(limit_kg, 1e-9) if math.isfinite(limit_kg) else 1.0, unit_neq_kg)
     k = term.scale
-    scaled = "" if k == 1.0 else f" x {k:g}"
+    scaled: str = "" if k == 1.0 else Note(TIMES, scale=k)
     if k * term.min_m > distance_m:
-        return (f"table mode: the minimum of {_m(term.min_m)}{scaled} from the text is not met, the same in both "
-                "modes (decision 32)")
+        return Note(LM_MINIMUM, minimum=_m(term.min_m), scaled=scaled)
     qs = col.neq_kg
     if limit_kg < qs[0]:
-        return (f"table mode: not even the first tabulated quantity of {_label(col)} ({_kg(float(qs[0]))}, "
-                f"{_m(float(col.table_m[0]))}{scaled}) fits; below it the formula applies (decision 32)")
+        return Note(LM_FIRST, column=_label(col), first=_kg(float(qs[0])), distance=_m(float(col.table_m[0])),
+                    scaled=scaled)
     if limit_kg > qs[-1]:
-        return (f"table mode: beyond the last tabulated quantity of {_label(col)} ({_kg(float(qs[-1]))}): "
-                "the formula applies (decision 32)")
+        return Note(LM_BEYOND, column=_label(col), last=_kg(float(qs[-1])))
     i = int(np.searchsorted(qs, limit_kg, side="left"))
     used = float(col.table_m[i])
-    what = _m(used) if k == 1.0 else f"{_m(used)} x {k:g} = {_m(k * used)}"
-    text = (f"table mode: {_kg(float(qs[i]))} is the next lesser tabulated quantity of {_label(col)} whose "
-            f"printed distance ({what}, {_page(col.page[i])}) is met at {distance_m:,.1f} m")
+    text = Note(LM_READ, neq=_kg(float(qs[i])), column=_label(col), what=_scaled(used, k), page=_page(col.page[i]),
+                distance=distance_m)
     if col.status[i] == "misprint":
-        text += f" (printed {_m(float(col.printed_m[i]))}, a misprint)"
+        text = Note(LM_MISPRINT, text=text, printed=_m(float(col.printed_m[i])))
     if k != 1.0:
-        text += (f"; a scaled distance ({term.label}): the printed column scaled, as AASTP-1 Annex I-B §8 4) "
-                 "(p. I-B-9) does (\"900 m x 1/2 = 450 m must be used\")")
-    return text + " (decision 32)"
+        text = Note(LM_SCALED, text=text, label=term.label)
+    return Note(LM_END, text=text)
 
 
 def table_reading(rule_set: RuleSet, term: Any, neq_kg: float, unit_neq_kg: float = 0.0) -> dict[str, Any] | None:

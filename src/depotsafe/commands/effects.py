@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         modes = {"group": tr("group"), "alone": tr("alone")}
         mode = f"{modes.get(ev['mode'], ev['mode'])}: " if len(ev["members"]) > 1 or ev["mode"] == "alone" else ""
         sys.stdout.write(tr("event {what} ({mode}{kind}), {neq} NEQ of {explosive} ({source})").format(
-            what=what, mode=mode, kind=ev["kind"], neq=w.kg_stock(ev["neq_kg"]), explosive=ev["explosive"],
+            what=what, mode=mode, kind=w.kind(ev["kind"]), neq=w.kg_stock(ev["neq_kg"]), explosive=ev["explosive"],
             source=ev["neq_source"]) + "\n")
         sys.stdout.write(f"  {ev['reason']}\n")
         sys.stdout.write("  " + tr("per exposed site: distance from the event footprint, persons, incident blast, "
@@ -148,6 +148,6 @@ def run(args: argparse.Namespace) -> int:
                                    "probabilities for a person there") + "\n")
         sys.stdout.write(_sites_text(result, args.lang))
         note = tr("note: {note}")
-        sys.stdout.writelines(note.format(note=n) + "\n" for n in result["notes"])
+        sys.stdout.writelines(note.format(note=w.note(n)) + "\n" for n in result["notes"])
         sys.stdout.write(tr("model: {model}").format(model=result["provenance"]["model"]) + "\n")
     return 0

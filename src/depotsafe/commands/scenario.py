@@ -161,7 +161,7 @@ def text(result: dict[str, Any], lang: str = "en") -> str:
         who = st["site"] if len(st["members"]) == 1 else tr("group {members}").format(members="+".join(st["members"]))
         out.append("")
         out.append(tr("STEP {n}: {event} at {who}, {neq} NEQ (HD {divisions})").format(
-            n=st["step"], event=st["event_text"], who=who, neq=w.kg_stock(st["neq_kg"]),
+            n=st["step"], event=w.note(st["event_text"]), who=who, neq=w.kg_stock(st["neq_kg"]),
             divisions=", ".join(st["divisions"])))
         t = st["trigger"]
         if t is None:
@@ -169,11 +169,11 @@ def text(result: dict[str, Any], lang: str = "en") -> str:
         else:
             chosen = tr(" (chosen by the trainer)") if t.get("chosen_by_trainer") else ""
             out.append("  " + tr("follows step {n} ({site}): {outcome}").format(
-                n=t["from_step"], site=t["from"], outcome=t["outcome"]) + chosen)
-            out.append("    " + tr("rule: {rule}").format(rule=t["rule"]))
+                n=t["from_step"], site=t["from"], outcome=w.note(t["outcome"])) + chosen)
+            out.append("    " + tr("rule: {rule}").format(rule=w.note(t["rule"])))
             out.append("    " + tr("source: {source}").format(source=t["source"]))
         if len(st["members"]) > 1:
-            out.append(f"  {st['aggregation']}")
+            out.append(f"  {w.note(st['aggregation'])}")
         wd = st["withdrawal"]
         inside = wd["inside"]
         out.append("  " + tr("first response: withdraw non-essential personnel to {radius} (HD {hd}, {quantity} "
@@ -191,7 +191,7 @@ def text(result: dict[str, Any], lang: str = "en") -> str:
                 kind={"fragment": tr("fragment"), "thermal": tr("thermal")}.get(z["kind"], z["kind"]), hd=z["hd"], radius=ring(z["radius_m"]), rule=z["rule"]))
         out.append("  " + tr("at each site:"))
         for s in st["buildings"]:
-            line = f"    {s['id']} ({s['kind']}): {w.metres_measured(s['distance_m'])}, " \
+            line = f"    {s['id']} ({w.kind(s['kind'])}): {w.metres_measured(s['distance_m'])}, " \
                    f"{kpa(s['incident_overpressure_kpa'])}, " + tr("zone {zone}").format(zone=s["zone"])
             if s["persons"]:
                 line += tr(", {n} person(s) present").format(n=w.g(s["persons_present"]))
@@ -208,8 +208,8 @@ def text(result: dict[str, Any], lang: str = "en") -> str:
             if j["outcome"] == "already involved":
                 out.append(f"    {j['id']}: " + tr("already involved (step {n})").format(n=j["step"]))
                 continue
-            out.append(f"    {j['id']}: {j['outcome']}" + (tr(" -> follows") if j.get("followed") else ""))
-            out.append("      " + tr("rule: {rule}").format(rule=j["rule"])
+            out.append(f"    {j['id']}: {w.note(j['outcome'])}" + (tr(" -> follows") if j.get("followed") else ""))
+            out.append("      " + tr("rule: {rule}").format(rule=w.note(j["rule"]))
                        + (tr("; source: {source}").format(source=j["source"]) if j.get("source") else ""))
         tot = st["totals"]
         out.append("  " + tr("totals: buildings destroyed {buildings}; roads to close {roads}; persons in the ring "
@@ -224,7 +224,7 @@ def text(result: dict[str, Any], lang: str = "en") -> str:
         neq=w.kg_stock(tot["neq_involved_kg"]), buildings=ids(tot["buildings_destroyed"]),
         roads=ids(tot["roads_to_close"]), radius=ring(tot["largest_withdrawal_radius_m"])))
     note = tr("note: {note}")
-    out.extend(note.format(note=n) for n in result["notes"])
+    out.extend(note.format(note=w.note(n)) for n in result["notes"])
     if "comparison" in result:
         out.extend(_comparison_text(result["comparison"], lang))
     return "\n".join(out) + "\n"

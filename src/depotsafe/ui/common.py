@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -47,24 +46,6 @@ def tr(message: str | None) -> str:
     return translator(lang()).gettext(message)
 
 
-#: A field of an engine message template: "{p_kpa:.4g}" -> name, format spec.
-_NOTE_FIELD = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
-
-
-def _note_number(value: float, spec: str) -> str:
-    """A number of an engine message, to the precision the English text gives it, the user's language's way."""
-    from decimal import Decimal, InvalidOperation
-
-    english = format(value, spec)
-    if not math.isfinite(value):
-        return english
-    try:
-        exact = Decimal(english.replace(",", ""))
-    except InvalidOperation:
-        return english
-    return number_style().fixed(float(exact), max(0, -int(exact.as_tuple().exponent)))
-
-
 def note_text(note: str | None) -> str:
     """A note or flag of the engine, in the user's language.
 
@@ -74,22 +55,13 @@ def note_text(note: str | None) -> str:
     kind of site in words).  Any other note is a fixed phrase (:func:`tr`).
     English keeps the engine's text as it is.
     """
-    template = getattr(note, "template", None)
-    if template is None or lang() == DEFAULT_LANGUAGE:
+    if getattr(note, "template", None) is None or lang() == DEFAULT_LANGUAGE:
         return tr(note)
     assert note is not None
-    values = note.values  # type: ignore[attr-defined]
-    specs = {m.group(1): m.group(2) or "" for m in _NOTE_FIELD.finditer(template)}
-    shown: dict[str, str] = {}
-    for name, spec in specs.items():
-        value = values[name]
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            shown[name] = _note_number(float(value), spec)
-        elif name == "kind":
-            shown[name] = kind_label(str(value))
-        else:
-            shown[name] = tr(str(value))
-    return _NOTE_FIELD.sub(lambda m: shown[m.group(1)], translator(lang()).gettext(template))
+    from depotsafe.messages import render
+
+    return render(note, translator(lang()).gettext, lambda value, decimals: number_style().fixed(value, decimals),
+                  kind_label)
 
 
 #: Kinds of site (data/kinds.csv) in words; the layout value stays the kind's id.

@@ -166,6 +166,7 @@ ENGINE_PHRASES: tuple[str, ...] = (
 def engine_templates() -> list[str]:
     """Engine notes shown by the app, each a msgid: templates of notes that carry values
     (depotsafe.messages.Note, translated by depotsafe.ui.common.note_text) and fixed notes."""
+    from depotsafe import check, scenario, tablemode
     from depotsafe.api import (
         BELOW_TABLE_FLAG,
         HD12_SPLIT_NOTE,
@@ -174,10 +175,19 @@ def engine_templates() -> list[str]:
     )
     from depotsafe.effects.blast import TNT_RANGE_NOTE
     from depotsafe.effects.event import NO_FRAGMENT_ZONE_NOTE
-    from depotsafe.risk import FN_NOTE_FR, FN_NOTE_NL, FN_NOTE_UK
+    from depotsafe.risk import FN_NOTE_FR, FN_NOTE_NL, FN_NOTE_UK, GRID_CELL_NOTE
 
     return [HD12_SPLIT_NOTE, HD13_GROUP_NOTE, BELOW_TABLE_FLAG, NIL_NOTE, TNT_RANGE_NOTE, NO_FRAGMENT_ZONE_NOTE,
-            FN_NOTE_UK, FN_NOTE_NL, FN_NOTE_FR]
+            FN_NOTE_UK, FN_NOTE_NL, FN_NOTE_FR,
+            # the check's notes and why a site counts as very sensitive (depotsafe.check)
+            check.TABLE_MODE_NOTE, check.GROUPS_NOTE, check.VS_GROUP_NOTE, check.NO_VS_RULE_NOTE,
+            check.VS_DECLARED_REASON, check.VS_STOCK_REASON, check.TWO_REASONS,
+            # the scenario's rules of escalation and notes (depotsafe.scenario)
+            *scenario.EVENT_TEXT.values(), *scenario.RULE_TEXT.values(), scenario.RULE_CELL, scenario.RULE_LIMITED,
+            scenario.RULE_NO_DEGREE, scenario.RULE_HD14_MET, scenario.RULE_HD14_NOT_MET,
+            scenario.RULE_VERY_SENSITIVE, scenario.T2_NOTE, *scenario.CHAIN_NOTES, scenario.FOLLOW_DROPPED_NOTE,
+            # the table mode's notes (depotsafe.tablemode) and the risk page's grid (depotsafe.risk)
+            *tablemode.NOTE_TEMPLATES, GRID_CELL_NOTE]
 
 
 def data_messages() -> list[str]:

@@ -20,6 +20,7 @@ from depotsafe.ui.common import (
     lang,
     metres_measured,
     metres_up,
+    note_text,
     progress,
     seconds,
     show_error,
@@ -233,6 +234,8 @@ def render() -> None:
     st.caption(_("Rounding: {mode}").format(mode=modes.get(result.rule_set.rounding, result.rule_set.rounding))
                + (" · " + _("distances and licences read from the printed AASTP-1 tables (decision 32)")
                   if result.rule_set.rounding == "table" else ""))
+    for note in result.notes:  # the check's notes (aggregation groups, table mode, ...), in the user's language
+        st.caption(note_text(note))
 
     pairs = chk["pairs"]
     pes_ids = sorted({p["pes"] for p in pairs})

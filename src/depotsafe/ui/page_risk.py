@@ -286,6 +286,9 @@ def render() -> None:
     st.caption(_("Lethality contours: probability of death of a person outdoors if the storehouse (its group) "
                  "explodes, 100, 50, 10 and 1 % (HSE SRAG criterion 3.5). Location risk: a person permanently "
                  "present outdoors, per year, drawn on the grid cells (as coarse as the grid)."))
+    grid_note = (result.get("location_risk") or {}).get("note")
+    if grid_note:
+        st.caption(note_text(grid_note))
 
     st.subheader(_("Individual risk per exposed site"))
     show_table(site_rows(result), key="risk_sites_table")

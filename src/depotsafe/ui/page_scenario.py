@@ -23,6 +23,7 @@ from depotsafe.ui.common import (
     kg_stock,
     metres_measured,
     metres_up,
+    note_text,
     percent,
     quantity,
     show_error,
@@ -150,7 +151,7 @@ def _map(depot: Any, result: dict[str, Any], step: dict[str, Any], projector: bo
 
 def _step_view(depot: Any, result: dict[str, Any], step: dict[str, Any], projector: bool) -> None:
     who = step["site"] if len(step["members"]) == 1 else "+".join(step["members"])
-    st.subheader(_("Step {n}: {event} at {who}").format(n=step["step"], event=step["event_text"], who=who))
+    st.subheader(_("Step {n}: {event} at {who}").format(n=step["step"], event=note_text(step["event_text"]), who=who))
     st.markdown(_("**{neq}** NEQ, HD {hd}").format(neq=kg_stock(step["neq_kg"]), hd=", ".join(step["divisions"])))
     t = step["trigger"]
     if t is None:
@@ -159,7 +160,7 @@ def _step_view(depot: Any, result: dict[str, Any], step: dict[str, Any], project
         chosen = _(" (chosen by the trainer)") if t.get("chosen_by_trainer") else ""
         st.warning(_("Follows step {k} ({site}): {outcome}{chosen}.\n\nRule: {rule}\n\nSource: {source}").format(
             k=t["from_step"], site=t["from"], outcome=_outcome_text()[t["outcome"]], chosen=chosen,
-            rule=t["rule"], source=t["source"]))
+            rule=note_text(t["rule"]), source=t["source"]))
         st.caption(f"“{t['quote']}”")
     if len(step["members"]) > 1:
         st.caption(step["aggregation"])
@@ -190,7 +191,7 @@ def _step_view(depot: Any, result: dict[str, Any], step: dict[str, Any], project
     show_table(rows, key=f"scn_sites_{step['step']}")
     st.markdown("#### " + _("The other storehouses"))
     show_table([{_("storehouse"): "+".join(j["members"]), _("outcome"): _outcome_text()[j["outcome"]],
-                 _("rule"): j.get("rule", _("step {n}").format(n=j.get("step"))), _("source"): j.get("source", "")}
+                 _("rule"): note_text(j["rule"]) if "rule" in j else _("step {n}").format(n=j.get("step")), _("source"): j.get("source", "")}
                 for j in step["escalation"]], key=f"scn_esc_{step['step']}")
 
 
@@ -280,7 +281,7 @@ def render() -> None:
         b=", ".join(tot["buildings_destroyed"]) or DASH, r=", ".join(tot["roads_to_close"]) or DASH,
         w=metres_up(tot["largest_withdrawal_radius_m"])))
     for note in result["notes"]:
-        st.caption(note)
+        st.caption(note_text(note))
     layout = loaded["layout"] if loaded is not None else model.merge_stock(
         st.session_state.get("layout_fc") or {}, st.session_state.get("stock_rows") or [])
     doc = scenario_document(layout, start, event or None, follow, qty, explosive=explosive, sparse=sparse,
