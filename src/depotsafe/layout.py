@@ -60,9 +60,9 @@ import io
 import json
 import math
 import unicodedata
-from itertools import chain
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
