@@ -1008,12 +1008,12 @@ def _fast_features(
         props = feat.get("properties")
         if type(props) is not dict:
             return None
-        for key in feat:
-            if key not in _FEATURE_KEYS and not _shallow(feat[key]):
-                return None
-        for v in props.values():
-            if type(v) not in scalars and not _shallow(v):
-                return None
+        if len(feat) > 3 or not feat.keys() <= _FEATURE_KEYS:
+            for key in feat:
+                if key not in _FEATURE_KEYS and not _shallow(feat[key]):
+                    return None
+        if not set(map(type, props.values())) <= scalars and not _shallow(props):
+            return None
         sid = props.get("id")
         if (type(sid) is not str or sid in seen or len(sid) > MAX_ID_CHARS or not sid.isprintable()
                 or not sid.strip()):
