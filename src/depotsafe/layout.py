@@ -936,6 +936,14 @@ def _shallow(v: Any, depth: int = _MAX_FAST_DEPTH) -> bool:
     return all(type(e) in _SCALARS or _shallow(e, depth - 1) for e in items)
 
 
+def _flat_dicts(v: list[Any]) -> bool:
+    """Whether every element of a list is a dict of plain values (a stock list)."""
+    for e in v:
+        if type(e) is not dict or not set(map(type, e.values())) <= _SCALARS:
+            return False
+    return True
+
+
 def _bulk_positions(rings: list[Any], min_len: int, closed: bool, geographic: bool
                     ) -> tuple[np.ndarray, np.ndarray] | None:
     """All positions of plain position lists as one (n, 2) array, and each list's length.
@@ -1012,8 +1020,12 @@ def _fast_features(
             for key in feat:
                 if key not in _FEATURE_KEYS and not _shallow(feat[key]):
                     return None
-        if not set(map(type, props.values())) <= scalars and not _shallow(props):
-            return None
+        if not set(map(type, props.values())) <= scalars:
+            for v in props.values():  # a stock list of flat objects, or anything not too deep
+                if type(v) in scalars or (type(v) is list and _flat_dicts(v)):
+                    continue
+                if not _shallow(v):
+                    return None
         sid = props.get("id")
         if (type(sid) is not str or sid in seen or len(sid) > MAX_ID_CHARS or not sid.isprintable()
                 or not sid.strip()):
