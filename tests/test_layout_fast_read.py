@@ -363,6 +363,30 @@ def test_random_layouts_read_alike(tmp_path_factory, doc, edit):
     _both_ways(p)
 
 
+def test_values_no_float_can_hold_read_alike():
+    """A dict given by a caller may hold integers beyond any float: the per-feature path's answer."""
+    doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": layout.LOCAL_METRES}},
+           "features": [{"type": "Feature", "properties": {"id": "A", "kind": "inhabited_building"},
+                         "geometry": {"type": "Polygon", "coordinates": [[[0.0, 0.0], [10.0, 0.0], [10.0, 10.0],
+                                                                          [0.0, 0.0]]]}}]}
+    for where in ("coordinate", "persons", "bearing"):
+        d = copy.deepcopy(doc)
+        f = d["features"][0]
+        if where == "coordinate":
+            f["geometry"]["coordinates"][0][1][0] = 10**400
+        elif where == "persons":
+            f["properties"]["persons"] = 10**400
+        else:
+            f["properties"].update(kind="igloo_7bar", front_bearing_deg=10**400)
+        results = []
+        for slow in (False, True):
+            try:
+                results.append(_outcome(d, slow)[0][:2])
+            except OverflowError as exc:  # what the per-feature path does with such a dict
+                results.append(("OverflowError", str(exc)))
+        assert results[0] == results[1], where
+
+
 def test_quick_parse_leaves_to_json_what_it_could_read_otherwise():
     assert layout._quick_parse(b'{"a": 1, "a": [2.5, -0.0, 12345678901234567]}') == {"a": [2.5, -0.0,
                                                                                         12345678901234567]}

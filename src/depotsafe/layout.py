@@ -1197,6 +1197,17 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _try_fast(
+    doc: Any, allkinds: Mapping[str, Any]
+) -> tuple[str, pyproj.CRS | None, list[dict[str, Any]]] | None:
+    """`_fast_features`, or None where it fails on a value of a dict given by a caller
+    (an integer too large for a float, say): the per-feature path then does what it did."""
+    try:
+        return _fast_features(doc, allkinds)
+    except (OverflowError, TypeError, ValueError):
+        return None
+
+
 def _slow_features(
     doc: Any, src_name: str, allkinds: Mapping[str, Any], problems: _Problems
 ) -> tuple[str, pyproj.CRS | None, bool, _CrsRange | None, list[dict[str, Any]]]:
@@ -1359,14 +1370,14 @@ def _read_layout(
     if isinstance(source, Mapping):
         doc: Any = source
         if _FAST_READ:
-            fast = _fast_features(doc, allkinds)
+            fast = _try_fast(doc, allkinds)
     else:
         if not raw.strip():
             raise LayoutError("layout", src_name, "the file is empty; a GeoJSON "
                               "FeatureCollection is required")
         doc = _quick_parse(raw) if _FAST_READ else None
         if doc is not None:
-            fast = _fast_features(doc, allkinds)
+            fast = _try_fast(doc, allkinds)
         if fast is None:  # json words the message of anything orjson does not take
             doc = parse_json(raw, "layout", src_name)
     problems = _Problems(src_name)
