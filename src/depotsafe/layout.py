@@ -921,6 +921,8 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 _MAX_FAST_DEPTH = 20
 """Deepest value the fast path takes in a property or an unusual member (levels)."""
 _FEATURE_KEYS = frozenset({"type", "properties", "geometry", "id"})
+_BOOL_SET = frozenset(_BOOL_PROPS)
+_NO_FLAGS = dict.fromkeys(_BOOL_PROPS, False)
 
 
 def _shallow(v: Any, depth: int = _MAX_FAST_DEPTH) -> bool:
@@ -1076,14 +1078,17 @@ def _fast_features(
                 return None
         elif traffic is not None:
             return None
-        flags = {}
-        for b in _BOOL_PROPS:
-            v = props.get(b, False)
-            if type(v) is not bool:
+        if _BOOL_SET.isdisjoint(props):  # the usual case: none given, all false
+            flags = dict(_NO_FLAGS)
+        else:
+            flags = {}
+            for b in _BOOL_PROPS:
+                v = props.get(b, False)
+                if type(v) is not bool:
+                    return None
+                flags[b] = v
+            if flags["very_sensitive"] and k.holds_explosives != "yes":
                 return None
-            flags[b] = v
-        if flags["very_sensitive"] and k.holds_explosives != "yes":
-            return None
         persons = props.get("persons", 0)
         tp = type(persons)
         if not ((tp is float or tp is int) and math.isfinite(persons) and persons >= 0):
