@@ -62,10 +62,12 @@ import math
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -335,6 +337,32 @@ def parse_json(raw: bytes, field: str, name: str) -> Any:
                           "(a GeoJSON layout needs at most a few levels)") from None
 
 
+_FAST_READ = True
+"""Private switch: False reads every layout through the per-feature path (tests compare both)."""
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _quick_parse(raw: bytes) -> Any:
+    """The document orjson parses from ``raw``, or None where it may differ from `parse_json`.
+
+    Only for text without long digit runs (integers as ``parse_json`` reads them);
+    whatever orjson refuses (NaN, Infinity, numbers beyond a double, lone
+    surrogates, bad UTF-8, nesting over 1,024 levels...) is left to `parse_json`,
+    which words the message.  A document orjson reads is the one json reads
+    (same values, last of duplicate keys, same key order), except that json
+    gives up at a nesting depth near the recursion limit: the fast path
+    (`_fast_features`) proves every document it takes far shallower than that.
+    """
+    if _has_long_digit_run(raw):
+        return None
+    body = raw[3:] if raw.startswith(_BOM) else raw
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+
+
 class _CrsRange:
     """Which positions of a projected CRS have a place on the earth.
 
@@ -573,6 +601,39 @@ def _transform_geoms(
 def _bearing_of(dx: float, dy: float) -> float:
     b = math.degrees(math.atan2(dx, dy)) % 360.0
     return 0.0 if b >= 360.0 else b
+
+
+def _grid_bearings(
+    parsed: Sequence[Mapping[str, Any]], fwd: pyproj.Transformer, geographic: bool
+) -> list[float | None]:
+    """Front bearings carried to the depot grid, all at once (None where there is none).
+
+    For each site with a bearing: a segment of _BEARING_STEP_M from the centre
+    of its source footprint along the bearing (geodesic for longitude/latitude,
+    straight on the source grid otherwise), transformed with ``fwd``; the
+    bearing of the transformed segment.  The same numbers, point by point, as
+    one call per site (PROJ and the geodesic take each point on its own).
+    """
+    at = [i for i, p in enumerate(parsed) if p["bearing"] is not None]
+    out: list[float | None] = [None] * len(parsed)
+    if not at:
+        return out
+    b = [parsed[i]["bearing"] for i in at]
+    cxy = shapely.get_coordinates(shapely.centroid(np.asarray([parsed[i]["geom"] for i in at], dtype=object)))
+    cx, cy = cxy[:, 0].tolist(), cxy[:, 1].tolist()
+    if geographic:
+        geod = pyproj.Geod(ellps="WGS84")
+        lon1, lat1, _ = geod.fwd(cx, cy, b, [_BEARING_STEP_M] * len(at))
+        x1, y1 = list(lon1), list(lat1)
+    else:
+        br = [math.radians(v) for v in b]
+        x1 = [x + _BEARING_STEP_M * math.sin(r) for x, r in zip(cx, br, strict=True)]
+        y1 = [y + _BEARING_STEP_M * math.cos(r) for y, r in zip(cy, br, strict=True)]
+    xa, ya = fwd.transform(cx, cy)
+    xb, yb = fwd.transform(x1, y1)
+    for i, pa, qa, pb, qb in zip(at, xa, ya, xb, yb, strict=True):
+        out[i] = _bearing_of(pb - pa, qb - qa)
+    return out
 
 
 def _tm_proj(lon0: float, lat0: float) -> str:
@@ -854,6 +915,224 @@ def _read_stock_csv(
     return out, raw
 
 
+# --------------------------------------------------------------------------- fast path
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_MAX_FAST_DEPTH = 20
+"""Deepest value the fast path takes in a property or an unusual member (levels)."""
+_FEATURE_KEYS = frozenset({"type", "properties", "geometry", "id"})
+_BOOL_SET = frozenset(_BOOL_PROPS)
+_NO_FLAGS = dict.fromkeys(_BOOL_PROPS, False)
+
+
+def _shallow(v: Any, depth: int = _MAX_FAST_DEPTH) -> bool:
+    """Whether a JSON value nests at most ``depth`` levels of lists and dicts."""
+    t = type(v)
+    if t in _SCALARS:
+        return True
+    if depth <= 0 or (t is not list and t is not dict):
+        return False
+    items = v if t is list else v.values()
+    if set(map(type, items)) <= _SCALARS:
+        return True
+    return all(type(e) in _SCALARS or _shallow(e, depth - 1) for e in items)
+
+
+def _flat_dicts(v: list[Any]) -> bool:
+    """Whether every element of a list is a dict of plain values (a stock list)."""
+    for e in v:
+        if type(e) is not dict or not set(map(type, e.values())) <= _SCALARS:
+            return False
+    return True
+
+
+def _bulk_positions(rings: list[Any], min_len: int, closed: bool, geographic: bool
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """All positions of plain position lists as one (n, 2) array, and each list's length.
+
+    None unless every list holds at least ``min_len`` positions, each a list of
+    two finite ints or floats (ints and floats below 2**53 in magnitude, within
+    longitude/latitude range when ``geographic``), first equal to last when
+    ``closed``: anything else is left to the per-feature path.
+    """
+    if not rings or set(map(type, rings)) != {list}:
+        return None
+    lens = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
+    if int(lens.min()) < min_len:
+        return None
+    pos = list(chain.from_iterable(rings))
+    if set(map(type, pos)) != {list} or set(map(len, pos)) != {2}:
+        return None
+    flat = list(chain.from_iterable(pos))
+    if not set(map(type, flat)) <= {float, int}:
+        return None
+    xy = np.array(flat, dtype=np.float64).reshape(-1, 2)
+    with np.errstate(all="ignore"):
+        if not bool(np.isfinite(xy).all()) or bool((np.abs(xy) >= _FAST_INT).any()):
+            return None
+        if geographic and not bool(((np.abs(xy[:, 0]) <= 180.0) & (np.abs(xy[:, 1]) <= 90.0)).all()):
+            return None
+    if closed:
+        end = np.cumsum(lens)
+        if not bool((xy[end - lens] == xy[end - 1]).all()):
+            return None
+    return xy, lens
+
+
+def _fast_features(
+    doc: Any, allkinds: Mapping[str, Any]
+) -> tuple[str, pyproj.CRS | None, list[dict[str, Any]]] | None:
+    """The CRS and the parsed features of a layout with nothing wrong or unusual, or None.
+
+    The common case, checked in bulk: every feature a plain dict with a string
+    id in its properties, a known kind, plain values, and a geometry that is a
+    one-ring Polygon or a LineString of two-number positions (built and checked
+    at once), or else one that the per-feature geometry code finds valid.  The
+    result is what the per-feature loop of `_read_layout` builds.  None as soon
+    as anything would be a problem or is out of the ordinary: the per-feature
+    path then reads the whole file and words every message.
+    """
+    if type(doc) is not dict or doc.get("type") != "FeatureCollection":
+        return None
+    feats = doc.get("features")
+    if type(feats) is not list or not feats:
+        return None
+    for key, v in doc.items():
+        if key != "features" and not _shallow(v):
+            return None
+    problems = _Problems("")
+    crs_name, crs = _parse_crs(doc, problems)
+    if problems.items:
+        return None
+    geographic = crs is not None and crs.is_geographic
+    seen: set[str] = set()
+    parsed: list[dict[str, Any]] = []
+    poly_at: list[int] = []
+    poly_rings: list[Any] = []
+    line_at: list[int] = []
+    line_coords: list[Any] = []
+    scalars = _SCALARS
+    for feat in feats:
+        if type(feat) is not dict or feat.get("type") != "Feature":
+            return None
+        props = feat.get("properties")
+        if type(props) is not dict:
+            return None
+        if len(feat) > 3 or not feat.keys() <= _FEATURE_KEYS:
+            for key in feat:
+                if key not in _FEATURE_KEYS and not _shallow(feat[key]):
+                    return None
+        if not set(map(type, props.values())) <= scalars:
+            for v in props.values():  # a stock list of flat objects, or anything not too deep
+                if type(v) in scalars or (type(v) is list and _flat_dicts(v)):
+                    continue
+                if not _shallow(v):
+                    return None
+        sid = props.get("id")
+        if (type(sid) is not str or sid in seen or len(sid) > MAX_ID_CHARS or not sid.isprintable()
+                or not sid.strip()):
+            return None
+        seen.add(sid)
+        kind = props.get("kind")
+        if type(kind) is not str or kind not in allkinds:
+            return None
+        k = allkinds[kind]
+        geom = feat.get("geometry")
+        if type(geom) is not dict:
+            return None
+        gtype = geom.get("type")
+        if gtype not in k.geometry_types:
+            return None
+        coords = geom.get("coordinates")
+        if len(geom) == 2 and gtype == "Polygon" and type(coords) is list and len(coords) == 1:
+            poly_at.append(len(parsed))
+            poly_rings.append(coords[0])
+            g = None
+        elif len(geom) == 2 and gtype == "LineString":
+            line_at.append(len(parsed))
+            line_coords.append(coords)
+            g = None
+        else:  # the per-feature geometry code; any problem: the per-feature path
+            if not _shallow(geom) or _geometry_problem(geom, k.geometry_types, geographic):
+                return None
+            try:
+                g = shapely.geometry.shape(geom)
+            except Exception:  # shapely raises several types on bad input
+                return None
+            with np.errstate(all="ignore"):
+                if not shapely.is_valid(g):
+                    return None
+        bearing = props.get("front_bearing_deg")
+        if k.earth_covered:
+            tb = type(bearing)
+            if not ((tb is float or tb is int) and math.isfinite(bearing) and 0 <= bearing < 360):
+                return None
+            bearing = float(bearing)
+        elif bearing is not None:
+            return None
+        traffic = props.get("traffic")
+        if kind == "public_traffic_route":
+            if traffic is None:
+                traffic = "heavy"
+            elif traffic not in _TRAFFIC:
+                return None
+        elif traffic is not None:
+            return None
+        if _BOOL_SET.isdisjoint(props):  # the usual case: none given, all false
+            flags = dict(_NO_FLAGS)
+        else:
+            flags = {}
+            for b in _BOOL_PROPS:
+                v = props.get(b, False)
+                if type(v) is not bool:
+                    return None
+                flags[b] = v
+            if flags["very_sensitive"] and k.holds_explosives != "yes":
+                return None
+        persons = props.get("persons", 0)
+        tp = type(persons)
+        if not ((tp is float or tp is int) and math.isfinite(persons) and persons >= 0):
+            return None
+        stock = props.get("stock")
+        entries: list[dict[str, Any]] = []
+        if stock is not None:
+            if type(stock) is not list or not all(type(e) is dict for e in stock):
+                return None
+            if stock and k.holds_explosives == "no":
+                return None
+            entries = [dict(e) for e in stock]
+        name = props.get("name", sid)
+        parsed.append({
+            "id": sid,
+            "name": str(name) if name is not None else sid,
+            "kind": kind,
+            "geom": g,
+            "bearing": bearing,
+            "traffic": traffic,
+            "persons": float(persons),
+            "flags": flags,
+            "stock": entries,
+            "props": dict(props),
+        })
+    for at, rings, min_len, closed, build in (
+        (poly_at, poly_rings, 4, True, lambda xy, ix: shapely.polygons(shapely.linearrings(xy, indices=ix))),
+        (line_at, line_coords, 2, False, lambda xy, ix: shapely.linestrings(xy, indices=ix)),
+    ):
+        if not at:
+            continue
+        bulk = _bulk_positions(rings, min_len, closed, geographic)
+        if bulk is None:
+            return None
+        xy, lens = bulk
+        geoms = build(xy, np.repeat(np.arange(lens.size), lens))
+        with np.errstate(all="ignore"):
+            if not bool(shapely.is_valid(geoms).all()):
+                return None
+        for i, g in zip(at, geoms.tolist(), strict=True):
+            parsed[i]["geom"] = g
+    return crs_name, crs, parsed
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -947,19 +1226,21 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read_layout(
-    source: str | Path | Mapping[str, Any], stock_csv: str | Path | None, max_mb: float | None,
-    read_as: tuple[bytes, str] | None = None,
-) -> Depot:
-    # read_as: the hashed bytes and the name of the GIS file a document was read from
-    raw, src_name = _read_bytes(source, max_mb) if read_as is None else read_as
-    if isinstance(source, Mapping):
-        doc: Any = source
-    else:
-        if not raw.strip():
-            raise LayoutError("layout", src_name, "the file is empty; a GeoJSON "
-                              "FeatureCollection is required")
-        doc = parse_json(raw, "layout", src_name)
+def _try_fast(
+    doc: Any, allkinds: Mapping[str, Any]
+) -> tuple[str, pyproj.CRS | None, list[dict[str, Any]]] | None:
+    """`_fast_features`, or None where it fails on a value of a dict given by a caller
+    (an integer too large for a float, say): the per-feature path then does what it did."""
+    try:
+        return _fast_features(doc, allkinds)
+    except (OverflowError, TypeError, ValueError):
+        return None
+
+
+def _slow_features(
+    doc: Any, src_name: str, allkinds: Mapping[str, Any], problems: _Problems
+) -> tuple[str, pyproj.CRS | None, bool, _CrsRange | None, list[dict[str, Any]]]:
+    """The CRS and the parsed features, feature by feature, every problem recorded."""
     if not isinstance(doc, Mapping) or doc.get("type") != "FeatureCollection":
         got = doc.get("type") if isinstance(doc, Mapping) else type(doc).__name__
         raise LayoutError(
@@ -969,11 +1250,9 @@ def _read_layout(
     if not isinstance(feats, list) or not feats:
         raise LayoutError("layout", src_name, "the FeatureCollection has no features")
 
-    problems = _Problems(src_name)
     crs_name, crs = _parse_crs(doc, problems)
     geographic = crs is not None and crs.is_geographic
     crs_check = _CrsRange(crs, crs_name) if crs is not None and not geographic else None
-    allkinds = kinds()
     seen: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []
     plain_polys = _plain_polygons(feats, geographic)
@@ -1106,6 +1385,37 @@ def _read_layout(
                 "props": dict(props),
             }
         )
+    return crs_name, crs, geographic, crs_check, parsed
+
+
+def _read_layout(
+    source: str | Path | Mapping[str, Any], stock_csv: str | Path | None, max_mb: float | None,
+    read_as: tuple[bytes, str] | None = None,
+) -> Depot:
+    # read_as: the hashed bytes and the name of the GIS file a document was read from
+    raw, src_name = _read_bytes(source, max_mb) if read_as is None else read_as
+    allkinds = kinds()
+    fast = None  # the common case, checked in bulk (_fast_features)
+    if isinstance(source, Mapping):
+        doc: Any = source
+        if _FAST_READ:
+            fast = _try_fast(doc, allkinds)
+    else:
+        if not raw.strip():
+            raise LayoutError("layout", src_name, "the file is empty; a GeoJSON "
+                              "FeatureCollection is required")
+        doc = _quick_parse(raw) if _FAST_READ else None
+        if doc is not None:
+            fast = _try_fast(doc, allkinds)
+        if fast is None:  # json words the message of anything orjson does not take
+            doc = parse_json(raw, "layout", src_name)
+    problems = _Problems(src_name)
+    if fast is not None:
+        crs_name, crs, parsed = fast
+        geographic = crs is not None and crs.is_geographic
+        crs_check = _CrsRange(crs, crs_name) if crs is not None and not geographic else None
+    else:
+        crs_name, crs, geographic, crs_check, parsed = _slow_features(doc, src_name, allkinds, problems)
     problems.raise_if_any()
 
     stock_raw = b""
@@ -1153,23 +1463,7 @@ def _read_layout(
         geoms = _transform_geoms(geoms, fwd.transform)
         _check_extent(parsed, geoms, lon, lat, owner, lon0, lat0, problems)
         problems.raise_if_any()
-        bearings = []
-        geod = pyproj.Geod(ellps="WGS84")
-        for p in parsed:
-            b = p["bearing"]
-            if b is None:
-                bearings.append(None)
-                continue
-            c = p["geom"].centroid
-            if geographic:
-                lon1, lat1, _ = geod.fwd(c.x, c.y, b, _BEARING_STEP_M)
-                (xa, xb), (ya, yb) = fwd.transform([c.x, lon1], [c.y, lat1])
-            else:
-                br = math.radians(b)
-                x1 = c.x + _BEARING_STEP_M * math.sin(br)
-                y1 = c.y + _BEARING_STEP_M * math.cos(br)
-                (xa, xb), (ya, yb) = fwd.transform([c.x, x1], [c.y, y1])
-            bearings.append(_bearing_of(xb - xa, yb - ya))
+        bearings = _grid_bearings(parsed, fwd, geographic)
 
     sites = []
     for p, g, b in zip(parsed, geoms, bearings, strict=True):
