@@ -33,6 +33,9 @@ def warm_up(progress: Callable[[int, str], None] | None = None) -> None:
             progress(k, STEPS[k])
 
     step(0)
+    from depotsafe.units import registry
+
+    registry()  # pint's parsed definitions into the cache (built on first use, which may be a user's first quantity)
     depot = read_layout(synthetic_depot(200, seed=2))
     check_depot(depot)
     step(1)

@@ -36,7 +36,10 @@ def _free_port() -> int:
 
 
 def _port_free(port: int) -> bool:
+    """No socket listens on the port (SO_REUSEADDR: the connections the stopped server closed may
+    wait in TIME_WAIT for a minute; they are no server, and a new app binds the port past them)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
