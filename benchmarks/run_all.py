@@ -29,7 +29,7 @@ ROOT = HERE.parent
 FULL = [
     ("Whole-depot check (`bench_check.py`): synthetic depots, dense yards, igloo rows",
      ["bench_check.py", "--sizes", "1000", "10000", "100000", "--yards", "1000", "10000", "40000",
-      "--rows", "2500", "40000", "--repeat", "3"]),
+      "--rows", "2500", "40000", "--shapely-max", "5000", "--repeat", "3"]),
     ("Candidate pairs and footprint distances (`bench_geometry.py`)", ["bench_geometry.py"]),
     ("Blast field, 2000 x 2000 grid, 100 events (`bench_blast.py`)", ["bench_blast.py"]),
     ("Location risk, 2000 x 2000 grid, 100 storehouses (`bench_risk.py`)", ["bench_risk.py"]),

@@ -30,6 +30,38 @@ def test_bench_check_shapely_pipeline_agrees_with_depotsafe():
     assert ours["seconds"] > 0
 
 
+def test_bench_check_pipeline_process_reads_the_file_and_writes_the_pairs(tmp_path):
+    """The whole-process shapely pipeline reads the layout file itself (not through depotsafe),
+    writes every pair it judged, and its failures are depotsafe's violations outside groups."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import bench_check
+    finally:
+        sys.path.remove(str(BENCH))
+    from depotsafe.check import check_depot
+    from depotsafe.layout import read_layout
+    from depotsafe.synthetic import synthetic_depot
+
+    collection = synthetic_depot(300, seed=1)
+    layout = tmp_path / "layout.geojson"
+    layout.write_text(json.dumps(collection))
+    out = tmp_path / "pairs.json"
+    subprocess.run([sys.executable, str(BENCH / "bench_check.py"), "--pipeline", str(layout), str(out)],
+                   check=True, capture_output=True, text=True)
+    pairs = json.loads(out.read_text())["pairs"]
+    depot = read_layout(collection)
+    _info, (pi, pj, _d, _req) = bench_check.run_shapely(depot)
+    ids = [s.id for s in depot.sites]
+    assert [(p["pes"], p["es"]) for p in pairs] == [(ids[a], ids[b]) for a, b in zip(pi, pj, strict=True)]
+    result = check_depot(depot)
+    grouped = {sid for g in result.groups for sid in g}
+    ours = {(ids[a], ids[b]) for a, b, d, r, g in zip(result.pair_pes, result.pair_es, result.pair_distance_m,
+                                                    result.pair_required_m, result.pair_group, strict=True)
+            if d < r and g < 0}
+    theirs = {(p["pes"], p["es"]) for p in pairs if not p["complies"] and p["pes"] not in grouped}
+    assert theirs and theirs == ours
+
+
 def test_warm_up_reaches_every_kernel():
     from depotsafe.kernels import aggregate, geometry, qd, reduce
     from depotsafe.warmup import warm_up
