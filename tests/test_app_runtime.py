@@ -196,3 +196,22 @@ def test_pint_cache_folder_is_per_pint_installation(tmp_path: Path) -> None:
     install = hashlib.sha256(str(Path(pint.__file__).resolve().parent).encode()).hexdigest()[:16]
     assert [d.name for d in (tmp_path / "pint").iterdir()] == [install]
     assert any((tmp_path / "pint" / install).glob("*.pickle"))
+
+
+def test_starting_page_names_the_app_and_asks_its_health_address(tmp_path: Path) -> None:
+    """The page opened at once: the app's address as a link, the health address it asks, each
+    language's words, and a message instead of waiting for ever."""
+    import re
+
+    from depotsafe.commands.app import _STARTING, OPEN_TIMEOUT_S, write_starting_page
+
+    page = write_starting_page("http://localhost:8765", tmp_path)
+    assert page == tmp_path / "starting-8765.html"
+    text = page.read_text(encoding="utf-8")
+    assert '<a id="app" href="http://localhost:8765">http://localhost:8765</a>' in text
+    assert 'APP = "http://localhost:8765"' in text and 'APP + "/_stcore/health"' in text
+    assert f"TIMEOUT_MS = {int(OPEN_TIMEOUT_S * 1000)}" in text
+    for title, lead in _STARTING.values():
+        assert title in text and lead in text
+    assert re.search(r"has not answered for 180 s", text)
+    assert not list(tmp_path.glob("*.tmp"))  # written whole, then renamed

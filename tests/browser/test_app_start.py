@@ -123,3 +123,29 @@ def test_readme_command_without_terminal_then_stop_by_pid(page, tmp_path: Path, 
     while not _port_free(port) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _port_free(port), "port still taken after the app's PID was stopped"
+
+
+def test_starting_page_opens_the_app_when_its_server_answers(page, tmp_path: Path) -> None:
+    """The page `depotsafe app` opens at once: waiting while nothing listens, then the app itself."""
+    from playwright.sync_api import expect
+
+    from depotsafe.commands.app import write_starting_page
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    starting = write_starting_page(url, tmp_path)
+    page.goto(starting.as_uri())
+    expect(page.locator("#title")).to_have_text("Starting depotsafe…")
+    time.sleep(1.5)  # nothing listens yet: the page keeps asking, and stays
+    assert page.url == starting.as_uri()
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("depotsafe")), "app", "--headless", "--address", "127.0.0.1",
+         "--port", str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, start_new_session=True)
+    try:
+        expect(page.get_by_role("heading", name="Depot", exact=True)).to_be_visible(timeout=120_000)
+        assert page.url.rstrip("/") == url
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)

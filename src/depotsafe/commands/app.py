@@ -2,8 +2,10 @@
 
 The server always runs headless: Streamlit's own browser opening asks for an
 e-mail address on the first run (a prompt that kills a start without a
-terminal).  depotsafe opens the browser itself, from a small detached process
-that waits until the server answers, and only where there is a display.
+terminal).  depotsafe opens the browser itself, only where there is a display,
+from a small detached process, at once: on a local starting page that opens
+the app as soon as the server answers (the browser starts while the server
+does).
 
 On POSIX the command *replaces itself* with the server (``exec``): the PID
 that started ``depotsafe app`` (or ``bash scripts/run-app``, which execs it)
@@ -20,6 +22,7 @@ import sys
 import time
 import urllib.request
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 #: Seconds the browser opener waits for the server before giving up quietly.
@@ -106,7 +109,7 @@ def wait_until_ready(url: str, timeout_s: float) -> bool:
 
 
 def _spawn_browser_opener(url: str) -> None:
-    """A detached process that opens ``url`` once the server answers (never blocks the server)."""
+    """A detached process that opens the browser on the starting page of ``url`` (never blocks the server)."""
     subprocess.Popen(
         [sys.executable, "-m", "depotsafe.commands.app", "--open-when-ready", url],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -141,9 +144,91 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
 
+#: "Starting depotsafe" in the six languages of the app (the starting page picks the browser's).
+_STARTING = {
+    "en": ("Starting depotsafe…", "The app opens here as soon as it answers at"),
+    "fr": ("Démarrage de depotsafe…", "L'application s'ouvre ici dès qu'elle répond à"),
+    "es": ("Iniciando depotsafe…", "La aplicación se abre aquí en cuanto responda en"),
+    "ru": ("Запуск depotsafe…", "Приложение откроется здесь, как только ответит по адресу"),
+    "zh": ("正在启动 depotsafe…", "应用一旦在以下地址响应，即在此打开："),
+    "ar": ("جارٍ تشغيل depotsafe…", "يُفتح التطبيق هنا فور استجابته على"),
+}
+_NOT_ANSWERING = ("depotsafe has not answered for {s} s: see the terminal where it was started "
+                  "(a port in use, or an error).")
+
+
+def starting_page_html(url: str, timeout_s: float = OPEN_TIMEOUT_S) -> str:
+    """A page that says the app is starting and opens ``url`` as soon as its server answers.
+
+    The browser is opened on it at once, so that the browser starts while the
+    server does (issue 12: the first page in seconds): the page asks the
+    server's health address every 0.3 s (a no-cors request: it resolves once
+    anything answers, and fails while nothing listens) and then replaces
+    itself with the app.  After ``timeout_s`` it says where to look instead.
+    """
+    import html
+    import json as _json
+
+    texts = _json.dumps({k: list(v) for k, v in _STARTING.items()}, ensure_ascii=False)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>depotsafe</title>
+<style>body{{font-family:sans-serif;margin:15vh auto;max-width:40em;color:#31333f;text-align:center}}
+.spin{{width:2.5em;height:2.5em;margin:2em auto;border:.3em solid #ddd;border-top-color:#ff4b4b;border-radius:50%;
+animation:r 1s linear infinite}}@keyframes r{{to{{transform:rotate(360deg)}}}}</style></head>
+<body><h1 id="title">{html.escape(_STARTING["en"][0])}</h1><div class="spin" id="spin"></div>
+<p><span id="lead">{html.escape(_STARTING["en"][1])}</span> <a id="app" href="{html.escape(url)}">{html.escape(url)}</a></p>
+<p id="late" hidden></p>
+<script>
+const APP = {_json.dumps(url)}, TEXTS = {texts}, TIMEOUT_MS = {int(timeout_s * 1000)}, t0 = Date.now();
+const lang = (navigator.language || "en").slice(0, 2), t = TEXTS[lang] || TEXTS.en;
+if (lang === "ar") document.documentElement.dir = "rtl";
+document.documentElement.lang = TEXTS[lang] ? lang : "en";
+document.getElementById("title").textContent = t[0];
+document.getElementById("lead").textContent = t[1];
+function probe() {{
+  fetch(APP + "/_stcore/health", {{mode: "no-cors", cache: "no-store"}})
+    .then(() => location.replace(APP))
+    .catch(() => {{
+      if (Date.now() - t0 < TIMEOUT_MS) {{ setTimeout(probe, 300); return; }}
+      document.getElementById("spin").hidden = true;
+      const late = document.getElementById("late");
+      late.textContent = {_json.dumps(_NOT_ANSWERING.format(s=int(timeout_s)))};
+      late.hidden = false;
+    }});
+}}
+probe();
+</script></body></html>
+"""
+
+
+def write_starting_page(url: str, directory: Path | None = None) -> Path:
+    """Write :func:`starting_page_html` for ``url`` into the user's depotsafe cache; its path."""
+    from urllib.parse import urlsplit
+
+    if directory is None:
+        from depotsafe.cache import cache_base
+
+        directory = cache_base() / "app"
+    directory.mkdir(parents=True, exist_ok=True)
+    port = urlsplit(url).port or 80
+    path = directory / f"starting-{port}.html"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(starting_page_html(url), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
 def _open_when_ready(url: str) -> int:
+    """Open the browser at once on the starting page (it opens the app when the server answers);
+    where that page cannot be written, wait for the server and open the app itself."""
     import webbrowser
 
+    try:
+        page = write_starting_page(url)
+    except OSError:
+        page = None
+    if page is not None and webbrowser.open(page.as_uri()):
+        return 0
     if wait_until_ready(url, OPEN_TIMEOUT_S):
         webbrowser.open(url)
         return 0
