@@ -34,20 +34,17 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-@pytest.fixture(scope="module")
-def dxf_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_mapping(tmp_path_factory.mktemp("map") / "map.json", mapping())
-
-
 def _rows(stdout: str) -> dict[str, dict[str, Any]]:
     return {Path(r["file"]).name: r for r in json.loads(stdout)["layouts"]}
 
 
-def test_a_folder_batch_reads_its_drawing_with_the_mapping(folder: Path, dxf_map: Path, tmp_path: Path) -> None:
+def test_a_folder_batch_reads_its_drawing_with_the_mapping(folder: Path, tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(folder, tmp_path / "depots"))
+    dxf_map = write_mapping(folder / "map.json", mapping())  # in the folder: the mapping, not a layout
     out = tmp_path / "out"
     r = run("batch", folder, "--mapping", dxf_map, "--out", out, "--workers", "1", "--json", status=1)
     rows = _rows(r.stdout)
-    assert set(rows) == {"gj.geojson", "gis.fgb", "plan.dxf"}
+    assert set(rows) == {"gj.geojson", "gis.fgb", "plan.dxf"}  # not map.json
     assert all(row["status"] == "violations" for row in rows.values()), rows
     # the drawing read with the mapping and its stock CSV, the others as check reads them alone
     assert (rows["plan.dxf"]["mapping"], rows["plan.dxf"]["stock"]) == ("map.json", "plan.stock.csv")

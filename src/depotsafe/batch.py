@@ -203,8 +203,12 @@ def _layers_of(path: Path) -> list[str] | None:
         return None
 
 
-def find_jobs(inputs: Sequence[str], layers: Sequence[str], each_layer: bool, out_dir: Path) -> list[Job]:
+def find_jobs(inputs: Sequence[str], layers: Sequence[str], each_layer: bool, out_dir: Path,
+              mapping: str | None = None) -> list[Job]:
     """The jobs of the inputs: files as given, folders' layout files (not recursive), in name order.
+
+    The ``--mapping`` file, when it lies in a folder given, is not one of its layouts (it ends in
+    ``.json`` as a layout may).
 
     Raises InputError for an input that does not exist, a folder that holds
     no layout, the output folder given as an input, or two layouts that would
@@ -213,13 +217,15 @@ def find_jobs(inputs: Sequence[str], layers: Sequence[str], each_layer: bool, ou
     if each_layer and layers:
         raise InputError("--each-layer", True, "not with --layer: either name the layers read as the "
                          "layout of every file, or check every layer of a file as its own layout")
+    skip = None if mapping is None else Path(mapping).resolve()
     files: list[Path] = []
     for text in inputs:
         p = Path(text)
         if p.is_dir():
             if p.resolve() == out_dir.resolve():
                 raise InputError("INPUT", text, "the output folder (--out); give the results their own folder")
-            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in LAYOUT_SUFFIXES)
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in LAYOUT_SUFFIXES
+                           and (skip is None or f.resolve() != skip))
             if not found:
                 raise InputError("INPUT", text, f"a folder without layout files ({', '.join(LAYOUT_SUFFIXES)})")
             files.extend(found)
@@ -526,7 +532,7 @@ def run_batch(
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("--out", out, "a file; give a folder for the results")
-    jobs = find_jobs(inputs, options.layers, each_layer, out_dir)
+    jobs = find_jobs(inputs, options.layers, each_layer, out_dir, options.mapping)
     opt_key = options_sha256(options)  # also refuses a bad rule set or protection before any work
     client = None if scheduler is None else connect(scheduler)  # refused before anything is written
     try:
