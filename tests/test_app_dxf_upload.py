@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from depotsafe.errors import DepotsafeError
 from depotsafe.ui import model
 from test_dxf import draw, mapping, write_mapping
-from test_gisio import SAMPLE, SAMPLE_STOCK, run
+from test_gisio import FEATURES, SAMPLE, SAMPLE_STOCK, run
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 UNCHANGED = "The file was not loaded; the depot on the page is unchanged."
@@ -65,6 +65,13 @@ def _pairs(pairs: Any) -> dict[tuple[str, str, str], tuple[float, float, bool, s
             for p in pairs}
 
 
+def _licence(site: dict[str, Any]) -> tuple[Any, ...]:
+    mixed = site.get("mixed_stock") or {}
+    return (site["id"], mixed.get("compliant"),
+            [(c["hd"], None if c.get("headroom_kg") is None else round(c["headroom_kg"], 6))
+             for c in mixed.get("cases", [])])
+
+
 def test_a_drawing_with_its_mapping_checks_as_the_command_does(files: dict[str, Path]) -> None:
     at = _app()
     errors = _load(at, ("plan.dxf", files["plan"].read_bytes()), ("map.json", files["map"].read_bytes()),
@@ -86,7 +93,11 @@ def test_a_drawing_with_its_mapping_checks_as_the_command_does(files: dict[str, 
         assert abs(got[k][0] - dist) <= 1e-6, k  # the same drawing read by the same reader: to the micrometre
         assert got[k][1:] == (req, ok, rule), k
     assert result.summary()["violations"] == want["summary"]["violations"] > 0
-    assert sorted((s.id, s.kind) for s in result.depot.sites) == sorted((s["id"], s["kind"]) for s in want["sites"])
+    # the storehouses' licences: the same verdicts and headrooms
+    assert [_licence(s) for s in result.sites] == [_licence(s) for s in want["sites"]]
+    # every site of the drawing, with its kind: the sample depot it was drawn from
+    assert sorted((s.id, s.kind) for s in result.depot.sites) == sorted(
+        (f["properties"]["id"], f["properties"]["kind"]) for f in FEATURES)
 
 
 def test_a_drawing_without_mapping_or_with_bad_files_leaves_the_depot(files: dict[str, Path],
