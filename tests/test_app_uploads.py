@@ -159,7 +159,7 @@ def test_one_size_limit_stated_the_same_everywhere(at: AppTest) -> None:
     assert "26 MB" not in readme
     # the uploader widgets state the same limit (not Streamlit's 200 MB default)
     uploaders = list(at.get("file_uploader"))
-    assert len(uploaders) == 2
+    assert len(uploaders) == 3  # layout, stock, mapping file (DXF)
     for up in uploaders:
         assert up.proto.max_upload_size_mb == model.MAX_UPLOAD_MB
 

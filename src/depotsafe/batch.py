@@ -1,7 +1,7 @@
 """Check many depot layouts at once, in parallel on Dask (``depotsafe batch``).
 
-Each layout (a GeoJSON or GIS file, or one layer of a GeoPackage with
-``--each-layer``) is one job: read, checked and written by a worker process
+Each layout (a GeoJSON or GIS file, a DXF drawing, or one layer of a
+GeoPackage with ``--each-layer``) is one job: read, checked and written by a worker process
 exactly as ``depotsafe check LAYOUT --json`` would print it
 (:func:`depotsafe.report.write_json`), into ``OUT/<name>.json`` as soon as it
 finishes.  The parent process collects one summary row per layout
@@ -19,6 +19,14 @@ worker also records its layout, as soon as its JSON is written, in the output
 folder's journal (:data:`JOURNAL`): a run stopped before it writes the manifest
 (Ctrl-C, a crash, a lost cluster) keeps what it finished, and the next run
 checks only the rest.
+
+The mapping file.  ``--mapping`` is read with each layout it is for
+(:func:`mapping_for`): every DXF drawing; every GIS file, unless it is a DXF
+drawing's mapping (its ``fields`` name layers of texts, not a GIS file's
+fields); never a GeoJSON layout (it names its properties as docs/layout.md
+does).  A folder's ``.dxf`` files are layouts like the others: without
+``--mapping`` each fails with the message ``check`` gives, so that no drawing
+of the folder is left unchecked without a failed row saying why.
 
 Failures.  A layout that cannot be read or checked is a row with status
 ``failed`` and the error message (naming the field and the value); the others
@@ -63,7 +71,7 @@ from depotsafe import __version__
 from depotsafe.errors import DepotsafeError, InputError
 
 #: File suffixes read as layouts when a folder is given (``.json`` is the layout format too).
-LAYOUT_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml")
+LAYOUT_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".dxf")
 
 #: Files of the output folder (never read as layouts).
 SUMMARY_CSV = "summary.csv"
@@ -107,6 +115,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("error", "string"),
     ("input_sha256", "string"),
     ("stock", "string"),  # the stock CSV read with the layout (STOCK_SUFFIX), or empty
+    ("mapping", "string"),  # the mapping file read with the layout (mapping_for), or empty
 )
 
 #: A layout ``NAME.<suffix>`` of a batch is read with the stock CSV ``NAME.stock.csv`` of its folder
@@ -143,6 +152,38 @@ class Job:
 # --------------------------------------------------------------------------- inputs
 
 
+def mapping_for(path: str, mapping: str | None, dxf_mapping: bool | None = None) -> str | None:
+    """The mapping file read with the layout ``path`` in a batch given ``--mapping``, or None.
+
+    A DXF drawing's always; a GIS file's unless ``mapping`` is a DXF drawing's mapping
+    (depotsafe.mapping.is_dxf_mapping; ``dxf_mapping`` when the caller has read it); a GeoJSON
+    layout's never.  What ``depotsafe check`` reads that file with.
+    """
+    from depotsafe.gisio import is_gis_path
+
+    suffix = Path(path).suffix.lower()
+    if mapping is None or (suffix != ".dxf" and not is_gis_path(path)):
+        return None
+    if suffix == ".dxf":
+        return mapping
+    if dxf_mapping is None:
+        dxf_mapping = is_dxf_mapping_file(mapping)
+    return None if dxf_mapping else mapping
+
+
+def is_dxf_mapping_file(mapping: str) -> bool:
+    """Whether the mapping file is a DXF drawing's (False when it cannot be read: its reader says why)."""
+    from depotsafe.mapping import MAX_MAPPING_MB, is_dxf_mapping
+
+    limit = int(MAX_MAPPING_MB * 1_000_000)  # MB of 1,000,000 bytes (depotsafe.layout.BYTES_PER_MB)
+    try:
+        with open(mapping, "rb") as fh:
+            raw = fh.read(limit + 1)
+    except OSError:
+        return False
+    return len(raw) <= limit and is_dxf_mapping(raw)
+
+
 def _output_name(path: Path, layer: str | None) -> str:
     name = path.name + (f".layer-{layer}" if layer is not None else "")
     return name.replace(os.sep, "_") + ".json"
@@ -162,8 +203,12 @@ def _layers_of(path: Path) -> list[str] | None:
         return None
 
 
-def find_jobs(inputs: Sequence[str], layers: Sequence[str], each_layer: bool, out_dir: Path) -> list[Job]:
+def find_jobs(inputs: Sequence[str], layers: Sequence[str], each_layer: bool, out_dir: Path,
+              mapping: str | None = None) -> list[Job]:
     """The jobs of the inputs: files as given, folders' layout files (not recursive), in name order.
+
+    The ``--mapping`` file, when it lies in a folder given, is not one of its layouts (it ends in
+    ``.json`` as a layout may).
 
     Raises InputError for an input that does not exist, a folder that holds
     no layout, the output folder given as an input, or two layouts that would
@@ -172,13 +217,15 @@ def find_jobs(inputs: Sequence[str], layers: Sequence[str], each_layer: bool, ou
     if each_layer and layers:
         raise InputError("--each-layer", True, "not with --layer: either name the layers read as the "
                          "layout of every file, or check every layer of a file as its own layout")
+    skip = None if mapping is None else Path(mapping).resolve()
     files: list[Path] = []
     for text in inputs:
         p = Path(text)
         if p.is_dir():
             if p.resolve() == out_dir.resolve():
                 raise InputError("INPUT", text, "the output folder (--out); give the results their own folder")
-            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in LAYOUT_SUFFIXES)
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in LAYOUT_SUFFIXES
+                           and (skip is None or f.resolve() != skip))
             if not found:
                 raise InputError("INPUT", text, f"a folder without layout files ({', '.join(LAYOUT_SUFFIXES)})")
             files.extend(found)
@@ -308,7 +355,7 @@ def check_one(job: Job, options: Options, out_dir: str) -> dict[str, Any]:
         from depotsafe.report import write_json
 
         depot = read_layout(job.path, stock_csv=job.stock, max_mb=options.max_mb, layers=job.layers,
-                            mapping=options.mapping)
+                            mapping=mapping_for(job.path, options.mapping))
         result = check_depot(depot, options.rule_set, protection=options.protection, rounding=options.rounding)
         write_outputs([("--out", target, lambda f: write_json(result, f))])
         row.update(_row_of(result))
@@ -485,7 +532,7 @@ def run_batch(
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("--out", out, "a file; give a folder for the results")
-    jobs = find_jobs(inputs, options.layers, each_layer, out_dir)
+    jobs = find_jobs(inputs, options.layers, each_layer, out_dir, options.mapping)
     opt_key = options_sha256(options)  # also refuses a bad rule set or protection before any work
     client = None if scheduler is None else connect(scheduler)  # refused before anything is written
     try:
@@ -519,6 +566,7 @@ def run_batch(
     finally:
         if client is not None:
             client.close()
+    dxf_mapping = None if options.mapping is None else is_dxf_mapping_file(options.mapping)
     ordered = []
     for job in jobs:
         got = rows[job.output]
@@ -527,6 +575,8 @@ def run_batch(
             row["internal"] = True
         row["input_sha256"] = keys[job.output]
         row["stock"] = None if job.stock is None else Path(job.stock).name
+        used = mapping_for(job.path, options.mapping, dxf_mapping)
+        row["mapping"] = None if used is None else Path(used).name
         row["output"] = None if row["status"] == "failed" else job.output
         ordered.append(row)
     manifest = {

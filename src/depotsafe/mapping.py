@@ -56,6 +56,22 @@ class Mapping:
         return table.get(key, v)
 
 
+#: Largest mapping file read [MB].
+MAX_MAPPING_MB = 10.0
+
+
+def is_dxf_mapping(raw: bytes) -> bool:
+    """Whether a mapping file's bytes are a DXF drawing's mapping: a JSON object holding any of the DXF
+    keys (units, crs, georeference, layers, route_label_distance), whose ``fields`` name layers of
+    texts, not the fields of a GIS file.  False for anything else (unreadable text included: the
+    reader of the mapping then says what is wrong)."""
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(doc, dict) and any(k in doc for k in _DXF_KEYS)
+
+
 def _number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
@@ -97,7 +113,7 @@ def read_mapping(path: str | Path, dxf: bool) -> Mapping:
 
     p = Path(path)
     try:
-        raw = read_limited(p, "--mapping", 10.0)
+        raw = read_limited(p, "--mapping", MAX_MAPPING_MB)
     except OSError as exc:
         raise LayoutError("--mapping", str(p), f"cannot be read ({exc.strerror or exc})") from None
     try:

@@ -26,15 +26,15 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="check many depot layouts (a folder or a list) in parallel; a summary table",
         description=(
             "Check every layout of the folders and files given (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, "
-            "KML) as depotsafe check would, in parallel worker processes (Dask). Writes OUT/<file>.json "
+            "KML; DXF with --mapping) as depotsafe check would, in parallel worker processes (Dask). Writes OUT/<file>.json "
             "(what depotsafe check --json prints) for each layout, OUT/summary.csv, OUT/summary.parquet and "
             "OUT/manifest.json; a layout whose file and options are unchanged since the last run is not "
             "checked again. Exit status 0 all compliant, 1 violations found, 2 a layout failed or bad input."
         ),
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="layout file, or folder whose layout files (.geojson .json .gpkg .shp .fgb .kml, "
-                        "not in subfolders) are read")
+                   help="layout file, or folder whose layout files (.geojson .json .gpkg .shp .fgb .kml .dxf, "
+                        "not in subfolders) are read; a .dxf without --mapping fails, with check's message")
     p.add_argument("--out", required=True, metavar="DIR", help="folder of the results (created if missing)")
     p.add_argument("--rule-set", default="iatg", help="rule set name or folder (default iatg)")
     p.add_argument("--protection", default="default", metavar="DEGREE",
@@ -42,8 +42,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     add_rounding_option(p)
     add_max_layout_option(p)
     p.add_argument("--mapping", metavar="FILE",
-                   help="mapping file read with every layout, as for check (DXF site plans, GIS files of other "
-                        "field names); docs/layout.md")
+                   help="mapping file, as for check: read with every DXF drawing, and with every GIS file unless it is "
+                        "a DXF drawing's mapping; never with a GeoJSON layout; docs/cli.md")
     p.add_argument("--each-layer", action="store_true",
                    help="check every layer of a file of several layers (a GeoPackage) as its own layout")
     p.add_argument("--workers", type=_workers, default=2, metavar="N",

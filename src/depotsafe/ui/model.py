@@ -349,24 +349,46 @@ def _unzip_shapefiles(data: bytes, zip_name: str, folder: Path) -> list[Path]:
     return shps
 
 
+def is_dxf_name(name: str) -> bool:
+    """Whether an uploaded file is a DXF drawing (by its suffix, as the command line decides)."""
+    return PurePath(name).suffix.lower() == ".dxf"
+
+
 def read_uploaded(layout: bytes, layout_name: str, stock: bytes | None = None,
-                  stock_name: str = "stock.csv") -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Validate an uploaded layout (and stock CSV) with the engine's reader.
+                  stock_name: str = "stock.csv", mapping: bytes | None = None,
+                  mapping_name: str = "mapping.json") -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Validate an uploaded layout (and stock CSV, and mapping file) with the engine's reader.
 
     Returns the layout without stock and the stock rows.  Raises InputError
     (LayoutError) with the reader's message, naming the feature or row and
     the files by the names the user gave them (never the server's temporary
     paths).  Every stock line is read now (:func:`validate_stock`).
+
+    A DXF drawing is read with its ``mapping`` file (depotsafe.mapping), as
+    ``depotsafe check LAYOUT.dxf --mapping MAP`` reads it; without one it is
+    refused: the drawing's units and georeference are declared there, never
+    guessed.  A mapping with a GIS file names its other fields, as
+    ``--mapping`` does; with a GeoJSON layout it is refused, as on the
+    command line.
     """
     from depotsafe.gisio import is_gis_path, read_gis
     from depotsafe.layout import read_layout
 
     lname = Path(layout_name).name or "layout.geojson"
     sname = Path(stock_name).name or "stock.csv"
+    mname = Path(mapping_name).name or "mapping.json"
     check_size(layout, f"layout file {lname}")
     if stock is not None:
         check_size(stock, f"stock file {sname}")
         _screen_stock_csv(stock, sname)
+    if mapping is not None:
+        check_size(mapping, f"mapping file {mname}")
+    dxf = is_dxf_name(lname)
+    if dxf and mapping is None:
+        raise InputError("mapping file", None, f"{lname} is a DXF drawing: upload its mapping file too (JSON, "
+                         "as depotsafe check --mapping reads): the drawing's units, its CRS and georeference "
+                         "point, the layers of each kind of site and the layer of the id texts; never guessed "
+                         "(docs/layout.md)")
     zipped = lname.lower().endswith(".zip")
     with tempfile.TemporaryDirectory(prefix="depotsafe-upload-") as tmp:
         (Path(tmp) / "layout").mkdir()
@@ -386,15 +408,29 @@ def read_uploaded(layout: bytes, layout_name: str, stock: bytes | None = None,
             spath = Path(tmp) / "stock" / sname
             spath.write_bytes(stock)
             names[str(spath)] = sname
+        mpath = None
+        if mapping is not None:
+            (Path(tmp) / "mapping").mkdir()
+            mpath = Path(tmp) / "mapping" / mname
+            mpath.write_bytes(mapping)
+            names[str(mpath)] = mname
         names[tmp] = "(upload)"
         try:
-            depot = read_layout(lpath, stock_csv=spath, layers=layers)
+            depot = read_layout(lpath, stock_csv=spath, layers=layers, mapping=mpath)
             validate_stock(depot)
-            if is_gis_path(lpath):  # GeoPackage, Shapefile, FlatGeobuf, KML: the layout document they read as
-                doc = read_gis(lpath, layers)[0]
+            # the layout document the file reads as (the engine has read and checked it above)
+            if dxf:
+                from depotsafe.dxfio import read_dxf
+                from depotsafe.mapping import read_mapping
+
+                doc = read_dxf(lpath, read_mapping(mpath, dxf=True))[0]
+            elif is_gis_path(lpath):  # GeoPackage, Shapefile, FlatGeobuf, KML
+                from depotsafe.mapping import read_mapping
+
+                doc = read_gis(lpath, layers, None, None if mpath is None else read_mapping(mpath, dxf=False))[0]
         except DepotsafeError as exc:
             raise _renamed(exc, names) from None
-    if not is_gis_path(lpath):
+    if not dxf and not is_gis_path(lpath):
         doc = json.loads(layout.decode("utf-8-sig"))
     plain, inline_rows = split_stock(doc)
     rows = inline_rows

@@ -40,18 +40,38 @@ def _load_section() -> None:
             st.session_state["load_message"] = ("ok", _("Loaded the sample depot."))
         limit = _("At most {mb} MB per file (1 MB = 1,000,000 bytes); a depot layout is a few MB.").format(
             mb=model.MAX_UPLOAD_MB)
-        up_layout = st.file_uploader(_("Layout (GeoJSON, GeoPackage, FlatGeobuf, KML or a zipped Shapefile)"),
-                                     type=["geojson", "json", "gpkg", "fgb", "kml", "zip"],
+        up_layout = st.file_uploader(_("Layout (GeoJSON, GeoPackage, FlatGeobuf, KML, a zipped Shapefile, "
+                                       "or a DXF drawing with its mapping file)"),
+                                     type=["geojson", "json", "gpkg", "fgb", "kml", "zip", "dxf"],
                                      key="upload_layout",
                                      max_upload_size=model.MAX_UPLOAD_MB, help=limit)
         up_stock = st.file_uploader(_("Stock (CSV, optional)"), type=["csv"], key="upload_stock",
                                     max_upload_size=model.MAX_UPLOAD_MB, help=limit + " " + _(
                                         "In files a quantity has the point as its decimal sign and no group "
                                         "separators (\"1.5 t\", \"1500 kg\"), whatever the language chosen."))
+        up_mapping = st.file_uploader(
+            _("Mapping file (JSON): required with a DXF drawing"), type=["json"], key="upload_mapping",
+            max_upload_size=model.MAX_UPLOAD_MB, help=limit + " " + _(
+                "The file depotsafe check reads with --mapping (docs/layout.md). For a DXF drawing it declares "
+                "the drawing's units, the projected CRS and a georeference point (a drawing point, its easting "
+                "and northing, and the drawing's rotation), the layers of each kind of site and the layer whose "
+                "texts are the site ids: depotsafe never guesses them. For a GIS file it names fields of other "
+                "names."))
         if st.button(_("Load the uploaded files"), key="load_upload", disabled=up_layout is None):
             assert up_layout is not None
-            _load(up_layout.getvalue(), up_layout.name,
-                  None if up_stock is None else up_stock.getvalue(), "" if up_stock is None else up_stock.name)
+            if model.is_dxf_name(up_layout.name) and up_mapping is None:
+                st.session_state["load_message"] = ("error", _(
+                    "The file was not loaded; the depot on the page is unchanged.") + "\n\n" + _(
+                    "{name} is a DXF drawing: upload its mapping file too (JSON, the file depotsafe check reads "
+                    "with --mapping). It must declare the drawing's units, the projected CRS (an EPSG code) and "
+                    "a georeference point (a drawing point, its easting and northing, and the drawing's "
+                    "rotation), the layers of each kind of site and the layer whose texts are the site ids; "
+                    "depotsafe never guesses them (docs/layout.md).").format(name=up_layout.name))
+            else:
+                _load(up_layout.getvalue(), up_layout.name,
+                      None if up_stock is None else up_stock.getvalue(), "" if up_stock is None else up_stock.name,
+                      None if up_mapping is None else up_mapping.getvalue(),
+                      "" if up_mapping is None else up_mapping.name)
         c1, c2 = st.columns([1, 2])
         n_sites = c1.number_input(_("Sites"), min_value=10, max_value=20_000, value=1000, step=100,
                                   key=f"{KEEP}synthetic_n")
@@ -75,9 +95,11 @@ def _load_section() -> None:
             st.error(text, icon="⚠️")
 
 
-def _load(layout: bytes, name: str, stock: bytes | None, stock_name: str) -> None:
+def _load(layout: bytes, name: str, stock: bytes | None, stock_name: str, mapping: bytes | None = None,
+          mapping_name: str = "") -> None:
     try:
-        fc, rows = model.read_uploaded(layout, name, stock, stock_name or "stock.csv")
+        fc, rows = model.read_uploaded(layout, name, stock, stock_name or "stock.csv", mapping,
+                                       mapping_name or "mapping.json")
     except DepotsafeError as exc:
         st.session_state["load_message"] = (
             "error",
@@ -86,7 +108,8 @@ def _load(layout: bytes, name: str, stock: bytes | None, stock_name: str) -> Non
         return
     except Exception:  # anything the engine did not foresee: logged, never shown
         _LOG.exception("upload of %r (stock %r) could not be read", name, stock_name)
-        files = name if stock is None else f"{name}, {stock_name}"
+        files = ", ".join([name] + ([stock_name] if stock is not None else [])
+                          + ([mapping_name] if mapping is not None else []))
         st.session_state["load_message"] = (
             "error",
             _("The file was not loaded; the depot on the page is unchanged.") + "\n\n"
