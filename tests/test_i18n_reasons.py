@@ -28,8 +28,20 @@ from babel.numbers import format_decimal
 
 from depotsafe import clitext, qd
 from depotsafe.effects import answer
-from depotsafe.effects.event import EVENT_ALONE, EVENT_ALONE_ON_REQUEST, EVENT_GROUP, EVENT_REASONS
-from depotsafe.risk import REASON_AND, REASON_HD12, REASON_HD13, REASON_HD14, REASON_HD16, REASON_TEMPLATES
+from depotsafe.effects.event import (
+    EVENT_ALONE,
+    EVENT_ALONE_ON_REQUEST,
+    EVENT_GROUP,
+    EVENT_REASONS,
+)
+from depotsafe.risk import (
+    REASON_AND,
+    REASON_HD12,
+    REASON_HD13,
+    REASON_HD14,
+    REASON_HD16,
+    REASON_TEMPLATES,
+)
 from depotsafe.ui import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -297,8 +309,8 @@ def test_the_term_check_catches_the_old_french_split() -> None:
 
 
 def test_french_calculator_shows_the_rule_label_in_french() -> None:
-    """HD 1.6 at the NEQ of one munition: the calculator's rule label reads in French (the catalog's words
-    around the table and function codes, which stay as AASTP-1 prints them)."""
+    """HD 1.4: the calculator's rule label ("Table 1.4: fixed 25 m") reads in French, the catalog's words
+    around the table code, which stays as AASTP-1 prints it."""
     from streamlit.testing.v1 import AppTest
 
     from depotsafe import api
@@ -306,29 +318,20 @@ def test_french_calculator_shows_the_rule_label_in_french() -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
     at.sidebar.selectbox(key="k_lang").set_value("fr").run()
     at.sidebar.radio(key="k_page").set_value("calculator").run()
-    at.selectbox(key="k_calc_hd").set_value("1.6").run()
+    at.selectbox(key="k_calc_hd").set_value("1.4").run()
     at.selectbox(key="k_calc_pes").set_value("unbarricaded_stack").run()
-    at.text_input(key="k_calc_unit_neq").input("20 kg").run()
     assert not at.exception, [e.message for e in at.exception]
     neq = f"{at.number_input(key='k_calc_neq').value} {at.selectbox(key='k_calc_neq_unit').value}"
-    ans = api.required_distance("1.6", neq, "unbarricaded_stack", at.selectbox(key="k_calc_es").value,
-                                unit_neq=20.0).as_dict()
-    label = ans["rule_label"]
-    assert getattr(label, "template", None) in qd.LABELS, label
-    fr = i18n.catalog("fr")
+    label = api.required_distance("1.4", neq, "unbarricaded_stack", at.selectbox(key="k_calc_es").value
+                                  ).as_dict()["rule_label"]
+    assert getattr(label, "template", None) == qd.LABEL_FIXED, label  # a label with words to translate
+    french = i18n.catalog("fr")[qd.LABEL_FIXED]
     captions = [c.value for c in at.caption]
-    rule = [c for c in captions if str(label) in c or any(p in c for p in _literals(fr[qd.LABEL_BLAST_ONLY]))]
-    assert rule, captions
-    shown = rule[0]
-    assert str(label) not in shown  # not the English label
-    templates = [label.template]
-    value = label
-    while "label" in getattr(value, "values", {}):
-        value = value.values["label"]
-        templates.append(value.template)
-    assert qd.LABEL_BLAST_ONLY in templates  # a label with words to translate
-    for template in templates:
-        for part in _literals(fr[template]):
-            assert part in shown, (part, shown)
-        for english in _english_words(template):
-            assert english not in shown, (english, shown)
+    shown = [c for c in captions if all(p in c for p in _literals(french))]
+    assert shown, captions
+    assert not [c for c in captions if str(label) in c], captions  # the English label is not shown
+    kept = " ".join(_literals(french))
+    for english in _english_words(qd.LABEL_FIXED):
+        if english not in kept:  # "Table" is cited as AASTP-1 prints it
+            assert english not in shown[0], (english, shown[0])
+    assert f"Table {label.values['table']}" in shown[0]

@@ -180,7 +180,13 @@ def engine_templates() -> list[str]:
     )
     from depotsafe.effects.blast import TNT_RANGE_NOTE
     from depotsafe.effects.event import EVENT_REASONS, NO_FRAGMENT_ZONE_NOTE
-    from depotsafe.risk import FN_NOTE_FR, FN_NOTE_NL, FN_NOTE_UK, GRID_CELL_NOTE, REASON_TEMPLATES
+    from depotsafe.risk import (
+        FN_NOTE_FR,
+        FN_NOTE_NL,
+        FN_NOTE_UK,
+        GRID_CELL_NOTE,
+        REASON_TEMPLATES,
+    )
 
     return [HD12_SPLIT_NOTE, HD13_GROUP_NOTE, BELOW_TABLE_FLAG, NIL_NOTE, TNT_RANGE_NOTE, NO_FRAGMENT_ZONE_NOTE,
             FN_NOTE_UK, FN_NOTE_NL, FN_NOTE_FR,
