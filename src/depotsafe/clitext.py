@@ -60,10 +60,15 @@ KIND_NAMES: dict[str, str] = {
     "vulnerable_building": "vulnerable building",
 }
 
-#: Notes of every ``depotsafe effects`` answer (depotsafe.effects.answer), each a msgid of cli.po.
+#: Notes of every ``depotsafe effects`` answer (depotsafe.effects.answer), each a msgid of cli.po; then the
+#: notes of some answers and where the event's NEQ comes from (the same module's constants).
 EFFECTS_NOTES: tuple[str, ...] = (
     "distances from the event footprint (the union of the members' footprints) to the nearest point of each site",
     "blast zones drawn from the incident overpressure (Kingery-Bulmash), largest distance",
+    "no HD 1.1/1.5 in the event: no mass explosion, no blast zones (fragment/thermal only)",
+    "{others} in the same aggregation group listed as exposed sites (exploded alone on request)",
+    "stock: HD 1.1 + 1.5 (+ 1.2, 1.3 mixed with them, AASTP-1 Table 4)",
+    "stock: HD 1.1 + 1.5 (+ 1.2, 1.3 mixed with them, AASTP-1 Table 4) of every member of the group",
 )
 
 #: Degrees of protection (depotsafe.protection) in words, as textfmt.describe_text writes them.
@@ -252,14 +257,13 @@ def cli_messages() -> list[str]:
     # shown through tr() by depotsafe effects and risk: the injury names and the verdict bands
     from depotsafe.commands.blast import INJURY_NAMES
     from depotsafe.protection import NOTE_TEXT
-    from depotsafe.qd import LABELS
     from depotsafe.scenario import OUTCOMES
     from depotsafe.ui.i18n import engine_templates
 
-    # kinds and degrees in words, the notes of a degree, how a storehouse fares, and the engine's notes
+    # kinds and degrees in words, the notes of a degree, how a storehouse fares, and the engine's notes (with
+    # the rule labels and the events' reasons: the app's catalog entries)
     for name in (*INJURY_NAMES.values(), *RISK_BANDS, *KIND_NAMES.values(), *DEGREE_WORDS.values(),
-                 *NOTE_TEXT.values(), *OUTCOMES, *engine_templates(), *LABELS, "No QD",
-                 *EFFECTS_NOTES):
+                 *NOTE_TEXT.values(), *OUTCOMES, *engine_templates(), "No QD", *EFFECTS_NOTES):
         seen.setdefault(name, None)
     return list(seen)
 

@@ -7,9 +7,11 @@ from and the values put into it, so that the app can say the same thing in the
 user's language, the numbers written the way that language writes them
 (depotsafe.ui.common.note_text), without parsing English back.
 
-Each template is a msgid of the app's catalogs (depotsafe.ui.i18n.engine_templates) or,
-for a rule label (depotsafe.qd.LABELS), of the command line's (cli.po).  A value may
-itself be a Note (a part of a longer sentence, a quantity with its unit): :func:`render`
+Each template is a msgid of the app's catalogs (depotsafe.ui.i18n.engine_templates: rule
+labels, depotsafe.qd.LABELS, and the reasons of an explosion event among them), which the
+command line reads too, or of the command line's own (cli.po) for what only it prints.  A
+value may itself be a Note (a part of a longer sentence, a quantity with its unit), or a
+:class:`Verbatim` (a site id, a cited clause: the same in every language): :func:`render`
 says each part in the language, and the command line (depotsafe.clitext.CliWords.note)
 and the app (depotsafe.ui.common.note_text) both use it.
 """
@@ -46,6 +48,11 @@ def _rebuild(template: str, values: dict[str, Any]) -> Note:
     return Note(template, **values)
 
 
+class Verbatim(str):
+    """A value of a :class:`Note` said as it is in every language: a site id, a list of ids, a clause
+    cited as the standard prints it (:func:`render` never looks it up in a catalog)."""
+
+
 #: A field of a message template: "{p_kpa:.4g}" -> name, format spec.
 NOTE_FIELD = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 
@@ -67,8 +74,8 @@ def render(note: str, translate: Callable[[str], str], fixed: Callable[[float, i
            kind: Callable[[str], str]) -> str:
     """``note`` in another language: a :class:`Note`'s template through ``translate``, its numbers by
     ``fixed(value, decimals)`` to the English text's precision, a ``kind`` value by ``kind``, a value
-    that is itself a Note rendered the same way, any other text value through ``translate``.  A plain
-    string is one phrase (``translate(note)``)."""
+    that is itself a Note rendered the same way, a :class:`Verbatim` value as it is, any other text value
+    through ``translate``.  A plain string is one phrase (``translate(note)``)."""
     template = getattr(note, "template", None)
     if template is None:
         return translate(note)
@@ -79,6 +86,8 @@ def render(note: str, translate: Callable[[str], str], fixed: Callable[[float, i
         value = values[name]
         if isinstance(value, int | float) and not isinstance(value, bool):
             shown[name] = english_number(value, spec, fixed)
+        elif isinstance(value, Verbatim):
+            shown[name] = str(value)
         elif name == "kind":
             shown[name] = kind(str(value))
         else:

@@ -52,7 +52,7 @@ from depotsafe.errors import InputError, RuleDataError, one_of
 from depotsafe.explosives import mix_divisions, parse_stock_entry
 from depotsafe.kinds import kinds
 from depotsafe.layout import Depot, Site
-from depotsafe.messages import Note
+from depotsafe.messages import Note, Verbatim
 
 REGIMES = ("uk-hse", "fr-2011", "nl")
 _CRITERIA_REGIME = {"uk-hse": "uk-hse", "fr-2011": "fr-2011", "nl": "nl-bevi"}
@@ -395,6 +395,27 @@ class Event:
         return math.log(self.blast_neq_kg) / 3.0 if self.blast_neq_kg > 0 else 0.0
 
 
+#: Why an event has its outcome, one reason per case of the mixed stock (each a msgid: depotsafe.messages.Note,
+#: said in the user's language by the command line and the app); several reasons are joined by REASON_AND.
+REASON_HD11 = ("HD 1.1 case of the mixed stock (AASTP-1 Table 4, 1.3.2.5): mass explosion, blast (Kingery-Bulmash) "
+               "and HD 1.1 fragments (AASTP-1 1.3.1.15b, 1.3.7.3d)")
+REASON_HD12 = "HD {sub}: fragments only, anchored at AASTP-1 Table 2 ({rule})"
+REASON_HD13 = "HD 1.3: mass fire, heat anchored at D4 ({rule})"
+REASON_HD16 = ("HD 1.6: blast of one munition (largest unit NEQ) and fire of the whole stock as HD 1.3 "
+               "(AASTP-1 1.3.8, Table 4)")
+REASON_HD14 = "HD 1.4 only: no significant hazard outside the site (AASTP-1 1.2.1.2)"
+REASON_AND = "{first}; {then}"
+REASON_TEMPLATES = (REASON_HD11, REASON_HD12, REASON_HD13, REASON_HD16, REASON_HD14, REASON_AND)
+
+
+def _joined(reasons: Sequence[str]) -> str:
+    """The reasons as one text: "; ".join(reasons) in English, a Note of REASON_AND per join."""
+    text = reasons[0]
+    for then in reasons[1:]:
+        text = Note(REASON_AND, first=text, then=then)
+    return text
+
+
 def event_outcome(lines: Sequence[Any], member_kinds: Sequence[str]) -> dict[str, Any]:
     """Outcome of an event from the mixed stock of its group.
 
@@ -422,36 +443,33 @@ def event_outcome(lines: Sequence[Any], member_kinds: Sequence[str]) -> dict[str
         out["fragment_distance_m"] = max(hazards.hd11_fragment_zone(w, k).radius_m for k in kinds_ok) \
             if kinds_ok else hazards.hd11_fragment_zone(w, "unbarricaded_stack").radius_m
         out["outcome"] = "mass_explosion"
-        reasons.append("HD 1.1 case of the mixed stock (AASTP-1 Table 4, 1.3.2.5): mass explosion, "
-                       "blast (Kingery-Bulmash) and HD 1.1 fragments (AASTP-1 1.3.1.15b, 1.3.7.3d)")
-        return {**out, "reason": "; ".join(reasons)}
+        return {**out, "reason": REASON_HD11}
     parts = []
     for sub in ("1.2.1", "1.2.2"):
         if sub in cases:
             z = hazards.hd12_fragment_zone(cases[sub].neq_kg, sub)
             out["fragment_distance_m"] = max(out["fragment_distance_m"], z.radius_m)
             parts.append("fragments")
-            reasons.append(f"HD {sub}: fragments only, anchored at AASTP-1 Table 2 ({z.rule})")
+            reasons.append(Note(REASON_HD12, sub=Verbatim(sub), rule=Verbatim(z.rule)))
     if "1.3" in cases:
         z = hazards.hd13_thermal_zone(cases["1.3"].neq_kg, member_kinds[0],
                                       propellant="3A" in cases["1.3"].hd13_tables)
         out["thermal_d4_m"] = z.radius_m
         parts.append("fire")
-        reasons.append(f"HD 1.3: mass fire, heat anchored at D4 ({z.rule})")
+        reasons.append(Note(REASON_HD13, rule=Verbatim(z.rule)))
     if "1.6" in cases:
         c = cases["1.6"]
         out["blast_neq_kg"] = float(c.unit_neq_kg or 0.0)
         z = hazards.hd13_thermal_zone(c.neq_kg, member_kinds[0], propellant=False)
         out["thermal_d4_m"] = max(out["thermal_d4_m"], z.radius_m)
         parts.append("single-munition blast and fire")
-        reasons.append("HD 1.6: blast of one munition (largest unit NEQ) and fire of the whole stock as HD 1.3 "
-                       "(AASTP-1 1.3.8, Table 4)")
+        reasons.append(REASON_HD16)
     if not parts:
         out["outcome"] = "none"
-        reasons.append("HD 1.4 only: no significant hazard outside the site (AASTP-1 1.2.1.2)")
+        reasons.append(REASON_HD14)
     else:
         out["outcome"] = "+".join(dict.fromkeys(parts))
-    return {**out, "reason": "; ".join(reasons)}
+    return {**out, "reason": _joined(reasons)}
 
 
 def _without_sources(depot: Depot) -> Depot:

@@ -141,8 +141,8 @@ def run(args: argparse.Namespace) -> int:
         mode = f"{modes.get(ev['mode'], ev['mode'])}: " if len(ev["members"]) > 1 or ev["mode"] == "alone" else ""
         sys.stdout.write(tr("event {what} ({mode}{kind}), {neq} NEQ of {explosive} ({source})").format(
             what=what, mode=mode, kind=w.kind(ev["kind"]), neq=w.kg_stock(ev["neq_kg"]), explosive=ev["explosive"],
-            source=ev["neq_source"]) + "\n")
-        sys.stdout.write(f"  {ev['reason']}\n")
+            source=w.note(ev["neq_source"])) + "\n")
+        sys.stdout.write(f"  {w.note(ev['reason'])}\n")
         sys.stdout.write("  " + tr("per exposed site: distance from the event footprint, persons, incident blast, "
                                    "AASTP-1 protection zone, fragment/thermal zones it lies in, probit "
                                    "probabilities for a person there") + "\n")

@@ -21,7 +21,15 @@ from depotsafe.effects.event import (
 from depotsafe.effects.tables import data_sha256
 from depotsafe.effects.zones import blast_zones, site_table
 from depotsafe.errors import InputError
+from depotsafe.messages import Note, Verbatim
 from depotsafe.units import to_si
+
+#: Where the event's NEQ comes from (each a msgid: the command line says it in the user's language).
+NEQ_FROM_STOCK = "stock: HD 1.1 + 1.5 (+ 1.2, 1.3 mixed with them, AASTP-1 Table 4)"
+NEQ_FROM_GROUP_STOCK = "stock: HD 1.1 + 1.5 (+ 1.2, 1.3 mixed with them, AASTP-1 Table 4) of every member of the group"
+#: Notes of an answer that depend on the event (msgids; depotsafe.messages.Note for the one with values).
+NO_BLAST_NOTE = "no HD 1.1/1.5 in the event: no mass explosion, no blast zones (fragment/thermal only)"
+ALONE_NOTE = "{others} in the same aggregation group listed as exposed sites (exploded alone on request)"
 
 
 def event_effects(depot: Any, event: str, *, explosive: str = "TNT", neq: str | None = None, alone: bool = False,
@@ -45,15 +53,13 @@ def event_effects(depot: Any, event: str, *, explosive: str = "TNT", neq: str | 
         neq_source = "--neq"
     else:
         neq_kg = ev.neq_kg
-        neq_source = ("stock: HD 1.1 + 1.5 (+ 1.2, 1.3 mixed with them, AASTP-1 Table 4)"
-                      + (" of every member of the group" if len(ev.members) > 1 else ""))
+        neq_source = NEQ_FROM_GROUP_STOCK if len(ev.members) > 1 else NEQ_FROM_STOCK
     hzones, hnotes = event_hazard_zones(ev, neq_kg, sparse)
     notes.extend(hnotes)
     if neq_kg <= 0:
-        notes.append("no HD 1.1/1.5 in the event: no mass explosion, no blast zones (fragment/thermal only)")
+        notes.append(NO_BLAST_NOTE)
     if ev.mode == "alone" and len(ev.group) > 1:
-        notes.append(f"{', '.join(m for m in ev.group if m != ev.site)} in the same aggregation group "
-                     "listed as exposed sites (exploded alone on request)")
+        notes.append(Note(ALONE_NOTE, others=Verbatim(", ".join(m for m in ev.group if m != ev.site))))
     others = [(s.id, s.geometry, s.persons) for s in depot.sites if s.id not in ev.members]
     rows = site_table(ev.footprint, neq_kg, others, exp.name, hzones)
     bzones = blast_zones([ev.footprint], [neq_kg], exp.name) if neq_kg > 0 else []

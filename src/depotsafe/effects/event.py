@@ -29,10 +29,22 @@ from depotsafe.effects.hazards import (
 )
 from depotsafe.effects.zones import event_neq_kg
 from depotsafe.explosives import parse_stock_entry, qd_division
-from depotsafe.messages import Note
+from depotsafe.messages import Note, Verbatim
+from depotsafe.tablemode import KG
 
 CLAUSE = "AASTP-1 §1.3.2.3 b)"
 MODES = ("group", "alone")
+
+#: Why the event is the site alone or its group (each a msgid: depotsafe.messages.Note, shown in the user's
+#: language by the command line and the app).
+EVENT_ALONE = ("{site} is not closer than its inter-magazine distance to any other storehouse ({clause}): it "
+               "explodes alone")
+EVENT_ALONE_ON_REQUEST = ("{site} exploded alone on request, although it is one site with {others}: not separated by "
+                          "their inter-magazine distance ({clause}), they would be expected to go too")
+EVENT_GROUP = ("{site} is one site with {others}: not separated by their inter-magazine distance, they count as a "
+               "single site ({clause}); an explosion in one is taken to set off all, a mass explosion of the group's "
+               "stock ({neq}); exploding {site} alone is an option")
+EVENT_REASONS = (EVENT_ALONE, EVENT_ALONE_ON_REQUEST, EVENT_GROUP)
 
 #: Note of an event site whose kind has no HD 1.1 projection minimum (a msgid: depotsafe.messages).
 NO_FRAGMENT_ZONE_NOTE = "no HD 1.1 fragment zone: kind {kind} has no projection minimum in AASTP-1 1.3.7.3d"
@@ -126,17 +138,14 @@ def explosion_event(depot: Any, site_id: str, groups: Sequence[Sequence[str]], a
     lines = tuple(ln for s in sites for ln in _stock_lines(s))
     neq = event_neq_kg(lines)
     others = [m for m in group if m != site.id]
+    site_id, clause = Verbatim(site.id), Verbatim(CLAUSE)
     if len(group) == 1:
-        reason = (f"{site.id} is not closer than its inter-magazine distance to any other storehouse "
-                  f"({CLAUSE}): it explodes alone")
+        reason = Note(EVENT_ALONE, site=site_id, clause=clause)
     elif alone:
-        reason = (f"{site.id} exploded alone on request, although it is one site with {', '.join(others)}: "
-                  f"not separated by their inter-magazine distance ({CLAUSE}), they would be expected to go too")
+        reason = Note(EVENT_ALONE_ON_REQUEST, site=site_id, others=Verbatim(", ".join(others)), clause=clause)
     else:
-        reason = (f"{site.id} is one site with {', '.join(others)}: not separated by their inter-magazine "
-                  f"distance, they count as a single site ({CLAUSE}); an explosion in one is taken to set off "
-                  f"all, a mass explosion of the group's stock ({neq:,.0f} kg); exploding {site.id} alone is "
-                  "an option")
+        reason = Note(EVENT_GROUP, site=site_id, others=Verbatim(", ".join(others)), clause=clause,
+                      neq=Note(KG, kg=neq))
     footprint = sites[0].geometry if len(sites) == 1 else shapely.union_all([s.geometry for s in sites])
     return Event(
         site=site.id, kind=site.kind, mode="alone" if alone else "group", members=members, group=group,
@@ -144,5 +153,5 @@ def explosion_event(depot: Any, site_id: str, groups: Sequence[Sequence[str]], a
     )
 
 
-__all__ = ["CLAUSE", "MODES", "Event", "aggregation_groups", "event_hazard_zones", "explosion_event",
-           "group_of", "hazard_zones_of"]
+__all__ = ["CLAUSE", "EVENT_ALONE", "EVENT_ALONE_ON_REQUEST", "EVENT_GROUP", "EVENT_REASONS", "MODES", "Event",
+           "aggregation_groups", "event_hazard_zones", "explosion_event", "group_of", "hazard_zones_of"]

@@ -160,13 +160,18 @@ ENGINE_PHRASES: tuple[str, ...] = (
     "HD 1.5 is stored as HD 1.1 (AASTP-1 §1.2.1.2 note 2)",
     "No QD: the table requires no distance for this pair",
     "unlimited: no rule of this pair depends on the quantity",
+    # the rule of a pair that needs no distance (depotsafe.check, depotsafe.api)
+    "No QD",
 )
 
 
 def engine_templates() -> list[str]:
     """Engine notes shown by the app, each a msgid: templates of notes that carry values
-    (depotsafe.messages.Note, translated by depotsafe.ui.common.note_text) and fixed notes."""
-    from depotsafe import check, scenario, tablemode
+    (depotsafe.messages.Note, translated by depotsafe.ui.common.note_text) and fixed notes.
+
+    The command line reads the same catalog entries (depotsafe.clitext): a rule label or an event's
+    reason is translated once, for both."""
+    from depotsafe import check, qd, scenario, tablemode
     from depotsafe.api import (
         BELOW_TABLE_FLAG,
         HD12_SPLIT_NOTE,
@@ -174,8 +179,14 @@ def engine_templates() -> list[str]:
         NIL_NOTE,
     )
     from depotsafe.effects.blast import TNT_RANGE_NOTE
-    from depotsafe.effects.event import NO_FRAGMENT_ZONE_NOTE
-    from depotsafe.risk import FN_NOTE_FR, FN_NOTE_NL, FN_NOTE_UK, GRID_CELL_NOTE
+    from depotsafe.effects.event import EVENT_REASONS, NO_FRAGMENT_ZONE_NOTE
+    from depotsafe.risk import (
+        FN_NOTE_FR,
+        FN_NOTE_NL,
+        FN_NOTE_UK,
+        GRID_CELL_NOTE,
+        REASON_TEMPLATES,
+    )
 
     return [HD12_SPLIT_NOTE, HD13_GROUP_NOTE, BELOW_TABLE_FLAG, NIL_NOTE, TNT_RANGE_NOTE, NO_FRAGMENT_ZONE_NOTE,
             FN_NOTE_UK, FN_NOTE_NL, FN_NOTE_FR,
@@ -187,7 +198,11 @@ def engine_templates() -> list[str]:
             scenario.RULE_NO_DEGREE, scenario.RULE_HD14_MET, scenario.RULE_HD14_NOT_MET,
             scenario.RULE_VERY_SENSITIVE, scenario.T2_NOTE, *scenario.CHAIN_NOTES, scenario.FOLLOW_DROPPED_NOTE,
             # the table mode's notes (depotsafe.tablemode) and the risk page's grid (depotsafe.risk)
-            *tablemode.NOTE_TEMPLATES, GRID_CELL_NOTE]
+            *tablemode.NOTE_TEMPLATES, GRID_CELL_NOTE,
+            # rule labels (depotsafe.qd: the table and function codes as AASTP-1 prints them, the words around
+            # them translated), why an explosion is a site alone or its group (depotsafe.effects.event) and
+            # why an event has its outcome (depotsafe.risk)
+            *qd.LABELS, *EVENT_REASONS, *REASON_TEMPLATES]
 
 
 def data_messages() -> list[str]:

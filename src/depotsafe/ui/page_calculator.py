@@ -97,8 +97,8 @@ def _pair() -> None:
                       else with_unit(number_style().fixed(math.ceil(shown - 1e-9)), dist_unit))
         r1.metric(_("Required distance for {neq}").format(neq=with_unit(plain_number(neq), neq_unit)),
                   shown_text if math.isfinite(shown) else "∞",
-                  help=f"{ans['rule']}: {ans['rule_label']} — {ans['source']}")
-        r1.caption(f"{_('rule')} {ans['rule']}: {ans['rule_label']} · {ans['source']}")
+                  help=f"{ans['rule']}: {note_text(ans['rule_label'])} — {ans['source']}")
+        r1.caption(f"{_('rule')} {ans['rule']}: {note_text(ans['rule_label'])} · {ans['source']}")
         for note in ans["notes"] + ans["flags"]:
             r1.caption(note_text(note))
     try:
@@ -114,8 +114,8 @@ def _pair() -> None:
         elif value and neq_unit != "kg":
             text = with_unit(number_style().fixed(math.floor(_convert(value, 'kg', neq_unit) + 1e-9)), neq_unit)
         r2.metric(_("Largest NEQ at {d}").format(d=with_unit(plain_number(dist), dist_unit)), text,
-                  help=f"{lim['rule']}: {lim['rule_label']} — {lim['source']}")
-        r2.caption(f"{_('rule')} {lim['rule']}: {lim['rule_label']} · {lim['source']}")
+                  help=f"{lim['rule']}: {note_text(lim['rule_label'])} — {lim['source']}")
+        r2.caption(f"{_('rule')} {lim['rule']}: {note_text(lim['rule_label'])} · {lim['source']}")
         for note in lim["notes"]:
             r2.caption(note_text(note))
 

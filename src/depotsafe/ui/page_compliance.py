@@ -175,7 +175,7 @@ def _overlays(result: Any, pairs: list[dict[str, Any]], arcs_of: str | None) -> 
         out.append(Overlay(
             line, _("violating pair"), VIOLATION, width=3, group="pair",
             hover=f"<b>{p['pes']} → {p['es']}</b> {_('HD')} {p['hd']}<br>{_('required')}: {metres_up(p['required_distance_m'])}"
-                  f"<br>{_('actual')}: {metres_measured(p['distance_m'])}<br>{_('rule')}: {p['rule']} {p.get('rule_label', '')}"
+                  f"<br>{_('actual')}: {metres_measured(p['distance_m'])}<br>{_('rule')}: {p['rule']} {note_text(p.get('rule_label', ''))}"
                   f"<br>{p.get('source', '')}"))
     return out
 
@@ -259,7 +259,7 @@ def render() -> None:
         _("verdict"): _("complies") if p["compliant"] else _("VIOLATION"),
         _("assessment required"): _("yes") if p.get("assessment_required", False) else _("no"),
         _("rule"): p["rule"],
-        _("rule text"): p.get("rule_label", ""), _("source"): p.get("source", ""), _("protection"): _degree(p),
+        _("rule text"): note_text(p.get("rule_label", "")), _("source"): p.get("source", ""), _("protection"): _degree(p),
     } for p in shown], key="pairs_table", empty=_("No pair to show."))
     assessed = [p for p in pairs if p.get("assessment_required")]
     if assessed:

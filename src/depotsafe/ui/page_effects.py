@@ -59,21 +59,9 @@ def _groups(depot: Any, depot_key: Any) -> list[list[str]]:
 
 
 def _reason(ev: Any) -> str:
-    """Why the event is this site alone or its whole aggregation group, in the user's language."""
-    from depotsafe.effects.event import CLAUSE
-
-    others = ", ".join(m for m in ev.group if m != ev.site)
-    if len(ev.group) == 1:
-        text = _("{site} is not closer than its inter-magazine distance to any other storehouse ({clause}): "
-                 "it explodes alone")
-    elif ev.mode == "alone":
-        text = _("{site} exploded alone on request, although it is one site with {others}: not separated by "
-                 "their inter-magazine distance ({clause}), they would be expected to go too")
-    else:
-        text = _("{site} is one site with {others}: not separated by their inter-magazine distance, they count "
-                 "as a single site ({clause}); an explosion in one is taken to set off all, a mass explosion of "
-                 "the group's stock ({neq}); exploding {site} alone is an option")
-    return text.format(site=ev.site, others=others, clause=CLAUSE, neq=kg_stock(ev.neq_kg))
+    """Why the event is this site alone or its whole aggregation group, in the user's language (the engine's
+    reason, depotsafe.effects.event, said as the command line says it)."""
+    return note_text(ev.reason)
 
 
 def _zone_words(zone: str | None) -> str:

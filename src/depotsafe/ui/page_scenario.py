@@ -163,7 +163,7 @@ def _step_view(depot: Any, result: dict[str, Any], step: dict[str, Any], project
             rule=note_text(t["rule"]), source=t["source"]))
         st.caption(f"“{t['quote']}”")
     if len(step["members"]) > 1:
-        st.caption(step["aggregation"])
+        st.caption(note_text(step["aggregation"]))
     w = step["withdrawal"]
     inside = w["inside"]
     st.error(_("First response: withdraw non-essential personnel to **{r}** (AASTP-1 Table T.2, HD {hd}, "
