@@ -9,6 +9,7 @@ read differently."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -36,8 +37,8 @@ def _read(source, slow: bool, **kw):
     took = []
     orig_fast, orig_ff = layout._FAST_READ, layout._fast_features
 
-    def spy(doc, allkinds):
-        out = orig_ff(doc, allkinds)
+    def spy(doc, allkinds, *rest):
+        out = orig_ff(doc, allkinds, *rest)
         took.append(out is not None)
         return out
 
@@ -425,3 +426,46 @@ def test_grid_bearings_match_one_transform_per_site():
                     [c.x, c.x + layout._BEARING_STEP_M * math.sin(br)],
                     [c.y, c.y + layout._BEARING_STEP_M * math.cos(br)])
             assert b == layout._bearing_of(xb - xa, yb - ya)
+
+
+# ------------------------------------------------------------------ Site records and ownership
+
+
+def test_sites_are_what_the_dataclass_builds(tmp_path):
+    """layout._new_sites gives each Site the attributes ``Site(...)`` gives it: same values (the
+    same objects), same order, still frozen."""
+    doc = synthetic.synthetic_depot(400, seed=5)
+    for source in (doc, _write(tmp_path, "d.geojson", doc), SAMPLE):
+        for slow in (False, True):
+            depot, _ = _read(source, slow)
+            for s in depot.sites:
+                built = layout.Site(**{name: getattr(s, name) for name in layout._SITE_FIELDS})
+                assert built == s
+                assert list(vars(s)) == list(vars(built)) == list(layout._SITE_FIELDS)
+                assert all(vars(s)[k] is vars(built)[k] for k in vars(s))
+                with pytest.raises(dataclasses.FrozenInstanceError):
+                    s.kind = "workshop"  # type: ignore[misc]
+
+
+def test_a_callers_dict_is_copied_and_a_parsed_file_is_not_shared(tmp_path):
+    """A layout given as a dict: the depot keeps copies of its properties and stock (the caller may
+    change them after); a file's own parse is kept as it is, and two reads share nothing."""
+    doc = synthetic.synthetic_depot(60, seed=2)
+    k = next(i for i, f in enumerate(doc["features"]) if f["properties"].get("stock"))
+    for slow in (False, True):
+        depot, took = _read(doc, slow)
+        assert took != slow
+        props = doc["features"][k]["properties"]
+        site = depot.site(props["id"])
+        assert site.properties is not props
+        assert site.properties == props
+        assert site.stock_entries[0] is not props["stock"][0]
+        assert site.stock_entries[0] == props["stock"][0]
+    path = _write(tmp_path, "d.geojson", doc)
+    a, took = _read(path, slow=False)
+    b, _ = _read(path, slow=False)
+    assert took
+    sid = doc["features"][k]["properties"]["id"]
+    assert a.site(sid).properties == b.site(sid).properties
+    assert a.site(sid).properties is not b.site(sid).properties
+    assert a.site(sid).stock_entries[0] is not a.site(sid).properties["stock"][0]

@@ -61,19 +61,21 @@ import json
 import math
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
-import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from depotsafe.errors import InputError, LayoutError
 from depotsafe.kinds import kinds
+
+if TYPE_CHECKING:  # imported where a CRS is used: a layout in local metres never needs PROJ
+    import pyproj
 
 LOCAL_METRES = "depotsafe:local-metres"
 """The ``crs`` name that declares a layout drawn in plain local metres."""
@@ -135,6 +137,36 @@ class Site:
     stock_entries: tuple[dict[str, Any], ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
     very_sensitive: bool = False
+
+
+_SITE_FIELDS = ("id", "name", "kind", "geometry", "front_bearing_deg", "door_barricade", "traffic", "persons",
+                "sparse", "evacuable", "stock_entries", "properties", "very_sensitive")
+if tuple(f.name for f in fields(Site)) != _SITE_FIELDS or hasattr(Site, "__post_init__"):  # pragma: no cover
+    raise ImportError("layout._new_sites builds Site records field by field: update it with Site")
+
+
+def _new_sites(parsed: Sequence[Mapping[str, Any]], geoms: Sequence[BaseGeometry],
+               bearings: Sequence[float | None]) -> list[Site]:
+    """The Sites of parsed features, each what ``Site(...)`` builds from the same values.
+
+    A frozen dataclass's ``__init__`` sets each of its 13 fields through ``object.__setattr__``
+    (a quarter of reading a 100,000-site layout); here each instance gets its attribute
+    dictionary at once, with the same keys in the same order (``_SITE_FIELDS``).
+    """
+    new, set_attr = object.__new__, object.__setattr__
+    sites = []
+    append = sites.append
+    for p, g, b in zip(parsed, geoms, bearings, strict=True):
+        flags = p["flags"]
+        site = new(Site)
+        set_attr(site, "__dict__", {
+            "id": p["id"], "name": p["name"], "kind": p["kind"], "geometry": g, "front_bearing_deg": b,
+            "door_barricade": flags["door_barricade"], "traffic": p["traffic"], "persons": p["persons"],
+            "sparse": flags["sparse"], "evacuable": flags["evacuable"], "stock_entries": tuple(p["stock"]),
+            "properties": p["props"], "very_sensitive": flags["very_sensitive"],
+        })
+        append(site)
+    return sites
 
 
 @dataclass(frozen=True)
@@ -363,6 +395,14 @@ def _quick_parse(raw: bytes) -> Any:
         return None
 
 
+def _pyproj() -> Any:
+    """pyproj, imported on first use: a layout in local metres never needs PROJ (a
+    command's start).  Python's import lock makes a first use from two threads safe."""
+    import pyproj
+
+    return pyproj
+
+
 class _CrsRange:
     """Which positions of a projected CRS have a place on the earth.
 
@@ -372,6 +412,7 @@ class _CrsRange:
     """
 
     def __init__(self, crs: pyproj.CRS, name: str) -> None:
+        pyproj = _pyproj()
         self.name = name
         self.to_ll = pyproj.Transformer.from_crs(crs, _WGS84_NAME, always_xy=True)
         self.from_ll = pyproj.Transformer.from_crs(_WGS84_NAME, crs, always_xy=True)
@@ -400,7 +441,7 @@ def _parse_crs(doc: Mapping[str, Any], problems: _Problems) -> tuple[str, pyproj
     """The CRS name and pyproj CRS (None for local metres) of a FeatureCollection."""
     crs = doc.get("crs")
     if crs is None:
-        return _WGS84_NAME, pyproj.CRS.from_user_input(_WGS84_NAME)
+        return _WGS84_NAME, _pyproj().CRS.from_user_input(_WGS84_NAME)
     name = None
     if isinstance(crs, Mapping) and crs.get("type") == "name":
         props = crs.get("properties")
@@ -416,6 +457,7 @@ def _parse_crs(doc: Mapping[str, Any], problems: _Problems) -> tuple[str, pyproj
         return "", None
     if name == LOCAL_METRES:
         return name, None
+    pyproj = _pyproj()
     try:
         parsed = pyproj.CRS.from_user_input(name)
     except pyproj.exceptions.CRSError:
@@ -622,7 +664,7 @@ def _grid_bearings(
     cxy = shapely.get_coordinates(shapely.centroid(np.asarray([parsed[i]["geom"] for i in at], dtype=object)))
     cx, cy = cxy[:, 0].tolist(), cxy[:, 1].tolist()
     if geographic:
-        geod = pyproj.Geod(ellps="WGS84")
+        geod = _pyproj().Geod(ellps="WGS84")
         lon1, lat1, _ = geod.fwd(cx, cy, b, [_BEARING_STEP_M] * len(at))
         x1, y1 = list(lon1), list(lat1)
     else:
@@ -741,7 +783,7 @@ def _check_extent(
         far.append(i)
     if not far:
         return
-    geod = pyproj.Geod(ellps="WGS84")
+    geod = _pyproj().Geod(ellps="WGS84")
     limit_km = MAX_OFF_MERIDIAN_M / 1e3
     for i in far:
         mine = owner == i
@@ -980,7 +1022,7 @@ def _bulk_positions(rings: list[Any], min_len: int, closed: bool, geographic: bo
 
 
 def _fast_features(
-    doc: Any, allkinds: Mapping[str, Any]
+    doc: Any, allkinds: Mapping[str, Any], own: bool = False
 ) -> tuple[str, pyproj.CRS | None, list[dict[str, Any]]] | None:
     """The CRS and the parsed features of a layout with nothing wrong or unusual, or None.
 
@@ -990,7 +1032,9 @@ def _fast_features(
     at once), or else one that the per-feature geometry code finds valid.  The
     result is what the per-feature loop of `_read_layout` builds.  None as soon
     as anything would be a problem or is out of the ordinary: the per-feature
-    path then reads the whole file and words every message.
+    path then reads the whole file and words every message.  ``own``: the
+    document was parsed here and nothing else holds it, so each feature's
+    properties are kept as they are rather than copied (as for a caller's dict).
     """
     if type(doc) is not dict or doc.get("type") != "FeatureCollection":
         return None
@@ -1079,7 +1123,7 @@ def _fast_features(
         elif traffic is not None:
             return None
         if _BOOL_SET.isdisjoint(props):  # the usual case: none given, all false
-            flags = dict(_NO_FLAGS)
+            flags = _NO_FLAGS  # read only (layout._new_sites)
         else:
             flags = {}
             for b in _BOOL_PROPS:
@@ -1112,7 +1156,7 @@ def _fast_features(
             "persons": float(persons),
             "flags": flags,
             "stock": entries,
-            "props": dict(props),
+            "props": props if own else dict(props),
         })
     for at, rings, min_len, closed, build in (
         (poly_at, poly_rings, 4, True, lambda xy, ix: shapely.polygons(shapely.linearrings(xy, indices=ix))),
@@ -1227,12 +1271,12 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _try_fast(
-    doc: Any, allkinds: Mapping[str, Any]
+    doc: Any, allkinds: Mapping[str, Any], own: bool = False
 ) -> tuple[str, pyproj.CRS | None, list[dict[str, Any]]] | None:
     """`_fast_features`, or None where it fails on a value of a dict given by a caller
     (an integer too large for a float, say): the per-feature path then does what it did."""
     try:
-        return _fast_features(doc, allkinds)
+        return _fast_features(doc, allkinds, own)
     except (OverflowError, TypeError, ValueError):
         return None
 
@@ -1406,7 +1450,7 @@ def _read_layout(
                               "FeatureCollection is required")
         doc = _quick_parse(raw) if _FAST_READ else None
         if doc is not None:
-            fast = _try_fast(doc, allkinds)
+            fast = _try_fast(doc, allkinds, own=True)
         if fast is None:  # json words the message of anything orjson does not take
             doc = parse_json(raw, "layout", src_name)
     problems = _Problems(src_name)
@@ -1439,6 +1483,7 @@ def _read_layout(
     if crs is None:  # local metres: used as they are
         bearings = [p["bearing"] for p in parsed]
     else:
+        pyproj = _pyproj()
         to_ll = pyproj.Transformer.from_crs(crs, _WGS84_NAME, always_xy=True)
         coords, owner = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
         if geographic:
@@ -1465,26 +1510,10 @@ def _read_layout(
         problems.raise_if_any()
         bearings = _grid_bearings(parsed, fwd, geographic)
 
-    sites = []
-    for p, g, b in zip(parsed, geoms, bearings, strict=True):
-        sites.append(
-            Site(
-                id=p["id"],
-                name=p["name"],
-                kind=p["kind"],
-                geometry=g,
-                front_bearing_deg=b,
-                door_barricade=p["flags"]["door_barricade"],
-                traffic=p["traffic"],
-                persons=p["persons"],
-                sparse=p["flags"]["sparse"],
-                evacuable=p["flags"]["evacuable"],
-                stock_entries=tuple(p["stock"]),
-                properties=p["props"],
-                very_sensitive=p["flags"]["very_sensitive"],
-            )
-        )
-    sha = hashlib.sha256(raw + stock_raw).hexdigest()
+    sites = _new_sites(parsed, geoms, bearings)
+    digest = hashlib.sha256(raw)  # the bytes of the layout, then those of the stock file
+    digest.update(stock_raw)
+    sha = digest.hexdigest()
     return Depot(
         sites=tuple(sites),
         crs_name=crs_name,
@@ -1511,7 +1540,7 @@ def layout_to_geojson(depot: Depot) -> dict[str, Any]:
     bearings: list[float | None] = [s.front_bearing_deg for s in depot.sites]
     if not depot.is_local:
         assert depot._to_wgs84 is not None
-        geod = pyproj.Geod(ellps="WGS84")
+        geod = _pyproj().Geod(ellps="WGS84")
         out_b: list[float | None] = []
         for s, b in zip(depot.sites, bearings, strict=True):
             if b is None:
@@ -1649,6 +1678,7 @@ def buildings_from_table(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, An
                 raise InputError(f"{where} lon/lat", (a, b),
                                  "longitude in [-180, 180], latitude in [-90, 90]")
             local = rectangle_coords(0.0, 0.0, vals["length_m"], vals["width_m"], bearing)[0]
+            pyproj = _pyproj()
             tr = pyproj.Transformer.from_crs(
                 pyproj.CRS.from_proj4(_tm_proj(a, b)), _WGS84_NAME, always_xy=True
             )

@@ -54,6 +54,37 @@ _RECORD_JSON = json.JSONEncoder(allow_nan=False)
 """What ``json.dumps(record, allow_nan=False)`` writes, without a new encoder per record."""
 
 
+class _RecordJSON:
+    """``_RECORD_JSON.encode`` without its per-call set-up, for the many records of a large depot.
+
+    ``JSONEncoder.encode`` builds a new C encoder (``c_make_encoder``) for every value it
+    encodes; this one builds it once, with the same arguments (separators ``", "`` and
+    ``": "``, ASCII escapes, no NaN), and keeps it while it succeeds: its table of
+    containers being written (the circular-reference check) is empty after every value it
+    wrote whole, and an encoder that raised is dropped.  Without the C encoder: the plain one.
+    """
+
+    def __init__(self) -> None:
+        self.c_encoder: Any = None
+
+    def __call__(self, value: Any) -> str:
+        if type(value) is str:
+            return json.encoder.encode_basestring_ascii(value)
+        make = json.encoder.c_make_encoder
+        if make is None:  # pragma: no cover - CPython always has it
+            return _RECORD_JSON.encode(value)
+        enc = self.c_encoder
+        if enc is None:
+            enc = self.c_encoder = make({}, _RECORD_JSON.default, json.encoder.encode_basestring_ascii, None,
+                                        _RECORD_JSON.key_separator, _RECORD_JSON.item_separator,
+                                        _RECORD_JSON.sort_keys, _RECORD_JSON.skipkeys, _RECORD_JSON.allow_nan)
+        try:
+            return "".join(enc(value, 0))
+        except BaseException:
+            self.c_encoder = None
+            raise
+
+
 _WHY_KEYS = ("es", "distance_m", "rule", "rule_label", "source", "table", "cells", "relation")
 
 
@@ -65,49 +96,60 @@ class _SiteEncoder:
     are encoded once and reused.  Anything not of that shape goes through the plain encoder.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, plain: _RecordJSON | None = None) -> None:
         self.static: dict[tuple[Any, ...], str] = {}
+        self.keys: dict[str, str] = {}  # '"1.1": ' by hazard division
+        self.plain = plain or _RecordJSON()
 
     def why(self, v: Any) -> str:
-        if type(v) is not dict or tuple(v) != _WHY_KEYS or type(v["distance_m"]) is not float:
-            return _RECORD_JSON.encode(v)
+        if (type(v) is not dict or tuple(v) != _WHY_KEYS or type(v["distance_m"]) is not float
+                or type(v["es"]) is not str):
+            return self.plain(v)
         d = v["distance_m"]
         if not math.isfinite(d):
-            return _RECORD_JSON.encode(v)  # raises, as the plain encoder does
+            return self.plain(v)  # raises, as the plain encoder does
         key = (id(v["cells"]), id(v["relation"]), v["rule"], v["rule_label"], v["source"], v["table"])
         tail = self.static.get(key)
         if tail is None:
             tail = self.static[key] = _RECORD_JSON.encode(
                 {k: v[k] for k in _WHY_KEYS[2:]})[1:]  # '"rule": ..., "relation": {...}}'
-        return '{"es": ' + _RECORD_JSON.encode(v["es"]) + ', "distance_m": ' + float.__repr__(d) + ", " + tail
+        return ('{"es": ' + json.encoder.encode_basestring_ascii(v["es"]) + ', "distance_m": '
+                + float.__repr__(d) + ", " + tail)
+
+    def key(self, hd: str) -> str:
+        text = self.keys.get(hd)
+        if text is None:
+            text = self.keys[hd] = json.encoder.encode_basestring_ascii(hd) + ": "
+        return text
 
     def encode(self, site: dict[str, Any]) -> str:
         limiting = site.get("licence_limiting")
         if type(limiting) is not dict or not limiting or not all(type(hd) is str for hd in limiting):
-            return _RECORD_JSON.encode(site)
+            return self.plain(site)
         keys = list(site)
         at = keys.index("licence_limiting")
         before = {k: site[k] for k in keys[:at]}
         after = {k: site[k] for k in keys[at + 1:]}
+        key, why = self.key, self.why
         mid = '"licence_limiting": {' + ", ".join(
-            _RECORD_JSON.encode(hd) + ": " + ("null" if v is None else self.why(v)) for hd, v in limiting.items()
-        ) + "}"
-        head = _RECORD_JSON.encode(before)[:-1] + ", " if before else "{"
-        tail = ", " + _RECORD_JSON.encode(after)[1:] if after else "}"
+            [key(hd) + ("null" if v is None else why(v)) for hd, v in limiting.items()]) + "}"
+        head = self.plain(before)[:-1] + ", " if before else "{"
+        tail = ", " + self.plain(after)[1:] if after else "}"
         return head + mid + tail
 
 
 def write_json(result: CheckResult, f: IO[str]) -> None:
     """The DESIGN.md JSON object, streamed pair by pair (no whole answer in memory)."""
+    plain = _RecordJSON()
     f.write("{\n  \"pairs\": [")
     first = True
     for pair in result.iter_pairs():
-        f.write(("\n    " if first else ",\n    ") + _RECORD_JSON.encode(compact_group_refs(pair)))
+        f.write(("\n    " if first else ",\n    ") + plain(compact_group_refs(pair)))
         first = False
     f.write("\n  ],\n  \"sites\": [")
     first = True
     licences: dict[str, dict[str, Any]] = {}
-    site_json = _SiteEncoder().encode
+    site_json = _SiteEncoder(plain).encode
     for site in result.sites:
         gid = site.get("group_id")
         if gid and gid not in licences:
@@ -118,7 +160,7 @@ def write_json(result: CheckResult, f: IO[str]) -> None:
     f.write(",\n  \"violations\": [")
     first = True
     for pair in result.iter_violations():
-        f.write(("\n    " if first else ",\n    ") + _RECORD_JSON.encode(compact_group_refs(pair)))
+        f.write(("\n    " if first else ",\n    ") + plain(compact_group_refs(pair)))
         first = False
     f.write("\n  ],\n  \"aggregations\": " + json.dumps(aggregations_with_licences(result.aggregations, licences),
                                                        allow_nan=False))
