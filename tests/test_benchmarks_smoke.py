@@ -63,7 +63,7 @@ def test_bench_check_pipeline_process_reads_the_file_and_writes_the_pairs(tmp_pa
 
 
 def test_warm_up_reaches_every_kernel():
-    from depotsafe.kernels import aggregate, geometry, qd, reduce
+    from depotsafe.kernels import aggregate, geometry, qd, reduce, risk
     from depotsafe.warmup import warm_up
 
     warm_up()
@@ -72,6 +72,7 @@ def test_warm_up_reaches_every_kernel():
     assert geometry.pairs_within_radius.signatures
     assert aggregate.pairs_within_attr_caps.signatures  # the outward pairs of check_depot
     assert reduce.group_arg_extreme.signatures
+    assert risk.location_risk.signatures and risk.blast_scan.signatures  # the Risk page's first click
 
 
 def test_run_all_only_replaces_the_sections_it_ran():

@@ -38,7 +38,7 @@ def test_warmup_fills_the_cache_the_commands_use(tmp_path: Path) -> None:
     answer = json.loads(out.stdout)
     cache_dir = Path(answer["cache_dir"])
     assert cache_dir.parent == tmp_path / "numba"  # the keyed folder of depotsafe.cache
-    assert "[4/4] blast field" in out.stderr  # progress is shown while it compiles
+    assert "[4/5] blast field" in out.stderr and "[5/5] explosion risk" in out.stderr  # progress is shown while it compiles
     after_warmup = _cache_files(tmp_path)
     assert any(name.endswith(".nbi") for name in after_warmup)
 

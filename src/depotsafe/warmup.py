@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 #: The steps of :func:`warm_up`, in order (the names a progress callback receives).
-STEPS: tuple[str, ...] = ("compliance check", "pair search", "siting map", "blast field")
+STEPS: tuple[str, ...] = ("compliance check", "pair search", "siting map", "blast field", "explosion risk")
 
 
 def warm_up(progress: Callable[[int, str], None] | None = None) -> None:
@@ -50,3 +50,9 @@ def warm_up(progress: Callable[[int, str], None] | None = None) -> None:
     step(3)
     x = np.linspace(-100.0, 100.0, 8)
     blast_field(x, x, np.array([0.0]), np.array([0.0]), np.array([1000.0]))
+    step(4)
+    from depotsafe.risk import build_events, fatality_probability, location_risk_grid
+
+    events, _skipped = build_events(depot)
+    location_risk_grid(events[:3], x, x)  # the blast scan of each event's reach, the parallel grid
+    fatality_probability(events[0], 100.0)
