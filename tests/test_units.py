@@ -228,3 +228,57 @@ def test_pint_is_loaded_only_when_a_quantity_needs_it():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.floats(min_value=0, max_value=1e300, allow_nan=False, allow_infinity=False),
+                 st.integers(min_value=0, max_value=10**12)),
+       st.sampled_from(["kg", "kilogram", "kilograms", "g", "gram", "grams", "t", "tonne", "tonnes"]),
+       st.sampled_from(["", " ", "  "]), st.sampled_from(["", "+", " "]))
+def test_masses_read_without_pint_equal_pints_bit_for_bit(x, unit, gap, sign):
+    """kg, g and t are read without building pint's registry: the same float as pint's conversion
+    (the number times pint's own factor), for any number written any way the grammar accepts."""
+    from depotsafe import units
+
+    text = f"{sign}{x!r}{gap}{unit}"
+    number, pint_unit = units.parse_quantity_text(text, "mass", "neq")
+    expected = units.registry().Quantity(number, pint_unit).to("kg").magnitude
+    got = units._mass_without_pint(text)
+    if math.isfinite(expected):
+        assert got is not None and got == expected and math.copysign(1, got) == math.copysign(1, expected)
+        assert to_si(text, "mass", "neq") == expected
+    else:  # beyond the largest float: pint's path refuses it, as before
+        assert got is None
+        with pytest.raises(UnitError):
+            to_si(text, "mass", "neq")
+
+
+def test_mass_factors_are_pints_own():
+    """Each factor of the pint-free path is the float pint multiplies by, and pint's path is kept
+    for every other mass unit and for anything the grammar refuses."""
+    from depotsafe import units
+
+    ureg = units.registry()
+    for unit, factor in units._MASS_FACTORS_KG.items():
+        pint_unit = units._unit_objects()[units.ALLOWED_UNITS["mass"][unit]]
+        assert ureg.Quantity(1.0, pint_unit).to("kg").magnitude == factor, unit
+    for text in ("3 lb", "2 short_ton", "1 long_ton", "5 ton", "-1 kg", "-0 kg", "1e999 kg", "5 T", "5 kg*s",
+                 "5", "nan kg", "1,5 t", " ", "1 500 kg"):
+        assert units._mass_without_pint(text) is None, text
+    with pytest.raises(UnitError, match="negative"):
+        to_si("-1 kg", "mass", "neq")
+
+
+def test_a_layout_in_tonnes_is_checked_without_pint(tmp_path):
+    """The sample depot writes its stock in t and kg: its check never imports pint (0.6 s of a start)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "samples" / "sample_depot.geojson"
+    code = ("import sys\nfrom depotsafe.check import check_depot\nfrom depotsafe.layout import read_layout\n"
+            f"r = check_depot(read_layout({str(sample)!r}))\n"
+            "assert r.n_violations > 0 and 'pint' not in sys.modules, 'pint imported'\nprint('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"

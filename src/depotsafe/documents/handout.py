@@ -215,7 +215,7 @@ def _steps(result: Mapping[str, Any], w: Words) -> list[dict[str, Any]]:
             "event": _(EVENT_WORDS[st["event"]]),
             "why": (_("starts the scenario") if t is None else _("follows step {k} ({site}): {outcome}").format(
                         k=t["from_step"], site=t["from"], outcome=_(OUTCOME_WORDS[t["outcome"]]))),
-            "rule": st["reason"],
+            "rule": w.note(st["reason"]),
             "source": st["source"],
             "delay": _(DELAY_WORDS[st["delay"]]),
             "ring": w.metres_up(ring["radius_m"]),

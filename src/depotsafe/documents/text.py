@@ -45,6 +45,20 @@ class Words:
     def metres_up(self, value_m: float) -> str:
         return textfmt.metres_up(value_m, self.style)
 
+    def note(self, text: str) -> str:
+        """An engine note, reason or rule label: English as it is; elsewhere a Note's template in the
+        language with its values written the language's way (depotsafe.messages.render), a plain
+        phrase through the catalogs (a text with no entry stays as the engine wrote it)."""
+        if self.lang == "en" or not text:
+            return text
+        from depotsafe.clitext import KIND_NAMES
+        from depotsafe.messages import render
+
+        def kind(value: str) -> str:
+            return self.gettext(KIND_NAMES[value]) if value in KIND_NAMES else value
+
+        return render(text, self.gettext, self.style.fixed, kind)
+
     def metres_measured(self, value_m: float) -> str:
         return textfmt.metres_measured(value_m, self.style)
 

@@ -3,8 +3,8 @@
 ``depotsafe app`` runs ``python -m depotsafe.ui.serve run <streamlit_app.py> ...``
 (the arguments of ``streamlit run``).  A background thread does the per-process
 set-up of the first page (issue 12: the first page drawn in seconds) as soon as
-the server answers: it imports the app's modules (pandas, pint and its unit
-registry, pyproj, shapely, plotly) and reads the bundled sample depot once, so
+the server answers: it imports the app's modules (pandas, pyproj, shapely,
+plotly) and reads the bundled sample depot once, so
 that PROJ's database and plotly's trace validators are loaded.  That work then
 fills the seconds in which the browser starts and loads the page instead of
 following them; the first script run finds the modules imported (or waits on
@@ -34,13 +34,12 @@ def preload() -> None:
     try:
         import plotly.graph_objects as go
 
-        from depotsafe.ui import app, model, page_depot  # noqa: F401  (pandas, pint, pyproj, shapely)
+        from depotsafe.ui import app, model, page_depot  # noqa: F401  (pandas, pyproj, shapely)
 
         fc, rows = model.split_stock(json.loads(model.sample_layout_bytes()))
         model.build_depot(fc, rows)  # PROJ's database, the local projection, the stock's units
-        from depotsafe.units import registry
-
-        registry()  # pint, built on first use elsewhere (the sample's stock may need none)
+        # pint is not built here: the first page needs none (masses in kg, g and t are read without it),
+        # and the kernel warm-up after the first page builds it (depotsafe.warmup, its first step)
         go.Figure(go.Scatter(x=[0.0], y=[0.0], mode="lines+markers+text", text=[""])).to_dict()
     except Exception as exc:  # the page loads what it needs itself
         PRELOAD["error"] = f"{type(exc).__name__}: {exc}"
