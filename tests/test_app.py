@@ -154,6 +154,18 @@ def test_upload_with_stock_csv_gives_rows() -> None:
     assert depot.site("A1").stock_entries
 
 
+@pytest.mark.parametrize("name", ["..", ".", "", "../../etc/d.geojson"])
+def test_an_uploaded_file_name_is_never_a_path(name: str) -> None:
+    """A browser may send any file name: "..", "." or a path are read as the plain file they hold."""
+    fc = json.loads(model.sample_layout_bytes())
+    for f in fc["features"]:
+        f["properties"].pop("stock", None)
+    stock_name = name if name in ("..", ".", "") else "../../tmp/s.csv"
+    plain, rows = model.read_uploaded(json.dumps(fc).encode(), name, model.sample_stock_bytes(), stock_name)
+    same = model.read_uploaded(json.dumps(fc).encode(), "d.geojson", model.sample_stock_bytes(), "s.csv")
+    assert (plain, rows) == same
+
+
 def test_stock_row_for_unknown_site_and_unitless_quantity() -> None:
     fc, _rows = model.split_stock(json.loads(model.sample_layout_bytes()))
     with pytest.raises(model.InputError, match=r"stock row 1 site_id.*'NOPE'"):

@@ -374,9 +374,13 @@ def read_uploaded(layout: bytes, layout_name: str, stock: bytes | None = None,
     from depotsafe.gisio import is_gis_path, read_gis
     from depotsafe.layout import read_layout
 
-    lname = Path(layout_name).name or "layout.geojson"
-    sname = Path(stock_name).name or "stock.csv"
-    mname = Path(mapping_name).name or "mapping.json"
+    def file_name(name: str, default: str) -> str:  # the name as uploaded, never a path or "." / ".."
+        base = Path(name).name
+        return default if base in ("", ".", "..") else base
+
+    lname = file_name(layout_name, "layout.geojson")
+    sname = file_name(stock_name, "stock.csv")
+    mname = file_name(mapping_name, "mapping.json")
     check_size(layout, f"layout file {lname}")
     if stock is not None:
         check_size(stock, f"stock file {sname}")
@@ -402,18 +406,18 @@ def read_uploaded(layout: bytes, layout_name: str, stock: bytes | None = None,
             lpath = Path(tmp) / "layout" / lname
             lpath.write_bytes(layout)
             names = {str(lpath): lname}
-        spath = None
-        if stock is not None:
-            (Path(tmp) / "stock").mkdir()
-            spath = Path(tmp) / "stock" / sname
-            spath.write_bytes(stock)
-            names[str(spath)] = sname
-        mpath = None
-        if mapping is not None:
-            (Path(tmp) / "mapping").mkdir()
-            mpath = Path(tmp) / "mapping" / mname
-            mpath.write_bytes(mapping)
-            names[str(mpath)] = mname
+        def saved(folder: str, name: str, data: bytes | None) -> Path | None:
+            """An uploaded file written as named into its own folder (messages give its name back)."""
+            if data is None:
+                return None
+            (Path(tmp) / folder).mkdir()
+            path = Path(tmp) / folder / name
+            path.write_bytes(data)
+            names[str(path)] = name
+            return path
+
+        spath = saved("stock", sname, stock)
+        mpath = saved("mapping", mname, mapping)
         names[tmp] = "(upload)"
         try:
             depot = read_layout(lpath, stock_csv=spath, layers=layers, mapping=mpath)
