@@ -331,7 +331,7 @@ def test_a_refused_edit_is_saved_and_reopens_on_the_last_good_depot() -> None:
 def test_sidebar_names_the_uploaded_file_and_the_uploader_states_the_limit() -> None:
     at = _app()
     uploaders = list(at.get("file_uploader"))
-    assert len(uploaders) == 2
+    assert len(uploaders) == 3  # layout, stock CSV, and a DXF drawing's mapping file
     for up in uploaders:
         assert up.proto.max_upload_size_mb == model.MAX_UPLOAD_MB == 25
         assert "At most 25 MB per file" in up.help
