@@ -279,3 +279,92 @@ def _coords(g: Any) -> Any:
     if g.geom_type == "Polygon":
         return [[list(c) for c in g.exterior.coords]]
     return [list(c) for c in g.coords]
+
+
+# --------------------------------------------------------------------------- writing
+
+#: DXF $INSUNITS codes by metres per drawing unit (AutoCAD DXF Reference, HEADER section variables).
+_INSUNITS = ((0.0254, 1), (0.3048, 2), (1609.344, 3), (0.001, 4), (0.01, 5), (1.0, 6), (1000.0, 7),
+             (0.9144, 10), (0.1, 14), (1200.0 / 3937.0, 21))
+#: The application name of the XDATA each arc carries.
+APPID = "DEPOTSAFE"
+#: Longest string of one XDATA item (group code 1000) [characters].
+_XDATA_TEXT = 255
+
+
+def insunits(unit_m: float) -> int:
+    """The DXF $INSUNITS code of a drawing unit of ``unit_m`` metres (0, unitless, for one DXF has no code for)."""
+    for metres, code in _INSUNITS:
+        if math.isclose(unit_m, metres, rel_tol=1e-12):
+            return code
+    return 0
+
+
+def _chunks(text: str) -> list[str]:
+    return [text[i:i + _XDATA_TEXT] for i in range(0, len(text), _XDATA_TEXT)] or [""]
+
+
+def arcs_dxf(result: Any, mapping: Mapping) -> str:
+    """The QD arcs of a check as a DXF drawing in the plan's own drawing coordinates.
+
+    For a layout read from a DXF plan with ``mapping``: every arc ring is a
+    closed LWPOLYLINE, turned back from the CRS into drawing units by the
+    inverse of the mapping's georeference (so the file lies over the plan
+    when inserted at 0,0), on a layer ``DEPOTSAFE-QD-<exposed kind>``; red
+    (colour 1) where the arc is violated, green (3) where it is not; its
+    properties (PES, sector, exposed kind and face, HD, required distance,
+    rule) as XDATA of application ``DEPOTSAFE`` and its label as the first
+    XDATA string.  Drawings, never verdicts, as every arc
+    (:func:`depotsafe.report.arcs`).
+    """
+    import io
+
+    import ezdxf
+    import numpy as np
+
+    from depotsafe.errors import InputError
+    from depotsafe.report import arc_label, arcs
+
+    depot = result.depot
+    to_source = depot._to_source
+    if to_source is None:
+        raise InputError("--arcs-dxf", depot.crs_name,
+                         "the arcs are drawn in a DXF plan's coordinates: give the plan (a .dxf) with its mapping")
+    s = mapping.unit_m
+    r = math.radians(mapping.rotation_deg)
+    cr, sr = math.cos(r), math.sin(r)
+    (x0, y0), (e0, n0) = mapping.origin_xy, mapping.origin_en
+
+    def to_drawing(xy: Any) -> Any:
+        e, n = to_source.transform(xy[:, 0], xy[:, 1], errcheck=True)
+        de, dn = np.asarray(e) - e0, np.asarray(n) - n0
+        return np.column_stack([x0 + (de * cr + dn * sr) / s, y0 + (-de * sr + dn * cr) / s])
+
+    doc = ezdxf.new("R2010", units=insunits(s))
+    doc.appids.add(APPID)
+    msp = doc.modelspace()
+    for feat in arcs(result):
+        props = feat["properties"]
+        layer = f"DEPOTSAFE-QD-{props['es_kind']}"
+        if layer not in doc.layers:
+            doc.layers.add(layer)
+        geom = shapely.transform(feat["geometry"], to_drawing)
+        xdata: list[tuple[int, Any]] = [(1000, t) for t in _chunks(arc_label(props))]
+        for key in ("pes", "pes_sector", "es_kind", "es_face", "traffic", "sparse", "evacuable", "es_door_barricade",
+                    "hd", "rule_code"):
+            if props.get(key) is not None:
+                xdata += [(1000, t) for t in _chunks(f"{key}={props[key]}")]
+        xdata.append((1040, float(props["required_distance_m"])))
+        xdata.append((1070, 1 if props["violated"] else 0))
+        xdata += [(1000, t) for t in _chunks(f"rule={props['rule']}")]
+        colour = 1 if props["violated"] else 3
+        for poly in shapely.get_parts(geom):
+            if poly.geom_type != "Polygon" or poly.is_empty:
+                continue
+            for ring in [poly.exterior, *poly.interiors]:
+                pts = [tuple(c) for c in ring.coords[:-1]]
+                e = msp.add_lwpolyline(pts, close=True, dxfattribs={"layer": layer, "color": colour})
+                e.set_xdata(APPID, xdata)
+    out = io.StringIO()
+    doc.write(out)
+    return out.getvalue()

@@ -6,12 +6,14 @@ import argparse
 import gc
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from depotsafe.check import check_depot
 from depotsafe.cli import add_max_layout_option
 from depotsafe.clitext import add_lang_option, cli_words
 from depotsafe.commands.qd import add_rounding_option
+from depotsafe.errors import InputError
 from depotsafe.layout import read_layout
 from depotsafe.outputs import Output, check_output_paths, write_outputs
 from depotsafe.report import (
@@ -46,6 +48,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--pairs-csv", metavar="FILE", help="write every pair as CSV")
     p.add_argument("--arcs-geojson", metavar="FILE", help="write the QD arcs as GeoJSON")
     p.add_argument("--arcs-kml", metavar="FILE", help="write the QD arcs as KML")
+    p.add_argument("--arcs-dxf", metavar="FILE",
+                   help="write the QD arcs as a DXF drawing in the plan's drawing units and coordinates "
+                        "(for a DXF plan read with --mapping; one layer per exposed-site kind)")
     p.add_argument("--gpkg", metavar="FILE",
                    help="write the result as a GeoPackage: layers sites (verdicts, licences), pairs, arcs")
     add_max_layout_option(p)
@@ -70,7 +75,11 @@ def _run(args: argparse.Namespace) -> int:
     cli_words(args.lang)  # a language we do not ship is refused before any work
     check_output_paths([("--out-json", args.out_json), ("--pairs-csv", args.pairs_csv),
                         ("--arcs-geojson", args.arcs_geojson), ("--arcs-kml", args.arcs_kml),
-                        ("--gpkg", args.gpkg)])
+                        ("--arcs-dxf", args.arcs_dxf), ("--gpkg", args.gpkg)])
+    if args.arcs_dxf is not None and (Path(args.layout).suffix.lower() != ".dxf" or args.mapping is None):
+        raise InputError("--arcs-dxf", args.arcs_dxf,
+                         "the arcs are drawn in a DXF plan's drawing coordinates, which only a DXF layout read "
+                         f"with --mapping has (the layout is '{args.layout}'); use --arcs-geojson or --arcs-kml")
     depot = read_layout(args.layout, stock_csv=args.stock, max_mb=args.max_layout_mb, layers=args.layer or (),
                         mapping=args.mapping)
     result = check_depot(depot, args.rule_set, protection=args.protection, rounding=args.rounding)
@@ -82,6 +91,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.arcs_kml is not None:
         kml = arcs_kml(result)
         outputs.append(("--arcs-kml", args.arcs_kml, lambda f, k=kml: f.write(k)))
+    if args.arcs_dxf is not None:
+        from depotsafe.dxfio import arcs_dxf
+        from depotsafe.mapping import read_mapping
+
+        dxf = arcs_dxf(result, read_mapping(args.mapping, dxf=True))
+        outputs.append(("--arcs-dxf", args.arcs_dxf, lambda f, d=dxf: f.write(d)))
     if args.gpkg is not None:
         from depotsafe.gisio import geopackage_bytes
 
