@@ -42,6 +42,12 @@ kernels from the on-disk cache; a worker process lives for the whole run and
 compiles (or loads) each kernel once.  This module imports neither numba nor
 the check engine in the parent process.
 
+Risk.  With ``Options.risk`` (``--risk``) each job also computes the layout's
+explosion risk (depotsafe.risk.assess) as ``depotsafe risk LAYOUT --json``
+prints it, into ``OUT/<name>.risk.json``, written with the check's JSON (both
+or neither), and its verdict into the summary's risk columns.  The criteria
+and the grid cell are part of the options' key.
+
 An existing cluster.  ``--scheduler ADDRESS`` sends the jobs to a running Dask
 distributed scheduler instead (``dask scheduler`` and ``dask worker`` started by
 the user, depotsafe installed on every worker).  The workers read the layouts
@@ -116,7 +122,22 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("input_sha256", "string"),
     ("stock", "string"),  # the stock CSV read with the layout (STOCK_SUFFIX), or empty
     ("mapping", "string"),  # the mapping file read with the layout (mapping_for), or empty
+    # --risk: what ``depotsafe risk LAYOUT --criteria C --json`` gives (empty without --risk)
+    ("risk_output", "string"),  # OUT/<name>.risk.json
+    ("criteria", "string"),
+    ("risk_tolerable", "boolean"),
+    ("max_individual_risk_per_year", "Float64"),
+    ("max_individual_risk_site", "string"),
+    ("sites_not_tolerable", "Int64"),
+    ("expected_fatalities_per_year", "Float64"),
+    ("societal_band", "string"),
 )
+
+#: The criteria of ``--risk`` (depotsafe.risk.REGIMES, which this parent process does not import: the
+#: risk engine loads numba; tests/test_batch_risk.py holds the two equal).
+RISK_CRITERIA = ("uk-hse", "fr-2011", "nl")
+#: A layout's risk answer (``--risk``) is OUT/<name> + RISK_SUFFIX beside its check's OUT/<name>.json.
+RISK_SUFFIX = ".risk.json"
 
 #: A layout ``NAME.<suffix>`` of a batch is read with the stock CSV ``NAME.stock.csv`` of its folder
 #: when there is one (a Shapefile, a GeoPackage or a drawing cannot hold a stock list): what
@@ -135,6 +156,8 @@ class Options:
     layers: tuple[str, ...]
     max_mb: float
     mapping: str | None = None  # --mapping: a mapping file for every layout (depotsafe.mapping)
+    risk: str | None = None  # --risk: the criteria (depotsafe.risk.REGIMES) of a risk answer per layout
+    risk_cell_m: float | None = None  # --grid-cell: the location-risk grid's cell [m] (None: risk's default)
 
 
 @dataclass(frozen=True)
@@ -300,6 +323,8 @@ def options_sha256(options: Options) -> str:
     }
     if mapping_sha is not None:  # (absent without --mapping: earlier manifests stay valid)
         key["mapping_sha256"] = mapping_sha
+    if options.risk is not None:  # (absent without --risk, likewise)
+        key["risk"] = {"criteria": options.risk, "grid_cell_m": options.risk_cell_m}
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
@@ -342,11 +367,41 @@ def _row_of(result: Any) -> dict[str, Any]:
     return row
 
 
+def risk_name(output: str) -> str:
+    """The file name of a layout's risk answer, given that of its check (``NAME.json``)."""
+    return output[: -len(".json")] + RISK_SUFFIX
+
+
+def _risk_of(depot: Any, options: Options) -> tuple[dict[str, Any], str]:
+    """The risk answer of a depot and its JSON text, as ``depotsafe risk LAYOUT --json`` prints them."""
+    from depotsafe.cli import json_text
+    from depotsafe.risk import assess
+
+    assert options.risk is not None
+    cell = 25.0 if options.risk_cell_m is None else options.risk_cell_m
+    answer = assess(depot, options.risk, grid_cell_m=cell, grid_cell_is_default=options.risk_cell_m is None)
+    return answer, json_text(answer)
+
+
+def _risk_row(answer: dict[str, Any], criteria: str) -> dict[str, Any]:
+    """The summary columns of a risk answer."""
+    row: dict[str, Any] = {"criteria": criteria, "risk_tolerable": bool(answer["tolerable"]),
+                           "expected_fatalities_per_year": float(answer["expected_fatalities_per_year"]),
+                           "societal_band": answer["criteria"]["fn"]["band"],
+                           "sites_not_tolerable": sum(not s["tolerable"] for s in answer["sites"])}
+    if answer["sites"]:
+        top = max(answer["sites"], key=lambda s: s["individual_risk_per_year"])  # the first of equals, in file order
+        row["max_individual_risk_per_year"] = float(top["individual_risk_per_year"])
+        row["max_individual_risk_site"] = str(top["id"])
+    return row
+
+
 def check_one(job: Job, options: Options, out_dir: str) -> dict[str, Any]:
     """Read, check and write one layout; its summary row (never raises for a bad layout)."""
     start = time.perf_counter()
     row: dict[str, Any] = {"file": job.path, "layer": job.layer_label, "output": job.output, "reused": False}
     target = os.path.join(out_dir, job.output)
+    risk_target = os.path.join(out_dir, risk_name(job.output))
     gc.disable()  # as in depotsafe check: nothing here builds cycles worth collecting
     try:
         from depotsafe.check import check_depot
@@ -357,16 +412,24 @@ def check_one(job: Job, options: Options, out_dir: str) -> dict[str, Any]:
         depot = read_layout(job.path, stock_csv=job.stock, max_mb=options.max_mb, layers=job.layers,
                             mapping=mapping_for(job.path, options.mapping))
         result = check_depot(depot, options.rule_set, protection=options.protection, rounding=options.rounding)
-        write_outputs([("--out", target, lambda f: write_json(result, f))])
+        outputs: list[Any] = [("--out", target, lambda f: write_json(result, f))]
+        if options.risk is not None:
+            risk = _risk_of(depot, options)
+            outputs.append(("--out", risk_target, lambda f, t=risk[1]: f.write(t)))
+        write_outputs(outputs)  # both or neither
         row.update(_row_of(result))
+        if options.risk is not None:
+            row.update(_risk_row(risk[0], options.risk), risk_output=risk_name(job.output))
     except DepotsafeError as exc:
         row.update(status="failed", error=str(exc))
     except Exception as exc:  # one layout's bug must not stop the batch
         row.update(status="failed", error=f"internal error: {type(exc).__name__}: {exc}", internal=True)
     finally:
         gc.enable()
-    if row["status"] == "failed" and os.path.exists(target):
-        os.unlink(target)  # no stale result beside a failed input
+    if row["status"] == "failed":
+        for stale in (target, risk_target):  # no stale result beside a failed input
+            if os.path.exists(stale):
+                os.unlink(stale)
     row["elapsed_s"] = time.perf_counter() - start
     if job.keys is not None and not row.get("internal"):
         _journal(out_dir, job, row)
@@ -533,6 +596,17 @@ def run_batch(
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("--out", out, "a file; give a folder for the results")
     jobs = find_jobs(inputs, options.layers, each_layer, out_dir, options.mapping)
+    if options.risk is not None:
+        if options.risk not in RISK_CRITERIA:
+            raise InputError("--criteria", options.risk, "allowed: " + ", ".join(RISK_CRITERIA))
+        if options.risk_cell_m is not None and not options.risk_cell_m > 0:
+            raise InputError("--grid-cell", options.risk_cell_m, 'a length > 0, e.g. "25 m"')
+        outs = {job.output: job.path for job in jobs}
+        for job in jobs:
+            if risk_name(job.output) in outs:
+                raise InputError("INPUT", outs[risk_name(job.output)],
+                                 f"its result OUT/{risk_name(job.output)} has the name of the risk answer of "
+                                 f"{job.path} (--risk); rename one of them")
     opt_key = options_sha256(options)  # also refuses a bad rule set or protection before any work
     client = None if scheduler is None else connect(scheduler)  # refused before anything is written
     try:
@@ -549,7 +623,8 @@ def run_batch(
             same = (isinstance(entry, dict) and entry.get("input_sha256") == keys[job.output]
                     and entry.get("options_sha256") == opt_key and isinstance(entry.get("row"), dict))
             if same and entry["row"].get("status") != "failed":
-                same = (out_dir / job.output).is_file()
+                same = (out_dir / job.output).is_file() and (
+                    options.risk is None or (out_dir / risk_name(job.output)).is_file())
             if same:
                 rows[job.output] = {**entry["row"], "file": job.path, "reused": True}
             else:
@@ -578,6 +653,8 @@ def run_batch(
         used = mapping_for(job.path, options.mapping, dxf_mapping)
         row["mapping"] = None if used is None else Path(used).name
         row["output"] = None if row["status"] == "failed" else job.output
+        if options.risk is None or row["status"] == "failed":
+            row["risk_output"] = None
         ordered.append(row)
     manifest = {
         "format": MANIFEST_FORMAT,

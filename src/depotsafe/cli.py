@@ -110,9 +110,14 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def json_text(result: dict[str, Any]) -> str:
+    """One JSON object as the commands print it (strict JSON: no NaN), with its final newline."""
+    return json.dumps(_clean(result), indent=2, allow_nan=False) + "\n"
+
+
 def print_json(result: dict[str, Any]) -> None:
     """Print one JSON object on stdout (strict JSON: no NaN)."""
-    sys.stdout.write(json.dumps(_clean(result), indent=2, allow_nan=False) + "\n")
+    sys.stdout.write(json_text(result))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,7 +39,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="individual risk per exposed site, expected fatalities, F-N curve, verdict against criteria",
         description=(__doc__ or "").split("\n\n")[2],
     )
-    p.add_argument("layout", help="depot layout (GeoJSON)")
+    p.add_argument("layout", help="depot layout (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, KML; DXF with --mapping)")
     p.add_argument("--stock", help="stock CSV joined to the layout by site_id")
     p.add_argument("--criteria", default="uk-hse", help="uk-hse (default), fr-2011 (by analogy) or nl")
     p.add_argument("--grid-cell", default=None,
@@ -49,6 +49,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_lang_option(p)
     add_layer_option(p)
+    p.add_argument("--mapping", metavar="FILE",
+                   help="mapping file (JSON), as for check: other field names of a GIS file; required for a DXF "
+                        "site plan (docs/layout.md)")
     return p
 
 
@@ -176,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     cell = to_si(args.grid_cell or "25 m", "length", "--grid-cell")
     if not cell > 0:
         raise InputError("--grid-cell", args.grid_cell, 'a length > 0, e.g. "25 m"')
-    depot = read_layout(args.layout, stock_csv=args.stock, layers=args.layer or ())
+    depot = read_layout(args.layout, stock_csv=args.stock, layers=args.layer or (), mapping=args.mapping)
     result = assess(depot, args.criteria, grid_cell_m=cell, grid_cell_is_default=args.grid_cell is None)
     if args.contours_geojson:
         # the groups the assessment used (its events), so the check does not run twice
