@@ -30,6 +30,8 @@ FULL = [
     ("Whole-depot check (`bench_check.py`): synthetic depots, dense yards, igloo rows",
      ["bench_check.py", "--sizes", "1000", "10000", "100000", "--yards", "1000", "10000", "40000",
       "--rows", "2500", "40000", "--shapely-max", "5000", "--repeat", "3"]),
+    ("Whole processes on small depots, repeated (`bench_process.py`)",
+     ["bench_process.py", "--sizes", "1000", "10000", "--repeat", "5"]),
     ("Candidate pairs and footprint distances (`bench_geometry.py`)", ["bench_geometry.py"]),
     ("Blast field, 2000 x 2000 grid, 100 events (`bench_blast.py`)", ["bench_blast.py"]),
     ("Location risk, 2000 x 2000 grid, 100 storehouses (`bench_risk.py`)", ["bench_risk.py"]),
@@ -41,6 +43,7 @@ FULL = [
 QUICK = [
     ("Whole-depot check (quick)", ["bench_check.py", "--sizes", "1000", "--yards", "1000", "--rows", "2500",
                                    "--repeat", "1"]),
+    ("Whole processes (quick)", ["bench_process.py", "--sizes", "1000", "--repeat", "1"]),
     ("Candidate pairs (quick)", ["bench_geometry.py", "--sizes", "1000", "--repeat", "1"]),
     ("Blast field (quick)", ["bench_blast.py", "--n", "200", "--events", "10", "--sample", "500"]),
     ("Location risk (quick)", ["bench_risk.py", "--n", "200", "--events", "10"]),

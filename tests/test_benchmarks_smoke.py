@@ -137,3 +137,16 @@ def test_bench_batch_serial_loop_and_batch_write_the_same_json():
     rows = [line for line in out.stdout.splitlines() if line.startswith(("| sample |", "| synthetic150 |"))]
     assert len(rows) == 2
     assert all(r.rstrip().endswith("| yes |") for r in rows)
+
+
+def test_bench_process_runs_both_sides_and_reports_their_ratio():
+    """The repeated whole-process benchmark runs depotsafe and the pipeline each time and reports both."""
+    out = subprocess.run([sys.executable, str(BENCH / "bench_process.py"), "--sizes", "300", "--repeat", "2"],
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr
+    (row,) = [line.split("|")[1:-1] for line in out.stdout.splitlines() if line.startswith("| synthetic | 300 |")]
+    d, d_runs, p, p_runs, ratio = float(row[2]), row[3].split(","), float(row[5]), row[6].split(","), row[7]
+    assert len(d_runs) == 2 and len(p_runs) == 2  # every run of each side is shown
+    assert min(map(float, d_runs)) <= d <= max(map(float, d_runs))
+    assert min(map(float, p_runs)) <= p <= max(map(float, p_runs))
+    assert ratio.strip() == f"{p / d:.1f}x" or abs(float(ratio.strip()[:-1]) - p / d) < 0.06
