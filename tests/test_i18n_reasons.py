@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import string
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 
 import pytest
 from babel.numbers import format_decimal
+from cli_common import ROOT, SAMPLE, cli_po, run_cli
 
 from depotsafe import clitext, qd
 from depotsafe.effects import answer
@@ -44,32 +42,18 @@ from depotsafe.risk import (
 )
 from depotsafe.ui import i18n
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = str(ROOT / "data" / "samples" / "sample_depot.geojson")
-LOCALE = Path(i18n.__file__).parent / "locale"
 DOCS_LOCALE = Path(i18n.__file__).parents[1] / "documents" / "locale"
 OTHERS = [code for code in i18n.LANGUAGES if code != "en"]
 CLAUSE = "AASTP-1 §1.3.2.3 b)"
-
-
-@cache
-def _run(*argv: str) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).with_name("depotsafe")
-    cmd = [str(exe)] if exe.exists() else [shutil.which("depotsafe") or "depotsafe"]
-    return subprocess.run([*cmd, *argv], capture_output=True, text=True, timeout=900, check=False)
 
 
 def _po(path: Path) -> dict[str, str]:
     return i18n.parse_po(path.read_text(encoding="utf-8"))
 
 
-def _cli_po(lang: str) -> dict[str, str]:
-    return _po(LOCALE / lang / "LC_MESSAGES" / "cli.po")
-
-
 def _words(lang: str) -> dict[str, str]:
     """What the command line reads, in its order of preference: its own catalog over the app's."""
-    return {**i18n.catalog(lang), **_cli_po(lang)}
+    return {**i18n.catalog(lang), **cli_po(lang)}
 
 
 def _literals(template: str) -> list[str]:
@@ -114,14 +98,14 @@ def _grouped(kg: float, lang: str) -> str:
 def test_effects_event_alone_reads_in_the_language(lang: str) -> None:
     """A1 is in no group: it explodes alone, said in the language, A1 and the clause as they are; where its
     NEQ comes from is the catalog's phrase."""
-    english, local = _run("effects", SAMPLE, "--event", "A1"), _run("effects", SAMPLE, "--event", "A1", "--lang", lang)
+    english, local = run_cli("effects", SAMPLE, "--event", "A1"), run_cli("effects", SAMPLE, "--event", "A1", "--lang", lang)
     assert english.returncode == local.returncode == 0, local.stderr
     assert EVENT_ALONE.format(site="A1", clause=CLAUSE) in english.stdout  # the English text is unchanged
     line = _says(EVENT_ALONE, lang, local.stdout)
     assert "A1" in line
     assert CLAUSE in line
     assert answer.NEQ_FROM_STOCK in english.stdout
-    assert _cli_po(lang)[answer.NEQ_FROM_STOCK] in local.stdout
+    assert cli_po(lang)[answer.NEQ_FROM_STOCK] in local.stdout
     assert answer.NEQ_FROM_STOCK not in local.stdout
 
 
@@ -130,7 +114,7 @@ def test_effects_group_event_reads_in_the_language(lang: str) -> None:
     """BS1 and BS2 are one site (data/samples/README.md: 5 t each, 15 m apart): the group's reason, its
     10 t written the language's way, and the group's stock phrase."""
     argv = ("effects", SAMPLE, "--event", "BS1")
-    english, local = _run(*argv), _run(*argv, "--lang", lang)
+    english, local = run_cli(*argv), run_cli(*argv, "--lang", lang)
     assert english.returncode == local.returncode == 0, local.stderr
     assert "BS1 is one site with BS2: " in english.stdout
     assert "(10,000 kg)" in english.stdout
@@ -139,14 +123,14 @@ def test_effects_group_event_reads_in_the_language(lang: str) -> None:
     assert "BS2" in line
     assert CLAUSE in line
     assert re.search(re.escape(_grouped(10_000, lang)) + r"[\s\u00a0\u202f]kg", line), line
-    assert _cli_po(lang)[answer.NEQ_FROM_GROUP_STOCK] in local.stdout
+    assert cli_po(lang)[answer.NEQ_FROM_GROUP_STOCK] in local.stdout
     assert answer.NEQ_FROM_GROUP_STOCK not in local.stdout
 
 
 @pytest.mark.parametrize("lang", OTHERS)
 def test_effects_alone_on_request_reads_in_the_language(lang: str) -> None:
     argv = ("effects", SAMPLE, "--event", "BS1", "--alone")
-    english, local = _run(*argv), _run(*argv, "--lang", lang)
+    english, local = run_cli(*argv), run_cli(*argv, "--lang", lang)
     assert english.returncode == local.returncode == 0, local.stderr
     line = _says(EVENT_ALONE_ON_REQUEST, lang, local.stdout)
     assert "BS1" in line
@@ -157,8 +141,8 @@ def test_effects_alone_on_request_reads_in_the_language(lang: str) -> None:
 
 def test_json_keeps_the_english_reason() -> None:
     """The JSON contract: the event's reason and NEQ source are the English text, whatever --lang says."""
-    plain = json.loads(_run("effects", SAMPLE, "--event", "BS1", "--json").stdout)
-    french = json.loads(_run("effects", SAMPLE, "--event", "BS1", "--json", "--lang", "fr").stdout)
+    plain = json.loads(run_cli("effects", SAMPLE, "--event", "BS1", "--json").stdout)
+    french = json.loads(run_cli("effects", SAMPLE, "--event", "BS1", "--json", "--lang", "fr").stdout)
     assert plain["event"]["reason"] == french["event"]["reason"]
     assert plain["event"]["reason"].startswith("BS1 is one site with BS2: not separated by their inter-magazine "
                                                "distance, they count as a single site")
@@ -171,7 +155,7 @@ def test_json_keeps_the_english_reason() -> None:
 @pytest.mark.parametrize("lang", OTHERS)
 def test_scenario_group_line_reads_in_the_language(lang: str) -> None:
     argv = ("scenario", SAMPLE, "--start", "BS1")
-    english, local = _run(*argv), _run(*argv, "--lang", lang)
+    english, local = run_cli(*argv), run_cli(*argv, "--lang", lang)
     assert english.returncode == local.returncode == 0, local.stderr
     assert "BS1 is one site with BS2: " in english.stdout
     line = _says(EVENT_GROUP, lang, local.stdout)
@@ -256,7 +240,7 @@ def test_the_templates_are_app_messages_the_command_line_reads() -> None:
 @pytest.mark.parametrize("lang", OTHERS)
 def test_rule_labels_have_one_translation(lang: str) -> None:
     """A rule label is translated once, in the app's catalog; the command line's catalog does not copy it."""
-    app, cli = i18n.catalog(lang), _cli_po(lang)
+    app, cli = i18n.catalog(lang), cli_po(lang)
     for label in (*qd.LABELS, "No QD"):
         assert app.get(label), (lang, label)
         assert label not in cli, (lang, label)
@@ -283,7 +267,7 @@ TERMS: dict[str, dict[str, str]] = {
 
 @pytest.mark.parametrize("lang", OTHERS)
 def test_each_distance_term_has_one_rendering(lang: str) -> None:
-    catalogs = {"cli": _cli_po(lang), "app": i18n.catalog(lang), "documents": _po(DOCS_LOCALE / f"{lang}.po")}
+    catalogs = {"cli": cli_po(lang), "app": i18n.catalog(lang), "documents": _po(DOCS_LOCALE / f"{lang}.po")}
     used = set()
     misses = []
     for term, word in TERMS[lang].items():

@@ -60,6 +60,19 @@ KIND_NAMES: dict[str, str] = {
     "vulnerable_building": "vulnerable building",
 }
 
+
+def say_note(text: str, translate: Callable[[str], str], fixed: Callable[[float, int], str]) -> str:
+    """An engine note, reason or rule label in another language, as the command line and the documents
+    say it: a :class:`depotsafe.messages.Note`'s template through ``translate`` with its numbers written by
+    ``fixed(value, decimals)`` and a kind of site in words (:data:`KIND_NAMES`, a kind we do not name as
+    it is); a plain phrase through ``translate`` (depotsafe.messages.render)."""
+    from depotsafe.messages import render
+
+    def kind(value: str) -> str:
+        return translate(KIND_NAMES[value]) if value in KIND_NAMES else value
+
+    return render(text, translate, fixed, kind)
+
 #: Notes of every ``depotsafe effects`` answer (depotsafe.effects.answer), each a msgid of cli.po; then the
 #: notes of some answers and where the event's NEQ comes from (the same module's constants).
 EFFECTS_NOTES: tuple[str, ...] = (
@@ -127,13 +140,8 @@ class CliWords:
         return kind if self.lang == "en" or kind not in KIND_NAMES else self.tr(KIND_NAMES[kind])
 
     def note(self, text: str) -> str:
-        """An engine note or phrase: English as it is; elsewhere a Note's template in the language with its
-        values written the language's way (depotsafe.messages.render), a plain phrase through the catalogs."""
-        if self.lang == "en":
-            return text
-        from depotsafe.messages import render
-
-        return render(text, self.tr, self.style.fixed, self.kind)
+        """An engine note or phrase: English as it is; elsewhere said in the language (:func:`say_note`)."""
+        return text if self.lang == "en" else say_note(text, self.tr, self.style.fixed)
 
     def assessment(self, es: str, pes: str, distance_m: float, why: str, source: str, required_m: float,
                    hd: str, rule: str) -> str:
