@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from babel.numbers import format_decimal
 from cli_common import LOCALE as PO
-from cli_common import SAMPLE, cli_po, run_cli
+from cli_common import SAMPLE, cli_po, per_year_reference, run_cli
 
 from depotsafe import clitext
 from depotsafe.ui.i18n import LANGUAGES
@@ -153,11 +153,23 @@ def test_risk_reads_in_french_and_arabic(lang: str) -> None:
     words = cli_po(lang)
     assert local.stdout.splitlines()[-1].startswith(_head(words["Verdict: {verdict}"]))
     assert _head(words["Expected fatalities: {n} per year"]) in local.stdout
-    rates = re.findall(r"\d\.\d\de-\d\d", english.stdout)
-    assert rates
-    decimal = {"fr": ",", "ar": "."}[lang]
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_risk_rates_read_as_the_app_writes_them(lang: str) -> None:
+    """One readable form of a rate per language, in the terminal as on the app's Risk page and in the reports:
+    "9.55 × 10⁻⁶" ("9,55 × 10⁻⁶" in French), never "9.55e-06"."""
+    doc = json.loads(run_cli(*COMMANDS["risk"], "--json").stdout)
+    text = run_cli(*COMMANDS["risk"], *(("--lang", lang) if lang != "en" else ())).stdout
+    rates = [s[key] for s in doc["sites"] for key in ("individual_risk_per_year", "location_risk_per_year")
+             if s[key] > 0]
+    rates += [v["after_move"]["individual_risk_per_year"] for v in doc["violations"]
+              if v["after_move"]["individual_risk_per_year"] > 0]
+    assert len(rates) > 10
     for rate in rates:
-        assert rate.replace(".", decimal) in local.stdout, rate
+        assert per_year_reference(rate, lang) in text, (lang, rate)
+    assert per_year_reference(doc["expected_fatalities_per_year"], lang) in text
+    assert not re.search(r"\d[.,]\d+e[-+]\d", text), text  # no e-notation left
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])

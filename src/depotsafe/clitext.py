@@ -201,9 +201,9 @@ class CliWords:
         return textfmt.percent(p, self.style)
 
     def sci(self, value: float) -> str:
-        """A rate in scientific notation, two decimals: "1.23e-05" (the decimal sign of the language)."""
-        text = f"{value:.2e}"
-        return text if self.lang == "en" else text.replace(".", self.style.decimal)
+        """A rate or frequency as the app's Risk page and the documents write it (textfmt.per_year): three
+        significant figures, "1.23 × 10⁻⁵" in English, "1,23 × 10⁻⁵" in French; "0" for zero."""
+        return textfmt.per_year(value, self.style)
 
     def kg_limit(self, value_kg: float | None, at_least: bool = False) -> str:
         """A licence or limit: "unlimited", "at least N kg", "nil (0 kg)" or N kg (rounded down)."""
