@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 from babel.numbers import format_decimal
+
 from cli_common import LOCALE as PO
 from cli_common import SAMPLE, cli_po, per_year_reference, run_cli
-
 from depotsafe import clitext
 from depotsafe.ui.i18n import LANGUAGES
 

