@@ -96,6 +96,19 @@ def test_po_parser_multiline_and_escapes() -> None:
         i18n.parse_po('msgid "a"\nbogus\n')
 
 
+def test_lookup_reads_what_the_parser_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The starting page's quick reader (i18n.lookup) gives every message of every catalog as the full parser
+    does, and a msgstr on several lines, with escapes, too; a message not in the catalog is left out."""
+    for lang in i18n.LANGUAGES:
+        cat = i18n.catalog(lang)
+        assert i18n.lookup(lang, tuple(cat)) == cat, lang
+        assert set(i18n.STARTING_PAGE) <= set(cat) or lang == "en"
+    text = ('msgid ""\nmsgstr "Language: fr\\n"\n\nmsgid "a \\"b\\""\nmsgstr ""\n"x"\n"y\\n"\n\n'
+            'msgid "c"\nmsgstr "d"\n')
+    monkeypatch.setattr(i18n, "catalog_text", lambda lang: text)
+    assert i18n.lookup("fr", ('a "b"', "c", "missing")) == i18n.parse_po(text) == {'a "b"': "xy\n", "c": "d"}
+
+
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext msgfmt not installed")
 @pytest.mark.parametrize("lang", sorted(i18n.LANGUAGES))
 def test_catalogs_are_valid_gettext(lang: str, tmp_path: Path) -> None:

@@ -204,15 +204,22 @@ def test_starting_page_names_the_app_and_asks_its_health_address(tmp_path: Path)
     language's words, and a message instead of waiting for ever."""
     import re
 
-    from depotsafe.commands.app import _STARTING, OPEN_TIMEOUT_S, write_starting_page
+    from depotsafe.commands.app import OPEN_TIMEOUT_S, write_starting_page
+    from depotsafe.ui import i18n
 
     page = write_starting_page("http://localhost:8765", tmp_path)
     assert page == tmp_path / "starting-8765.html"
     text = page.read_text(encoding="utf-8")
     assert '<a id="app" href="http://localhost:8765">http://localhost:8765</a>' in text
-    assert 'APP = "http://localhost:8765"' in text and 'APP + "/_stcore/health"' in text
+    assert 'APP = "http://localhost:8765"' in text
+    assert 'APP + "/_stcore/health"' in text
     assert f"TIMEOUT_MS = {int(OPEN_TIMEOUT_S * 1000)}" in text
-    for title, lead in _STARTING.values():
-        assert title in text and lead in text
+    for lang in i18n.LANGUAGES:  # each language's words, as its catalog (parsed whole) gives them
+        cat = i18n.catalog(lang)
+        title, lead, late = (cat.get(m) or m for m in i18n.STARTING_PAGE)
+        assert lang == "en" or title != i18n.STARTING_PAGE[0], lang  # translated
+        assert title in text, lang
+        assert lead in text, lang
+        assert late.format(s=180) in text, lang
     assert re.search(r"has not answered for 180 s", text)
     assert not list(tmp_path.glob("*.tmp"))  # written whole, then renamed

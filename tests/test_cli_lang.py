@@ -15,36 +15,23 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 import pytest
 from babel.numbers import format_decimal
 
+from cli_common import LOCALE as PO
+from cli_common import SAMPLE, cli_po, per_year_reference, run_cli
 from depotsafe import clitext
-from depotsafe.ui.i18n import LANGUAGES, parse_po
+from depotsafe.ui.i18n import LANGUAGES
 
-SAMPLE = str(Path(__file__).resolve().parents[1] / "data" / "samples" / "sample_depot.geojson")
-PO = Path(clitext.__file__).parent / "ui" / "locale"
 COMMANDS = {
     "check": ["check", SAMPLE],
     "effects": ["effects", SAMPLE, "--event", "A1"],
     "risk": ["risk", SAMPLE],
     "scenario": ["scenario", SAMPLE, "--start", "A1"],
 }
-
-
-@cache
-def _run(*argv: str) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).with_name("depotsafe")
-    cmd = [str(exe)] if exe.exists() else [shutil.which("depotsafe") or "depotsafe"]
-    return subprocess.run([*cmd, *argv], capture_output=True, text=True, timeout=900, check=False)
-
-
-def _cli_po(lang: str) -> dict[str, str]:
-    return parse_po((PO / lang / "LC_MESSAGES" / "cli.po").read_text(encoding="utf-8"))
 
 
 def _head(message: str) -> str:
@@ -71,7 +58,7 @@ def test_every_command_line_message_is_translated(lang: str) -> None:
 @pytest.mark.parametrize("lang", [code for code in LANGUAGES if code != "en"])
 def test_placeholders_survive_translation(lang: str) -> None:
     braces = re.compile(r"\{[a-z_]*\}")
-    for msgid, msgstr in _cli_po(lang).items():
+    for msgid, msgstr in cli_po(lang).items():
         assert sorted(braces.findall(msgid)) == sorted(braces.findall(msgstr)), (lang, msgid, msgstr)
 
 
@@ -96,8 +83,8 @@ def test_cli_catalogs_are_valid_gettext(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_json_is_the_same_in_every_language(command: str) -> None:
-    plain = _run(*COMMANDS[command], "--json")
-    french = _run(*COMMANDS[command], "--json", "--lang", "fr")
+    plain = run_cli(*COMMANDS[command], "--json")
+    french = run_cli(*COMMANDS[command], "--json", "--lang", "fr")
     assert plain.returncode in (0, 1), plain.stderr
     assert french.returncode == plain.returncode, french.stderr
     assert json.loads(french.stdout) == json.loads(plain.stdout)
@@ -106,7 +93,7 @@ def test_json_is_the_same_in_every_language(command: str) -> None:
 
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_an_unknown_language_is_refused(command: str) -> None:
-    out = _run(*COMMANDS[command], "--lang", "de")
+    out = run_cli(*COMMANDS[command], "--lang", "de")
     assert out.returncode == 2, out.stderr
     assert out.stdout == ""
     assert "--lang" in out.stderr
@@ -116,9 +103,9 @@ def test_an_unknown_language_is_refused(command: str) -> None:
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_check_reads_in_french_and_arabic(lang: str) -> None:
-    english, local = _run(*COMMANDS["check"]), _run(*COMMANDS["check"], "--lang", lang)
+    english, local = run_cli(*COMMANDS["check"]), run_cli(*COMMANDS["check"], "--lang", lang)
     assert local.returncode == english.returncode == 1, local.stderr  # the sample has violations
-    words = _cli_po(lang)
+    words = cli_po(lang)
     text = local.stdout
     storehouses = ("Storehouses: stock per QD case with the limit at this mix and the headroom (limit minus stock); "
                    "licence per HD held alone, with its limiting exposed site; each violation with its rule and "
@@ -143,9 +130,9 @@ def test_check_reads_in_french_and_arabic(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_effects_reads_in_french_and_arabic(lang: str) -> None:
-    english, local = _run(*COMMANDS["effects"]), _run(*COMMANDS["effects"], "--lang", lang)
+    english, local = run_cli(*COMMANDS["effects"]), run_cli(*COMMANDS["effects"], "--lang", lang)
     assert local.returncode == english.returncode == 0, local.stderr
-    words = _cli_po(lang)
+    words = cli_po(lang)
     heading = ("per exposed site: distance from the event footprint, persons, incident blast, AASTP-1 protection "
                "zone, fragment/thermal zones it lies in, probit probabilities for a person there")
     assert words[heading] in local.stdout
@@ -161,23 +148,35 @@ def test_effects_reads_in_french_and_arabic(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_risk_reads_in_french_and_arabic(lang: str) -> None:
-    english, local = _run(*COMMANDS["risk"]), _run(*COMMANDS["risk"], "--lang", lang)
+    english, local = run_cli(*COMMANDS["risk"]), run_cli(*COMMANDS["risk"], "--lang", lang)
     assert local.returncode == english.returncode, local.stderr
-    words = _cli_po(lang)
+    words = cli_po(lang)
     assert local.stdout.splitlines()[-1].startswith(_head(words["Verdict: {verdict}"]))
     assert _head(words["Expected fatalities: {n} per year"]) in local.stdout
-    rates = re.findall(r"\d\.\d\de-\d\d", english.stdout)
-    assert rates
-    decimal = {"fr": ",", "ar": "."}[lang]
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_risk_rates_read_as_the_app_writes_them(lang: str) -> None:
+    """One readable form of a rate per language, in the terminal as on the app's Risk page and in the reports:
+    "9.55 × 10⁻⁶" ("9,55 × 10⁻⁶" in French), never "9.55e-06"."""
+    doc = json.loads(run_cli(*COMMANDS["risk"], "--json").stdout)
+    text = run_cli(*COMMANDS["risk"], *(("--lang", lang) if lang != "en" else ())).stdout
+    rates = [s[key] for s in doc["sites"] for key in ("individual_risk_per_year", "location_risk_per_year")
+             if s[key] > 0]
+    rates += [v["after_move"]["individual_risk_per_year"] for v in doc["violations"]
+              if v["after_move"]["individual_risk_per_year"] > 0]
+    assert len(rates) > 10
     for rate in rates:
-        assert rate.replace(".", decimal) in local.stdout, rate
+        assert per_year_reference(rate, lang) in text, (lang, rate)
+    assert per_year_reference(doc["expected_fatalities_per_year"], lang) in text
+    assert not re.search(r"\d[.,]\d+e[-+]\d", text), text  # no e-notation left
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_scenario_reads_in_french_and_arabic(lang: str) -> None:
-    english, local = _run(*COMMANDS["scenario"]), _run(*COMMANDS["scenario"], "--lang", lang)
+    english, local = run_cli(*COMMANDS["scenario"]), run_cli(*COMMANDS["scenario"], "--lang", lang)
     assert local.returncode == english.returncode == 0, local.stderr
-    words = _cli_po(lang)
+    words = cli_po(lang)
     assert _head(words["STEP {n}: {event} at {who}, {neq} NEQ (HD {divisions})"]) in local.stdout
     assert words["at each site:"] in local.stdout
     assert "STEP 1" not in local.stdout
@@ -205,7 +204,7 @@ def _english_left(english: str, local: str, lang: str) -> list[str]:
     wherever ``lang`` words it differently."""
     from depotsafe.ui.i18n import catalog
 
-    words = {**catalog(lang), **_cli_po(lang)}
+    words = {**catalog(lang), **cli_po(lang)}
     left = []
     for kind in set(re.findall(r"\(([a-z0-9_]+)\)", english)) & set(clitext.KIND_NAMES):
         if f"({kind})" in local:
@@ -239,7 +238,7 @@ def sensitive_layout(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 @pytest.mark.parametrize("command", ["check", "effects", "scenario"])
 def test_no_english_kind_or_note_is_left(command: str, lang: str) -> None:
-    english, local = _run(*COMMANDS[command]), _run(*COMMANDS[command], "--lang", lang)
+    english, local = run_cli(*COMMANDS[command]), run_cli(*COMMANDS[command], "--lang", lang)
     assert local.returncode == english.returncode, local.stderr
     assert "note: " in english.stdout  # the English run has notes to compare
     assert re.search(r"\((igloo_7bar|inhabited_building)\)", english.stdout)
@@ -257,12 +256,12 @@ def test_assessment_lines_in_the_language(lang: str, sensitive_layout: str) -> N
     """A very sensitive storehouse's pairs (ASSESSMENT REQUIRED) read in the language; English is the
     source text (tests/test_cli_text.py)."""
     argv = ("check", sensitive_layout)
-    english, local = _run(*argv), _run(*argv, "--lang", lang)
+    english, local = run_cli(*argv), run_cli(*argv, "--lang", lang)
     assert english.returncode == local.returncode == 1, local.stderr
     assert "ASSESSMENT REQUIRED: " in english.stdout
     from depotsafe.documents.text import _document_catalog
 
-    words = {**_document_catalog(lang), **_cli_po(lang)}  # the documents say this sentence too
+    words = {**_document_catalog(lang), **cli_po(lang)}  # the documents say this sentence too
     assessment = words["ASSESSMENT REQUIRED: {es}{pes} at {distance} holds {why}: the inter-magazine distance "
                        "(tabulated {required}, HD {hd}, {rule}, for information only) must not be used; an "
                        "individual assessment decides, a violation until then [{source}]"]
@@ -285,7 +284,7 @@ def test_protection_line_in_the_language(lang: str) -> None:
                               protection="high").as_dict()["protection"]
     assert p is not None
     unavailable = {**p, "available": False, "notes": ["lobbed_ammunition"]}
-    words = {**catalog(lang), **_cli_po(lang)}
+    words = {**catalog(lang), **cli_po(lang)}
     w = clitext.cli_words(lang)
     for obj in (p, unavailable, None):
         english, local = textfmt.describe_text(obj), w.protection(obj)
@@ -323,7 +322,7 @@ def test_every_new_message_is_in_all_six_catalogs() -> None:
             continue
         from depotsafe.documents.text import _document_catalog
 
-        words = {**_document_catalog(lang), **catalog(lang), **_cli_po(lang)}
+        words = {**_document_catalog(lang), **catalog(lang), **cli_po(lang)}
         for m in messages:
             assert words.get(m), (lang, m)
             assert placeholders(words[m]) == placeholders(m), (lang, m, words[m])

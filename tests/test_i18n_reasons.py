@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import string
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 
 import pytest
 from babel.numbers import format_decimal
 
+from cli_common import ROOT, SAMPLE, cli_po, per_year_reference, run_cli
 from depotsafe import clitext, qd
 from depotsafe.effects import answer
 from depotsafe.effects.event import (
@@ -44,32 +42,18 @@ from depotsafe.risk import (
 )
 from depotsafe.ui import i18n
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = str(ROOT / "data" / "samples" / "sample_depot.geojson")
-LOCALE = Path(i18n.__file__).parent / "locale"
 DOCS_LOCALE = Path(i18n.__file__).parents[1] / "documents" / "locale"
 OTHERS = [code for code in i18n.LANGUAGES if code != "en"]
 CLAUSE = "AASTP-1 §1.3.2.3 b)"
-
-
-@cache
-def _run(*argv: str) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).with_name("depotsafe")
-    cmd = [str(exe)] if exe.exists() else [shutil.which("depotsafe") or "depotsafe"]
-    return subprocess.run([*cmd, *argv], capture_output=True, text=True, timeout=900, check=False)
 
 
 def _po(path: Path) -> dict[str, str]:
     return i18n.parse_po(path.read_text(encoding="utf-8"))
 
 
-def _cli_po(lang: str) -> dict[str, str]:
-    return _po(LOCALE / lang / "LC_MESSAGES" / "cli.po")
-
-
 def _words(lang: str) -> dict[str, str]:
     """What the command line reads, in its order of preference: its own catalog over the app's."""
-    return {**i18n.catalog(lang), **_cli_po(lang)}
+    return {**i18n.catalog(lang), **cli_po(lang)}
 
 
 def _literals(template: str) -> list[str]:
@@ -114,14 +98,14 @@ def _grouped(kg: float, lang: str) -> str:
 def test_effects_event_alone_reads_in_the_language(lang: str) -> None:
     """A1 is in no group: it explodes alone, said in the language, A1 and the clause as they are; where its
     NEQ comes from is the catalog's phrase."""
-    english, local = _run("effects", SAMPLE, "--event", "A1"), _run("effects", SAMPLE, "--event", "A1", "--lang", lang)
+    english, local = run_cli("effects", SAMPLE, "--event", "A1"), run_cli("effects", SAMPLE, "--event", "A1", "--lang", lang)
     assert english.returncode == local.returncode == 0, local.stderr
     assert EVENT_ALONE.format(site="A1", clause=CLAUSE) in english.stdout  # the English text is unchanged
     line = _says(EVENT_ALONE, lang, local.stdout)
     assert "A1" in line
     assert CLAUSE in line
     assert answer.NEQ_FROM_STOCK in english.stdout
-    assert _cli_po(lang)[answer.NEQ_FROM_STOCK] in local.stdout
+    assert cli_po(lang)[answer.NEQ_FROM_STOCK] in local.stdout
     assert answer.NEQ_FROM_STOCK not in local.stdout
 
 
@@ -130,7 +114,7 @@ def test_effects_group_event_reads_in_the_language(lang: str) -> None:
     """BS1 and BS2 are one site (data/samples/README.md: 5 t each, 15 m apart): the group's reason, its
     10 t written the language's way, and the group's stock phrase."""
     argv = ("effects", SAMPLE, "--event", "BS1")
-    english, local = _run(*argv), _run(*argv, "--lang", lang)
+    english, local = run_cli(*argv), run_cli(*argv, "--lang", lang)
     assert english.returncode == local.returncode == 0, local.stderr
     assert "BS1 is one site with BS2: " in english.stdout
     assert "(10,000 kg)" in english.stdout
@@ -139,14 +123,14 @@ def test_effects_group_event_reads_in_the_language(lang: str) -> None:
     assert "BS2" in line
     assert CLAUSE in line
     assert re.search(re.escape(_grouped(10_000, lang)) + r"[\s\u00a0\u202f]kg", line), line
-    assert _cli_po(lang)[answer.NEQ_FROM_GROUP_STOCK] in local.stdout
+    assert cli_po(lang)[answer.NEQ_FROM_GROUP_STOCK] in local.stdout
     assert answer.NEQ_FROM_GROUP_STOCK not in local.stdout
 
 
 @pytest.mark.parametrize("lang", OTHERS)
 def test_effects_alone_on_request_reads_in_the_language(lang: str) -> None:
     argv = ("effects", SAMPLE, "--event", "BS1", "--alone")
-    english, local = _run(*argv), _run(*argv, "--lang", lang)
+    english, local = run_cli(*argv), run_cli(*argv, "--lang", lang)
     assert english.returncode == local.returncode == 0, local.stderr
     line = _says(EVENT_ALONE_ON_REQUEST, lang, local.stdout)
     assert "BS1" in line
@@ -157,8 +141,8 @@ def test_effects_alone_on_request_reads_in_the_language(lang: str) -> None:
 
 def test_json_keeps_the_english_reason() -> None:
     """The JSON contract: the event's reason and NEQ source are the English text, whatever --lang says."""
-    plain = json.loads(_run("effects", SAMPLE, "--event", "BS1", "--json").stdout)
-    french = json.loads(_run("effects", SAMPLE, "--event", "BS1", "--json", "--lang", "fr").stdout)
+    plain = json.loads(run_cli("effects", SAMPLE, "--event", "BS1", "--json").stdout)
+    french = json.loads(run_cli("effects", SAMPLE, "--event", "BS1", "--json", "--lang", "fr").stdout)
     assert plain["event"]["reason"] == french["event"]["reason"]
     assert plain["event"]["reason"].startswith("BS1 is one site with BS2: not separated by their inter-magazine "
                                                "distance, they count as a single site")
@@ -171,7 +155,7 @@ def test_json_keeps_the_english_reason() -> None:
 @pytest.mark.parametrize("lang", OTHERS)
 def test_scenario_group_line_reads_in_the_language(lang: str) -> None:
     argv = ("scenario", SAMPLE, "--start", "BS1")
-    english, local = _run(*argv), _run(*argv, "--lang", lang)
+    english, local = run_cli(*argv), run_cli(*argv, "--lang", lang)
     assert english.returncode == local.returncode == 0, local.stderr
     assert "BS1 is one site with BS2: " in english.stdout
     line = _says(EVENT_GROUP, lang, local.stdout)
@@ -220,6 +204,52 @@ def test_risk_event_reasons_in_the_language(lang: str) -> None:
             assert rule in reason  # and in the English text
 
 
+#: The readable summary's head of the events and their reasons (a msgid of cli.po).
+EVENTS_HEAD = "Explosion events and why (a storehouse, or its aggregation group, explodes as one):"
+#: The sample's storehouses whose stock gives each case of a risk event (data/samples/README.md).
+CASES = (("A3", REASON_HD12), ("A4", REASON_HD13), ("B3", REASON_HD16), ("B4", REASON_HD14))
+
+
+def _event_lines(text: str, head: str) -> dict[str, str]:
+    """The lines under ``head`` (each "  PES  reason"), by the event's PES."""
+    lines = text.splitlines()
+    assert head in lines, (head, text)
+    out = {}
+    for line in lines[lines.index(head) + 1:]:
+        if not line.startswith("  "):
+            break
+        out[line.split()[0]] = line
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", *OTHERS])
+def test_risk_summary_says_why_each_event_happens(lang: str) -> None:
+    """``depotsafe risk`` without --json lists every event of the assessment with its reason: English as the
+    engine writes it (the JSON's text), another language in the catalog's words, the AASTP-1 rule as quoted."""
+    doc = json.loads(run_cli("risk", SAMPLE, "--json").stdout)
+    out = run_cli("risk", SAMPLE, *(("--lang", lang) if lang != "en" else ()))
+    assert out.returncode in (0, 1), out.stderr
+    head = EVENTS_HEAD if lang == "en" else _words(lang)[EVENTS_HEAD]
+    events = _event_lines(out.stdout, head)
+    assert set(events) == {e["pes"] for e in doc["events"]}  # every event, none other
+    reasons = _risk_reasons()
+    for site, template in CASES:
+        line = events[site]
+        reason = reasons[site]
+        assert str(reason) == next(e["reason"] for e in doc["events"] if e["pes"] == site)  # the JSON's text
+        if lang == "en":
+            assert str(reason) in line
+            continue
+        assert EVENTS_HEAD not in out.stdout
+        for part in _literals(_words(lang)[template]):
+            assert part in line, (site, part, line)
+        for english in _english_words(template):
+            assert english not in line, (site, english, line)
+        rule = getattr(reason, "values", {}).get("rule")
+        if rule is not None:
+            assert rule in line
+
+
 def test_risk_reasons_join_in_english_as_before() -> None:
     """Several cases of one stock: the English reason is the cases' sentences joined by "; " (the JSON's
     text), and in another language each part is said in it."""
@@ -256,7 +286,7 @@ def test_the_templates_are_app_messages_the_command_line_reads() -> None:
 @pytest.mark.parametrize("lang", OTHERS)
 def test_rule_labels_have_one_translation(lang: str) -> None:
     """A rule label is translated once, in the app's catalog; the command line's catalog does not copy it."""
-    app, cli = i18n.catalog(lang), _cli_po(lang)
+    app, cli = i18n.catalog(lang), cli_po(lang)
     for label in (*qd.LABELS, "No QD"):
         assert app.get(label), (lang, label)
         assert label not in cli, (lang, label)
@@ -283,7 +313,7 @@ TERMS: dict[str, dict[str, str]] = {
 
 @pytest.mark.parametrize("lang", OTHERS)
 def test_each_distance_term_has_one_rendering(lang: str) -> None:
-    catalogs = {"cli": _cli_po(lang), "app": i18n.catalog(lang), "documents": _po(DOCS_LOCALE / f"{lang}.po")}
+    catalogs = {"cli": cli_po(lang), "app": i18n.catalog(lang), "documents": _po(DOCS_LOCALE / f"{lang}.po")}
     used = set()
     misses = []
     for term, word in TERMS[lang].items():
@@ -304,6 +334,96 @@ def test_the_term_check_catches_the_old_french_split() -> None:
     assert word not in "plus proches que leur distance entre magasins"
     assert word in "plus proches que leur distance inter-magasins"
 
+
+#: The abbreviations of the trade and the glossary term each stands for.  Every language keeps the English
+#: abbreviation (docs/translating.md, "Abbreviations and terms"): a sentence either keeps it or writes the
+#: glossary's term out, never a second abbreviation of its own (the French "DR", "GC", "MNE", "SEP" of before).
+ABBREVIATIONS = {
+    "HD": "hazard division", "NEQ": "net explosive quantity", "CG": "compatibility group",
+    "PES": "potential explosion site", "ES": "exposed site", "QD": "quantity-distance",
+    "ELL": "explosives limit licence", "IBD": "inhabited building", "PTRD": "public traffic route",
+    "IMD": "inter-magazine distance",
+}
+#: Capitals a translation may hold that its msgid does not: the UN, NATO, GIS and the United States in the
+#: language's own letters, ALARP as the UK HSE writes it, and the Russian ВВ ("взрывчатые вещества",
+#: explosives: in the glossary's term for the explosives limit licence).
+OTHER_CAPITALS = {"ALARP", "ONU", "OTAN", "SIG", "EE", "UU", "ООН", "НАТО", "ГИС", "ВВ"}
+#: Names in capitals that do not make a msgid a shouted one ("NOT tolerable", "STEP {n}", "OK" ...).
+_NAMES = {*ABBREVIATIONS, "AASTP", "IATG", "ALARP", "JSON", "CSV", "DXF", "GEOJSON", "PDF", "HSE", "SRAG", "TNT",
+          "UNODA", "NATO", "BEVI", "R2P2", "UN", "IR"}
+_CAPITALS = re.compile(r"\b[A-ZÀ-ÖØ-ÞА-ЯЁ]{2,}\b")
+
+
+def abbreviation_misses(msgid: str, msgstr: str, rows: dict[str, dict[str, str]]) -> list[str]:
+    """What in ``msgstr`` breaks "one abbreviation per term": an abbreviation of ``msgid`` neither kept nor
+    written out as the glossary's term, or capitals of its own that are no abbreviation of ``msgid``
+    (a shouted message, "STEP"/"ÉTAPE", may shout in its language)."""
+    from test_i18n_glossary import uses
+
+    out = []
+    for abbr, term in ABBREVIATIONS.items():
+        if re.search(rf"\b{abbr}\b", msgid) and not re.search(rf"\b{abbr}\b", msgstr) and not uses(msgstr, rows[term]):
+            out.append(f"{abbr} neither kept nor written out")
+    shouted = any(w not in _NAMES for w in _CAPITALS.findall(msgid))
+    if not shouted:
+        own = set(_CAPITALS.findall(msgstr)) - set(_CAPITALS.findall(msgid)) - OTHER_CAPITALS
+        out.extend(f"capitals of its own: {w}" for w in sorted(own))
+    return out
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_one_abbreviation_per_term(lang: str) -> None:
+    """Every catalog of a language (app, command line, documents) keeps the abbreviations of the trade as
+    the English text has them, or writes the glossary's term out: HD 1.1 is "HD 1.1" on a page, in a
+    terminal and on a licence."""
+    from test_i18n_glossary import catalogs, glossary
+
+    rows = {r["term"]: r for r in glossary(lang)}
+    misses, seen = [], set()
+    for name, cat in catalogs(lang).items():
+        for msgid, msgstr in cat.items():
+            seen.update(a for a in ABBREVIATIONS if re.search(rf"\b{a}\b", msgid))
+            misses.extend((name, msgid, msgstr, why) for why in abbreviation_misses(msgid, msgstr, rows))
+    assert not misses, "\n".join(map(repr, misses))
+    assert {"HD", "NEQ", "CG", "PES", "ES", "QD", "ELL", "IBD", "PTRD"} <= seen  # the check is not empty
+
+
+#: A table or an annex of AASTP-1 cited in a message: "Table 4", "Table T.2", "Table 1 d", "Annex I-A".
+CITATION = re.compile(r"\b(?:Table [0-9T][\w.]*|Annex I-[A-Z])")
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_citations_stay_as_the_standard_words_them(lang: str) -> None:
+    """A table or annex of AASTP-1 is cited as AASTP-1 prints it in every catalog of every language, as the
+    rule labels cite it ("Table 1 D13"): "AASTP-1 Table 4", not "tableau 4" in one sentence and "Table 4"
+    in the next."""
+    from test_i18n_glossary import catalogs
+
+    misses, seen = [], 0
+    for name, cat in catalogs(lang).items():
+        for msgid, msgstr in cat.items():
+            for cited in CITATION.findall(msgid):
+                seen += 1
+                if cited not in msgstr:
+                    misses.append((name, cited, msgstr))
+    assert not misses, "\n".join(map(repr, misses))
+    assert seen >= 10  # the check is not empty
+    assert not CITATION.search("AASTP-1 (2006) tableau 4")
+    assert CITATION.search("AASTP-1 (2006) Table 4")
+
+
+def test_the_abbreviation_check_catches_the_old_french_split() -> None:
+    """Not vacuous: the app's former "DR" and "GC", the documents' former "MNE" and "SEP" are caught."""
+    from test_i18n_glossary import glossary
+
+    rows = {r["term"]: r for r in glossary("fr")}
+    assert abbreviation_misses("HD", "DR", rows)
+    assert abbreviation_misses("CG", "GC", rows)
+    assert abbreviation_misses("NEQ held", "MNE détenue", rows)
+    assert abbreviation_misses("PES", "SEP", rows)
+    assert abbreviation_misses("fragment zone (HD {hd})", "zone d’éclats (DR {hd})", rows)
+    assert not abbreviation_misses("fragment zone (HD {hd})", "zone d’éclats (HD {hd})", rows)
+    assert not abbreviation_misses("No QD", "Pas de distance de sécurité", rows)  # the term written out
 
 # ------------------------------------------------------------------ the app
 
@@ -335,3 +455,46 @@ def test_french_calculator_shows_the_rule_label_in_french() -> None:
         if english not in kept:  # "Table" is cited as AASTP-1 prints it
             assert english not in shown[0], (english, shown[0])
     assert f"Table {label.values['table']}" in shown[0]
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_risk_page_says_why_each_event_happens(lang: str) -> None:
+    """The Risk page's table of explosion events: each event's reason in the catalog's words (the same entry
+    the command line reads), the AASTP-1 rule as quoted, no English sentence; its rates as the command line
+    writes them in the language (one readable form)."""
+    from streamlit.testing.v1 import AppTest
+
+    from test_i18n_app import _html_tables
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    at.sidebar.selectbox(key="k_lang").set_value(lang).run()
+    at.sidebar.radio(key="k_page").set_value("risk").run()
+    at.button(key="run_risk").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    app = i18n.catalog(lang)
+    assert app["Explosion events"] in [h.value for h in at.subheader]
+    tables = [t.value for t in at.table] + _html_tables(at)
+    why, pes = app["outcome and why"], app["PES"]
+    (events,) = [t for t in tables if why in t.columns]
+    rows = dict(zip(events[pes], events[why], strict=True))
+    reasons = _risk_reasons()
+    for site, template in CASES:
+        shown = rows[site]
+        for part in _literals(app[template]):
+            assert part in shown, (site, part, shown)
+        for english in _english_words(template):
+            assert english not in shown, (site, english, shown)
+        rule = getattr(reasons[site], "values", {}).get("rule")
+        if rule is not None:
+            assert rule in shown
+    # the rates: as the command line writes them in this language
+    doc = json.loads(run_cli("risk", SAMPLE, "--json").stdout)
+    cells = " ".join(str(c) for t in tables for col in t.columns for c in t[col])
+    held = at.session_state["risk"]["result"]
+    for s in held["sites"]:
+        if s["individual_risk_per_year"] > 0:
+            assert per_year_reference(s["individual_risk_per_year"], lang) in cells, s["id"]
+    text = run_cli("risk", SAMPLE, "--lang", lang).stdout
+    h1 = next(s for s in doc["sites"] if s["id"] == "H1")["individual_risk_per_year"]
+    assert per_year_reference(h1, lang) in text
+    assert per_year_reference(h1, lang) in cells

@@ -60,6 +60,19 @@ KIND_NAMES: dict[str, str] = {
     "vulnerable_building": "vulnerable building",
 }
 
+
+def say_note(text: str, translate: Callable[[str], str], fixed: Callable[[float, int], str]) -> str:
+    """An engine note, reason or rule label in another language, as the command line and the documents
+    say it: a :class:`depotsafe.messages.Note`'s template through ``translate`` with its numbers written by
+    ``fixed(value, decimals)`` and a kind of site in words (:data:`KIND_NAMES`, a kind we do not name as
+    it is); a plain phrase through ``translate`` (depotsafe.messages.render)."""
+    from depotsafe.messages import render
+
+    def kind(value: str) -> str:
+        return translate(KIND_NAMES[value]) if value in KIND_NAMES else value
+
+    return render(text, translate, fixed, kind)
+
 #: Notes of every ``depotsafe effects`` answer (depotsafe.effects.answer), each a msgid of cli.po; then the
 #: notes of some answers and where the event's NEQ comes from (the same module's constants).
 EFFECTS_NOTES: tuple[str, ...] = (
@@ -127,13 +140,8 @@ class CliWords:
         return kind if self.lang == "en" or kind not in KIND_NAMES else self.tr(KIND_NAMES[kind])
 
     def note(self, text: str) -> str:
-        """An engine note or phrase: English as it is; elsewhere a Note's template in the language with its
-        values written the language's way (depotsafe.messages.render), a plain phrase through the catalogs."""
-        if self.lang == "en":
-            return text
-        from depotsafe.messages import render
-
-        return render(text, self.tr, self.style.fixed, self.kind)
+        """An engine note or phrase: English as it is; elsewhere said in the language (:func:`say_note`)."""
+        return text if self.lang == "en" else say_note(text, self.tr, self.style.fixed)
 
     def assessment(self, es: str, pes: str, distance_m: float, why: str, source: str, required_m: float,
                    hd: str, rule: str) -> str:
@@ -193,9 +201,9 @@ class CliWords:
         return textfmt.percent(p, self.style)
 
     def sci(self, value: float) -> str:
-        """A rate in scientific notation, two decimals: "1.23e-05" (the decimal sign of the language)."""
-        text = f"{value:.2e}"
-        return text if self.lang == "en" else text.replace(".", self.style.decimal)
+        """A rate or frequency as the app's Risk page and the documents write it (textfmt.per_year): three
+        significant figures, "1.23 × 10⁻⁵" in English, "1,23 × 10⁻⁵" in French; "0" for zero."""
+        return textfmt.per_year(value, self.style)
 
     def kg_limit(self, value_kg: float | None, at_least: bool = False) -> str:
         """A licence or limit: "unlimited", "at least N kg", "nil (0 kg)" or N kg (rounded down)."""

@@ -12,8 +12,8 @@ labels, depotsafe.qd.LABELS, and the reasons of an explosion event among them), 
 command line reads too, or of the command line's own (cli.po) for what only it prints.  A
 value may itself be a Note (a part of a longer sentence, a quantity with its unit), or a
 :class:`Verbatim` (a site id, a cited clause: the same in every language): :func:`render`
-says each part in the language, and the command line (depotsafe.clitext.CliWords.note)
-and the app (depotsafe.ui.common.note_text) both use it.
+says each part in the language; the command line and the documents (depotsafe.clitext.say_note)
+and the app (depotsafe.ui.common.note_text) use it.
 """
 
 from __future__ import annotations

@@ -144,17 +144,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
 
-#: "Starting depotsafe" in the six languages of the app (the starting page picks the browser's).
-_STARTING = {
-    "en": ("Starting depotsafe…", "The app opens here as soon as it answers at"),
-    "fr": ("Démarrage de depotsafe…", "L'application s'ouvre ici dès qu'elle répond à"),
-    "es": ("Iniciando depotsafe…", "La aplicación se abre aquí en cuanto responda en"),
-    "ru": ("Запуск depotsafe…", "Приложение откроется здесь, как только ответит по адресу"),
-    "zh": ("正在启动 depotsafe…", "应用一旦在以下地址响应，即在此打开："),
-    "ar": ("جارٍ تشغيل depotsafe…", "يُفتح التطبيق هنا فور استجابته على"),
-}
-_NOT_ANSWERING = ("depotsafe has not answered for {s} s: see the terminal where it was started "
-                  "(a port in use, or an error).")
+def starting_texts(timeout_s: float = OPEN_TIMEOUT_S) -> dict[str, list[str]]:
+    """The starting page's words in every language of the app, from its catalogs (depotsafe.po): the title,
+    the line before the address, and what it says after ``timeout_s`` (depotsafe.ui.i18n.STARTING_PAGE).
+
+    Read with :func:`depotsafe.ui.i18n.lookup` (a find in each catalog's text, not a parse of it): the
+    browser opener writes this page while the server starts, and must not wait."""
+    from depotsafe.ui.i18n import LANGUAGES, STARTING_PAGE, lookup
+
+    out: dict[str, list[str]] = {}
+    for lang in LANGUAGES:
+        words = lookup(lang, STARTING_PAGE) if lang != "en" else {}
+        title, lead, late = (words.get(m, m) for m in STARTING_PAGE)
+        out[lang] = [title, lead, late.format(s=int(timeout_s))]
+    return out
 
 
 def starting_page_html(url: str, timeout_s: float = OPEN_TIMEOUT_S) -> str:
@@ -169,19 +172,23 @@ def starting_page_html(url: str, timeout_s: float = OPEN_TIMEOUT_S) -> str:
     import html
     import json as _json
 
-    texts = _json.dumps({k: list(v) for k, v in _STARTING.items()}, ensure_ascii=False)
+    from depotsafe.ui.i18n import RTL_LANGUAGES
+
+    words = starting_texts(timeout_s)
+    texts = _json.dumps(words, ensure_ascii=False).replace("<", "\\u003c")  # no "</script>" from a catalog
+    rtl = _json.dumps(sorted(RTL_LANGUAGES))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>depotsafe</title>
 <style>body{{font-family:sans-serif;margin:15vh auto;max-width:40em;color:#31333f;text-align:center}}
 .spin{{width:2.5em;height:2.5em;margin:2em auto;border:.3em solid #ddd;border-top-color:#ff4b4b;border-radius:50%;
 animation:r 1s linear infinite}}@keyframes r{{to{{transform:rotate(360deg)}}}}</style></head>
-<body><h1 id="title">{html.escape(_STARTING["en"][0])}</h1><div class="spin" id="spin"></div>
-<p><span id="lead">{html.escape(_STARTING["en"][1])}</span> <a id="app" href="{html.escape(url)}">{html.escape(url)}</a></p>
+<body><h1 id="title">{html.escape(words["en"][0])}</h1><div class="spin" id="spin"></div>
+<p><span id="lead">{html.escape(words["en"][1])}</span> <a id="app" href="{html.escape(url)}">{html.escape(url)}</a></p>
 <p id="late" hidden></p>
 <script>
 const APP = {_json.dumps(url)}, TEXTS = {texts}, TIMEOUT_MS = {int(timeout_s * 1000)}, t0 = Date.now();
 const lang = (navigator.language || "en").slice(0, 2), t = TEXTS[lang] || TEXTS.en;
-if (lang === "ar") document.documentElement.dir = "rtl";
+if ({rtl}.includes(lang)) document.documentElement.dir = "rtl";
 document.documentElement.lang = TEXTS[lang] ? lang : "en";
 document.getElementById("title").textContent = t[0];
 document.getElementById("lead").textContent = t[1];
@@ -192,7 +199,7 @@ function probe() {{
       if (Date.now() - t0 < TIMEOUT_MS) {{ setTimeout(probe, 300); return; }}
       document.getElementById("spin").hidden = true;
       const late = document.getElementById("late");
-      late.textContent = {_json.dumps(_NOT_ANSWERING.format(s=int(timeout_s)))};
+      late.textContent = t[2];
       late.hidden = false;
     }});
 }}

@@ -99,7 +99,7 @@ def summary(result: dict[str, Any], lang: str = "en") -> str:
             rate=w.sci(s["individual_risk_per_year"]))) + "  "
                      + tr("(location {rate})").format(rate=w.sci(s["location_risk_per_year"]))
                      + f"  {tr(s['band'])}" + (f" [{s['criterion']}]" if s["criterion"] else ""))
-    lines.append(tr("Expected fatalities: {n} per year").format(n=w.g3(result["expected_fatalities_per_year"])))
+    lines.append(tr("Expected fatalities: {n} per year").format(n=w.sci(result["expected_fatalities_per_year"])))
     fn = crit["fn"]
     lines.append(tr("F-N curve: {n} steps; societal verdict: {band}").format(
         n=w.count(len(result["fn_curve"])), band=tr(fn["band"])))
@@ -107,6 +107,7 @@ def summary(result: dict[str, Any], lang: str = "en") -> str:
     for c in sorted(result["contributions"], key=lambda c: -c["share"])[:5]:
         lines.append(f"  {c['pes']:<12} " + share.format(share=w.style.percent(100 * c["share"], 1)
                                                          if w.lang != "en" else f"{100 * c['share']:.1f} %"))
+    lines.extend(event_lines(result.get("events"), lang))
     lines.extend(violation_lines(result.get("violations"), lang))
     lines.extend(escalation_lines((result.get("sensitivity") or {}).get("escalation_bounding"), lang))
     unver = [a for a in result["assumptions"] if a["confidence"] in ("U", "C", "S")]
@@ -121,6 +122,16 @@ def summary(result: dict[str, Any], lang: str = "en") -> str:
     lines.append(tr("Verdict: {verdict}").format(
         verdict=tr("tolerable") if result["tolerable"] else tr("NOT tolerable")))
     return "\n".join(lines)
+
+
+def event_lines(events: list[dict[str, Any]] | None, lang: str = "en") -> list[str]:
+    """Why each explosion event has its outcome (the engine's reason, said in ``lang``), one line per event."""
+    if not events:
+        return []
+    w = cli_words(lang)
+    out = [w.tr("Explosion events and why (a storehouse, or its aggregation group, explodes as one):")]
+    out.extend(f"  {e['pes']:<12} {w.note(e['reason'])}" for e in events)
+    return out
 
 
 def violation_lines(rows: list[dict[str, Any]] | None, lang: str = "en") -> list[str]:
@@ -160,7 +171,7 @@ def escalation_lines(case: dict[str, Any] | None, lang: str = "en") -> list[str]
               "{escalated} of {events} events take other storehouses along; expected fatalities {n} per year "
               "(without escalation {base}); societal verdict {band}").format(
         escalated=w.count(case["escalated_events"]), events=w.count(len(case["events"])),
-        n=w.g3(case["expected_fatalities_per_year"]), base=w.g3(case["base_expected_fatalities_per_year"]),
+        n=w.sci(case["expected_fatalities_per_year"]), base=w.sci(case["base_expected_fatalities_per_year"]),
         band=tr(case["fn"]["band"]))]
     line = tr("IR {rate}/yr bounding (without escalation {base})")
     for s in sorted(case["sites"], key=lambda s: -s["individual_risk_per_year"]):

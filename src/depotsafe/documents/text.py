@@ -47,17 +47,13 @@ class Words:
 
     def note(self, text: str) -> str:
         """An engine note, reason or rule label: English as it is; elsewhere a Note's template in the
-        language with its values written the language's way (depotsafe.messages.render), a plain
+        language with its values written the language's way (depotsafe.clitext.say_note), a plain
         phrase through the catalogs (a text with no entry stays as the engine wrote it)."""
         if self.lang == "en" or not text:
             return text
-        from depotsafe.clitext import KIND_NAMES
-        from depotsafe.messages import render
+        from depotsafe.clitext import say_note
 
-        def kind(value: str) -> str:
-            return self.gettext(KIND_NAMES[value]) if value in KIND_NAMES else value
-
-        return render(text, self.gettext, self.style.fixed, kind)
+        return say_note(text, self.gettext, self.style.fixed)
 
     def metres_measured(self, value_m: float) -> str:
         return textfmt.metres_measured(value_m, self.style)

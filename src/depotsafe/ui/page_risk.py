@@ -185,6 +185,16 @@ def site_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def event_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The explosion events as the assessment built them, with why each has its outcome (the engine's
+    reason, in the user's language: depotsafe.ui.common.note_text)."""
+    return [{
+        _("PES"): e["pes"], _("HD"): ", ".join(e["divisions"]),
+        _("event probability per year"): per_year(e["event_probability_per_year"]),
+        _("outcome and why"): note_text(e["reason"]),
+    } for e in result["events"]]
+
+
 def violation_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """The quantity-distance violations ranked by the risk at their exposed site, with the two remedies."""
     rows = []
@@ -292,6 +302,12 @@ def render() -> None:
 
     st.subheader(_("Individual risk per exposed site"))
     show_table(site_rows(result), key="risk_sites_table")
+
+    st.subheader(_("Explosion events"))
+    st.caption(_("Each storehouse, or its aggregation group, explodes as one event: its annual probability, the "
+                 "hazard divisions it holds and why it has its outcome (the cases of the mixed stock, AASTP-1 "
+                 "Table 4)."))
+    show_table(event_rows(result), key="risk_events_table")
 
     st.subheader(_("F-N curve"))
     st.plotly_chart(fn_figure(result["fn_curve"], crit["fn"], regime), width="stretch", key="risk_fn")
