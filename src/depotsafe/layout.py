@@ -418,13 +418,17 @@ class _CrsRange:
         self.from_ll = pyproj.Transformer.from_crs(_WGS84_NAME, crs, always_xy=True)
 
     def outside(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return self.lonlat_outside(x, y)[2]
+
+    def lonlat_outside(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The positions' longitude and latitude (``to_ll``), and which are outside."""
         with np.errstate(all="ignore"):
             lon, lat = (np.asarray(a) for a in self.to_ll.transform(x, y, errcheck=False))
             x2, y2 = (np.asarray(a) for a in self.from_ll.transform(lon, lat, errcheck=False))
             ok = (np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90)
                   & (np.abs(x2 - x) <= 1e-3 + 1e-9 * np.abs(x))
                   & (np.abs(y2 - y) <= 1e-3 + 1e-9 * np.abs(y)))
-        return ~ok
+        return lon, lat, ~ok
 
     def message(self, x: float, y: float) -> str:
         return (f"geometry: position [{x:.10g}, {y:.10g}] is outside the area where {self.name} "
@@ -630,14 +634,13 @@ def _transform_geoms(
     """Apply a coordinate function to all geometries at once (vectorised)."""
     if not geoms:
         return []
-    arr = np.asarray(geoms, dtype=object)
-    coords = shapely.get_coordinates(arr)
-    x, y = fn(coords[:, 0], coords[:, 1])
-    out = shapely.set_coordinates(
-        shapely.transform(arr, lambda c: c),  # copies, so the inputs stay intact
-        np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)]),
-    )
-    return list(out)
+
+    def xy(c: np.ndarray) -> np.ndarray:
+        x, y = fn(c[:, 0], c[:, 1])
+        return np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+
+    # new geometries (shapely's are immutable: set_coordinates replaces the array's items), the inputs intact
+    return shapely.transform(np.asarray(geoms, dtype=object), xy).tolist()
 
 
 def _bearing_of(dx: float, dy: float) -> float:
@@ -894,16 +897,26 @@ def _read_stock_csv(
     except csv.Error as exc:
         problems.add(f"stock file {name} row {reader.line_num}", _csv_problem(exc))
         return {}, raw
+    holds_none = {k for k, v in kinds().items() if v.holds_explosives == "no"}
+    # the entry of each row text read without a problem: a row of the same texts reads the same
+    read_ok: dict[tuple[str, ...], dict[str, Any]] = {}
     for rowno, row in enumerate(rows, start=2):
-        where = f"stock file {name} row {rowno}"
-        sid = (row.get("site_id") or "").strip()
+        get = row.get
+        sid = (get("site_id") or "").strip()
         if sid not in sites_by_id:
-            problems.add(where, f"site_id {sid!r} is not a site of the layout")
+            problems.add(f"stock file {name} row {rowno}", f"site_id {sid!r} is not a site of the layout")
             continue
         kind = sites_by_id[sid]
-        if kinds()[kind].holds_explosives == "no":
-            problems.add(where, f"site {sid!r} is a {kind}, which holds no explosives")
+        if kind in holds_none:
+            problems.add(f"stock file {name} row {rowno}", f"site {sid!r} is a {kind}, which holds no explosives")
             continue
+        texts = ((get("hd") or "").strip(), (get("cg") or "").strip(), (get("item") or "").strip(),
+                 (get(qcol) or "").strip(), (get("unit_neq_kg") or "").strip(), (get("form") or "").strip())
+        done = read_ok.get(texts)
+        if done is not None:
+            out.setdefault(sid, []).append(dict(done))
+            continue
+        where = f"stock file {name} row {rowno}"
         entry: dict[str, Any] = {
             "hd": (row.get("hd") or "").strip(),
             "cg": (row.get("cg") or "").strip(),
@@ -953,6 +966,7 @@ def _read_stock_csv(
             column = {"neq": qcol, "neq_kg": qcol, "unit_neq": "unit_neq_kg"}.get(key, key)
             problems.add(where, f"{column}: got {exc.value!r}; {exc.allowed}")
             continue
+        read_ok[texts] = dict(entry)
         out.setdefault(sid, []).append(entry)
     return out, raw
 
@@ -1177,6 +1191,166 @@ def _fast_features(
     return crs_name, crs, parsed
 
 
+_GEOM_TYPES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
+               "MultiPolygon", "GeometryCollection")
+"""GeoJSON geometry type names by shapely's type id."""
+_NONE_TYPE = type(None)
+
+
+def _column_features(
+    columns: Mapping[str, Sequence[Any]], props: Sequence[dict[str, Any]], geoms: np.ndarray,
+    crs_doc: Mapping[str, Any], allkinds: Mapping[str, Any],
+) -> tuple[str, pyproj.CRS | None, list[dict[str, Any]]] | None:
+    """The CRS and the parsed features of a layout given as columns, or None.
+
+    ``columns``: property -> one value per feature (None: the feature does not
+    have it); ``props``: each feature's properties (the same values, absent ones
+    left out); ``geoms``: the features' shapely geometries in the CRS that
+    ``crs_doc`` names (a FeatureCollection's ``crs`` member, or none).  The
+    result is what `_fast_features` gives for the FeatureCollection of these
+    properties and the GeoJSON of these geometries, checked column by column;
+    None as soon as anything would be a problem or is out of the ordinary:
+    the caller then reads the layout feature by feature, which words every
+    message.  ``props`` are kept as they are (the caller made them).
+    """
+    n = len(props)
+    if n == 0 or len(geoms) != n:
+        return None
+    problems = _Problems("")
+    crs_name, crs = _parse_crs(crs_doc, problems)
+    if problems.items:
+        return None
+    geographic = crs is not None and crs.is_geographic
+    absent: list[Any] = [None] * n
+    ids = list(columns.get("id", absent))
+    if set(map(type, ids)) != {str} or len(set(ids)) != n or max(map(len, ids)) > MAX_ID_CHARS:
+        return None
+    if not all(map(str.isprintable, ids)) or not all(map(str.strip, ids)):
+        return None
+    kind_col = list(columns.get("kind", absent))
+    if set(map(type, kind_col)) != {str}:
+        return None
+    names = sorted(set(kind_col))
+    if not set(names) <= allkinds.keys():
+        return None
+    ks = [allkinds[k] for k in names]
+    code = {k: i for i, k in enumerate(names)}
+    kix = np.fromiter(map(code.__getitem__, kind_col), dtype=np.intp, count=n)
+    # geometry: a type the kind takes, nothing empty, finite (and longitude/latitude in range), valid
+    geoms = np.asarray(geoms, dtype=object)
+    tid = shapely.get_type_id(geoms)
+    allowed = np.array([[t in k.geometry_types for t in _GEOM_TYPES] for k in ks], dtype=bool)
+    if int(tid.min()) < 0 or int(tid.max()) >= len(_GEOM_TYPES) or not bool(allowed[kix, tid].all()):
+        return None
+    if bool(shapely.is_empty(geoms).any()):
+        return None
+    xy = shapely.get_coordinates(geoms)
+    with np.errstate(all="ignore"):
+        if not bool(np.isfinite(xy).all()):
+            return None
+        if geographic and not bool(((np.abs(xy[:, 0]) <= 180.0) & (np.abs(xy[:, 1]) <= 90.0)).all()):
+            return None
+    # every part and ring of a multi-part geometry or a polygon with holes has positions (GEOS builds
+    # no line of one position and no ring of fewer than 4, but empty ones, which GeoJSON refuses)
+    several = np.isin(tid, (5, 6)) | ((tid == 3) & (shapely.get_num_interior_rings(geoms) > 0))
+    if several.any():
+        parts = shapely.get_parts(geoms[several])
+        if bool(shapely.is_empty(parts).any()):
+            return None
+        polys = parts[shapely.get_type_id(parts) == 3]
+        if polys.size and bool(shapely.is_empty(shapely.get_rings(polys)).any()):
+            return None
+    with np.errstate(all="ignore"):
+        if not bool(shapely.is_valid(geoms).all()):
+            return None
+    # front bearings: a finite number in [0, 360) for the earth-covered kinds, none for the others
+    bearing: list[Any] = [None] * n
+    bear = columns.get("front_bearing_deg", absent)
+    earth = np.flatnonzero(np.array([k.earth_covered for k in ks], dtype=bool)[kix]).tolist()
+    if n - list(bear).count(None) != len(earth):
+        return None
+    if earth:
+        got = [bear[i] for i in earth]
+        if not set(map(type, got)) <= {float, int}:
+            return None
+        arr = np.array(got, dtype=np.float64)
+        if not bool((np.isfinite(arr) & (arr >= 0) & (arr < 360)).all()):
+            return None
+        for i, b in zip(earth, arr.tolist(), strict=True):
+            bearing[i] = b
+    # traffic: heavy (the default) or light for a route, none for the others
+    traffic = list(columns.get("traffic", absent))
+    is_route = np.array([k == "public_traffic_route" for k in names], dtype=bool)[kix]
+    given = np.fromiter((t is not None for t in traffic), dtype=bool, count=n)
+    if bool((given & ~is_route).any()):
+        return None
+    for i in np.flatnonzero(is_route).tolist():
+        t = traffic[i]
+        if t is None:
+            traffic[i] = "heavy"
+        elif t not in _TRAFFIC:
+            return None
+    # true/false properties
+    flag_cols = [columns.get(b) for b in _BOOL_PROPS]
+    if all(c is None for c in flag_cols):
+        flags: list[Mapping[str, bool]] = [_NO_FLAGS] * n  # read only (layout._new_sites)
+    else:
+        cols = [absent if c is None else list(c) for c in flag_cols]
+        if any(not set(map(type, c)) <= {bool, _NONE_TYPE} for c in cols):
+            return None
+        flags = [dict(zip(_BOOL_PROPS, (a is True, b is True, c is True, d is True), strict=True))
+                 for a, b, c, d in zip(*cols, strict=True)]
+        storage = np.array([k.holds_explosives == "yes" for k in ks], dtype=bool)[kix]
+        if any(f["very_sensitive"] and not ok for f, ok in zip(flags, storage.tolist(), strict=True)):
+            return None
+    # persons: a finite number >= 0 (0 where none is given)
+    pc = columns.get("persons")
+    persons: list[float]
+    if pc is None:
+        persons = [0.0] * n
+    else:
+        pl = [0 if v is None else v for v in pc]
+        if not set(map(type, pl)) <= {float, int}:
+            return None
+        parr = np.array(pl, dtype=np.float64)
+        if not bool((np.isfinite(parr) & (parr >= 0)).all()):
+            return None
+        persons = parr.tolist()
+    # stock: a list of objects, none given for a kind that holds no explosives
+    stock: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    sc = columns.get("stock")
+    if sc is not None:
+        holds_none = np.array([k.holds_explosives == "no" for k in ks], dtype=bool)[kix].tolist()
+        for i, v in enumerate(sc):
+            if v is None:
+                continue
+            if type(v) is not list or not all(type(e) is dict for e in v) or (v and holds_none[i]):
+                return None
+            stock[i] = [dict(e) for e in v]
+    nc = columns.get("name")
+    shown = ids if nc is None else [sid if v is None else str(v) for sid, v in zip(ids, nc, strict=True)]
+    parsed = [
+        {"id": sid, "name": name, "kind": kind, "geom": g, "bearing": b, "traffic": t, "persons": pe,
+         "flags": f, "stock": st, "props": pr}
+        for sid, name, kind, g, b, t, pe, f, st, pr in zip(
+            ids, shown, kind_col, geoms.tolist(), bearing, traffic, persons, flags, stock, props, strict=True)
+    ]
+    return crs_name, crs, parsed
+
+
+def _read_columns(cols: Any, src_name: str, stock_csv: str | Path | None, max_mb: float | None) -> Depot | None:
+    """The Depot of a GIS layout read column by column (depotsafe.gisio.GisColumns), or None where
+    `_column_features` does not take it."""
+    try:
+        fast = _column_features(cols.columns, cols.props, cols.geoms, cols.crs, kinds())
+    except (OverflowError, TypeError, ValueError):
+        fast = None
+    if fast is None:
+        return None
+    crs_name, crs, parsed = fast
+    return _build_depot(parsed, crs_name, crs, cols.raw, stock_csv, max_mb, _Problems(src_name))
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -1238,8 +1412,14 @@ def read_layout(
         assert not isinstance(source, Mapping)
         from depotsafe.mapping import read_mapping
 
-        doc, raw = gisio.read_gis(source, layers, max_mb,
-                                  read_mapping(mapping, dxf=False) if mapping is not None else None)
+        user = read_mapping(mapping, dxf=False) if mapping is not None else None
+        if _FAST_READ:  # column by column; anything wrong or unusual: read_gis words it
+            with _gc_paused():
+                cols = gisio.read_gis_columns(source, layers, max_mb, user)
+                depot = None if cols is None else _read_columns(cols, str(Path(source)), stock_csv, max_mb)
+            if depot is not None:
+                return depot
+        doc, raw = gisio.read_gis(source, layers, max_mb, user)
         with _gc_paused():
             return _read_layout(doc, stock_csv, max_mb, (raw, str(Path(source))))
     if layers:
@@ -1456,12 +1636,21 @@ def _read_layout(
     problems = _Problems(src_name)
     if fast is not None:
         crs_name, crs, parsed = fast
-        geographic = crs is not None and crs.is_geographic
-        crs_check = _CrsRange(crs, crs_name) if crs is not None and not geographic else None
     else:
-        crs_name, crs, geographic, crs_check, parsed = _slow_features(doc, src_name, allkinds, problems)
+        crs_name, crs, _geographic, _crs_check, parsed = _slow_features(doc, src_name, allkinds, problems)
     problems.raise_if_any()
+    return _build_depot(parsed, crs_name, crs, raw, stock_csv, max_mb, problems)
 
+
+def _build_depot(
+    parsed: list[dict[str, Any]], crs_name: str, crs: pyproj.CRS | None, raw: bytes,
+    stock_csv: str | Path | None, max_mb: float | None, problems: _Problems,
+) -> Depot:
+    """The Depot of features parsed without a problem (`_fast_features`, `_slow_features`,
+    `_column_features`): the stock CSV joined, the CRS's area checked, the footprints projected
+    to the depot's metres.  ``raw``: the bytes the input hash covers before the stock file's."""
+    geographic = crs is not None and crs.is_geographic
+    crs_check = _CrsRange(crs, crs_name) if crs is not None and not geographic else None
     stock_raw = b""
     if stock_csv is not None:
         by_id = {p["id"]: p["kind"] for p in parsed}
@@ -1484,21 +1673,19 @@ def _read_layout(
         bearings = [p["bearing"] for p in parsed]
     else:
         pyproj = _pyproj()
-        to_ll = pyproj.Transformer.from_crs(crs, _WGS84_NAME, always_xy=True)
         coords, owner = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
         if geographic:
             lon, lat = coords[:, 0], coords[:, 1]
         else:
             assert crs_check is not None
-            bad = crs_check.outside(coords[:, 0], coords[:, 1])
+            # longitude/latitude as the area check transforms them (to WGS84, always_xy)
+            lon, lat, bad = crs_check.lonlat_outside(coords[:, 0], coords[:, 1])
             if bad.any():
                 for i in np.unique(owner[bad]):
                     k = int(np.flatnonzero(bad & (owner == i))[0])
                     problems.add(f"feature {parsed[int(i)]['id']!r}",
                                  crs_check.message(float(coords[k, 0]), float(coords[k, 1])))
                 problems.raise_if_any()
-            lon, lat = to_ll.transform(coords[:, 0], coords[:, 1], errcheck=False)
-            lon, lat = np.asarray(lon), np.asarray(lat)
         lon0, lat0 = _depot_centre(parsed, lon, lat, owner)
         projection = _tm_proj(lon0, lat0)
         tm = pyproj.CRS.from_proj4(projection)
