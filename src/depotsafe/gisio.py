@@ -374,6 +374,8 @@ def _convert_column(prop: str, vals: list[Any]) -> list[Any]:
     types.discard(_NONE)
     if not types:
         return vals
+    if types == {str} and prop not in _BOOLS and prop not in _NUMBERS and prop != "stock":
+        return vals  # _convert leaves texts of the other properties as they are
     if types == {str} and prop != "stock":  # each distinct text once (the results are not mutable)
         conv: dict[Any, Any] = {v: _convert(prop, v) for v in set(vals)}
         conv[None] = None
@@ -402,7 +404,12 @@ def _row_dicts(keys: list[str], cols: list[list[Any]], n: int) -> list[dict[str,
                                for c in cols])
     if bool(present.all()):
         return [dict(zip(keys, row, strict=True)) for row in zip(*cols, strict=True)]
-    patterns, which = np.unique(present, axis=0, return_inverse=True)
+    if len(keys) <= 62:  # each row's pattern of present properties as the bits of one integer
+        codes, which = np.unique(present.astype(np.int64) @ (np.int64(1) << np.arange(len(keys), dtype=np.int64)),
+                                 return_inverse=True)
+        patterns = (codes[:, None] >> np.arange(len(keys), dtype=np.int64)) & 1 == 1
+    else:
+        patterns, which = np.unique(present, axis=0, return_inverse=True)
     which = which.reshape(-1)
     arrays = [np.fromiter(c, dtype=object, count=n) for c in cols]
     out: list[Any] = [None] * n

@@ -871,13 +871,15 @@ def _read_stock_csv(
         problems.add(f"stock file {name}", "empty; expected a header line "
                      "site_id,item,hd,cg,quantity,unit_neq_kg[,form]")
         return {}, raw
-    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    joined = "\n".join(lines)
+    # csv.reader, each row made the dict csv.DictReader makes of it (DictReader's rows cost a
+    # Python call each)
+    reader = csv.reader(io.StringIO(joined))
     try:
-        header = [h.strip() for h in (reader.fieldnames or [])]
+        header = [h.strip() for h in (next(reader, None) or [])]
     except csv.Error as exc:
         problems.add(f"stock file {name}", _csv_problem(exc))
         return {}, raw
-    reader.fieldnames = header
     qcol = "quantity" if "quantity" in header else "quantity_kg" if "quantity_kg" in header else None
     missing = [c for c in ("site_id", "hd", "cg") if c not in header]
     if qcol is None:
@@ -893,14 +895,29 @@ def _read_stock_csv(
     masses_ok: set[str] = set()  # quantities that read as a mass (one reading per distinct text)
     entries_ok: set[tuple[Any, ...]] = set()  # entries already checked as a stock line
     try:
-        rows = list(reader)
-    except csv.Error as exc:
-        problems.add(f"stock file {name} row {reader.line_num}", _csv_problem(exc))
-        return {}, raw
+        cells = [r for r in reader if r]  # DictReader skips empty rows
+    except csv.Error:  # the message names the line as DictReader counts it: read again with it
+        again = csv.DictReader(io.StringIO(joined))
+        _ = again.fieldnames
+        again.fieldnames = header
+        try:
+            for _row in again:
+                pass
+        except csv.Error as exc:
+            problems.add(f"stock file {name} row {again.line_num}", _csv_problem(exc))
+            return {}, raw
+        raise  # pragma: no cover - the same text reads alike
     holds_none = {k for k, v in kinds().items() if v.holds_explosives == "no"}
     # the entry of each row text read without a problem: a row of the same texts reads the same
     read_ok: dict[tuple[str, ...], dict[str, Any]] = {}
-    for rowno, row in enumerate(rows, start=2):
+    width = len(header)
+    for rowno, r in enumerate(cells, start=2):
+        row: dict[Any, Any] = dict(zip(header, r, strict=False))  # as DictReader: missing cells None, extra ones under None
+        if len(r) < width:
+            for key in header[len(r):]:
+                row[key] = None
+        elif len(r) > width:
+            row[None] = r[width:]
         get = row.get
         sid = (get("site_id") or "").strip()
         if sid not in sites_by_id:
