@@ -403,7 +403,7 @@ def _row_dicts(keys: list[str], cols: list[list[Any]], n: int) -> list[dict[str,
     present = np.column_stack([np.fromiter(map(operator.is_not, c, repeat(None)), dtype=bool, count=n)
                                for c in cols])
     if bool(present.all()):
-        return [dict(zip(keys, row, strict=True)) for row in zip(*cols, strict=True)]
+        return list(map(dict, map(zip, repeat(keys), zip(*cols, strict=True))))
     if len(keys) <= 62:  # each row's pattern of present properties as the bits of one integer
         codes, which = np.unique(present.astype(np.int64) @ (np.int64(1) << np.arange(len(keys), dtype=np.int64)),
                                  return_inverse=True)
@@ -418,7 +418,7 @@ def _row_dicts(keys: list[str], cols: list[list[Any]], n: int) -> list[dict[str,
         ks = [k for k, on in zip(keys, pattern, strict=True) if on]
         if ks:
             sub = [a[rows].tolist() for a, on in zip(arrays, pattern, strict=True) if on]
-            dicts = [dict(zip(ks, row, strict=True)) for row in zip(*sub, strict=True)]
+            dicts = list(map(dict, map(zip, repeat(ks), zip(*sub, strict=True))))
         else:
             dicts = [{} for _ in range(rows.size)]
         for r, d in zip(rows.tolist(), dicts, strict=True):

@@ -59,6 +59,7 @@ import hashlib
 import io
 import json
 import math
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -908,18 +909,25 @@ def _read_stock_csv(
             return {}, raw
         raise  # pragma: no cover - the same text reads alike
     holds_none = {k for k, v in kinds().items() if v.holds_explosives == "no"}
+    # The cells DictReader gives a column name: the last column of that name, None where a row is
+    # shorter (then ""); read column by column.
+    width = len(header)
+    if any(len(r) != width for r in cells):
+        cells = [r[:width] if len(r) >= width else r + [None] * (width - len(r)) for r in cells]
+    last = {h: j for j, h in enumerate(header)}
+    by_column = list(zip(*cells, strict=True)) if cells else [() for _ in header]
+    blank = [""] * len(cells)
+
+    def column(col: str) -> list[str]:
+        j = last.get(col)
+        return blank if j is None else [(v or "").strip() for v in by_column[j]]
+
+    sids = column("site_id")
+    row_texts = list(zip(column("hd"), column("cg"), column("item"), column(qcol), column("unit_neq_kg"),
+                         column("form"), strict=True))
     # the entry of each row text read without a problem: a row of the same texts reads the same
     read_ok: dict[tuple[str, ...], dict[str, Any]] = {}
-    width = len(header)
-    for rowno, r in enumerate(cells, start=2):
-        row: dict[Any, Any] = dict(zip(header, r, strict=False))  # as DictReader: missing cells None, extra ones under None
-        if len(r) < width:
-            for key in header[len(r):]:
-                row[key] = None
-        elif len(r) > width:
-            row[None] = r[width:]
-        get = row.get
-        sid = (get("site_id") or "").strip()
+    for rowno, sid, texts in zip(range(2, len(cells) + 2), sids, row_texts, strict=True):
         if sid not in sites_by_id:
             problems.add(f"stock file {name} row {rowno}", f"site_id {sid!r} is not a site of the layout")
             continue
@@ -927,21 +935,15 @@ def _read_stock_csv(
         if kind in holds_none:
             problems.add(f"stock file {name} row {rowno}", f"site {sid!r} is a {kind}, which holds no explosives")
             continue
-        texts = ((get("hd") or "").strip(), (get("cg") or "").strip(), (get("item") or "").strip(),
-                 (get(qcol) or "").strip(), (get("unit_neq_kg") or "").strip(), (get("form") or "").strip())
         done = read_ok.get(texts)
         if done is not None:
             out.setdefault(sid, []).append(dict(done))
             continue
+        hd, cg, item, q, u, form = texts
         where = f"stock file {name} row {rowno}"
-        entry: dict[str, Any] = {
-            "hd": (row.get("hd") or "").strip(),
-            "cg": (row.get("cg") or "").strip(),
-        }
-        item = (row.get("item") or "").strip()
+        entry: dict[str, Any] = {"hd": hd, "cg": cg}
         if item:
             entry["item"] = item
-        q = (row.get(qcol) or "").strip()
         if qcol == "quantity":
             try:
                 if q not in masses_ok:
@@ -963,13 +965,11 @@ def _read_stock_csv(
             if v is None:
                 continue
             entry["neq_kg"] = v
-        u = (row.get("unit_neq_kg") or "").strip()
         if u:
             uv = _kg_cell(u, "unit_neq_kg", where, problems)
             if uv is None:
                 continue
             entry["unit_neq_kg"] = uv
-        form = (row.get("form") or "").strip()
         if form:
             entry["form"] = form
         ek = stock_entry_key(entry)
@@ -1659,65 +1659,120 @@ def _read_layout(
     return _build_depot(parsed, crs_name, crs, raw, stock_csv, max_mb, problems)
 
 
+class _Beside(threading.Thread):
+    """A function run in a thread of its own; ``result()`` waits for it and gives its value (or raises
+    what it raised)."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        super().__init__(daemon=True)
+        self._fn, self._args = fn, args
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._value = self._fn(*self._args)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> Any:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _project(
+    parsed: Sequence[Mapping[str, Any]], crs: pyproj.CRS, crs_name: str, source: str
+) -> tuple[list[str], str, pyproj.Transformer | None, pyproj.Transformer | None, list[BaseGeometry],
+           list[float | None]]:
+    """The CRS's area checked and the footprints and bearings projected to the depot's metres.
+
+    Returns ``(problems, projection, to_wgs84, to_source, geoms, bearings)``; where ``problems``
+    (the messages of `_Problems`, in order) is not empty, the rest is not computed.  Reads only
+    the features' ids, kinds, geometries and bearings.
+    """
+    geographic = crs.is_geographic
+    problems = _Problems(source)
+    pyproj = _pyproj()
+    geoms = [p["geom"] for p in parsed]
+    coords, owner = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
+    if geographic:
+        lon, lat = coords[:, 0], coords[:, 1]
+    else:
+        crs_check = _CrsRange(crs, crs_name)
+        # longitude/latitude as the area check transforms them (to WGS84, always_xy)
+        lon, lat, bad = crs_check.lonlat_outside(coords[:, 0], coords[:, 1])
+        if bad.any():
+            for i in np.unique(owner[bad]):
+                k = int(np.flatnonzero(bad & (owner == i))[0])
+                problems.add(f"feature {parsed[int(i)]['id']!r}",
+                             crs_check.message(float(coords[k, 0]), float(coords[k, 1])))
+            return problems.items, "", None, None, [], []
+    lon0, lat0 = _depot_centre(parsed, lon, lat, owner)
+    projection = _tm_proj(lon0, lat0)
+    tm = pyproj.CRS.from_proj4(projection)
+    fwd = pyproj.Transformer.from_crs(crs, tm, always_xy=True)
+    to_wgs84 = pyproj.Transformer.from_crs(tm, _WGS84_NAME, always_xy=True)
+    to_source = pyproj.Transformer.from_crs(tm, crs, always_xy=True)
+    geoms = _transform_geoms(geoms, fwd.transform)
+    _check_extent(parsed, geoms, lon, lat, owner, lon0, lat0, problems)
+    if problems.items:
+        return problems.items, "", None, None, [], []
+    return [], projection, to_wgs84, to_source, geoms, _grid_bearings(parsed, fwd, geographic)
+
+
 def _build_depot(
     parsed: list[dict[str, Any]], crs_name: str, crs: pyproj.CRS | None, raw: bytes,
     stock_csv: str | Path | None, max_mb: float | None, problems: _Problems,
 ) -> Depot:
     """The Depot of features parsed without a problem (`_fast_features`, `_slow_features`,
     `_column_features`): the stock CSV joined, the CRS's area checked, the footprints projected
-    to the depot's metres.  ``raw``: the bytes the input hash covers before the stock file's."""
-    geographic = crs is not None and crs.is_geographic
-    crs_check = _CrsRange(crs, crs_name) if crs is not None and not geographic else None
+    to the depot's metres.  ``raw``: the bytes the input hash covers before the stock file's.
+
+    With a CRS, the projection (`_project`: PROJ and shapely, mostly outside Python's lock) runs
+    in a thread beside the reading of the stock file and the making of the Sites (Python), which
+    get their footprints and bearings when it is done; the problems are raised in the same order
+    as one after the other: the stock file's first."""
+    beside = None if crs is None else _Beside(_project, parsed, crs, crs_name, problems.source)
     stock_raw = b""
-    if stock_csv is not None:
-        by_id = {p["id"]: p["kind"] for p in parsed}
-        csv_stock, stock_raw = _read_stock_csv(stock_csv, by_id, problems, max_mb)
-        for p in parsed:
-            extra = csv_stock.get(p["id"])
-            if extra:
-                if p["stock"]:
-                    problems.add(
-                        f"feature {p['id']!r}",
-                        "stock given both inline and in the stock file; give it in one place",
-                    )
-                p["stock"] = extra
-        problems.raise_if_any()
-
-    geoms = [p["geom"] for p in parsed]
-    to_wgs84 = to_source = None
-    projection = ""
-    if crs is None:  # local metres: used as they are
-        bearings = [p["bearing"] for p in parsed]
-    else:
-        pyproj = _pyproj()
-        coords, owner = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
-        if geographic:
-            lon, lat = coords[:, 0], coords[:, 1]
+    try:
+        if stock_csv is not None:
+            by_id = {p["id"]: p["kind"] for p in parsed}
+            csv_stock, stock_raw = _read_stock_csv(stock_csv, by_id, problems, max_mb)
+            for p in parsed:
+                extra = csv_stock.get(p["id"])
+                if extra:
+                    if p["stock"]:
+                        problems.add(
+                            f"feature {p['id']!r}",
+                            "stock given both inline and in the stock file; give it in one place",
+                        )
+                    p["stock"] = extra
+            problems.raise_if_any()
+        if beside is None:  # local metres: used as they are
+            sites = _new_sites(parsed, [p["geom"] for p in parsed], [p["bearing"] for p in parsed])
         else:
-            assert crs_check is not None
-            # longitude/latitude as the area check transforms them (to WGS84, always_xy)
-            lon, lat, bad = crs_check.lonlat_outside(coords[:, 0], coords[:, 1])
-            if bad.any():
-                for i in np.unique(owner[bad]):
-                    k = int(np.flatnonzero(bad & (owner == i))[0])
-                    problems.add(f"feature {parsed[int(i)]['id']!r}",
-                                 crs_check.message(float(coords[k, 0]), float(coords[k, 1])))
-                problems.raise_if_any()
-        lon0, lat0 = _depot_centre(parsed, lon, lat, owner)
-        projection = _tm_proj(lon0, lat0)
-        tm = pyproj.CRS.from_proj4(projection)
-        fwd = pyproj.Transformer.from_crs(crs, tm, always_xy=True)
-        to_wgs84 = pyproj.Transformer.from_crs(tm, _WGS84_NAME, always_xy=True)
-        to_source = pyproj.Transformer.from_crs(tm, crs, always_xy=True)
-        geoms = _transform_geoms(geoms, fwd.transform)
-        _check_extent(parsed, geoms, lon, lat, owner, lon0, lat0, problems)
-        problems.raise_if_any()
-        bearings = _grid_bearings(parsed, fwd, geographic)
-
-    sites = _new_sites(parsed, geoms, bearings)
+            sites = _new_sites(parsed, [None] * len(parsed), [None] * len(parsed))
+    except BaseException:
+        if beside is not None:
+            beside.join()  # nothing left running
+        raise
     digest = hashlib.sha256(raw)  # the bytes of the layout, then those of the stock file
     digest.update(stock_raw)
     sha = digest.hexdigest()
+    index = {s.id: i for i, s in enumerate(sites)}
+    to_wgs84 = to_source = None
+    projection = ""
+    if beside is not None:
+        items, projection, to_wgs84, to_source, geoms, bearings = beside.result()
+        problems.items.extend(items)
+        problems.raise_if_any()
+        for site, g, b in zip(sites, geoms, bearings, strict=True):
+            attrs = site.__dict__  # made here, not yet seen by anyone (_new_sites)
+            attrs["geometry"] = g
+            attrs["front_bearing_deg"] = b
     return Depot(
         sites=tuple(sites),
         crs_name=crs_name,
@@ -1725,7 +1780,7 @@ def _build_depot(
         input_sha256=sha,
         _to_wgs84=to_wgs84,
         _to_source=to_source,
-        _index={s.id: i for i, s in enumerate(sites)},
+        _index=index,
     )
 
 
