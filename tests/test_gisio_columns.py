@@ -534,3 +534,57 @@ def test_gis_columns_hold_what_read_gis_gives(tmp_path: Path) -> None:
         assert json.loads(shapely.to_geojson(g)) == f["geometry"]
     for k, vals in cols.columns.items():
         assert vals == [f["properties"].get(k) for f in doc["features"]]
+
+
+# --------------------------------------------------------------------------- the projection beside the stock file
+
+
+def _utm_file(folder: Path, shift_first: float = 0.0) -> Path:
+    """The sample's footprints in UTM 33N as a GeoPackage; the first moved east by ``shift_first`` metres."""
+    path = folder / "utm.gpkg"
+    write(path, _copy(POLYS), "GPKG", to_crs="EPSG:32633")
+    if shift_first:
+        meta, _f, wkb, data = pyogrio.raw.read(path)
+        geoms = shapely.from_wkb(wkb)
+        geoms[0] = shapely.transform(geoms[0], lambda xy: xy + np.array([shift_first, 0.0]))
+        path.unlink()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pyogrio.raw.write(path, shapely.to_wkb(geoms), data, meta["fields"], driver="GPKG", crs="EPSG:32633",
+                              geometry_type="Unknown")
+    return path
+
+
+def _bad_stock(folder: Path) -> Path:
+    p = folder / "stock.csv"
+    p.write_text("site_id,item,hd,cg,quantity\nZZ,x,1.1,D,5 t\n", encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("shift", [5e7, 5e5])
+def test_the_stock_file_is_worded_before_the_crs_area_and_extent(tmp_path: Path, shift: float) -> None:
+    """The projection runs beside the stock file; its problems come after the stock file's, as when
+    one came after the other: with both, only the stock file's are given; without a stock file
+    problem, the projection's (a position outside the CRS's area; a site too far from the depot)."""
+    path = _utm_file(tmp_path, shift_first=shift)
+    projection_says = "outside the area where EPSG:32633" if shift > 1e6 else "from the depot's central meridian"
+    text = refused(path, "site_id 'ZZ' is not a site of the layout", stock_csv=_bad_stock(tmp_path))
+    assert projection_says not in text
+    assert "1 problem in the layout" in text
+    refused(path, "feature 'A1'", projection_says, stock_csv=SAMPLE_STOCK)
+
+
+def test_what_the_projection_raises_is_raised_after_the_stock_file(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _utm_file(tmp_path)
+
+    def broken(*_args: Any) -> Any:
+        raise RuntimeError("PROJ failed")
+
+    monkeypatch.setattr(layout, "_project", broken)
+    with pytest.raises(LayoutError, match="site_id 'ZZ' is not a site"):
+        layout.read_layout(path, stock_csv=_bad_stock(tmp_path))
+    with pytest.raises(RuntimeError, match="PROJ failed"):
+        layout.read_layout(path, stock_csv=SAMPLE_STOCK)
+    with pytest.raises(RuntimeError, match="PROJ failed"):
+        layout.read_layout(path)
