@@ -588,3 +588,20 @@ def test_what_the_projection_raises_is_raised_after_the_stock_file(tmp_path: Pat
         layout.read_layout(path, stock_csv=SAMPLE_STOCK)
     with pytest.raises(RuntimeError, match="PROJ failed"):
         layout.read_layout(path)
+
+
+def test_kml_layers_read_alike(tmp_path: Path) -> None:
+    """A KML file's layers are listed beside its read: a named layer, an unknown one, a file GDAL
+    cannot read and one over the size limit are read or refused as one after the other does."""
+    path = tmp_path / "depot.kml"
+    write(path, _copy(POLYS), "KML")
+    name = str(pyogrio.list_layers(path)[0, 0])
+    out, took = both_ways(path, layers=[name])
+    assert out[0] == "ok"
+    assert took
+    assert out[1].input_sha256 == both_ways(path, layers=[name])[0][1].input_sha256
+    refused(path, "--layer: got 'nope'; not a layer of", layers=["nope"])
+    bad = tmp_path / "bad.kml"
+    bad.write_text("<kml><Document><Placemark>", encoding="utf-8")
+    refused(bad, "cannot be read")
+    refused(path, "more than the limit of 0.001 MB", max_mb=0.001)

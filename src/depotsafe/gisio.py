@@ -453,6 +453,35 @@ def _layer_columns(fields: list[str], data: Sequence[np.ndarray], fmap: Mapping[
     return keys, cols
 
 
+def _kml_read_beside_listing(p: Path, layers: list[str], max_mb: float | None) -> tuple[Path, list[str], bytes, Any] | None:
+    """For a KML file of one layer read: its dataset, layers and hashed bytes as `_dataset` and
+    `_raw_bytes` give them, and the layer as read (or what reading it raised); None for anything else.
+
+    GDAL's KML driver parses the whole file when it opens it (seconds for a large one): the layers
+    are listed (`_dataset`, which raises first, as it would before any read) beside the reading
+    of the layer, the file opened twice at once rather than one after the other.  A file over
+    ``max_mb`` is not read here (None: refused before it is parsed, in the usual order).
+    """
+    import pyogrio.raw
+
+    from depotsafe.layout import _Beside, read_limited
+
+    if p.suffix.lower() != ".kml" or len(layers) > 1:
+        return None
+    try:
+        data = read_limited(p, "layout", max_mb)
+    except LayoutError:
+        return None
+    listing = _Beside(_dataset, p, layers)
+    first: Any
+    try:
+        first = pyogrio.raw.read(str(p), layer=layers[0] if layers else None, force_2d=True)
+    except Exception as exc:  # GDAL raises several types for unreadable layers; raised in turn
+        first = exc
+    ds, names = listing.result()
+    return ds, names, data + "\n".join(names).encode(), first
+
+
 def read_gis_columns(path: str | Path, layers: Sequence[str] = (), max_mb: float | None = None,
                      mapping: Any = None) -> GisColumns | None:
     """A GIS file read column by column, or None where :func:`read_gis` would find a problem
@@ -466,17 +495,26 @@ def read_gis_columns(path: str | Path, layers: Sequence[str] = (), max_mb: float
     import pyogrio.raw
 
     p = Path(path)
-    ds, names = _dataset(p, list(layers))
-    raw = _raw_bytes(ds, p, names, max_mb)
+    early = _kml_read_beside_listing(p, list(layers), max_mb)
+    if early is None:
+        ds, names = _dataset(p, list(layers))
+        raw = _raw_bytes(ds, p, names, max_mb)
+    else:
+        ds, names, raw, first = early
     shapefile = p.suffix.lower() == ".shp"
     crs_names: set[str] = set()
     user = mapping.fields if mapping is not None else {}
     unseen = set(user)
     ok = True
     parts: list[tuple[list[str], list[list[Any]], np.ndarray]] = []
-    for name in names:
+    for k, name in enumerate(names):
         try:
-            meta, _fids, wkb, data = pyogrio.raw.read(str(ds), layer=name, force_2d=True)
+            if early is not None and k == 0:
+                if isinstance(first, BaseException):
+                    raise first
+                meta, _fids, wkb, data = first
+            else:
+                meta, _fids, wkb, data = pyogrio.raw.read(str(ds), layer=name, force_2d=True)
         except Exception as exc:  # GDAL raises several types for unreadable layers
             raise LayoutError("layout", str(p), f"layer {name!r} cannot be read ({exc})") from None
         crs_names.add(_crs_name(meta.get("crs"), p))
