@@ -1254,7 +1254,28 @@ def _column_features(
     code = {k: i for i, k in enumerate(names)}
     kix = np.fromiter(map(code.__getitem__, kind_col), dtype=np.intp, count=n)
     # geometry: a type the kind takes, nothing empty, finite (and longitude/latitude in range), valid
+    # (the validity, in GEOS outside Python's lock, checked in a thread beside the rest)
     geoms = np.asarray(geoms, dtype=object)
+    valid = _Beside(_all_valid, geoms)
+    try:
+        return _checked_columns(columns, props, geoms, kix, ks, names, ids, kind_col, n, geographic, valid,
+                                crs_name, crs)
+    finally:
+        valid.join()
+
+
+def _all_valid(geoms: np.ndarray) -> bool:
+    with np.errstate(all="ignore"):
+        return bool(shapely.is_valid(geoms).all())
+
+
+def _checked_columns(
+    columns: Mapping[str, Sequence[Any]], props: Sequence[dict[str, Any]], geoms: np.ndarray, kix: np.ndarray,
+    ks: list[Any], names: list[str], ids: list[str], kind_col: list[str], n: int, geographic: bool,
+    valid: _Beside, crs_name: str, crs: pyproj.CRS | None,
+) -> tuple[str, pyproj.CRS | None, list[dict[str, Any]]] | None:
+    """The rest of `_column_features` (``valid``: whether every geometry is valid, computed beside)."""
+    absent: list[Any] = [None] * n
     tid = shapely.get_type_id(geoms)
     allowed = np.array([[t in k.geometry_types for t in _GEOM_TYPES] for k in ks], dtype=bool)
     if int(tid.min()) < 0 or int(tid.max()) >= len(_GEOM_TYPES) or not bool(allowed[kix, tid].all()):
@@ -1276,9 +1297,6 @@ def _column_features(
             return None
         polys = parts[shapely.get_type_id(parts) == 3]
         if polys.size and bool(shapely.is_empty(shapely.get_rings(polys)).any()):
-            return None
-    with np.errstate(all="ignore"):
-        if not bool(shapely.is_valid(geoms).all()):
             return None
     # front bearings: a finite number in [0, 360) for the earth-covered kinds, none for the others
     bearing: list[Any] = [None] * n
@@ -1352,6 +1370,8 @@ def _column_features(
         for sid, name, kind, g, b, t, pe, f, st, pr in zip(
             ids, shown, kind_col, geoms.tolist(), bearing, traffic, persons, flags, stock, props, strict=True)
     ]
+    if not valid.result():
+        return None
     return crs_name, crs, parsed
 
 
