@@ -4,8 +4,12 @@ Reading
 -------
 :func:`read_gis` turns a GIS file into the same in-memory layout document (a
 GeoJSON-like FeatureCollection dict) that :func:`depotsafe.layout.read_layout`
-validates, so that every check and every message stays in one place.  What
-this module decides, and docs/layout.md documents:
+validates, so that every check and every message stays in one place.
+:func:`read_gis_columns` reads the same file column by column (no document,
+geometries kept as read) for the layout reader's bulk path; it gives up (None)
+as soon as anything is wrong or out of the ordinary, and the file is then read
+through :func:`read_gis`, which words every message.  What this module decides,
+and docs/layout.md documents:
 
 * **Layers.**  A file with one layer is read whole.  Where a file holds
   several (a GeoPackage; a folder of Shapefiles, which GDAL reads as one
@@ -44,10 +48,14 @@ metres for a local-metres layout).
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
+import operator
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -314,6 +322,239 @@ def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None 
     if mapping is not None:
         raw += b"\0" + mapping.raw
     return doc, raw
+
+
+# --------------------------------------------------------------------------- reading in bulk
+
+_NONE = type(None)
+_MULTI_IDS = (4, 5, 6)
+"""shapely's type ids of MultiPoint, MultiLineString and MultiPolygon."""
+
+
+@dataclass(frozen=True)
+class GisColumns:
+    """A GIS layout read column by column (:func:`read_gis_columns`).
+
+    ``columns``: property -> one value per feature, as :func:`read_gis` gives
+    the property (None: the feature does not have it); ``props``: each
+    feature's properties (the columns' values, absent ones left out, in the
+    order of the layer's fields); ``geoms``: the features' geometries as read
+    (a multi-part geometry of one part as that part), in the file's CRS;
+    ``crs``: the layout document's members that name that CRS (``{}`` for
+    longitude/latitude); ``raw``: the bytes the input hash covers.
+    """
+
+    columns: dict[str, list[Any]]
+    props: list[dict[str, Any]]
+    geoms: np.ndarray
+    crs: dict[str, Any]
+    raw: bytes
+
+
+def _plain_column(col: np.ndarray) -> list[Any]:
+    """The values of a field as `_plain` gives them, one by one (None for null), read in bulk."""
+    kind = col.dtype.kind
+    if kind in "biu":
+        return col.tolist()
+    if kind == "f":
+        vals = col.tolist()
+        for i in np.flatnonzero(np.isnan(col)).tolist():
+            vals[i] = None
+        return vals
+    if kind == "O":
+        vals = col.tolist()
+        if set(map(type, vals)) <= {str, _NONE}:
+            return vals
+    return [_plain(v) for v in col]
+
+
+def _convert_column(prop: str, vals: list[Any]) -> list[Any]:
+    """`_convert` of each value (None kept), read in bulk where the values are ordinary."""
+    types = set(map(type, vals))
+    types.discard(_NONE)
+    if not types:
+        return vals
+    if types == {str} and prop not in _BOOLS and prop not in _NUMBERS and prop != "stock":
+        return vals  # _convert leaves texts of the other properties as they are
+    if types == {str} and prop != "stock":  # each distinct text once (the results are not mutable)
+        conv: dict[Any, Any] = {v: _convert(prop, v) for v in set(vals)}
+        conv[None] = None
+        return list(map(conv.__getitem__, vals))
+    if types <= {bool} or (types <= {bool, int, float} and prop not in _BOOLS and prop not in ("id", "name")):
+        return vals  # _convert leaves them as they are
+    return [None if v is None else _convert(prop, v) for v in vals]
+
+
+def _too_wide(vals: list[Any], width: int, enc: str) -> bool:
+    """Whether a Shapefile text of this field fills the field's width (`read_gis`'s test)."""
+    texts = {v for v in vals if isinstance(v, str)}
+    if not texts:
+        return False
+    utf8 = codecs.lookup(enc).name == "utf-8"
+    if utf8 and 4 * max(map(len, texts)) < width:  # at most 4 bytes a character
+        return False
+    return any(len(t.encode(enc, "replace")) >= width for t in texts)
+
+
+def _row_dicts(keys: list[str], cols: list[list[Any]], n: int) -> list[dict[str, Any]]:
+    """Each row's properties: the columns' values that are not None, in the order of ``keys``."""
+    if not keys:
+        return [{} for _ in range(n)]
+    present = np.column_stack([np.fromiter(map(operator.is_not, c, repeat(None)), dtype=bool, count=n)
+                               for c in cols])
+    if bool(present.all()):
+        return list(map(dict, map(zip, repeat(keys), zip(*cols, strict=True))))
+    if len(keys) <= 62:  # each row's pattern of present properties as the bits of one integer
+        codes, which = np.unique(present.astype(np.int64) @ (np.int64(1) << np.arange(len(keys), dtype=np.int64)),
+                                 return_inverse=True)
+        patterns = (codes[:, None] >> np.arange(len(keys), dtype=np.int64)) & 1 == 1
+    else:
+        patterns, which = np.unique(present, axis=0, return_inverse=True)
+    which = which.reshape(-1)
+    arrays = [np.fromiter(c, dtype=object, count=n) for c in cols]
+    out: list[Any] = [None] * n
+    for g, pattern in enumerate(patterns.tolist()):
+        rows = np.flatnonzero(which == g)
+        ks = [k for k, on in zip(keys, pattern, strict=True) if on]
+        if ks:
+            sub = [a[rows].tolist() for a, on in zip(arrays, pattern, strict=True) if on]
+            dicts = list(map(dict, map(zip, repeat(ks), zip(*sub, strict=True))))
+        else:
+            dicts = [{} for _ in range(rows.size)]
+        for r, d in zip(rows.tolist(), dicts, strict=True):
+            out[r] = d
+    return out
+
+
+def _layer_columns(fields: list[str], data: Sequence[np.ndarray], fmap: Mapping[str, str], mapping: Any,
+                   shapefile: bool, widths: Mapping[str, int], enc: str, n: int
+                   ) -> tuple[list[str], list[list[Any]]] | None:
+    """One layer's properties and their values (`read_gis`'s, feature by feature), or None
+    where `read_gis` would find a problem."""
+    keys: list[str] = []
+    cols: list[list[Any]] = []
+    for f, col in zip(fields, data, strict=True):
+        if f not in fmap:
+            continue
+        prop = fmap[f]
+        vals = _plain_column(col)
+        if mapping is not None and prop in mapping.values:
+            nulls = vals.count(None)
+            vals = [None if v is None else mapping.value(prop, v) for v in vals]
+            if vals.count(None) != nulls:  # mapped to null: a property given as null, not absent
+                return None
+        if shapefile:
+            if prop == "stock" and vals.count(None) != n:
+                return None
+            if _too_wide(vals, min(widths.get(f, _SHP_TEXT_BYTES), _SHP_TEXT_BYTES), enc):
+                return None
+        keys.append(prop)
+        cols.append(_convert_column(prop, vals))
+    return keys, cols
+
+
+def _kml_read_beside_listing(p: Path, layers: list[str], max_mb: float | None) -> tuple[Path, list[str], bytes, Any] | None:
+    """For a KML file of one layer read: its dataset, layers and hashed bytes as `_dataset` and
+    `_raw_bytes` give them, and the layer as read (or what reading it raised); None for anything else.
+
+    GDAL's KML driver parses the whole file when it opens it (seconds for a large one): the layers
+    are listed (`_dataset`, which raises first, as it would before any read) beside the reading
+    of the layer, the file opened twice at once rather than one after the other.  A file over
+    ``max_mb`` is not read here (None: refused before it is parsed, in the usual order).
+    """
+    import pyogrio.raw
+
+    from depotsafe.layout import _Beside, read_limited
+
+    if p.suffix.lower() != ".kml" or len(layers) > 1:
+        return None
+    try:
+        data = read_limited(p, "layout", max_mb)
+    except LayoutError:
+        return None
+    listing = _Beside(_dataset, p, layers)
+    first: Any
+    try:
+        first = pyogrio.raw.read(str(p), layer=layers[0] if layers else None, force_2d=True)
+    except Exception as exc:  # GDAL raises several types for unreadable layers; raised in turn
+        first = exc
+    ds, names = listing.result()
+    return ds, names, data + "\n".join(names).encode(), first
+
+
+def read_gis_columns(path: str | Path, layers: Sequence[str] = (), max_mb: float | None = None,
+                     mapping: Any = None) -> GisColumns | None:
+    """A GIS file read column by column, or None where :func:`read_gis` would find a problem
+    or a value is out of the ordinary (read it with :func:`read_gis`, which words every message).
+
+    What it holds is what :func:`read_gis` gives, feature by feature: the same properties and
+    values, the same geometries (without the GeoJSON text between), the same CRS and the same
+    bytes to hash.  Raises the LayoutErrors that :func:`read_gis` raises before it has read the
+    features (an unreadable file, an unknown or unnamed layer, a file without a CRS).
+    """
+    import pyogrio.raw
+
+    p = Path(path)
+    early = _kml_read_beside_listing(p, list(layers), max_mb)
+    if early is None:
+        ds, names = _dataset(p, list(layers))
+        raw = _raw_bytes(ds, p, names, max_mb)
+    else:
+        ds, names, raw, first = early
+    shapefile = p.suffix.lower() == ".shp"
+    crs_names: set[str] = set()
+    user = mapping.fields if mapping is not None else {}
+    unseen = set(user)
+    ok = True
+    parts: list[tuple[list[str], list[list[Any]], np.ndarray]] = []
+    for k, name in enumerate(names):
+        try:
+            if early is not None and k == 0:
+                if isinstance(first, BaseException):
+                    raise first
+                meta, _fids, wkb, data = first
+            else:
+                meta, _fids, wkb, data = pyogrio.raw.read(str(ds), layer=name, force_2d=True)
+        except Exception as exc:  # GDAL raises several types for unreadable layers
+            raise LayoutError("layout", str(p), f"layer {name!r} cannot be read ({exc})") from None
+        crs_names.add(_crs_name(meta.get("crs"), p))
+        fields = [str(f) for f in meta["fields"]]
+        unseen.difference_update(fields)
+        if not ok:
+            continue
+        fmap, why = field_map(fields, kml=p.suffix.lower() == ".kml", user=user)
+        if why or wkb is None:
+            ok = False
+            continue
+        geoms = shapely.from_wkb(wkb)
+        n = len(geoms)
+        widths = _dbf_text_widths((ds / f"{name}.dbf") if ds != p else p.with_suffix(".dbf")) if shapefile else {}
+        got = _layer_columns(fields, data, fmap, mapping, shapefile, widths, meta.get("encoding") or "utf-8", n)
+        if got is None:
+            ok = False
+            continue
+        one = np.isin(shapely.get_type_id(geoms), _MULTI_IDS) & (shapely.get_num_geometries(geoms) == 1)
+        if one.any():
+            geoms[one] = shapely.get_geometry(geoms[one], 0)
+        parts.append((*got, geoms))
+    if not ok or unseen or len(crs_names) > 1:
+        return None
+    n_all = sum(len(g) for _k, _c, g in parts)
+    columns: dict[str, list[Any]] = {}
+    props: list[dict[str, Any]] = []
+    at = 0
+    for keys, cols, geoms in parts:
+        n = len(geoms)
+        for k, c in zip(keys, cols, strict=True):
+            columns.setdefault(k, [None] * n_all)[at:at + n] = c
+        props.extend(_row_dicts(keys, cols, n))
+        at += n
+    crs = crs_names.pop() if crs_names else "OGC:CRS84"
+    doc: dict[str, Any] = {} if crs == "OGC:CRS84" else {"crs": {"type": "name", "properties": {"name": crs}}}
+    if mapping is not None:
+        raw += b"\0" + mapping.raw
+    all_geoms = np.concatenate([g for _k, _c, g in parts]) if parts else np.empty(0, dtype=object)
+    return GisColumns(columns, props, all_geoms, doc, raw)
 
 
 # --------------------------------------------------------------------------- writing

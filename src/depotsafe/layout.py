@@ -59,6 +59,7 @@ import hashlib
 import io
 import json
 import math
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -418,13 +419,17 @@ class _CrsRange:
         self.from_ll = pyproj.Transformer.from_crs(_WGS84_NAME, crs, always_xy=True)
 
     def outside(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return self.lonlat_outside(x, y)[2]
+
+    def lonlat_outside(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The positions' longitude and latitude (``to_ll``), and which are outside."""
         with np.errstate(all="ignore"):
             lon, lat = (np.asarray(a) for a in self.to_ll.transform(x, y, errcheck=False))
             x2, y2 = (np.asarray(a) for a in self.from_ll.transform(lon, lat, errcheck=False))
             ok = (np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90)
                   & (np.abs(x2 - x) <= 1e-3 + 1e-9 * np.abs(x))
                   & (np.abs(y2 - y) <= 1e-3 + 1e-9 * np.abs(y)))
-        return ~ok
+        return lon, lat, ~ok
 
     def message(self, x: float, y: float) -> str:
         return (f"geometry: position [{x:.10g}, {y:.10g}] is outside the area where {self.name} "
@@ -630,14 +635,13 @@ def _transform_geoms(
     """Apply a coordinate function to all geometries at once (vectorised)."""
     if not geoms:
         return []
-    arr = np.asarray(geoms, dtype=object)
-    coords = shapely.get_coordinates(arr)
-    x, y = fn(coords[:, 0], coords[:, 1])
-    out = shapely.set_coordinates(
-        shapely.transform(arr, lambda c: c),  # copies, so the inputs stay intact
-        np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)]),
-    )
-    return list(out)
+
+    def xy(c: np.ndarray) -> np.ndarray:
+        x, y = fn(c[:, 0], c[:, 1])
+        return np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+
+    # new geometries (shapely's are immutable: set_coordinates replaces the array's items), the inputs intact
+    return shapely.transform(np.asarray(geoms, dtype=object), xy).tolist()
 
 
 def _bearing_of(dx: float, dy: float) -> float:
@@ -868,13 +872,15 @@ def _read_stock_csv(
         problems.add(f"stock file {name}", "empty; expected a header line "
                      "site_id,item,hd,cg,quantity,unit_neq_kg[,form]")
         return {}, raw
-    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    joined = "\n".join(lines)
+    # csv.reader, each row made the dict csv.DictReader makes of it (DictReader's rows cost a
+    # Python call each)
+    reader = csv.reader(io.StringIO(joined))
     try:
-        header = [h.strip() for h in (reader.fieldnames or [])]
+        header = [h.strip() for h in (next(reader, None) or [])]
     except csv.Error as exc:
         problems.add(f"stock file {name}", _csv_problem(exc))
         return {}, raw
-    reader.fieldnames = header
     qcol = "quantity" if "quantity" in header else "quantity_kg" if "quantity_kg" in header else None
     missing = [c for c in ("site_id", "hd", "cg") if c not in header]
     if qcol is None:
@@ -890,28 +896,54 @@ def _read_stock_csv(
     masses_ok: set[str] = set()  # quantities that read as a mass (one reading per distinct text)
     entries_ok: set[tuple[Any, ...]] = set()  # entries already checked as a stock line
     try:
-        rows = list(reader)
-    except csv.Error as exc:
-        problems.add(f"stock file {name} row {reader.line_num}", _csv_problem(exc))
-        return {}, raw
-    for rowno, row in enumerate(rows, start=2):
-        where = f"stock file {name} row {rowno}"
-        sid = (row.get("site_id") or "").strip()
+        cells = [r for r in reader if r]  # DictReader skips empty rows
+    except csv.Error:  # the message names the line as DictReader counts it: read again with it
+        again = csv.DictReader(io.StringIO(joined))
+        _ = again.fieldnames
+        again.fieldnames = header
+        try:
+            for _row in again:
+                pass
+        except csv.Error as exc:
+            problems.add(f"stock file {name} row {again.line_num}", _csv_problem(exc))
+            return {}, raw
+        raise  # pragma: no cover - the same text reads alike
+    holds_none = {k for k, v in kinds().items() if v.holds_explosives == "no"}
+    # The cells DictReader gives a column name: the last column of that name, None where a row is
+    # shorter (then ""); read column by column.
+    width = len(header)
+    if any(len(r) != width for r in cells):
+        cells = [r[:width] if len(r) >= width else r + [None] * (width - len(r)) for r in cells]
+    last = {h: j for j, h in enumerate(header)}
+    by_column = list(zip(*cells, strict=True)) if cells else [() for _ in header]
+    blank = [""] * len(cells)
+
+    def column(col: str) -> list[str]:
+        j = last.get(col)
+        return blank if j is None else [(v or "").strip() for v in by_column[j]]
+
+    sids = column("site_id")
+    row_texts = list(zip(column("hd"), column("cg"), column("item"), column(qcol), column("unit_neq_kg"),
+                         column("form"), strict=True))
+    # the entry of each row text read without a problem: a row of the same texts reads the same
+    read_ok: dict[tuple[str, ...], dict[str, Any]] = {}
+    for rowno, sid, texts in zip(range(2, len(cells) + 2), sids, row_texts, strict=True):
         if sid not in sites_by_id:
-            problems.add(where, f"site_id {sid!r} is not a site of the layout")
+            problems.add(f"stock file {name} row {rowno}", f"site_id {sid!r} is not a site of the layout")
             continue
         kind = sites_by_id[sid]
-        if kinds()[kind].holds_explosives == "no":
-            problems.add(where, f"site {sid!r} is a {kind}, which holds no explosives")
+        if kind in holds_none:
+            problems.add(f"stock file {name} row {rowno}", f"site {sid!r} is a {kind}, which holds no explosives")
             continue
-        entry: dict[str, Any] = {
-            "hd": (row.get("hd") or "").strip(),
-            "cg": (row.get("cg") or "").strip(),
-        }
-        item = (row.get("item") or "").strip()
+        done = read_ok.get(texts)
+        if done is not None:
+            out.setdefault(sid, []).append(dict(done))
+            continue
+        hd, cg, item, q, u, form = texts
+        where = f"stock file {name} row {rowno}"
+        entry: dict[str, Any] = {"hd": hd, "cg": cg}
         if item:
             entry["item"] = item
-        q = (row.get(qcol) or "").strip()
         if qcol == "quantity":
             try:
                 if q not in masses_ok:
@@ -933,13 +965,11 @@ def _read_stock_csv(
             if v is None:
                 continue
             entry["neq_kg"] = v
-        u = (row.get("unit_neq_kg") or "").strip()
         if u:
             uv = _kg_cell(u, "unit_neq_kg", where, problems)
             if uv is None:
                 continue
             entry["unit_neq_kg"] = uv
-        form = (row.get("form") or "").strip()
         if form:
             entry["form"] = form
         ek = stock_entry_key(entry)
@@ -953,6 +983,7 @@ def _read_stock_csv(
             column = {"neq": qcol, "neq_kg": qcol, "unit_neq": "unit_neq_kg"}.get(key, key)
             problems.add(where, f"{column}: got {exc.value!r}; {exc.allowed}")
             continue
+        read_ok[texts] = dict(entry)
         out.setdefault(sid, []).append(entry)
     return out, raw
 
@@ -1177,6 +1208,186 @@ def _fast_features(
     return crs_name, crs, parsed
 
 
+_GEOM_TYPES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
+               "MultiPolygon", "GeometryCollection")
+"""GeoJSON geometry type names by shapely's type id."""
+_NONE_TYPE = type(None)
+
+
+def _column_features(
+    columns: Mapping[str, Sequence[Any]], props: Sequence[dict[str, Any]], geoms: np.ndarray,
+    crs_doc: Mapping[str, Any], allkinds: Mapping[str, Any],
+) -> tuple[str, pyproj.CRS | None, list[dict[str, Any]]] | None:
+    """The CRS and the parsed features of a layout given as columns, or None.
+
+    ``columns``: property -> one value per feature (None: the feature does not
+    have it); ``props``: each feature's properties (the same values, absent ones
+    left out); ``geoms``: the features' shapely geometries in the CRS that
+    ``crs_doc`` names (a FeatureCollection's ``crs`` member, or none).  The
+    result is what `_fast_features` gives for the FeatureCollection of these
+    properties and the GeoJSON of these geometries, checked column by column;
+    None as soon as anything would be a problem or is out of the ordinary:
+    the caller then reads the layout feature by feature, which words every
+    message.  ``props`` are kept as they are (the caller made them).
+    """
+    n = len(props)
+    if n == 0 or len(geoms) != n:
+        return None
+    problems = _Problems("")
+    crs_name, crs = _parse_crs(crs_doc, problems)
+    if problems.items:
+        return None
+    geographic = crs is not None and crs.is_geographic
+    absent: list[Any] = [None] * n
+    ids = list(columns.get("id", absent))
+    if set(map(type, ids)) != {str} or len(set(ids)) != n or max(map(len, ids)) > MAX_ID_CHARS:
+        return None
+    if not all(map(str.isprintable, ids)) or not all(map(str.strip, ids)):
+        return None
+    kind_col = list(columns.get("kind", absent))
+    if set(map(type, kind_col)) != {str}:
+        return None
+    names = sorted(set(kind_col))
+    if not set(names) <= allkinds.keys():
+        return None
+    ks = [allkinds[k] for k in names]
+    code = {k: i for i, k in enumerate(names)}
+    kix = np.fromiter(map(code.__getitem__, kind_col), dtype=np.intp, count=n)
+    # geometry: a type the kind takes, nothing empty, finite (and longitude/latitude in range), valid
+    # (the validity, in GEOS outside Python's lock, checked in a thread beside the rest)
+    geoms = np.asarray(geoms, dtype=object)
+    valid = _Beside(_all_valid, geoms)
+    try:
+        return _checked_columns(columns, props, geoms, kix, ks, names, ids, kind_col, n, geographic, valid,
+                                crs_name, crs)
+    finally:
+        valid.join()
+
+
+def _all_valid(geoms: np.ndarray) -> bool:
+    with np.errstate(all="ignore"):
+        return bool(shapely.is_valid(geoms).all())
+
+
+def _checked_columns(
+    columns: Mapping[str, Sequence[Any]], props: Sequence[dict[str, Any]], geoms: np.ndarray, kix: np.ndarray,
+    ks: list[Any], names: list[str], ids: list[str], kind_col: list[str], n: int, geographic: bool,
+    valid: _Beside, crs_name: str, crs: pyproj.CRS | None,
+) -> tuple[str, pyproj.CRS | None, list[dict[str, Any]]] | None:
+    """The rest of `_column_features` (``valid``: whether every geometry is valid, computed beside)."""
+    absent: list[Any] = [None] * n
+    tid = shapely.get_type_id(geoms)
+    allowed = np.array([[t in k.geometry_types for t in _GEOM_TYPES] for k in ks], dtype=bool)
+    if int(tid.min()) < 0 or int(tid.max()) >= len(_GEOM_TYPES) or not bool(allowed[kix, tid].all()):
+        return None
+    if bool(shapely.is_empty(geoms).any()):
+        return None
+    xy = shapely.get_coordinates(geoms)
+    with np.errstate(all="ignore"):
+        if not bool(np.isfinite(xy).all()):
+            return None
+        if geographic and not bool(((np.abs(xy[:, 0]) <= 180.0) & (np.abs(xy[:, 1]) <= 90.0)).all()):
+            return None
+    # every part and ring of a multi-part geometry or a polygon with holes has positions (GEOS builds
+    # no line of one position and no ring of fewer than 4, but empty ones, which GeoJSON refuses)
+    several = np.isin(tid, (5, 6)) | ((tid == 3) & (shapely.get_num_interior_rings(geoms) > 0))
+    if several.any():
+        parts = shapely.get_parts(geoms[several])
+        if bool(shapely.is_empty(parts).any()):
+            return None
+        polys = parts[shapely.get_type_id(parts) == 3]
+        if polys.size and bool(shapely.is_empty(shapely.get_rings(polys)).any()):
+            return None
+    # front bearings: a finite number in [0, 360) for the earth-covered kinds, none for the others
+    bearing: list[Any] = [None] * n
+    bear = columns.get("front_bearing_deg", absent)
+    earth = np.flatnonzero(np.array([k.earth_covered for k in ks], dtype=bool)[kix]).tolist()
+    if n - list(bear).count(None) != len(earth):
+        return None
+    if earth:
+        got = [bear[i] for i in earth]
+        if not set(map(type, got)) <= {float, int}:
+            return None
+        arr = np.array(got, dtype=np.float64)
+        if not bool((np.isfinite(arr) & (arr >= 0) & (arr < 360)).all()):
+            return None
+        for i, b in zip(earth, arr.tolist(), strict=True):
+            bearing[i] = b
+    # traffic: heavy (the default) or light for a route, none for the others
+    traffic = list(columns.get("traffic", absent))
+    is_route = np.array([k == "public_traffic_route" for k in names], dtype=bool)[kix]
+    given = np.fromiter((t is not None for t in traffic), dtype=bool, count=n)
+    if bool((given & ~is_route).any()):
+        return None
+    for i in np.flatnonzero(is_route).tolist():
+        t = traffic[i]
+        if t is None:
+            traffic[i] = "heavy"
+        elif t not in _TRAFFIC:
+            return None
+    # true/false properties
+    flag_cols = [columns.get(b) for b in _BOOL_PROPS]
+    if all(c is None for c in flag_cols):
+        flags: list[Mapping[str, bool]] = [_NO_FLAGS] * n  # read only (layout._new_sites)
+    else:
+        cols = [absent if c is None else list(c) for c in flag_cols]
+        if any(not set(map(type, c)) <= {bool, _NONE_TYPE} for c in cols):
+            return None
+        flags = [dict(zip(_BOOL_PROPS, (a is True, b is True, c is True, d is True), strict=True))
+                 for a, b, c, d in zip(*cols, strict=True)]
+        storage = np.array([k.holds_explosives == "yes" for k in ks], dtype=bool)[kix]
+        if any(f["very_sensitive"] and not ok for f, ok in zip(flags, storage.tolist(), strict=True)):
+            return None
+    # persons: a finite number >= 0 (0 where none is given)
+    pc = columns.get("persons")
+    persons: list[float]
+    if pc is None:
+        persons = [0.0] * n
+    else:
+        pl = [0 if v is None else v for v in pc]
+        if not set(map(type, pl)) <= {float, int}:
+            return None
+        parr = np.array(pl, dtype=np.float64)
+        if not bool((np.isfinite(parr) & (parr >= 0)).all()):
+            return None
+        persons = parr.tolist()
+    # stock: a list of objects, none given for a kind that holds no explosives
+    stock: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    sc = columns.get("stock")
+    if sc is not None:
+        holds_none = np.array([k.holds_explosives == "no" for k in ks], dtype=bool)[kix].tolist()
+        for i, v in enumerate(sc):
+            if v is None:
+                continue
+            if type(v) is not list or not all(type(e) is dict for e in v) or (v and holds_none[i]):
+                return None
+            stock[i] = [dict(e) for e in v]
+    nc = columns.get("name")
+    shown = ids if nc is None else [sid if v is None else str(v) for sid, v in zip(ids, nc, strict=True)]
+    parsed = [
+        {"id": sid, "name": name, "kind": kind, "geom": g, "bearing": b, "traffic": t, "persons": pe,
+         "flags": f, "stock": st, "props": pr}
+        for sid, name, kind, g, b, t, pe, f, st, pr in zip(
+            ids, shown, kind_col, geoms.tolist(), bearing, traffic, persons, flags, stock, props, strict=True)
+    ]
+    if not valid.result():
+        return None
+    return crs_name, crs, parsed
+
+
+def _read_columns(cols: Any, src_name: str, stock_csv: str | Path | None, max_mb: float | None) -> Depot | None:
+    """The Depot of a GIS layout read column by column (depotsafe.gisio.GisColumns), or None where
+    `_column_features` does not take it."""
+    try:
+        fast = _column_features(cols.columns, cols.props, cols.geoms, cols.crs, kinds())
+    except (OverflowError, TypeError, ValueError):
+        fast = None
+    if fast is None:
+        return None
+    crs_name, crs, parsed = fast
+    return _build_depot(parsed, crs_name, crs, cols.raw, stock_csv, max_mb, _Problems(src_name))
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -1238,8 +1449,14 @@ def read_layout(
         assert not isinstance(source, Mapping)
         from depotsafe.mapping import read_mapping
 
-        doc, raw = gisio.read_gis(source, layers, max_mb,
-                                  read_mapping(mapping, dxf=False) if mapping is not None else None)
+        user = read_mapping(mapping, dxf=False) if mapping is not None else None
+        if _FAST_READ:  # column by column; anything wrong or unusual: read_gis words it
+            with _gc_paused():
+                cols = gisio.read_gis_columns(source, layers, max_mb, user)
+                depot = None if cols is None else _read_columns(cols, str(Path(source)), stock_csv, max_mb)
+            if depot is not None:
+                return depot
+        doc, raw = gisio.read_gis(source, layers, max_mb, user)
         with _gc_paused():
             return _read_layout(doc, stock_csv, max_mb, (raw, str(Path(source))))
     if layers:
@@ -1456,64 +1673,126 @@ def _read_layout(
     problems = _Problems(src_name)
     if fast is not None:
         crs_name, crs, parsed = fast
-        geographic = crs is not None and crs.is_geographic
-        crs_check = _CrsRange(crs, crs_name) if crs is not None and not geographic else None
     else:
-        crs_name, crs, geographic, crs_check, parsed = _slow_features(doc, src_name, allkinds, problems)
+        crs_name, crs, _geographic, _crs_check, parsed = _slow_features(doc, src_name, allkinds, problems)
     problems.raise_if_any()
+    return _build_depot(parsed, crs_name, crs, raw, stock_csv, max_mb, problems)
 
-    stock_raw = b""
-    if stock_csv is not None:
-        by_id = {p["id"]: p["kind"] for p in parsed}
-        csv_stock, stock_raw = _read_stock_csv(stock_csv, by_id, problems, max_mb)
-        for p in parsed:
-            extra = csv_stock.get(p["id"])
-            if extra:
-                if p["stock"]:
-                    problems.add(
-                        f"feature {p['id']!r}",
-                        "stock given both inline and in the stock file; give it in one place",
-                    )
-                p["stock"] = extra
-        problems.raise_if_any()
 
+class _Beside(threading.Thread):
+    """A function run in a thread of its own; ``result()`` waits for it and gives its value (or raises
+    what it raised)."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        super().__init__(daemon=True)
+        self._fn, self._args = fn, args
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._value = self._fn(*self._args)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> Any:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _project(
+    parsed: Sequence[Mapping[str, Any]], crs: pyproj.CRS, crs_name: str, source: str
+) -> tuple[list[str], str, pyproj.Transformer | None, pyproj.Transformer | None, list[BaseGeometry],
+           list[float | None]]:
+    """The CRS's area checked and the footprints and bearings projected to the depot's metres.
+
+    Returns ``(problems, projection, to_wgs84, to_source, geoms, bearings)``; where ``problems``
+    (the messages of `_Problems`, in order) is not empty, the rest is not computed.  Reads only
+    the features' ids, kinds, geometries and bearings.
+    """
+    geographic = crs.is_geographic
+    problems = _Problems(source)
+    pyproj = _pyproj()
     geoms = [p["geom"] for p in parsed]
-    to_wgs84 = to_source = None
-    projection = ""
-    if crs is None:  # local metres: used as they are
-        bearings = [p["bearing"] for p in parsed]
+    coords, owner = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
+    if geographic:
+        lon, lat = coords[:, 0], coords[:, 1]
     else:
-        pyproj = _pyproj()
-        to_ll = pyproj.Transformer.from_crs(crs, _WGS84_NAME, always_xy=True)
-        coords, owner = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
-        if geographic:
-            lon, lat = coords[:, 0], coords[:, 1]
-        else:
-            assert crs_check is not None
-            bad = crs_check.outside(coords[:, 0], coords[:, 1])
-            if bad.any():
-                for i in np.unique(owner[bad]):
-                    k = int(np.flatnonzero(bad & (owner == i))[0])
-                    problems.add(f"feature {parsed[int(i)]['id']!r}",
-                                 crs_check.message(float(coords[k, 0]), float(coords[k, 1])))
-                problems.raise_if_any()
-            lon, lat = to_ll.transform(coords[:, 0], coords[:, 1], errcheck=False)
-            lon, lat = np.asarray(lon), np.asarray(lat)
-        lon0, lat0 = _depot_centre(parsed, lon, lat, owner)
-        projection = _tm_proj(lon0, lat0)
-        tm = pyproj.CRS.from_proj4(projection)
-        fwd = pyproj.Transformer.from_crs(crs, tm, always_xy=True)
-        to_wgs84 = pyproj.Transformer.from_crs(tm, _WGS84_NAME, always_xy=True)
-        to_source = pyproj.Transformer.from_crs(tm, crs, always_xy=True)
-        geoms = _transform_geoms(geoms, fwd.transform)
-        _check_extent(parsed, geoms, lon, lat, owner, lon0, lat0, problems)
-        problems.raise_if_any()
-        bearings = _grid_bearings(parsed, fwd, geographic)
+        crs_check = _CrsRange(crs, crs_name)
+        # longitude/latitude as the area check transforms them (to WGS84, always_xy)
+        lon, lat, bad = crs_check.lonlat_outside(coords[:, 0], coords[:, 1])
+        if bad.any():
+            for i in np.unique(owner[bad]):
+                k = int(np.flatnonzero(bad & (owner == i))[0])
+                problems.add(f"feature {parsed[int(i)]['id']!r}",
+                             crs_check.message(float(coords[k, 0]), float(coords[k, 1])))
+            return problems.items, "", None, None, [], []
+    lon0, lat0 = _depot_centre(parsed, lon, lat, owner)
+    projection = _tm_proj(lon0, lat0)
+    tm = pyproj.CRS.from_proj4(projection)
+    fwd = pyproj.Transformer.from_crs(crs, tm, always_xy=True)
+    to_wgs84 = pyproj.Transformer.from_crs(tm, _WGS84_NAME, always_xy=True)
+    to_source = pyproj.Transformer.from_crs(tm, crs, always_xy=True)
+    geoms = _transform_geoms(geoms, fwd.transform)
+    _check_extent(parsed, geoms, lon, lat, owner, lon0, lat0, problems)
+    if problems.items:
+        return problems.items, "", None, None, [], []
+    return [], projection, to_wgs84, to_source, geoms, _grid_bearings(parsed, fwd, geographic)
 
-    sites = _new_sites(parsed, geoms, bearings)
+
+def _build_depot(
+    parsed: list[dict[str, Any]], crs_name: str, crs: pyproj.CRS | None, raw: bytes,
+    stock_csv: str | Path | None, max_mb: float | None, problems: _Problems,
+) -> Depot:
+    """The Depot of features parsed without a problem (`_fast_features`, `_slow_features`,
+    `_column_features`): the stock CSV joined, the CRS's area checked, the footprints projected
+    to the depot's metres.  ``raw``: the bytes the input hash covers before the stock file's.
+
+    With a CRS, the projection (`_project`: PROJ and shapely, mostly outside Python's lock) runs
+    in a thread beside the reading of the stock file and the making of the Sites (Python), which
+    get their footprints and bearings when it is done; the problems are raised in the same order
+    as one after the other: the stock file's first."""
+    beside = None if crs is None else _Beside(_project, parsed, crs, crs_name, problems.source)
+    stock_raw = b""
+    try:
+        if stock_csv is not None:
+            by_id = {p["id"]: p["kind"] for p in parsed}
+            csv_stock, stock_raw = _read_stock_csv(stock_csv, by_id, problems, max_mb)
+            for p in parsed:
+                extra = csv_stock.get(p["id"])
+                if extra:
+                    if p["stock"]:
+                        problems.add(
+                            f"feature {p['id']!r}",
+                            "stock given both inline and in the stock file; give it in one place",
+                        )
+                    p["stock"] = extra
+            problems.raise_if_any()
+        if beside is None:  # local metres: used as they are
+            sites = _new_sites(parsed, [p["geom"] for p in parsed], [p["bearing"] for p in parsed])
+        else:
+            sites = _new_sites(parsed, [None] * len(parsed), [None] * len(parsed))
+    except BaseException:
+        if beside is not None:
+            beside.join()  # nothing left running
+        raise
     digest = hashlib.sha256(raw)  # the bytes of the layout, then those of the stock file
     digest.update(stock_raw)
     sha = digest.hexdigest()
+    index = {s.id: i for i, s in enumerate(sites)}
+    to_wgs84 = to_source = None
+    projection = ""
+    if beside is not None:
+        items, projection, to_wgs84, to_source, geoms, bearings = beside.result()
+        problems.items.extend(items)
+        problems.raise_if_any()
+        for site, g, b in zip(sites, geoms, bearings, strict=True):
+            attrs = site.__dict__  # made here, not yet seen by anyone (_new_sites)
+            attrs["geometry"] = g
+            attrs["front_bearing_deg"] = b
     return Depot(
         sites=tuple(sites),
         crs_name=crs_name,
@@ -1521,7 +1800,7 @@ def _read_layout(
         input_sha256=sha,
         _to_wgs84=to_wgs84,
         _to_source=to_source,
-        _index={s.id: i for i, s in enumerate(sites)},
+        _index=index,
     )
 
 
