@@ -51,11 +51,9 @@ ended after 7 minutes).
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -90,6 +88,7 @@ def _depot(spec: str):
 def run_process(spec: str) -> dict:
     """``depotsafe check`` as a whole process: wall time, peak RSS, JSON size."""
     import shutil
+    import subprocess
     import tempfile
 
     exe = shutil.which("depotsafe") or str(Path(sys.executable).with_name("depotsafe"))
@@ -144,6 +143,8 @@ def pipeline_main(layout: str, out: str) -> int:
 
 
 def _wait_timed(cmd: list[str]) -> tuple[float, object, int, str]:
+    import subprocess
+
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -360,6 +361,9 @@ def one(spec: str, method: str, repeat: int) -> dict:
 
 
 def main() -> int:
+    import argparse
+    import subprocess
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000])
     ap.add_argument("--yards", type=int, nargs="*", default=[1000, 10000, 40000])
@@ -437,4 +441,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--pipeline":
+        # the shapely pipeline as a whole process: it imports what it uses (not argparse, subprocess)
+        raise SystemExit(pipeline_main(sys.argv[2], sys.argv[3]))
     raise SystemExit(main())

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from depotsafe.kernels._jit import njit
 from depotsafe.kernels.geometry import (
     _build_grid,
     _cell_of,
@@ -38,7 +39,7 @@ from depotsafe.kernels.geometry import (
     _wedge_h,
     site_bounds,
 )
-from numba import njit, prange
+from numba import prange
 
 
 @njit(cache=True)

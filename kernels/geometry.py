@@ -29,7 +29,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from depotsafe.kernels._jit import njit
+from numba import prange
 
 # --------------------------------------------------------------------------- primitives
 

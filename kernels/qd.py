@@ -27,12 +27,13 @@ import math
 
 import numba
 import numpy as np
+from depotsafe.kernels._jit import njit
 
 _FORM_POWER = 0.0
 _FORM_LOGQUAD_CEIL = 2.0
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _branch_value(branches, b, q):
     form = branches[b, 0]
     c0 = branches[b, 3]
@@ -48,7 +49,7 @@ def _branch_value(branches, b, q):
     return scale * inner
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _branch_max(branches, b, lo, hi):
     if branches[b, 0] == _FORM_POWER:
         return _branch_value(branches, b, hi)
@@ -62,7 +63,7 @@ def _branch_max(branches, b, lo, hi):
     return best
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _function_value(branches, functions, f, q_kg, use_floor):
     start = int(functions[f, 0])
     end = int(functions[f, 1])
@@ -77,7 +78,7 @@ def _function_value(branches, functions, f, q_kg, use_floor):
     return best
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _term_value(branches, functions, terms, t, neq_kg, unit_neq_kg):
     f = int(terms[t, 0])
     if f < 0:
@@ -87,7 +88,7 @@ def _term_value(branches, functions, terms, t, neq_kg, unit_neq_kg):
     return terms[t, 2] * max(terms[t, 1], value)
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _rule_required(branches, functions, terms, rules, r, neq_kg, unit_neq_kg):
     best = 0.0
     arg = -1
@@ -99,7 +100,7 @@ def _rule_required(branches, functions, terms, rules, r, neq_kg, unit_neq_kg):
     return best, arg
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _branch_crossing(branches, b, target):
     lo = branches[b, 1]
     hi = branches[b, 2]
@@ -148,7 +149,7 @@ def _branch_crossing(branches, b, target):
     return min(max(math.exp(u), lo), hi)
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _function_limit(branches, functions, f, distance_m, use_floor):
     start = int(functions[f, 0])
     end = int(functions[f, 1])
@@ -167,7 +168,7 @@ def _function_limit(branches, functions, f, distance_m, use_floor):
     return best
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _rule_limit(branches, functions, terms, rules, r, distance_m, unit_neq_kg):
     limit = math.inf
     arg = -1
@@ -218,7 +219,7 @@ def _rule_limit(branches, functions, terms, rules, r, distance_m, unit_neq_kg):
     return limit, arg
 
 
-@numba.njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True)
 def _required_distances(branches, functions, terms, rules, rule_id, neq_kg, unit_neq_kg, out_m, out_term):
     """Required distance [m] of each pair, and the governing term (-1: No QD).
 
@@ -231,7 +232,7 @@ def _required_distances(branches, functions, terms, rules, rule_id, neq_kg, unit
         out_term[i] = a
 
 
-@numba.njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True)
 def _max_neqs(branches, functions, terms, rules, rule_id, distance_m, unit_neq_kg, out_kg, out_term):
     """Largest NEQ [kg] of each pair at its distance (0 nil, inf unlimited), and the limiting term."""
     for i in numba.prange(rule_id.shape[0]):

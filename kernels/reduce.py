@@ -6,11 +6,11 @@ O(rows); the first row wins ties, so results do not depend on thread timing
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+from depotsafe.kernels._jit import njit
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def group_arg_extreme(keys, values, n_keys, largest):
     """For each key in [0, n_keys): the row with the largest (or smallest) value, -1 if none.
 

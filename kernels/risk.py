@@ -26,8 +26,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from depotsafe.kernels._jit import njit
 from depotsafe.kernels.blast import log_poly, segment
-from numba import njit, prange
+from numba import prange
 
 SQRT2 = math.sqrt(2.0)
 

@@ -995,6 +995,28 @@ def _limits(
     return limit, limiting, why
 
 
+def _limits_again(
+    rel: _Relations, rows: _ClassRows, cases: _Cases, n_owner: int, owners: np.ndarray,
+    before: tuple[np.ndarray, np.ndarray, _LimitWhy],
+) -> tuple[np.ndarray, np.ndarray, _LimitWhy]:
+    """`_limits` after the rows of ``owners`` changed: ``rows`` are all of their rows and no other
+    owner's.  A case's limit is read from its own owner's rows alone (in their order), so the cases
+    of ``owners`` are computed from ``rows`` and every other case keeps its value of ``before``:
+    what `_limits` of every row gives, without the rows that did not change."""
+    limit, limiting, old_why = before[0].copy(), before[1].copy(), before[2]
+    why = _LimitWhy(old_why.rule.copy(), old_why.term.copy(), old_why.dist.copy())
+    new_limit, new_limiting, new_why = _limits(rel, rows, cases, n_owner)
+    theirs = np.zeros(n_owner, dtype=bool)
+    theirs[owners] = True
+    sel = np.repeat(theirs, np.diff(cases.arrays()[0]))
+    limit[sel] = new_limit[sel]
+    limiting[sel] = new_limiting[sel]
+    why.rule[sel] = new_why.rule[sel]
+    why.term[sel] = new_why.term[sel]
+    why.dist[sel] = new_why.dist[sel]
+    return limit, limiting, why
+
+
 def _very_sensitive_sites(
     depot: Depot, stock: dict[int, SiteStock], rule: Any
 ) -> tuple[np.ndarray, dict[int, str]]:
@@ -1402,10 +1424,11 @@ def check_depot(
             rg[more_g] = need_g[more_g]
             gq, ge, gd, _gn, rc, rk = group_view(rg)
             g_rows = to_class_rows(group_owners[gq], ge, gd, rc, rk)
-            # the groups' rows changed: the limits again (unchanged rows give the same limits)
-            rows = _ClassRows.concat([lone_rows, g_rows])
-            lic_limit, lic_es, lic_why = _limits(rel, rows, lic, n_owner)
-            head_limit, head_es, _head_why = _limits(rel, rows, cases, n_owner)
+            # the groups' rows changed, the lone PES's did not: the groups' limits again
+            lic_limit, lic_es, lic_why = _limits_again(rel, g_rows, lic, n_owner, group_owners,
+                                                       (lic_limit, lic_es, lic_why))
+            head_limit, head_es, _head_why = _limits_again(rel, g_rows, cases, n_owner, group_owners,
+                                                           (head_limit, head_es, _head_why))
 
     sites_out = _sites(depot, rs, stock, pes_idx, owner, owner_members, cases, lic, labels, lic_limit, lic_es,
                        head_limit, head_es, fail_owner, worst_es, licences, group_pos, assess_es,

@@ -127,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from depotsafe.cache import configure_numba_cache
 
     configure_numba_cache()
+    argv_given = argv
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
@@ -145,6 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DepotsafeError as exc:
         sys.stderr.write(f"depotsafe {args.command}: error: {exc}\n")
         return 2
+    if argv_given is None:
+        # The command itself, about to exit with its outputs written and closed: the interpreter's
+        # last garbage collection would walk every object still alive (Numba's registries, the
+        # depot, its results), a third of a second after a small depot's check, to free nothing
+        # that exiting does not.  Frozen objects are left to it.
+        import gc
+
+        gc.freeze()
     return status
 
 

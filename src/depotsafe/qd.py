@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -181,6 +182,21 @@ def _face_matches(face: str | None, pattern: str) -> bool:
     return pattern == "" if face is None else pattern == face
 
 
+@lru_cache(maxsize=64)
+def _by_table(rule_set: RuleSet) -> dict[str, tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]]:
+    """The PES columns, ES rows and text rules of each table of ``rule_set``, in the rule set's order.
+
+    :func:`resolve_rule` reads only those of the tables of one division; looking them up
+    instead of scanning every table's entries is most of the time of a process's first
+    check (its envelopes resolve every relation of every case type, decision 5).
+    """
+    out: dict[str, tuple[list[Any], list[Any], list[Any]]] = {}
+    for entries, k in ((rule_set.pes_columns, 0), (rule_set.es_rows, 1), (rule_set.extra, 2)):
+        for e in entries:
+            out.setdefault(e.table, ([], [], []))[k].append(e)
+    return {t: (tuple(c), tuple(r), tuple(x)) for t, (c, r, x) in out.items()}
+
+
 @lru_cache(maxsize=4096)
 def resolve_rule(
     rule_set: RuleSet,
@@ -227,19 +243,19 @@ def resolve_rule(
         tables = [d for d in tables if d.hd13_table in hd13_tables]
     if not tables:
         raise InputError("hd", division, f"rule set {rule_set.name!r} has no table for it")
+    by_table = _by_table(rule_set)
     for dt in tables:
+        table_cols, table_rows, table_extra = by_table.get(dt.table, ((), (), ()))
         cols = [
             c.col
-            for c in rule_set.pes_columns
-            if c.table == dt.table
-            and _match(relation.pes_kind, c.pes_kind)
+            for c in table_cols
+            if _match(relation.pes_kind, c.pes_kind)
             and _face_matches(relation.pes_face, c.pes_face)
         ]
         mappings = [
             m
-            for m in rule_set.es_rows
-            if m.table == dt.table
-            and _match(relation.es_kind, m.es_kind)
+            for m in table_rows
+            if _match(relation.es_kind, m.es_kind)
             and _face_matches(relation.es_face, m.es_face)
             and (
                 m.door_barricade == ""
@@ -263,10 +279,9 @@ def resolve_rule(
                     cell = rule_set.cells.get((dt.table, row, col))
                     if cell is not None:
                         sources.append((cell.terms, mapping.scale, cell.source, f"Table {dt.table} column {col} row {row}: {cell.printed}"))
-                    for extra in rule_set.extra:
+                    for extra in table_extra:
                         if (
-                            extra.table == dt.table
-                            and _match(col, extra.pes_col)
+                            _match(col, extra.pes_col)
                             and _match(row, extra.es_row)
                             and _match(relation.es_kind, extra.es_kind)
                         ):

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
-from xml.sax.saxutils import escape
 
 import shapely
 from shapely.geometry import mapping
@@ -569,6 +568,10 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\ufff
 
 def _xml_text(text: str) -> str:
     """Text for an XML 1.0 element or attribute: escaped, characters XML forbids replaced by U+FFFD."""
+    from xml.sax.saxutils import (
+        escape,  # on first use: it imports urllib.request (a check writes no KML)
+    )
+
     return escape(_XML_FORBIDDEN.sub("\ufffd", text), {'"': "&quot;"})
 
 
