@@ -235,6 +235,21 @@ def _crs_name(crs: str | None, path: Path) -> str:
     return "OGC:CRS84" if name in ("EPSG:4326", "OGC:CRS84") else name
 
 
+def _read_layer(ds: Path, p: Path, name: str, done: Any = None) -> Any:
+    """pyogrio's raw read of one layer (or ``done``: that read made already, or what it raised);
+    LayoutError naming the layer when GDAL cannot read it."""
+    import pyogrio.raw
+
+    try:
+        if done is None:
+            return pyogrio.raw.read(str(ds), layer=name, force_2d=True)
+        if isinstance(done, BaseException):
+            raise done
+        return done
+    except Exception as exc:  # GDAL raises several types for unreadable layers
+        raise LayoutError("layout", str(p), f"layer {name!r} cannot be read ({exc})") from None
+
+
 def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None = None,
              mapping: Any = None) -> tuple[dict[str, Any], bytes]:
     """A GIS file as a layout document (a FeatureCollection dict) and the bytes its hash covers.
@@ -245,7 +260,6 @@ def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None 
     field name that is ambiguous, a Shapefile text that may have been cut, or
     a file without a CRS; every other problem is the layout reader's.
     """
-    import pyogrio.raw
 
     p = Path(path)
     ds, names = _dataset(p, list(layers))
@@ -257,10 +271,7 @@ def read_gis(path: str | Path, layers: Sequence[str] = (), max_mb: float | None 
     user = mapping.fields if mapping is not None else {}
     unseen = dict(user)
     for name in names:
-        try:
-            meta, _fids, wkb, data = pyogrio.raw.read(str(ds), layer=name, force_2d=True)
-        except Exception as exc:  # GDAL raises several types for unreadable layers
-            raise LayoutError("layout", str(p), f"layer {name!r} cannot be read ({exc})") from None
+        meta, _fids, wkb, data = _read_layer(ds, p, name)
         crs_names.add(_crs_name(meta.get("crs"), p))
         fields = [str(f) for f in meta["fields"]]
         fmap, why = field_map(fields, kml=p.suffix.lower() == ".kml", user=user)
@@ -492,7 +503,6 @@ def read_gis_columns(path: str | Path, layers: Sequence[str] = (), max_mb: float
     bytes to hash.  Raises the LayoutErrors that :func:`read_gis` raises before it has read the
     features (an unreadable file, an unknown or unnamed layer, a file without a CRS).
     """
-    import pyogrio.raw
 
     p = Path(path)
     early = _kml_read_beside_listing(p, list(layers), max_mb)
@@ -508,15 +518,10 @@ def read_gis_columns(path: str | Path, layers: Sequence[str] = (), max_mb: float
     ok = True
     parts: list[tuple[list[str], list[list[Any]], np.ndarray]] = []
     for k, name in enumerate(names):
-        try:
-            if early is not None and k == 0:
-                if isinstance(first, BaseException):
-                    raise first
-                meta, _fids, wkb, data = first
-            else:
-                meta, _fids, wkb, data = pyogrio.raw.read(str(ds), layer=name, force_2d=True)
-        except Exception as exc:  # GDAL raises several types for unreadable layers
-            raise LayoutError("layout", str(p), f"layer {name!r} cannot be read ({exc})") from None
+        if early is not None and k == 0:
+            meta, _fids, wkb, data = _read_layer(ds, p, name, first)
+        else:
+            meta, _fids, wkb, data = _read_layer(ds, p, name)
         crs_names.add(_crs_name(meta.get("crs"), p))
         fields = [str(f) for f in meta["fields"]]
         unseen.difference_update(fields)
