@@ -111,3 +111,16 @@ def test_risk_criteria_are_the_risk_engines() -> None:
     from depotsafe.risk import REGIMES
 
     assert RISK_CRITERIA == REGIMES
+
+
+def test_batch_readable_line_writes_the_rate_as_risk_does(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    line = next(ln for ln in run("batch", folder / "gj.geojson", "--out", out, "--risk", status=1).stdout.splitlines()
+                if "gj.geojson" in ln)
+    answer = json.loads((out / "gj.geojson.risk.json").read_text())
+    top = max(answer["sites"], key=lambda s: s["individual_risk_per_year"])
+    # the same text for the same figure as `depotsafe risk`'s readable output prints for that site
+    risk_line = next(ln for ln in run("risk", folder / "gj.geojson").stdout.splitlines()
+                     if ln.strip().startswith(top["id"] + " "))
+    rate = risk_line.split("IR ", 1)[1].split("/yr", 1)[0]
+    assert f"highest individual risk {rate}/yr at {top['id']}" in line, (line, risk_line)

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from depotsafe.cli import add_max_layout_option, print_json
+from depotsafe.clitext import cli_words
 from depotsafe.commands.qd import add_rounding_option
 from depotsafe.errors import InputError
 
@@ -75,7 +76,7 @@ def _human(rows: list[dict[str, Any]]) -> str:
             if r.get("risk_tolerable") is not None:
                 risk = (f"; risk {'tolerable' if r['risk_tolerable'] else 'NOT tolerable'} ({r['criteria']}, "
                         f"{r['sites_not_tolerable']} sites not tolerable, highest individual risk "
-                        f"{format(r['max_individual_risk_per_year'], '.3g') if r['max_individual_risk_per_year'] is not None else '-'}"
+                        f"{cli_words('en').sci(r['max_individual_risk_per_year']) if r['max_individual_risk_per_year'] is not None else '-'}"
                         f"/yr{' at ' + r['max_individual_risk_site'] if r['max_individual_risk_site'] else ''})")
             lines.append(f"{r['status'].upper():10} {r['file']}{' layer ' + r['layer'] if r['layer'] else ''}: "
                          f"{r['sites']} sites, {r['violations']} violations{risk}{tag}")
